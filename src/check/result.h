@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The verdict of one test: status, the failing details, figures per cgroup,
+ * artifacts. Built once by the runner and the checks, rendered by each
+ * report format (text, TAP, JUnit, JSON) without recomputation.
+ */
+#ifndef KTSTR_RESULT_H
+#define KTSTR_RESULT_H
+
+#include "util/util.h"
+#include "check/thresholds.h"
+#include "workload/telemetry.h"
+
+enum test_status {
+	TEST_PASS,
+	TEST_SKIP,	/* with reason: kernel lacks sched_ext, topology too large, ... */
+	TEST_FAIL,	/* the scheduler misbehaved */
+	TEST_ERROR,	/* the harness, VM or kernel failed */
+	TEST_TIMEOUT,	/* with the phase that timed out */
+};
+
+/* ktstr's DetailKind. */
+enum detail_kind {
+	DETAIL_STARVED,
+	DETAIL_STUCK,
+	DETAIL_UNFAIR,
+	DETAIL_ISOLATION,
+	DETAIL_BENCHMARK,
+	DETAIL_MIGRATION,
+	DETAIL_PAGE_LOCALITY,
+	DETAIL_CROSS_NODE_MIGRATION,
+	DETAIL_SLOW_TIER,
+	DETAIL_MONITOR,
+	DETAIL_SCHEDULER_DIED,
+	DETAIL_CONSOLE,
+	DETAIL_SKIP,
+	DETAIL_OTHER,
+};
+
+struct result_detail {
+	enum detail_kind kind;
+	char *check;		/* check name from check_table ("max_gap_ms") */
+	char *cgroup;		/* or NULL */
+	char *message;		/* "stuck 3500ms on cpu1 at +1200ms" */
+};
+
+/* ktstr's CgroupStats. */
+struct cgroup_stats {
+	char *name;
+	unsigned workers;
+	unsigned cpus;
+	double avg_off_cpu_pct, min_off_cpu_pct, max_off_cpu_pct;
+	double spread;
+	uint64_t max_gap_ms;
+	int max_gap_cpu;
+	uint64_t total_migrations;
+	double migration_ratio;
+	double p99_wake_latency_us;
+	double median_wake_latency_us;
+	double wake_latency_cv;
+	uint64_t total_iterations;
+	uint64_t total_work_units;
+	double mean_run_delay_us;
+	double worst_run_delay_us;
+	double page_locality;	/* < 0 when not measured */
+};
+
+struct run_result {		/* one repeat */
+	enum test_status status;
+	struct result_detail *details;
+	size_t ndetails;
+	struct cgroup_stats *cgroups;
+	size_t ncgroups;
+	struct telemetry telemetry;
+	uint64_t boot_ns, run_ns, total_ns;
+	char *phase;		/* for TIMEOUT/ERROR: "boot", "run", "teardown" */
+};
+
+struct test_result {
+	char *name;
+	char *spec_path;
+	enum test_status status;	/* worst of the runs */
+	char *reason;			/* one line: skip reason, first failure, error */
+	struct run_result *runs;
+	size_t nruns;
+	struct thresholds thresholds;	/* merged, with layers */
+	char *kernel;			/* chosen kernel and why */
+	char *accel;			/* "tcg (no vmx/svm in /proc/cpuinfo)" */
+	char *topology;			/* "1n2l2c1t" */
+	char *scheduler;		/* plugin name + flags */
+	char *results_dir;		/* artifacts: console.log, agent.log, qemu.cmdline, result.json */
+	char *console_tail;		/* last lines of the console, for reports */
+	uint64_t elapsed_ns;
+};
+
+const char *test_status_name(enum test_status s);	/* "PASS", ... */
+const char *detail_kind_name(enum detail_kind k);
+/* Worse status wins: PASS < SKIP < FAIL < TIMEOUT < ERROR. */
+enum test_status test_status_worst(enum test_status a, enum test_status b);
+void run_result__add_detail(struct run_result *r, enum detail_kind kind, const char *check,
+			    const char *cgroup, const char *fmt, ...) __printf(5, 6);
+void run_result__free(struct run_result *r);
+void test_result__free(struct test_result *t);
+
+/* Exit status for automake: 0 pass/skip mix, 1 any FAIL, 77 all skipped, 99 ERROR/TIMEOUT. */
+int test_results__exit_code(const struct test_result *const *v, size_t n);
+
+#endif

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The ktstr-run command: options shared by its modes (run, lint, dry-run, list). */
+#ifndef KTSTR_CMD_H
+#define KTSTR_CMD_H
+
+#include "util/util.h"
+
+enum accel_choice { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
+
+struct run_opts {
+	char **specs;
+	size_t nspecs;
+	const char *filter;		/* -E: pcre2 over expanded test names */
+	const char *kernel;		/* --kernel */
+	enum accel_choice accel;	/* --accel */
+	unsigned jobs;			/* -j; 0 = auto */
+	const char *results_dir;	/* --results-dir, default ./ktstr-results */
+	bool tap;			/* --tap */
+	const char *junit;		/* --junit FILE */
+	bool quiet, verbose;
+	bool keep_going;
+	bool strict_thresholds;		/* --release-thresholds: no TCG relaxation */
+};
+
+/* Each returns the process exit status. */
+int cmd_lint(const struct run_opts *o);
+int cmd_dry_run(const struct run_opts *o);
+int cmd_list(const struct run_opts *o);
+int cmd_run(const struct run_opts *o);
+/* Load and expand all specs, keep tests matching o->filter; lint reporting included. */
+
+#endif

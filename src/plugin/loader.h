@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Finding and opening scheduler plugins: build tree, KTSTR_PLUGIN_PATH, the
+ * installed plugin directory. ABI version and size are checked on open.
+ */
+#ifndef KTSTR_LOADER_H
+#define KTSTR_LOADER_H
+
+#include <ktstr/plugin.h>
+#include "check/thresholds.h"
+
+struct plugin {
+	void *handle;
+	const struct ktstr_plugin *ops;
+	char *path;
+};
+
+/* name is a plugin name ("eevdf") or a path to a .so. */
+int plugin__open(const char *name, struct plugin **out, char **err);
+/* Where plugin__open would look, for error messages and --list-plugins. */
+char *plugin__search_path(void);
+/* The scheduler layer of the threshold merge. */
+int plugin__thresholds(const struct plugin *p, struct thresholds *out, char **err);
+/* Check spec flags against the plugin's declarations (unknown, requires, excludes). */
+int plugin__check_flags(const struct plugin *p, const char *const *flags, char **err);
+void plugin__close(struct plugin *p);
+
+#endif

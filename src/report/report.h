@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Reports: results are produced once and rendered by separate renderers
+ * (terminal text with live progress, TAP 14, JUnit XML, per-test JSON).
+ */
+#ifndef KTSTR_REPORT_H
+#define KTSTR_REPORT_H
+
+#include "check/result.h"
+
+struct report;
+
+struct report_opts {
+	bool tap;		/* TAP 14 on stdout (the text summary goes to stderr) */
+	const char *junit;	/* JUnit XML file, or NULL */
+	bool color;
+	bool quiet;
+	const char *results_dir;
+};
+
+struct report *report__new(const struct report_opts *o);
+void report__begin(struct report *r, size_t ntests);
+/* Live progress: which test, which phase ("boot", "run", "collect"), elapsed/expected. */
+void report__progress(struct report *r, const char *test, const char *phase,
+		      uint64_t elapsed_ns, uint64_t expected_ns);
+void report__test_done(struct report *r, const struct test_result *t);
+/* Final table, TAP plan, JUnit file. */
+int report__end(struct report *r);
+void report__free(struct report *r);
+
+/* Per-test JSON result file (versioned, documented in doc/results-format.md). */
+int report__write_json(const struct test_result *t, const struct spec_test *spec, const char *path);
+
+#endif

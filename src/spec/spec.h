@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The spec model: what one test asks for. Front ends (YAML, INI) build a
+ * node tree, the matrix expander multiplies it, and the table-driven
+ * validator turns each expanded tree into an immutable struct spec_test.
+ * Parsed configuration never holds live state (fds, pids, measurements).
+ *
+ * Ownership: a struct spec_file owns its tests and everything they point to;
+ * spec_file__free() releases all of it.
+ */
+#ifndef KTSTR_SPEC_H
+#define KTSTR_SPEC_H
+
+#include "util/util.h"
+#include "util/diag.h"
+#include "util/cpumask.h"
+#include "check/thresholds.h"
+#include "workload/worktype.h"
+
+/* Hard limits on what a spec can ask for. */
+#define SPEC_MAX_NUMA_NODES 8
+#define SPEC_MAX_CPUS 64
+#define SPEC_MAX_MEMORY_MB (16 * 1024)
+#define SPEC_MAX_CGROUPS 64
+#define SPEC_MAX_WORKERS 1024
+#define SPEC_MAX_STEPS 64
+#define SPEC_MAX_DURATION_NS (3600ULL * NSEC_PER_SEC)
+#define SPEC_MAX_REPEATS 100
+#define SPEC_MAX_MATRIX 1024
+
+/* Where in the source a value came from (for diagnostics after parsing). */
+struct spec_loc {
+	const char *file;	/* owned by the spec_file */
+	int line;
+	int col;
+};
+
+struct spec_topology {
+	unsigned numa_nodes;	/* default 1 */
+	unsigned llcs;		/* default 1 */
+	unsigned cores;		/* per LLC, default 2 */
+	unsigned threads;	/* per core, default 1 */
+	uint64_t node_memory_mb[SPEC_MAX_NUMA_NODES];	/* 0 = even share */
+	bool has_distances;
+	unsigned distance[SPEC_MAX_NUMA_NODES][SPEC_MAX_NUMA_NODES];
+};
+
+static inline unsigned spec_topology__cpus(const struct spec_topology *t)
+{ return t->llcs * t->cores * t->threads; }
+/* "2n4l4c2t" */
+char *spec_topology__label(const struct spec_topology *t, char *buf, size_t len);
+/* Parse "2n4l4c2t"; 0 or -EINVAL. */
+int spec_topology__parse(const char *s, struct spec_topology *t);
+
+/* A count that may be relative to the topology's usable CPUs ("100%"). */
+struct spec_count {
+	bool relative;
+	double value;		/* absolute count, or fraction of usable CPUs */
+};
+
+enum cpuset_kind {
+	CPUSET_NONE,		/* no cpuset: inherit everything */
+	CPUSET_LLC,		/* index = LLC */
+	CPUSET_NUMA,		/* index = node */
+	CPUSET_RANGE,		/* [start, end) fractions of usable CPUs */
+	CPUSET_DISJOINT,	/* index of `of` disjoint partitions of usable CPUs */
+	CPUSET_OVERLAP,		/* index of `of` partitions overlapping by frac */
+	CPUSET_EXACT,		/* cpus */
+};
+
+struct spec_cpuset {
+	enum cpuset_kind kind;
+	unsigned index;
+	unsigned of;
+	double start, end;
+	double frac;
+	struct cpumask cpus;
+	struct spec_loc loc;
+};
+
+enum sched_policy { POLICY_NORMAL, POLICY_BATCH, POLICY_IDLE, POLICY_FIFO, POLICY_RR };
+
+enum affinity_kind {
+	AFFINITY_INHERIT,
+	AFFINITY_RANDOM_SUBSET,
+	AFFINITY_LLC_ALIGNED,
+	AFFINITY_CROSS_CGROUP,
+	AFFINITY_SINGLE_CPU,
+	AFFINITY_EXACT,
+};
+
+enum mem_policy {
+	MPOL_KIND_DEFAULT,
+	MPOL_KIND_BIND,
+	MPOL_KIND_PREFERRED,
+	MPOL_KIND_INTERLEAVE,
+	MPOL_KIND_LOCAL,
+	MPOL_KIND_PREFERRED_MANY,
+	MPOL_KIND_WEIGHTED_INTERLEAVE,
+};
+
+/* One group of identical workers (ktstr's Work). */
+struct spec_work {
+	const struct worktype_desc *type;
+	int64_t params[WORK_MAX_PARAMS];
+	struct work_phase *phases;	/* WORK_SEQUENCE only */
+	size_t nphases;
+	struct spec_count workers;	/* absent: test's workers_per_cgroup */
+	bool workers_set;
+	enum sched_policy policy;
+	unsigned priority;		/* 1..99 for fifo/rr */
+	int nice;			/* -20..19 */
+	enum affinity_kind affinity;
+	struct cpumask affinity_cpus;	/* AFFINITY_EXACT */
+	enum mem_policy mem_policy;
+	struct cpumask mem_nodes;	/* node set for bind/interleave/... */
+	unsigned mpol_flags;
+	struct spec_loc loc;
+};
+
+struct spec_cgroup {
+	char *name;			/* path relative to the test root: "cg_0/sub_a" */
+	struct spec_cpuset cpuset;
+	struct spec_work *works;
+	size_t nworks;
+	struct spec_loc loc;
+};
+
+enum op_kind {
+	OP_ADD_CGROUP,		/* cgroup (+ its spec_cgroup definition if any) */
+	OP_REMOVE_CGROUP,	/* cgroup */
+	OP_SET_CPUSET,		/* cgroup, cpuset */
+	OP_CLEAR_CPUSET,	/* cgroup */
+	OP_SWAP_CPUSETS,	/* cgroup, cgroup2 */
+	OP_SPAWN,		/* cgroup, work */
+	OP_STOP_CGROUP,		/* cgroup */
+	OP_SET_AFFINITY,	/* cgroup, work.affinity (+ affinity_cpus) */
+	OP_SPAWN_HOST,		/* work (in the test's parent cgroup) */
+	OP_MOVE_ALL_TASKS,	/* cgroup -> cgroup2 */
+	OP_RUN_PAYLOAD,		/* payload, args, cgroup (optional) */
+	OP_WAIT_PAYLOAD,	/* payload, cgroup */
+	OP_KILL_PAYLOAD,	/* payload, cgroup */
+	OP__COUNT
+};
+
+struct spec_op {
+	enum op_kind kind;
+	char *cgroup;
+	char *cgroup2;
+	struct spec_cpuset cpuset;
+	struct spec_work work;		/* OP_SPAWN, OP_SPAWN_HOST, OP_SET_AFFINITY */
+	char *payload;			/* name of a payload declared in the test */
+	char **args;			/* NULL-terminated */
+	struct spec_loc loc;
+};
+
+enum hold_kind { HOLD_FRAC, HOLD_FIXED, HOLD_LOOP };
+
+struct spec_hold {
+	enum hold_kind kind;
+	double frac;		/* HOLD_FRAC: of duration */
+	uint64_t ns;		/* HOLD_FIXED */
+	uint64_t interval_ns;	/* HOLD_LOOP: ops repeat every interval until the step's time is up */
+	uint64_t loop_ns;	/* HOLD_LOOP: how long the loop runs (0 = rest of duration) */
+};
+
+struct spec_step {
+	char *name;
+	struct spec_cgroup *cgroups;	/* created at the start of the step */
+	size_t ncgroups;
+	struct spec_op *ops;
+	size_t nops;
+	struct spec_hold hold;
+	struct spec_loc loc;
+};
+
+/* A binary a step may run in the guest (schbench, stress-ng, a user's program). */
+struct spec_payload {
+	char *name;
+	char *path;		/* host path, packed into the initramfs */
+	char **args;		/* default args, NULL-terminated */
+	struct spec_loc loc;
+};
+
+struct spec_scheduler {
+	char *plugin;		/* "eevdf" when absent */
+	char **flags;		/* plugin flag names, NULL-terminated */
+	char **args;		/* extra scheduler arguments */
+	uint64_t watchdog_timeout_ns;	/* sched_ext watchdog override; 0 = plugin/kernel default */
+	struct spec_loc loc;
+};
+
+struct spec_pattern {
+	char *regex;		/* pcre2 */
+	struct spec_loc loc;
+};
+
+struct spec_console {
+	struct spec_pattern *expect;	/* must appear */
+	size_t nexpect;
+	struct spec_pattern *forbid;	/* must not appear */
+	size_t nforbid;
+	struct spec_pattern *allow;	/* exempt lines from the built-in deny list */
+	size_t nallow;
+};
+
+struct spec_test {
+	char *name;		/* expanded, stable: base[/matrix-values] */
+	char *base_name;
+	char *description;
+	char **tags;
+	struct spec_topology topology;
+	uint64_t memory_mb;		/* default 2048, raised to max(cpus*64, 256) */
+	uint64_t duration_ns;		/* default 2s */
+	uint64_t timeout_ns;		/* 0 = duration + grace */
+	unsigned repeats;		/* default 1 */
+	char *kernel;			/* selector: path, version or cache key; NULL = discover */
+	char **kargs;			/* extra kernel arguments */
+	char **sysctls;			/* "key=value" */
+	unsigned workers_per_cgroup;	/* default 2 */
+	struct spec_scheduler sched;
+	struct spec_cgroup *cgroups;	/* the backdrop: created before step 1 */
+	size_t ncgroups;
+	struct spec_step *steps;	/* empty: one implicit full-duration hold */
+	size_t nsteps;
+	struct spec_payload *payloads;
+	size_t npayloads;
+	struct thresholds assert;	/* the spec layer only (THR_LAYER_SPEC) */
+	struct spec_console console;
+	char **matrix_values;		/* "key=value" of this expansion, NULL-terminated */
+	struct spec_loc loc;
+};
+
+enum spec_format { SPEC_FORMAT_AUTO, SPEC_FORMAT_YAML, SPEC_FORMAT_INI };
+
+struct spec_file {
+	char *path;
+	char *text;		/* the exact bytes read (shipped to the guest as-is) */
+	size_t text_len;
+	enum spec_format format;
+	struct spec_test *tests;
+	size_t ntests;
+};
+
+/*
+ * Parse, expand and validate a spec. Every problem goes to diags; returns 0
+ * when there is no error-level diagnostic, -EINVAL otherwise (*out is still
+ * set to what could be built, or NULL), -errno on I/O failure.
+ */
+int spec_file__load(const char *path, enum spec_format fmt, struct spec_file **out,
+		    struct diag_list *diags);
+/* The same from memory (the guest, fuzzers, tests); name is used in diagnostics. */
+int spec_file__parse(const char *name, const char *text, size_t len, enum spec_format fmt,
+		     struct spec_file **out, struct diag_list *diags);
+const struct spec_test *spec_file__find(const struct spec_file *sf, const char *test_name);
+void spec_file__free(struct spec_file *sf);
+
+/* Lookups for enums written in specs (for other subsystems' messages too). */
+const char *op_kind_name(enum op_kind k);
+const char *cpuset_kind_name(enum cpuset_kind k);
+const char *sched_policy_name(enum sched_policy p);
+const char *affinity_kind_name(enum affinity_kind a);
+const char *mem_policy_name(enum mem_policy m);
+
+/* Resolved worker count for a work item in a test ("100%" -> usable CPUs). */
+unsigned spec_work__workers(const struct spec_work *w, const struct spec_test *t,
+			    unsigned usable_cpus);
+
+/* Print the resolved plan (--dry-run). */
+void spec_test__print_plan(const struct spec_test *t, const struct thresholds *merged, FILE *f);
+
+#endif
