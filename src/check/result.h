@@ -100,6 +100,7 @@ enum test_status test_status_worst(enum test_status a, enum test_status b);
 void run_result__add_detail(struct run_result *r, enum detail_kind kind, const char *check,
 			    const char *cgroup, const char *fmt, ...) __printf(5, 6);
 void run_result__free(struct run_result *r);
+/* Both free what the struct owns (not the struct itself) and accept NULL. */
 void test_result__free(struct test_result *t);
 
 /* Exit status for automake: 0 pass/skip mix, 1 any FAIL, 77 all skipped, 99 ERROR/TIMEOUT. */

@@ -8,6 +8,8 @@
 
 #include "check/result.h"
 
+struct spec_test;
+
 struct report;
 
 struct report_opts {

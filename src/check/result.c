@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The result model: status names, worst-of, details, freeing, automake exit codes. */
+#include <stdarg.h>
+
+#include "check/result.h"
+
+static const char *const status_names[] = {
+	[TEST_PASS] = "PASS", [TEST_SKIP] = "SKIP", [TEST_FAIL] = "FAIL",
+	[TEST_ERROR] = "ERROR", [TEST_TIMEOUT] = "TIMEOUT",
+};
+
+const char *test_status_name(enum test_status s)
+{
+	return (unsigned)s < ARRAY_SIZE(status_names) ? status_names[s] : "?";
+}
+
+static const char *const detail_names[] = {
+	[DETAIL_STARVED] = "starved",
+	[DETAIL_STUCK] = "stuck",
+	[DETAIL_UNFAIR] = "unfair",
+	[DETAIL_ISOLATION] = "isolation",
+	[DETAIL_BENCHMARK] = "benchmark",
+	[DETAIL_MIGRATION] = "migration",
+	[DETAIL_PAGE_LOCALITY] = "page_locality",
+	[DETAIL_CROSS_NODE_MIGRATION] = "cross_node_migration",
+	[DETAIL_SLOW_TIER] = "slow_tier",
+	[DETAIL_MONITOR] = "monitor",
+	[DETAIL_SCHEDULER_DIED] = "scheduler_died",
+	[DETAIL_CONSOLE] = "console",
+	[DETAIL_SKIP] = "skip",
+	[DETAIL_OTHER] = "other",
+};
+
+const char *detail_kind_name(enum detail_kind k)
+{
+	return (unsigned)k < ARRAY_SIZE(detail_names) ? detail_names[k] : "?";
+}
+
+/* Severity order for worst-of; the enum order is not the severity order. */
+static int status_rank(enum test_status s)
+{
+	switch (s) {
+	case TEST_PASS: return 0;
+	case TEST_SKIP: return 1;
+	case TEST_FAIL: return 2;
+	case TEST_TIMEOUT: return 3;
+	case TEST_ERROR: return 4;
+	}
+	return 4;
+}
+
+enum test_status test_status_worst(enum test_status a, enum test_status b)
+{
+	return status_rank(a) >= status_rank(b) ? a : b;
+}
+
+void run_result__add_detail(struct run_result *r, enum detail_kind kind, const char *check,
+			    const char *cgroup, const char *fmt, ...)
+{
+	struct result_detail *d;
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	d = array_push(&r->details, &r->ndetails, sizeof(*d));
+	d->kind = kind;
+	d->check = check ? xstrdup(check) : NULL;
+	d->cgroup = cgroup ? xstrdup(cgroup) : NULL;
+	d->message = msg;
+}
+
+static void cgroup_stats__free(struct cgroup_stats *c)
+{
+	free(c->name);
+}
+
+void run_result__free(struct run_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->ndetails; i++) {
+		free(r->details[i].check);
+		free(r->details[i].cgroup);
+		free(r->details[i].message);
+	}
+	free(r->details);
+	for (size_t i = 0; i < r->ncgroups; i++)
+		cgroup_stats__free(&r->cgroups[i]);
+	free(r->cgroups);
+	telemetry__free(&r->telemetry);
+	free(r->phase);
+	memset(r, 0, sizeof(*r));
+}
+
+void test_result__free(struct test_result *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nruns; i++)
+		run_result__free(&t->runs[i]);
+	free(t->runs);
+	free(t->name);
+	free(t->spec_path);
+	free(t->reason);
+	free(t->kernel);
+	free(t->accel);
+	free(t->topology);
+	free(t->scheduler);
+	free(t->results_dir);
+	free(t->console_tail);
+	memset(t, 0, sizeof(*t));
+}
+
+/*
+ * automake's test protocol: 0 pass, 77 skip, 99 hard error, anything else
+ * fail. A mix of passes and skips passes; ERROR/TIMEOUT outrank FAIL because
+ * a harness failure says nothing about the scheduler.
+ */
+int test_results__exit_code(const struct test_result *const *v, size_t n)
+{
+	bool any_fail = false, any_error = false, all_skip = n > 0;
+
+	for (size_t i = 0; i < n; i++) {
+		switch (v[i]->status) {
+		case TEST_PASS:
+			all_skip = false;
+			break;
+		case TEST_SKIP:
+			break;
+		case TEST_FAIL:
+			any_fail = true;
+			all_skip = false;
+			break;
+		case TEST_ERROR:
+		case TEST_TIMEOUT:
+			any_error = true;
+			all_skip = false;
+			break;
+		}
+	}
+	if (any_error)
+		return 99;
+	if (any_fail)
+		return 1;
+	if (all_skip)
+		return 77;
+	return 0;
+}
