@@ -25,4 +25,11 @@ int plugin__thresholds(const struct plugin *p, struct thresholds *out, char **er
 int plugin__check_flags(const struct plugin *p, const char *const *flags, char **err);
 void plugin__close(struct plugin *p);
 
+/*
+ * Host callbacks for code that runs a plugin outside the guest agent (tests,
+ * host-side validation): logs go to util/log.h, artifacts and events to the
+ * debug log. The guest agent passes its own, which forward over the channel.
+ */
+extern const struct ktstr_host plugin_default_host;
+
 #endif

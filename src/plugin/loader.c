@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Find, open and check scheduler plugins; their flags and threshold layer. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
+
+#include "plugin/loader.h"
+#include "util/log.h"
+#include "util/units.h"
+
+#define GUEST_PLUGIN_DIR "/ktstr/plugins"
+
+/* ---- default host callbacks: logs go to util/log, no artifacts ---- */
+
+static void host_log(void *host_ctx, enum ktstr_log_level level, const char *fmt, va_list ap)
+{
+	static const enum log_level map[] = {
+		[KTSTR_LOG_ERROR] = LOG_ERROR, [KTSTR_LOG_WARN] = LOG_WARN,
+		[KTSTR_LOG_INFO] = LOG_INFO, [KTSTR_LOG_DEBUG] = LOG_DEBUG,
+	};
+
+	log_vmsg((unsigned)level < ARRAY_SIZE(map) ? map[level] : LOG_DEBUG, fmt, ap);
+}
+
+static int host_artifact(void *host_ctx, const char *name, const void *data, size_t len)
+{
+	pr_debug("plugin artifact '%s' (%zu bytes) dropped: no results directory", name, len);
+	return 0;
+}
+
+static void host_event(void *host_ctx, const char *label, const char *detail)
+{
+	pr_debug("plugin event: %s%s%s", label, detail ? ": " : "", detail ? detail : "");
+}
+
+const struct ktstr_host plugin_default_host = {
+	.sz = sizeof(struct ktstr_host),
+	.log = host_log,
+	.artifact = host_artifact,
+	.event = host_event,
+	.host_ctx = NULL,
+};
+
+/* ---- search ---- */
+
+/*
+ * The directories plugin__open() tries, in order. The build tree comes from
+ * the KTSTR_BUILDDIR environment (set by `make check`) or the compiled-in
+ * build directory, so an uninstalled ktstr-run finds its own plugins.
+ */
+static size_t search_dirs(char ***out)
+{
+	char **v = NULL;
+	size_t n = 0;
+	const char *env = getenv("KTSTR_PLUGIN_PATH");
+	const char *bd = getenv("KTSTR_BUILDDIR");
+
+	if (env && *env) {
+		_cleanup_free_ char *copy = xstrdup(env);
+		char *save = NULL;
+
+		for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
+			*(char **)array_push(&v, &n, sizeof(*v)) = xstrdup(d);
+	}
+	if (!bd || !*bd)
+		bd = KTSTR_BUILDDIR;
+	*(char **)array_push(&v, &n, sizeof(*v)) = xasprintf("%s/plugins/.libs", bd);
+	*(char **)array_push(&v, &n, sizeof(*v)) = xstrdup(KTSTR_PLUGINDIR);
+	*(char **)array_push(&v, &n, sizeof(*v)) = xstrdup(GUEST_PLUGIN_DIR);
+	*out = v;
+	return n;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+char *plugin__search_path(void)
+{
+	char **dirs;
+	size_t n = search_dirs(&dirs);
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(dirs[i]) + 1;
+	s = xcalloc(1, len);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strcat(s, ":");
+		strcat(s, dirs[i]);
+	}
+	free_strv(dirs, n);
+	return s;
+}
+
+static bool is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The first existing "<dir>/<name>.so" (or "<dir>/<name>" when it ends in .so). */
+static char *find_plugin(const char *name)
+{
+	char **dirs;
+	size_t n = search_dirs(&dirs);
+	char *found = NULL;
+
+	for (size_t i = 0; i < n && !found; i++) {
+		char *p = str_endswith(name, ".so") ? xasprintf("%s/%s", dirs[i], name)
+						    : xasprintf("%s/%s.so", dirs[i], name);
+
+		if (is_file(p))
+			found = p;
+		else
+			free(p);
+	}
+	free_strv(dirs, n);
+	return found;
+}
+
+/* The fields the loader itself reads; a plugin must be at least this big. */
+#define PLUGIN_MIN_SZ offsetof(struct ktstr_plugin, attach)
+
+static int check_abi(const struct ktstr_plugin *ops, const char *path, char **err)
+{
+	if (ops->abi_version != KTSTR_PLUGIN_ABI_VERSION) {
+		*err = xasprintf("plugin '%s' (%s) has ABI version %u, this ktstr speaks ABI version %u; "
+				 "rebuild the plugin against this ktstr's <ktstr/plugin.h>",
+				 ops->abi_version >= 1 && ops->sz >= PLUGIN_MIN_SZ && ops->name ? ops->name : "?",
+				 path, ops->abi_version, KTSTR_PLUGIN_ABI_VERSION);
+		return -EPROTO;
+	}
+	if (ops->sz < PLUGIN_MIN_SZ) {
+		*err = xasprintf("plugin (%s) struct ktstr_plugin is %u bytes, ABI %u needs at least %zu; "
+				 "rebuild the plugin against this ktstr's <ktstr/plugin.h>",
+				 path, ops->sz, KTSTR_PLUGIN_ABI_VERSION, (size_t)PLUGIN_MIN_SZ);
+		return -EPROTO;
+	}
+	if (!ops->name || !*ops->name) {
+		*err = xasprintf("plugin (%s) has no name", path);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int plugin__open(const char *name, struct plugin **out, char **err)
+{
+	_cleanup_free_ char *path = NULL;
+	const struct ktstr_plugin *ops;
+	struct plugin *p;
+	void *h;
+	int ret;
+
+	*out = NULL;
+	*err = NULL;
+	if (!name || !*name) {
+		*err = xstrdup("no plugin name given");
+		return -EINVAL;
+	}
+	if (strchr(name, '/')) {
+		if (!is_file(name)) {
+			*err = xasprintf("plugin '%s': no such file", name);
+			return -ENOENT;
+		}
+		path = xstrdup(name);
+	} else {
+		path = find_plugin(name);
+		if (!path) {
+			_cleanup_free_ char *sp = plugin__search_path();
+
+			*err = xasprintf("plugin '%s' not found (searched %s; set KTSTR_PLUGIN_PATH "
+					 "or give a path to the .so)", name, sp);
+			return -ENOENT;
+		}
+	}
+
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		*err = xasprintf("plugin '%s': cannot load %s: %s", name, path, dlerror());
+		return -ELIBBAD;
+	}
+	ops = dlsym(h, KTSTR_PLUGIN_SYMBOL);
+	if (!ops) {
+		*err = xasprintf("plugin '%s' (%s) does not export the symbol '%s'; is it a ktstr plugin "
+				 "(KTSTR_PLUGIN_EXPORT, -fvisibility=hidden)?", name, path, KTSTR_PLUGIN_SYMBOL);
+		dlclose(h);
+		return -ELIBBAD;
+	}
+	ret = check_abi(ops, path, err);
+	if (ret) {
+		dlclose(h);
+		return ret;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->handle = h;
+	p->ops = ops;
+	p->path = TAKE_PTR(path);
+	*out = p;
+	return 0;
+}
+
+void plugin__close(struct plugin *p)
+{
+	if (!p)
+		return;
+	if (p->handle)
+		dlclose(p->handle);
+	free(p->path);
+	free(p);
+}
+
+/* ---- thresholds ---- */
+
+static int parse_threshold(const struct threshold_desc *d, const char *s, struct threshold_val *v)
+{
+	v->layer = THR_LAYER_PLUGIN;
+	if (str_eq(s, "off")) {
+		v->state = THR_OFF;
+		return 0;
+	}
+	v->state = THR_SET;
+	switch (d->type) {
+	case THR_BOOL: {
+		bool b;
+
+		if (parse_bool(s, &b))
+			return -EINVAL;
+		v->value = b;
+		return 0;
+	}
+	case THR_U64: {
+		uint64_t u;
+
+		if (parse_u64(s, &u))
+			return -EINVAL;
+		v->value = (double)u;
+		return 0;
+	}
+	case THR_F64:
+		return parse_double(s, &v->value) ? -EINVAL : 0;
+	}
+	return -EINVAL;
+}
+
+int plugin__thresholds(const struct plugin *p, struct thresholds *out, char **err)
+{
+	const struct ktstr_threshold *t = p->ops->thresholds;
+
+	memset(out, 0, sizeof(*out));
+	*err = NULL;
+	for (; t && t->name; t++) {
+		const struct threshold_desc *d = threshold_lookup(t->name);
+
+		if (!d) {
+			*err = xasprintf("plugin '%s': unknown threshold '%s'", p->ops->name, t->name);
+			return -EINVAL;
+		}
+		if (!t->value || parse_threshold(d, t->value, &out->v[d->id])) {
+			*err = xasprintf("plugin '%s': threshold '%s': bad value '%s' (want %s or off)",
+					 p->ops->name, t->name, t->value ? t->value : "(null)",
+					 d->type == THR_BOOL ? "true/false" : "a number");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* ---- flags ---- */
+
+/* Length of a flag's name part: "slice-ms=5" and "slice-ms=" both give 8. */
+static size_t flag_key_len(const char *s)
+{
+	const char *eq = strchr(s, '=');
+
+	return eq ? (size_t)(eq - s) : strlen(s);
+}
+
+static bool flag_key_eq(const char *a, const char *b)
+{
+	size_t la = flag_key_len(a);
+
+	return la == flag_key_len(b) && !strncmp(a, b, la);
+}
+
+static const struct ktstr_flag *flag_decl(const struct plugin *p, const char *flag)
+{
+	for (const struct ktstr_flag *f = p->ops->flags; f && f->name; f++)
+		if (flag_key_eq(f->name, flag))
+			return f;
+	return NULL;
+}
+
+static bool flag_enabled(const char *const *flags, const char *name)
+{
+	for (; flags && *flags; flags++)
+		if (flag_key_eq(*flags, name))
+			return true;
+	return false;
+}
+
+static const char *closest_flag(const struct plugin *p, const char *flag)
+{
+	const char *best = NULL;
+	unsigned best_d = UINT_MAX;
+	_cleanup_free_ char *key = xstrndup(flag, flag_key_len(flag));
+
+	for (const struct ktstr_flag *f = p->ops->flags; f && f->name; f++) {
+		_cleanup_free_ char *fk = xstrndup(f->name, flag_key_len(f->name));
+		unsigned d = str_distance(key, fk);
+
+		if (d < best_d) {
+			best_d = d;
+			best = f->name;
+		}
+	}
+	return best && best_d <= 1 + strlen(key) / 3 ? best : NULL;
+}
+
+static char *known_flags(const struct plugin *p)
+{
+	char *s = xstrdup("");
+
+	for (const struct ktstr_flag *f = p->ops->flags; f && f->name; f++) {
+		char *n = xasprintf("%s%s%s", s, *s ? ", " : "", f->name);
+
+		free(s);
+		s = n;
+	}
+	return s;
+}
+
+static int check_one_flag(const struct plugin *p, const char *const *flags, const char *flag, char **err)
+{
+	const struct ktstr_flag *f = flag_decl(p, flag);
+	bool takes_value, has_value;
+
+	if (!f) {
+		const char *near = closest_flag(p, flag);
+		_cleanup_free_ char *known = known_flags(p);
+
+		if (near)
+			*err = xasprintf("scheduler '%s' has no flag '%s'; did you mean '%s'?",
+					 p->ops->name, flag, near);
+		else
+			*err = xasprintf("scheduler '%s' has no flag '%s' (flags: %s)", p->ops->name,
+					 flag, *known ? known : "none");
+		return -EINVAL;
+	}
+	takes_value = str_endswith(f->name, "=");
+	has_value = strchr(flag, '=') != NULL;
+	if (takes_value && (!has_value || !strchr(flag, '=')[1])) {
+		*err = xasprintf("scheduler '%s': flag '%.*s' needs a value ('%sVALUE')", p->ops->name,
+				 (int)flag_key_len(flag), flag, f->name);
+		return -EINVAL;
+	}
+	if (!takes_value && has_value) {
+		*err = xasprintf("scheduler '%s': flag '%s' takes no value (write '%s')", p->ops->name,
+				 flag, f->name);
+		return -EINVAL;
+	}
+	for (const char *const *r = f->requires; r && *r; r++)
+		if (!flag_enabled(flags, *r)) {
+			*err = xasprintf("scheduler '%s': flag '%s' requires flag '%s'", p->ops->name,
+					 f->name, *r);
+			return -EINVAL;
+		}
+	for (const char *const *x = f->excludes; x && *x; x++)
+		if (flag_enabled(flags, *x)) {
+			*err = xasprintf("scheduler '%s': flag '%s' cannot be combined with '%s'",
+					 p->ops->name, f->name, *x);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+int plugin__check_flags(const struct plugin *p, const char *const *flags, char **err)
+{
+	*err = NULL;
+	for (const char *const *fl = flags; fl && *fl; fl++) {
+		int ret;
+
+		for (const char *const *prev = flags; prev < fl; prev++)
+			if (flag_key_eq(*prev, *fl)) {
+				*err = xasprintf("scheduler '%s': flag '%.*s' given twice", p->ops->name,
+						 (int)flag_key_len(*fl), *fl);
+				return -EINVAL;
+			}
+		ret = check_one_flag(p, flags, *fl, err);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
