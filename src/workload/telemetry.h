@@ -87,5 +87,17 @@ char *telemetry__to_json(const struct telemetry *t);
 int telemetry__from_json(const char *json, size_t len, struct telemetry *out, char **err);
 void telemetry__free(struct telemetry *t);
 void worker_report__free(struct worker_report *w);
+void timeline_event__free(struct timeline_event *e);
+/* "scenario_start", "op", ... as written in the JSON. */
+const char *event_kind_name(enum event_kind k);
+
+/* Summary of a set of wake-to-run samples (ns). */
+struct wake_stats {
+	size_t n;
+	uint64_t p50, p99, max;
+	double mean;
+	double cv;		/* stddev / mean; 0 when fewer than 2 samples */
+};
+void wake_stats__compute(const uint64_t *samples, size_t n, struct wake_stats *out);
 
 #endif
