@@ -269,4 +269,22 @@ unsigned spec_work__workers(const struct spec_work *w, const struct spec_test *t
 /* Print the resolved plan (--dry-run). */
 void spec_test__print_plan(const struct spec_test *t, const struct thresholds *merged, FILE *f);
 
+/*
+ * Selecting expanded tests by name (-E REGEX, pcre2). A NULL or empty regex
+ * matches everything. On a bad regex, *err says what and where.
+ */
+struct spec_filter;
+int spec_filter__new(const char *regex, struct spec_filter **out, char **err);
+bool spec_filter__match(const struct spec_filter *f, const char *name);
+void spec_filter__free(struct spec_filter *f);
+/* pcre2's message for an error code, with the offset: "missing ) at offset 3". */
+char *spec_regex__error(int ecode, size_t offset);
+/* Compile-check a regex; on error *offset and *msg (caller frees) say why. */
+int spec_regex__check(const char *regex, size_t *offset, char **msg);
+
+/* The memory the VM gets: max(memory_mb, cpus * 64, 256). */
+uint64_t spec_test__vm_memory_mb(const struct spec_test *t);
+/* CPUs workers may use: all when <= 2, else all but the last (ktstr's rule). */
+unsigned spec_topology__usable_cpus(const struct spec_topology *t);
+
 #endif

@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The spec model's lifecycle: load, find, free, enum names, topology labels. */
+#include <errno.h>
+#include <stdio.h>
+
+#include "spec/spec.h"
+#include "spec/spec-int.h"
+
+static const char *const op_names[OP__COUNT] = {
+	[OP_ADD_CGROUP] = "add_cgroup",
+	[OP_REMOVE_CGROUP] = "remove_cgroup",
+	[OP_SET_CPUSET] = "set_cpuset",
+	[OP_CLEAR_CPUSET] = "clear_cpuset",
+	[OP_SWAP_CPUSETS] = "swap_cpusets",
+	[OP_SPAWN] = "spawn",
+	[OP_STOP_CGROUP] = "stop_cgroup",
+	[OP_SET_AFFINITY] = "set_affinity",
+	[OP_SPAWN_HOST] = "spawn_host",
+	[OP_MOVE_ALL_TASKS] = "move_all_tasks",
+	[OP_RUN_PAYLOAD] = "run_payload",
+	[OP_WAIT_PAYLOAD] = "wait_payload",
+	[OP_KILL_PAYLOAD] = "kill_payload",
+};
+
+static const char *const cpuset_names[] = {
+	[CPUSET_NONE] = "none", [CPUSET_LLC] = "llc", [CPUSET_NUMA] = "numa",
+	[CPUSET_RANGE] = "range", [CPUSET_DISJOINT] = "disjoint",
+	[CPUSET_OVERLAP] = "overlap", [CPUSET_EXACT] = "exact",
+};
+
+static const char *const policy_names[] = {
+	[POLICY_NORMAL] = "normal", [POLICY_BATCH] = "batch", [POLICY_IDLE] = "idle",
+	[POLICY_FIFO] = "fifo", [POLICY_RR] = "rr",
+};
+
+static const char *const affinity_names[] = {
+	[AFFINITY_INHERIT] = "inherit", [AFFINITY_RANDOM_SUBSET] = "random_subset",
+	[AFFINITY_LLC_ALIGNED] = "llc_aligned", [AFFINITY_CROSS_CGROUP] = "cross_cgroup",
+	[AFFINITY_SINGLE_CPU] = "single_cpu", [AFFINITY_EXACT] = "exact",
+};
+
+static const char *const mpol_names[] = {
+	[MPOL_KIND_DEFAULT] = "default", [MPOL_KIND_BIND] = "bind",
+	[MPOL_KIND_PREFERRED] = "preferred", [MPOL_KIND_INTERLEAVE] = "interleave",
+	[MPOL_KIND_LOCAL] = "local", [MPOL_KIND_PREFERRED_MANY] = "preferred_many",
+	[MPOL_KIND_WEIGHTED_INTERLEAVE] = "weighted_interleave",
+};
+
+#define NAME_OR_Q(tab, i) ((unsigned)(i) < ARRAY_SIZE(tab) && (tab)[i] ? (tab)[i] : "?")
+
+const char *op_kind_name(enum op_kind k) { return NAME_OR_Q(op_names, k); }
+const char *cpuset_kind_name(enum cpuset_kind k) { return NAME_OR_Q(cpuset_names, k); }
+const char *sched_policy_name(enum sched_policy p) { return NAME_OR_Q(policy_names, p); }
+const char *affinity_kind_name(enum affinity_kind a) { return NAME_OR_Q(affinity_names, a); }
+const char *mem_policy_name(enum mem_policy m) { return NAME_OR_Q(mpol_names, m); }
+
+/* Reverse lookups used by the validator: index into a name table or -1. */
+static int name_index(const char *const *tab, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (tab[i] && str_eq_loose(tab[i], s))
+			return i;
+	return -1;
+}
+
+int spec_enum__lookup(enum spec_enum e, const char *s)
+{
+	switch (e) {
+	case SPEC_ENUM_OP: return name_index(op_names, ARRAY_SIZE(op_names), s);
+	case SPEC_ENUM_CPUSET: return name_index(cpuset_names, ARRAY_SIZE(cpuset_names), s);
+	case SPEC_ENUM_POLICY: return name_index(policy_names, ARRAY_SIZE(policy_names), s);
+	case SPEC_ENUM_AFFINITY: return name_index(affinity_names, ARRAY_SIZE(affinity_names), s);
+	case SPEC_ENUM_MPOL: return name_index(mpol_names, ARRAY_SIZE(mpol_names), s);
+	}
+	return -1;
+}
+
+/* The names of an enum as "a, b, c" for "expected one of" messages. */
+char *spec_enum__names(enum spec_enum e)
+{
+	const char *const *tab = NULL;
+	size_t n = 0, len = 0;
+	char *out;
+
+	switch (e) {
+	case SPEC_ENUM_OP: tab = op_names; n = ARRAY_SIZE(op_names); break;
+	case SPEC_ENUM_CPUSET: tab = cpuset_names; n = ARRAY_SIZE(cpuset_names); break;
+	case SPEC_ENUM_POLICY: tab = policy_names; n = ARRAY_SIZE(policy_names); break;
+	case SPEC_ENUM_AFFINITY: tab = affinity_names; n = ARRAY_SIZE(affinity_names); break;
+	case SPEC_ENUM_MPOL: tab = mpol_names; n = ARRAY_SIZE(mpol_names); break;
+	}
+	for (size_t i = 0; i < n; i++)
+		len += strlen(tab[i]) + 2;
+	out = xcalloc(1, len + 1);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strcat(out, ", ");
+		strcat(out, tab[i]);
+	}
+	return out;
+}
+
+/* Closest name of an enum within edit distance 3, for did-you-mean. */
+const char *spec_enum__suggest(enum spec_enum e, const char *s)
+{
+	const char *best = NULL;
+	unsigned best_d = 4;
+
+	for (int i = 0; i < 16; i++) {
+		const char *n = NULL;
+		unsigned d;
+
+		switch (e) {
+		case SPEC_ENUM_OP: n = i < (int)ARRAY_SIZE(op_names) ? op_names[i] : NULL; break;
+		case SPEC_ENUM_CPUSET: n = i < (int)ARRAY_SIZE(cpuset_names) ? cpuset_names[i] : NULL; break;
+		case SPEC_ENUM_POLICY: n = i < (int)ARRAY_SIZE(policy_names) ? policy_names[i] : NULL; break;
+		case SPEC_ENUM_AFFINITY: n = i < (int)ARRAY_SIZE(affinity_names) ? affinity_names[i] : NULL; break;
+		case SPEC_ENUM_MPOL: n = i < (int)ARRAY_SIZE(mpol_names) ? mpol_names[i] : NULL; break;
+		}
+		if (!n)
+			continue;
+		d = str_distance(n, s);
+		if (d < best_d) {
+			best_d = d;
+			best = n;
+		}
+	}
+	return best;
+}
+
+char *spec_topology__label(const struct spec_topology *t, char *buf, size_t len)
+{
+	snprintf(buf, len, "%un%ul%uc%ut", t->numa_nodes, t->llcs, t->cores, t->threads);
+	return buf;
+}
+
+/* "2n4l4c2t": each count followed by its letter, all four in this order. */
+int spec_topology__parse(const char *s, struct spec_topology *t)
+{
+	static const char letters[] = "nlct";
+	unsigned v[4];
+	const char *p = s;
+
+	if (!s)
+		return -EINVAL;
+	for (int i = 0; i < 4; i++) {
+		unsigned long n = 0;
+
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		while (*p >= '0' && *p <= '9') {
+			n = n * 10 + (*p++ - '0');
+			if (n > 100000)
+				return -EINVAL;
+		}
+		if (*p++ != letters[i] || n == 0)
+			return -EINVAL;
+		v[i] = n;
+	}
+	if (*p)
+		return -EINVAL;
+	memset(t, 0, sizeof(*t));
+	t->numa_nodes = v[0];
+	t->llcs = v[1];
+	t->cores = v[2];
+	t->threads = v[3];
+	return 0;
+}
+
+unsigned spec_work__workers(const struct spec_work *w, const struct spec_test *t,
+			    unsigned usable_cpus)
+{
+	double n;
+
+	if (!w->workers_set)
+		return t->workers_per_cgroup;
+	if (!w->workers.relative)
+		return (unsigned)w->workers.value;
+	n = w->workers.value * usable_cpus;
+	if (n < 1)
+		return 1;
+	return (unsigned)(n + 0.5);
+}
+
+const struct spec_test *spec_file__find(const struct spec_file *sf, const char *test_name)
+{
+	if (!sf || !test_name)
+		return NULL;
+	for (size_t i = 0; i < sf->ntests; i++)
+		if (str_eq(sf->tests[i].name, test_name))
+			return &sf->tests[i];
+	return NULL;
+}
+
+static void strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+static void work_free(struct spec_work *w)
+{
+	free(w->phases);
+}
+
+static void cgroup_free(struct spec_cgroup *c)
+{
+	free(c->name);
+	for (size_t i = 0; i < c->nworks; i++)
+		work_free(&c->works[i]);
+	free(c->works);
+}
+
+static void cgroups_free(struct spec_cgroup *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		cgroup_free(&v[i]);
+	free(v);
+}
+
+static void patterns_free(struct spec_pattern *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].regex);
+	free(v);
+}
+
+void spec_test__free_contents(struct spec_test *t)
+{
+	free(t->name);
+	free(t->base_name);
+	free(t->description);
+	strv_free(t->tags);
+	free(t->kernel);
+	strv_free(t->kargs);
+	strv_free(t->sysctls);
+	free(t->sched.plugin);
+	strv_free(t->sched.flags);
+	strv_free(t->sched.args);
+	cgroups_free(t->cgroups, t->ncgroups);
+	for (size_t i = 0; i < t->nsteps; i++) {
+		struct spec_step *s = &t->steps[i];
+
+		free(s->name);
+		cgroups_free(s->cgroups, s->ncgroups);
+		for (size_t j = 0; j < s->nops; j++) {
+			struct spec_op *op = &s->ops[j];
+
+			free(op->cgroup);
+			free(op->cgroup2);
+			work_free(&op->work);
+			free(op->payload);
+			strv_free(op->args);
+		}
+		free(s->ops);
+	}
+	free(t->steps);
+	for (size_t i = 0; i < t->npayloads; i++) {
+		free(t->payloads[i].name);
+		free(t->payloads[i].path);
+		strv_free(t->payloads[i].args);
+	}
+	free(t->payloads);
+	patterns_free(t->console.expect, t->console.nexpect);
+	patterns_free(t->console.forbid, t->console.nforbid);
+	patterns_free(t->console.allow, t->console.nallow);
+	strv_free(t->matrix_values);
+	memset(t, 0, sizeof(*t));
+}
+
+void spec_file__free(struct spec_file *sf)
+{
+	if (!sf)
+		return;
+	for (size_t i = 0; i < sf->ntests; i++)
+		spec_test__free_contents(&sf->tests[i]);
+	free(sf->tests);
+	free(sf->path);
+	free(sf->text);
+	free(sf);
+}
+
+enum spec_format spec_format__guess(const char *path, const char *text, size_t len)
+{
+	if (path && (str_endswith(path, ".ini") || str_endswith(path, ".INI")))
+		return SPEC_FORMAT_INI;
+	if (path && (str_endswith(path, ".yaml") || str_endswith(path, ".yml")))
+		return SPEC_FORMAT_YAML;
+	/* no telling extension: an INI file starts with a [section] line */
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')
+			continue;
+		if (text[i] == ';' || text[i] == '#') {
+			while (i < len && text[i] != '\n')
+				i++;
+			continue;
+		}
+		return text[i] == '[' ? SPEC_FORMAT_INI : SPEC_FORMAT_YAML;
+	}
+	return SPEC_FORMAT_YAML;
+}
+
+int spec_file__parse(const char *name, const char *text, size_t len, enum spec_format fmt,
+		     struct spec_file **out, struct diag_list *diags)
+{
+	struct spec_file *sf = xcalloc(1, sizeof(*sf));
+	int r;
+
+	*out = NULL;
+	sf->path = xstrdup(name ? name : "<input>");
+	sf->text = xmalloc(len + 1);
+	memcpy(sf->text, text, len);
+	sf->text[len] = '\0';
+	sf->text_len = len;
+	sf->format = fmt == SPEC_FORMAT_AUTO ? spec_format__guess(name, text, len) : fmt;
+	r = spec__build(sf, diags);
+	*out = sf;
+	return r;
+}
+
+int spec_file__load(const char *path, enum spec_format fmt, struct spec_file **out,
+		    struct diag_list *diags)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r;
+
+	*out = NULL;
+	r = read_file(path, &text, &len);
+	if (r < 0) {
+		diag_add(diags, DIAG_ERROR, path, 0, 0, "cannot read spec: %s", strerror(-r));
+		return r;
+	}
+	return spec_file__parse(path, text, len, fmt, out, diags);
+}
