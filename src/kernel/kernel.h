@@ -6,6 +6,8 @@
 #ifndef KTSTR_KERNEL_H
 #define KTSTR_KERNEL_H
 
+#include <time.h>
+
 #include "util/util.h"
 
 struct kernel_image {
@@ -30,5 +32,159 @@ void kernel_image__free(struct kernel_image *k);
 
 /* Default guest command line pieces for ktstr VMs (console, panic, ...). */
 const char *kernel__default_cmdline(void);
+
+/* ---- Image facts ------------------------------------------------------ */
+
+/*
+ * Describe an image file: version from the bzImage setup header, flags from
+ * @config (NULL: look for "config"/".config" beside the image, then
+ * /lib/modules/<version>/config style neighbours). Returns 0 or -errno.
+ */
+int kernel_image__open(const char *image, const char *config, struct kernel_image **out);
+/* The kernel_version string of a bzImage (setup header 0x20E). 0 or -errno. */
+int kernel__image_version(const char *image, char **version);
+/* Read CONFIG_SCHED_CLASS_EXT and CONFIG_DEBUG_INFO_BTF from a .config file. */
+int kernel__config_flags(const char *config, bool *sched_ext, bool *btf);
+/* Look up one option in a .config: returns its value ("y", "m", "\"str\"") or NULL (caller frees). */
+char *kernel__config_get(const char *config, const char *option);
+/*
+ * Decompress the vmlinux inside a bzImage (zstd, gzip, xz, lzma, lz4, bzip2;
+ * via libarchive's raw reader) into @out_path. 0 or -errno.
+ */
+int kernel__extract_vmlinux(const char *image, const char *out_path);
+/*
+ * Write the raw .BTF section of the vmlinux inside @image to @out_path (a
+ * file bpftool reads with `bpftool btf dump file F format c`). -ENODATA when
+ * the kernel has no BTF.
+ */
+int kernel__extract_btf(const char *image, const char *out_path);
+
+/* ---- Progress and errors ---------------------------------------------- */
+
+/*
+ * Long operations report through these callbacks; nothing below the command
+ * layer prints. @line gets one line of a child's output (apt, make) or a
+ * phase message; @bytes gets download progress (total 0 = unknown).
+ */
+struct kernel_progress {
+	void (*line)(void *ctx, const char *line);
+	void (*bytes)(void *ctx, const char *what, uint64_t done, uint64_t total);
+	void *ctx;
+};
+
+/* ---- Cache ------------------------------------------------------------ */
+
+struct kernel_cache_entry {
+	char *key;
+	char *dir;		/* <cache>/<key> */
+	char *image;		/* <dir>/bzImage */
+	char *config;		/* <dir>/config, or NULL */
+	char *version;
+	char *source;		/* "deb linux-binary-unsigned-... 7.3.4-1~bpo13+1", "tarball URL", "local DIR" */
+	char *source_type;	/* "deb", "tarball", "local" */
+	char *config_hash;	/* crc32 of the config, 8 hex */
+	char *sha256;		/* of the image */
+	char *date;		/* ISO 8601 UTC */
+	time_t built;
+	uint64_t size;		/* image bytes */
+	bool sched_ext, btf;
+	char *corrupt;		/* NULL when usable, else why not ("image missing", ...) */
+};
+
+/* The cache root: KTSTR_CACHE_DIR, $XDG_CACHE_HOME/ktstr/kernels, ~/.cache/ktstr/kernels. */
+int kernel_cache__root(char **out);
+/* All entries (corrupt ones included, with ->corrupt set), newest first. */
+int kernel_cache__list(struct kernel_cache_entry **out, size_t *n);
+/* Verify and describe one entry by key; -ENOENT when absent. Corrupt: 0 with ->corrupt. */
+int kernel_cache__get(const char *key, struct kernel_cache_entry *out);
+/*
+ * Newest usable entry matching @sel: a key, a version ("7.3.4" matches
+ * "7.3.4+deb13-cloud-amd64"), or NULL for any sched_ext one. -ENOENT on miss.
+ */
+int kernel_cache__find(const char *sel, struct kernel_cache_entry *out);
+void kernel_cache_entry__fini(struct kernel_cache_entry *e);
+void kernel_cache_entries__free(struct kernel_cache_entry *v, size_t n);
+/* Remove all but the @keep newest usable entries (corrupt ones always go); *removed counts. */
+int kernel_cache__clean(unsigned keep, unsigned *removed);
+/* Remove one entry. */
+int kernel_cache__remove(const char *key);
+/* A kernel_image for a cache entry (why = @why). */
+struct kernel_image *kernel_cache_entry__image(const struct kernel_cache_entry *e, const char *why);
+
+/*
+ * Store an image (+ config) as a cache entry atomically: the files are
+ * copied into <root>/.tmp-<key>-<pid>, verified, and renamed to <root>/<key>
+ * under <root>/.locks/<key>.lock. An existing usable entry is kept (0);
+ * a corrupt one is replaced. @key NULL: derive "<version>-<type>-<cfghash8>".
+ * On success *key_out (if given) names the entry.
+ */
+struct kernel_store_req {
+	const char *image;
+	const char *config;		/* may be NULL */
+	const char *version;		/* NULL: from the image header */
+	const char *source_type;	/* "deb", "tarball", "local" */
+	const char *source;		/* human/JSON description */
+	const char *key;		/* NULL: derived */
+};
+int kernel_cache__store(const struct kernel_store_req *req, char **key_out);
+
+/* Lock <root>/.locks/<name>.lock exclusively (blocking); returns an fd or -errno. */
+int kernel_cache__lock(const char *name);
+
+/* ---- Fetching --------------------------------------------------------- */
+
+struct kernel_fetch_opts {
+	const char *version;		/* NULL: the newest available */
+	const char *from_deb;		/* import this local linux-binary-unsigned .deb (test hook) */
+	const char *from_base_deb;	/* its linux-base .deb (config), optional */
+	bool force;			/* refetch even when cached */
+	struct kernel_progress progress;
+};
+
+/*
+ * Fetch a Debian cloud kernel (linux-binary-unsigned-<v>-cloud-amd64 +
+ * linux-base-<v>-cloud-amd64 from trixie-backports) with the host's apt and
+ * a private sources list, unpack it with libarchive, and store it.
+ * *key_out names the entry; *hit is set when the cache already had it.
+ * On failure *err says what went wrong and what to do.
+ */
+int kernel__fetch_deb(const struct kernel_fetch_opts *o, char **key_out, bool *hit, char **err);
+/* List the versions the archive offers (newest first). */
+int kernel__deb_versions(const struct kernel_progress *p, char ***out, size_t *n, char **err);
+
+/* Unpack one member (or all when @member is NULL) of a .deb's data.tar into @destdir. */
+int kernel__deb_extract(const char *deb, const char *destdir, char **err);
+
+/*
+ * Download @url to @dest with libcurl: progress, resume of @dest.part with a
+ * Range request, restart when the server ignores the range or the result
+ * fails @sha256 (hex, may be NULL). *err explains failures (offline, HTTP
+ * status, checksum).
+ */
+int kernel__download(const char *url, const char *dest, const char *sha256,
+		     const struct kernel_progress *p, char **err);
+/* sha256 of a file as 64 hex chars. */
+int kernel__sha256_file(const char *path, char out[65]);
+/* Unpack a source tarball into @destdir; *topdir gets the tree it contained. */
+int kernel__untar(const char *tarball, const char *destdir, char **topdir, char **err);
+
+/* ---- Building --------------------------------------------------------- */
+
+struct kernel_build_opts {
+	const char *source_dir;		/* a kernel source tree */
+	const char *kconfig;		/* fragment; NULL: the installed/in-tree ktstr.kconfig */
+	const char *source_desc;	/* metadata "source" (URL for tarballs), NULL: the dir */
+	const char *source_type;	/* "tarball" or "local" (default) */
+	unsigned jobs;			/* make -jN; 0: online CPUs */
+	struct kernel_progress progress;
+};
+
+/*
+ * Configure (defconfig or olddefconfig, + the kconfig fragment,
+ * olddefconfig, verify), build bzImage, store image + .config in the cache.
+ */
+int kernel__build(const struct kernel_build_opts *o, char **key_out, char **err);
+/* The kconfig fragment path ktstr uses by default. */
+const char *kernel__kconfig_path(void);
 
 #endif

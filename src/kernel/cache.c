@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The content-keyed kernel cache: one verified directory per entry, stored atomically under a lock. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "kernel/internal.h"
+#include "kernel/kernel.h"
+
+#define META_VERSION 1
+
+int kernel_cache__root(char **out)
+{
+	const char *d = getenv("KTSTR_CACHE_DIR");
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+
+	if (d && *d)
+		*out = xstrdup(d);
+	else if (xdg && *xdg)
+		*out = xasprintf("%s/ktstr/kernels", xdg);
+	else if (home && *home)
+		*out = xasprintf("%s/.cache/ktstr/kernels", home);
+	else
+		return -ENOENT;
+	return 0;
+}
+
+int kernel_cache__lock(const char *name)
+{
+	_cleanup_free_ char *root = NULL, *dir = NULL, *path = NULL;
+	int fd, ret;
+
+	ret = kernel_cache__root(&root);
+	if (ret < 0)
+		return ret;
+	dir = xasprintf("%s/.locks", root);
+	ret = mkdir_p(dir, 0755);
+	if (ret < 0)
+		return ret;
+	path = xasprintf("%s/%s.lock", dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			ret = -errno;
+			close(fd);
+			return ret;
+		}
+	}
+	return fd;
+}
+
+void kernel_cache_entry__fini(struct kernel_cache_entry *e)
+{
+	if (!e)
+		return;
+	free(e->key);
+	free(e->dir);
+	free(e->image);
+	free(e->config);
+	free(e->version);
+	free(e->source);
+	free(e->source_type);
+	free(e->config_hash);
+	free(e->sha256);
+	free(e->date);
+	free(e->corrupt);
+	memset(e, 0, sizeof(*e));
+}
+
+void kernel_cache_entries__free(struct kernel_cache_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		kernel_cache_entry__fini(&v[i]);
+	free(v);
+}
+
+static char *json_str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? xstrdup(s) : NULL;
+}
+
+/*
+ * Load and verify an entry directory. Problems do not fail the call: they
+ * land in e->corrupt so that list can show them and fetch can replace them.
+ */
+static void entry_load(const char *root, const char *key, struct kernel_cache_entry *e)
+{
+	_cleanup_free_ char *meta = NULL;
+	json_error_t jerr;
+	json_t *j, *src;
+	struct stat st;
+	char sum[65];
+
+	memset(e, 0, sizeof(*e));
+	e->key = xstrdup(key);
+	e->dir = xasprintf("%s/%s", root, key);
+	e->image = xasprintf("%s/bzImage", e->dir);
+	meta = xasprintf("%s/metadata.json", e->dir);
+	j = json_load_file(meta, 0, &jerr);
+	if (!j) {
+		e->corrupt = access(meta, F_OK) ? xstrdup("metadata missing")
+			     : xasprintf("metadata unreadable: %s", jerr.text);
+		return;
+	}
+	e->version = json_str(j, "version");
+	src = json_object_get(j, "source");
+	e->source_type = json_str(src, "type");
+	e->source = json_str(src, "desc");
+	e->config_hash = json_str(j, "config_hash");
+	e->sha256 = json_str(j, "image_sha256");
+	e->date = json_str(j, "built_at");
+	e->built = json_integer_value(json_object_get(j, "built_epoch"));
+	e->size = json_integer_value(json_object_get(j, "image_size"));
+	e->sched_ext = json_is_true(json_object_get(j, "sched_ext"));
+	e->btf = json_is_true(json_object_get(j, "btf"));
+	if (json_is_true(json_object_get(j, "has_config")))
+		e->config = xasprintf("%s/config", e->dir);
+	json_decref(j);
+
+	if (!e->version || !e->sha256 || !e->size || !e->source_type) {
+		e->corrupt = xstrdup("metadata incomplete");
+		return;
+	}
+	if (stat(e->image, &st) < 0) {
+		e->corrupt = xstrdup("image missing");
+		return;
+	}
+	if ((uint64_t)st.st_size != e->size) {
+		e->corrupt = xasprintf("image truncated: %llu of %llu bytes",
+				       (unsigned long long)st.st_size, (unsigned long long)e->size);
+		return;
+	}
+	if (kernel__sha256_file(e->image, sum) < 0 || !str_eq(sum, e->sha256)) {
+		e->corrupt = xstrdup("image checksum mismatch");
+		return;
+	}
+	if (e->config && access(e->config, R_OK) < 0)
+		e->corrupt = xstrdup("config missing");
+}
+
+int kernel_cache__get(const char *key, struct kernel_cache_entry *out)
+{
+	_cleanup_free_ char *root = NULL, *dir = NULL;
+	struct stat st;
+	int ret;
+
+	if (!key || !*key || strchr(key, '/') || key[0] == '.')
+		return -EINVAL;
+	ret = kernel_cache__root(&root);
+	if (ret < 0)
+		return ret;
+	dir = xasprintf("%s/%s", root, key);
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return -ENOENT;
+	entry_load(root, key, out);
+	return 0;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct kernel_cache_entry *x = a, *y = b;
+
+	if (x->built != y->built)
+		return x->built < y->built ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+int kernel_cache__list(struct kernel_cache_entry **out, size_t *n)
+{
+	_cleanup_free_ char *root = NULL;
+	struct kernel_cache_entry *v = NULL;
+	struct dirent *de;
+	size_t cnt = 0;
+	DIR *d;
+	int ret;
+
+	*out = NULL;
+	*n = 0;
+	ret = kernel_cache__root(&root);
+	if (ret < 0)
+		return ret;
+	d = opendir(root);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		struct kernel_cache_entry *e;
+
+		/* dot names: ".", "..", ".locks", ".tmp-*", ".apt" are not entries */
+		if (de->d_name[0] == '.')
+			continue;
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+			continue;
+		e = array_push(&v, &cnt, sizeof(*v));
+		entry_load(root, de->d_name, e);
+	}
+	closedir(d);
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), entry_cmp);
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+/* "7.3.4" selects "7.3.4", "7.3.4+deb13-cloud-amd64", "7.3.4-rc1", not "7.3.40". */
+static bool version_matches(const char *version, const char *sel)
+{
+	size_t l = strlen(sel);
+
+	if (!version || strncmp(version, sel, l))
+		return false;
+	return !version[l] || version[l] == '+' || version[l] == '-' || version[l] == '.';
+}
+
+int kernel_cache__find(const char *sel, struct kernel_cache_entry *out)
+{
+	struct kernel_cache_entry *v;
+	size_t n, pick = SIZE_MAX;
+	int ret;
+
+	ret = kernel_cache__list(&v, &n);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < n && pick == SIZE_MAX; i++) {
+		if (v[i].corrupt)
+			continue;
+		if (sel ? str_eq(v[i].key, sel) : v[i].sched_ext)
+			pick = i;
+	}
+	for (size_t i = 0; sel && i < n && pick == SIZE_MAX; i++)
+		if (!v[i].corrupt && version_matches(v[i].version, sel))
+			pick = i;
+	for (size_t i = 0; !sel && i < n && pick == SIZE_MAX; i++)
+		if (!v[i].corrupt)
+			pick = i;
+	if (pick != SIZE_MAX) {
+		*out = v[pick];
+		memset(&v[pick], 0, sizeof(v[pick]));
+	}
+	kernel_cache_entries__free(v, n);
+	return pick == SIZE_MAX ? -ENOENT : 0;
+}
+
+int kernel_cache__remove(const char *key)
+{
+	_cleanup_free_ char *root = NULL, *dir = NULL, *trash = NULL;
+	int lock, ret;
+
+	if (!key || !*key || strchr(key, '/') || key[0] == '.')
+		return -EINVAL;
+	ret = kernel_cache__root(&root);
+	if (ret < 0)
+		return ret;
+	lock = kernel_cache__lock(key);
+	if (lock < 0)
+		return lock;
+	dir = xasprintf("%s/%s", root, key);
+	trash = xasprintf("%s/.trash-%s-%d", root, key, getpid());
+	/* rename first so that nobody sees a half-deleted entry */
+	if (rename(dir, trash) < 0)
+		ret = -errno;
+	else
+		ret = rm_rf(trash);
+	close(lock);
+	return ret;
+}
+
+int kernel_cache__clean(unsigned keep, unsigned *removed)
+{
+	struct kernel_cache_entry *v;
+	unsigned kept = 0, rm = 0;
+	size_t n;
+	int ret, err = 0;
+
+	ret = kernel_cache__list(&v, &n);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].corrupt && kept < keep) {
+			kept++;
+			continue;
+		}
+		ret = kernel_cache__remove(v[i].key);
+		if (ret < 0)
+			err = ret;
+		else
+			rm++;
+	}
+	kernel_cache_entries__free(v, n);
+	if (removed)
+		*removed = rm;
+	return err;
+}
+
+struct kernel_image *kernel_cache_entry__image(const struct kernel_cache_entry *e, const char *why)
+{
+	struct kernel_image *k = xcalloc(1, sizeof(*k));
+
+	k->image = xstrdup(e->image);
+	k->version = xstrdup(e->version);
+	k->config = xstrdup(e->config);
+	k->key = xstrdup(e->key);
+	k->source = xstrdup("cache");
+	k->why = xstrdup(why);
+	k->sched_ext = e->sched_ext;
+	k->btf = e->btf;
+	k->config_known = e->config != NULL;
+	return k;
+}
+
+static int fsync_dir(const char *dir)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	return fsync(fd) < 0 ? -errno : 0;
+}
+
+static int write_metadata(const char *dir, const struct kernel_store_req *r, const char *version,
+			  const char *cfghash, const char *kchash)
+{
+	_cleanup_free_ char *img = xasprintf("%s/bzImage", dir);
+	_cleanup_free_ char *cfg = xasprintf("%s/config", dir);
+	_cleanup_free_ char *meta = xasprintf("%s/metadata.json", dir);
+	bool sx = false, btf = false;
+	char sum[65], date[32];
+	time_t now = time(NULL);
+	struct stat st;
+	json_t *j;
+	int ret;
+
+	ret = kernel__sha256_file(img, sum);
+	if (ret < 0)
+		return ret;
+	if (stat(img, &st) < 0)
+		return -errno;
+	if (r->config)
+		kernel__config_flags(cfg, &sx, &btf);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	j = json_pack("{s:i, s:s, s:{s:s, s:s}, s:s, s:s, s:b, s:b, s:b, s:s, s:s, s:I, s:s, s:I}",
+		      "schema", META_VERSION,
+		      "version", version,
+		      "source", "type", r->source_type, "desc", r->source ? r->source : "",
+		      "arch", "x86_64",
+		      "config_hash", cfghash,
+		      "has_config", r->config != NULL,
+		      "sched_ext", sx, "btf", btf,
+		      "ktstr_kconfig_hash", kchash,
+		      "image_sha256", sum,
+		      "image_size", (json_int_t)st.st_size,
+		      "built_at", date,
+		      "built_epoch", (json_int_t)now);
+	if (!j)
+		return -ENOMEM;
+	ret = json_dump_file(j, meta, JSON_INDENT(2) | JSON_SORT_KEYS) ? -EIO : 0;
+	json_decref(j);
+	if (!ret) {
+		_cleanup_close_ int fd = open(meta, O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0)
+			fsync(fd);
+	}
+	return ret;
+}
+
+int kernel_cache__store(const struct kernel_store_req *r, char **key_out)
+{
+	_cleanup_free_ char *root = NULL, *version = NULL, *key = NULL, *tmp = NULL;
+	_cleanup_free_ char *dst = NULL, *p = NULL, *trash = NULL;
+	struct kernel_cache_entry cur;
+	char cfghash[9], kchash[9];
+	int lock, ret;
+
+	ret = kernel_cache__root(&root);
+	if (ret < 0)
+		return ret;
+	ret = mkdir_p(root, 0755);
+	if (ret < 0)
+		return ret;
+	if (r->version)
+		version = xstrdup(r->version);
+	else if ((ret = kernel__image_version(r->image, &version)) < 0)
+		return ret;
+	ret = kernel_crc32_file(r->config, cfghash);
+	if (ret < 0)
+		return ret;
+	if (kernel_crc32_file(kernel__kconfig_path(), kchash) < 0)
+		snprintf(kchash, sizeof(kchash), "none");
+	key = r->key ? xstrdup(r->key) : xasprintf("%s-%s-%s", version, r->source_type, cfghash);
+	for (char *s = key; *s; s++)
+		if (*s == '/' || *s == ' ')
+			*s = '_';
+
+	lock = kernel_cache__lock(key);
+	if (lock < 0)
+		return lock;
+	dst = xasprintf("%s/%s", root, key);
+	ret = kernel_cache__get(key, &cur);
+	if (!ret && !cur.corrupt) {
+		/* someone stored it first (or it was there): keep theirs */
+		kernel_cache_entry__fini(&cur);
+		goto done;
+	}
+	if (!ret)
+		kernel_cache_entry__fini(&cur);
+
+	tmp = xasprintf("%s/.tmp-%s-%d", root, key, getpid());
+	rm_rf(tmp);
+	ret = mkdir_p(tmp, 0755);
+	if (ret < 0)
+		goto out;
+	p = xasprintf("%s/bzImage", tmp);
+	ret = kernel_copy_file(r->image, p);
+	free(p);
+	if (!ret && r->config) {
+		p = xasprintf("%s/config", tmp);
+		ret = kernel_copy_file(r->config, p);
+		free(p);
+	}
+	p = NULL;
+	if (!ret)
+		ret = write_metadata(tmp, r, version, cfghash, kchash);
+	if (!ret)
+		ret = fsync_dir(tmp);
+	if (ret < 0)
+		goto out;
+	/* a corrupt entry in the way: move it aside, then replace */
+	trash = xasprintf("%s/.trash-%s-%d", root, key, getpid());
+	if (!access(dst, F_OK) && rename(dst, trash) == 0)
+		rm_rf(trash);
+	if (rename(tmp, dst) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	fsync_dir(root);
+done:
+	if (key_out)
+		*key_out = TAKE_PTR(key);
+	ret = 0;
+out:
+	if (tmp && ret)
+		rm_rf(tmp);
+	close(lock);
+	return ret;
+}

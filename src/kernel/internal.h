@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Helpers shared inside src/kernel/: child processes, hashing, copying, JSON metadata. */
+#ifndef KTSTR_KERNEL_INTERNAL_H
+#define KTSTR_KERNEL_INTERNAL_H
+
+#include "kernel/kernel.h"
+
+/*
+ * Run argv (argv[0] looked up in PATH) in @cwd (NULL: here) with stdout and
+ * stderr on a pipe; each output line goes to p->line. *tail (if given) gets
+ * the last lines, for error messages. Returns the exit status (>= 0), or
+ * -errno when it could not run.
+ */
+int kernel_run(char *const argv[], const char *cwd, const struct kernel_progress *p, char **tail);
+
+/* Report a phase message through p->line, printf-style. */
+void kernel_say(const struct kernel_progress *p, const char *fmt, ...) __printf(2, 3);
+
+/* crc32 (zlib) of a file as 8 hex chars; "00000000" for NULL. */
+int kernel_crc32_file(const char *path, char out[9]);
+/* Copy a file (0644) with fsync. */
+int kernel_copy_file(const char *src, const char *dst);
+/* "/x/y/z" -> "z" pointer inside @path. */
+const char *kernel_basename(const char *path);
+
+#endif

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Kernel discovery: ktstr's chain from an explicit selector down to the running kernel's image. */
+#include <errno.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "kernel/kernel.h"
+
+#define BUILD_IMAGE "arch/x86/boot/bzImage"
+
+static int found(const char *image, const char *config, const char *source,
+		 const char *why, struct kernel_image **out, char **err)
+{
+	struct kernel_image *k;
+	int ret;
+
+	ret = kernel_image__open(image, config, &k);
+	if (ret < 0) {
+		*err = xasprintf("%s: %s (%s)", image, strerror(-ret), why);
+		return ret;
+	}
+	k->source = xstrdup(source);
+	k->why = xasprintf("%s %s: %s", k->version, image, why);
+	*out = k;
+	return 0;
+}
+
+static bool is_dir(const char *p)
+{
+	struct stat st;
+
+	return !stat(p, &st) && S_ISDIR(st.st_mode);
+}
+
+static bool is_file(const char *p)
+{
+	struct stat st;
+
+	return !stat(p, &st) && S_ISREG(st.st_mode);
+}
+
+/* A kernel build tree: its bzImage and .config. 1 when used, 0 when no image. */
+static int try_tree(const char *dir, const char *source, const char *why,
+		    struct kernel_image **out, char **err)
+{
+	_cleanup_free_ char *img = xasprintf("%s/" BUILD_IMAGE, dir);
+	_cleanup_free_ char *cfg = xasprintf("%s/.config", dir);
+
+	if (!is_file(img))
+		return 0;
+	return found(img, is_file(cfg) ? cfg : NULL, source, why, out, err) ?: 1;
+}
+
+/* A selector (argument or KTSTR_KERNEL): image, build tree, cache key or version. */
+static int resolve_selector(const char *sel, const char *origin, struct kernel_image **out, char **err)
+{
+	struct kernel_cache_entry e;
+	_cleanup_free_ char *why = NULL, *root = NULL;
+	int ret;
+
+	if (is_file(sel)) {
+		why = xasprintf("image named by %s", origin);
+		return found(sel, NULL, origin, why, out, err);
+	}
+	if (is_dir(sel)) {
+		why = xasprintf("build tree named by %s", origin);
+		ret = try_tree(sel, origin, why, out, err);
+		if (ret)
+			return ret < 0 ? ret : 0;
+		*err = xasprintf("%s (from %s) has no %s: build it with `ktstr-kernel build --source %s`",
+				 sel, origin, BUILD_IMAGE, sel);
+		return -ENOENT;
+	}
+	if (strchr(sel, '/')) {
+		*err = xasprintf("%s (from %s): no such file or directory", sel, origin);
+		return -ENOENT;
+	}
+	ret = kernel_cache__find(sel, &e);
+	if (!ret) {
+		why = xasprintf("cache entry %s, asked for as '%s' by %s", e.key, sel, origin);
+		*out = kernel_cache_entry__image(&e, why);
+		kernel_cache_entry__fini(&e);
+		return 0;
+	}
+	kernel_cache__root(&root);
+	/* an asked-for kernel is never silently replaced by another */
+	if (sel[0] >= '0' && sel[0] <= '9')
+		*err = xasprintf("kernel '%s' (from %s) is not in the cache%s%s: get it with "
+				 "`ktstr-kernel fetch %.*s`", sel, origin, root ? " " : "",
+				 root ? root : "", (int)strcspn(sel, "+-"), sel);
+	else
+		*err = xasprintf("no usable cache entry '%s' (from %s): `ktstr-kernel list` shows "
+				 "the cache, `ktstr-kernel fetch` gets a kernel", sel, origin);
+	return -ENOENT;
+}
+
+int kernel__resolve(const char *selector, struct kernel_image **out, char **err)
+{
+	const char *env;
+	struct kernel_cache_entry e;
+	struct utsname u;
+	_cleanup_free_ char *why = NULL;
+	int ret;
+
+	*out = NULL;
+	*err = NULL;
+	if (selector && *selector)
+		return resolve_selector(selector, "the kernel selector", out, err);
+
+	env = getenv("KTSTR_TEST_KERNEL");
+	if (env && *env) {
+		if (!is_file(env)) {
+			*err = xasprintf("KTSTR_TEST_KERNEL=%s: not an image file", env);
+			return -ENOENT;
+		}
+		return found(env, NULL, "KTSTR_TEST_KERNEL", "image named by KTSTR_TEST_KERNEL", out, err);
+	}
+	env = getenv("KTSTR_KERNEL");
+	if (env && *env)
+		return resolve_selector(env, "KTSTR_KERNEL", out, err);
+
+	ret = kernel_cache__find(NULL, &e);
+	if (!ret) {
+		why = xasprintf("newest usable %scache entry %s", e.sched_ext ? "sched_ext " : "", e.key);
+		*out = kernel_cache_entry__image(&e, why);
+		kernel_cache_entry__fini(&e);
+		return 0;
+	}
+
+	ret = try_tree("./linux", "./linux", "build tree ./linux", out, err);
+	if (!ret)
+		ret = try_tree("../linux", "../linux", "build tree ../linux", out, err);
+	if (ret)
+		return ret < 0 ? ret : 0;
+
+	if (!uname(&u)) {
+		_cleanup_free_ char *build = xasprintf("/lib/modules/%s/build", u.release);
+		_cleanup_free_ char *mod = xasprintf("/lib/modules/%s/vmlinuz", u.release);
+		_cleanup_free_ char *boot = xasprintf("/boot/vmlinuz-%s", u.release);
+
+		ret = try_tree(build, build, "the running kernel's build tree", out, err);
+		if (ret)
+			return ret < 0 ? ret : 0;
+		if (is_file(mod))
+			return found(mod, NULL, "/lib/modules", "the running kernel's image", out, err);
+		if (is_file(boot))
+			return found(boot, NULL, "/boot", "the running kernel's image", out, err);
+	}
+	if (is_file("/boot/vmlinuz"))
+		return found("/boot/vmlinuz", NULL, "/boot", "the default /boot image", out, err);
+
+	*err = xstrdup("no kernel found (KTSTR_TEST_KERNEL, KTSTR_KERNEL, the cache, ./linux, "
+		       "../linux, /lib/modules, /boot): get one with `ktstr-kernel fetch`");
+	return -ENOENT;
+}
