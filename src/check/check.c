@@ -1,16 +1,725 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The checks: telemetry and console in, details and per-cgroup statistics out. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+
 #include "check/check.h"
+#include "vm/topo.h"
+
+/* One cgroup's workers as the checks see them. */
+struct cg_view {
+	const char *name;
+	size_t *w;			/* indices into tel->workers */
+	size_t n;
+	struct cgroup_stats *st;	/* r->cgroups[i] */
+	uint64_t *wake;			/* pooled, sorted wake samples */
+	size_t nwake;
+};
+
+struct check_ctx {
+	const struct spec_test *t;
+	const struct thresholds *th;
+	const struct telemetry *tel;
+	struct run_result *r;
+	const struct check_desc *cur;
+	struct cg_view *cgs;
+	size_t ncgs;
+	struct topo topo;
+};
+
+static const struct worker_report *cg_worker(const struct check_ctx *c,
+					     const struct cg_view *g, size_t i)
+{
+	return &c->tel->workers[g->w[i]];
+}
+
+static void fail(struct check_ctx *c, const char *cgroup, const char *fmt, ...) __printf(3, 4);
+
+/* Record a failing detail for the check being run. */
+static void fail(struct check_ctx *c, const char *cgroup, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	run_result__add_detail(c->r, c->cur->kind, c->cur->name, cgroup, "%s", msg);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of sorted samples (q in 0..1). */
+static uint64_t percentile(const uint64_t *v, size_t n, double q)
+{
+	size_t rank;
+
+	if (!n)
+		return 0;
+	rank = (size_t)ceil(q * (double)n);
+	return v[rank ? rank - 1 : 0];
+}
+
+/* Population coefficient of variation; 0 for fewer than two values or a zero mean. */
+static double coeff_var(const double *v, size_t n)
+{
+	double sum = 0, mean, var = 0;
+
+	if (n < 2)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		sum += v[i];
+	mean = sum / (double)n;
+	if (mean == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		var += (v[i] - mean) * (v[i] - mean);
+	return sqrt(var / (double)n) / mean;
+}
+
+static double off_cpu_pct(const struct worker_report *w)
+{
+	return w->wall_time_ns ? 100.0 * (double)w->off_cpu_ns / (double)w->wall_time_ns : 0;
+}
+
+/* Work units per CPU-second; -1 when the worker had no CPU time. */
+static double work_rate(const struct worker_report *w)
+{
+	return w->cpu_time_ns ? (double)w->work_units * 1e9 / (double)w->cpu_time_ns : -1;
+}
+
+/* ---- the spec's view of a cgroup: cpuset and memory policy ---- */
+
+/* Does the spec give cgroup a cpuset, and does any op change it mid-run? */
+static bool spec_cgroup_has_cpuset(const struct spec_test *t, const char *name, bool *changes)
+{
+	bool has = false;
+
+	*changes = false;
+	if (!t)
+		return false;
+	for (size_t i = 0; i < t->ncgroups; i++)
+		if (str_eq(t->cgroups[i].name, name) && t->cgroups[i].cpuset.kind != CPUSET_NONE)
+			has = true;
+	for (size_t s = 0; s < t->nsteps; s++) {
+		const struct spec_step *st = &t->steps[s];
+
+		for (size_t i = 0; i < st->ncgroups; i++)
+			if (str_eq(st->cgroups[i].name, name) && st->cgroups[i].cpuset.kind != CPUSET_NONE)
+				has = true;
+		for (size_t i = 0; i < st->nops; i++) {
+			const struct spec_op *op = &st->ops[i];
+			bool mine = str_eq(op->cgroup, name) ||
+				    (op->cgroup2 && str_eq(op->cgroup2, name));
+
+			if (!mine)
+				continue;
+			switch (op->kind) {
+			case OP_SET_CPUSET:
+				has = true;
+				/* fall through */
+			case OP_CLEAR_CPUSET:
+			case OP_SWAP_CPUSETS:
+			case OP_MOVE_ALL_TASKS:
+				*changes = true;
+				break;
+			default:
+				break;
+			}
+		}
+	}
+	return has;
+}
+
+static void work_nodes(const struct spec_work *w, struct cpumask *nodes, bool *any)
+{
+	switch (w->mem_policy) {
+	case MPOL_KIND_BIND:
+	case MPOL_KIND_PREFERRED:
+	case MPOL_KIND_INTERLEAVE:
+	case MPOL_KIND_PREFERRED_MANY:
+	case MPOL_KIND_WEIGHTED_INTERLEAVE:
+		cpumask_or(nodes, nodes, &w->mem_nodes);
+		*any = true;
+		break;
+	default:
+		break;
+	}
+}
+
+static void cgroup_def_nodes(const struct spec_cgroup *cg, const char *name,
+			     struct cpumask *nodes, bool *any)
+{
+	if (!str_eq(cg->name, name))
+		return;
+	for (size_t i = 0; i < cg->nworks; i++)
+		work_nodes(&cg->works[i], nodes, any);
+}
+
+/* The NUMA nodes a cgroup's memory policies name; false when none does. */
+static bool spec_policy_nodes(const struct spec_test *t, const char *name, struct cpumask *nodes)
+{
+	bool any = false;
+
+	cpumask_zero(nodes);
+	if (!t)
+		return false;
+	for (size_t i = 0; i < t->ncgroups; i++)
+		cgroup_def_nodes(&t->cgroups[i], name, nodes, &any);
+	for (size_t s = 0; s < t->nsteps; s++) {
+		const struct spec_step *st = &t->steps[s];
+
+		for (size_t i = 0; i < st->ncgroups; i++)
+			cgroup_def_nodes(&st->cgroups[i], name, nodes, &any);
+		for (size_t i = 0; i < st->nops; i++)
+			if (st->ops[i].kind == OP_SPAWN && str_eq(st->ops[i].cgroup, name))
+				work_nodes(&st->ops[i].work, nodes, &any);
+	}
+	return any;
+}
+
+static int cpu_node(const struct topo *tp, int cpu)
+{
+	return cpu >= 0 && (unsigned)cpu < tp->ncpus ? tp->cpus[cpu].node : 0;
+}
+
+/* ---- per-cgroup statistics (ktstr's CgroupStats) ---- */
+
+static void numa_stats(struct check_ctx *c, struct cg_view *g)
+{
+	struct cgroup_stats *st = g->st;
+	struct cpumask local;
+	unsigned nnodes = c->t ? MAX(c->t->topology.numa_nodes, 1u) : 1;
+
+	if (!spec_policy_nodes(c->t, g->name, &local)) {
+		/* Default/local policy: the nodes of the CPUs the workers ran on. */
+		for (size_t i = 0; i < g->n; i++) {
+			int cpu;
+
+			for_each_cpu(cpu, &cg_worker(c, g, i)->cpus_used)
+				cpumask_set(&local, cpu_node(&c->topo, cpu));
+		}
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		const struct worker_report *w = cg_worker(c, g, i);
+
+		for (unsigned n = 0; n < TELEMETRY_MAX_NUMA_NODES; n++) {
+			st->numa_pages += w->numa_pages[n];
+			if (cpumask_test(&local, n))
+				st->numa_pages_local += w->numa_pages[n];
+			/* A node without CPUs is a memory-only (slow) tier. */
+			if (n < nnodes && n < TOPO_MAX_NODES && cpumask_empty(&c->topo.node_cpus[n]))
+				st->numa_pages_slow += w->numa_pages[n];
+		}
+		st->numa_pages_migrated += w->numa_pages_migrated;
+	}
+	st->page_locality = -1;
+	st->cross_node_migration_ratio = -1;
+	st->slow_tier_ratio = -1;
+	if (st->numa_pages) {
+		st->page_locality = (double)st->numa_pages_local / (double)st->numa_pages;
+		st->cross_node_migration_ratio =
+			(double)st->numa_pages_migrated / (double)st->numa_pages;
+		st->slow_tier_ratio = (double)st->numa_pages_slow / (double)st->numa_pages;
+	}
+}
+
+static void wake_stats(struct check_ctx *c, struct cg_view *g)
+{
+	struct cgroup_stats *st = g->st;
+	double sum = 0, var = 0, mean;
+
+	for (size_t i = 0; i < g->n; i++)
+		g->nwake += cg_worker(c, g, i)->nwake;
+	st->wake_samples = g->nwake;
+	if (!g->nwake)
+		return;
+	g->wake = xmalloc(g->nwake * sizeof(*g->wake));
+	g->nwake = 0;
+	for (size_t i = 0; i < g->n; i++) {
+		const struct worker_report *w = cg_worker(c, g, i);
+
+		if (w->nwake)
+			memcpy(g->wake + g->nwake, w->wake_ns, w->nwake * sizeof(*g->wake));
+		g->nwake += w->nwake;
+	}
+	qsort(g->wake, g->nwake, sizeof(*g->wake), cmp_u64);
+	for (size_t i = 0; i < g->nwake; i++)
+		sum += (double)g->wake[i];
+	mean = sum / (double)g->nwake;
+	for (size_t i = 0; i < g->nwake; i++)
+		var += ((double)g->wake[i] - mean) * ((double)g->wake[i] - mean);
+	st->p99_wake_latency_us = (double)percentile(g->wake, g->nwake, 0.99) / 1e3;
+	st->median_wake_latency_us = (double)percentile(g->wake, g->nwake, 0.50) / 1e3;
+	st->wake_latency_cv = mean > 0 && g->nwake > 1 ? sqrt(var / (double)g->nwake) / mean : 0;
+}
+
+static void cgroup_stats(struct check_ctx *c, struct cg_view *g)
+{
+	struct cgroup_stats *st = g->st;
+	struct cpumask cpus;
+	double delay_sum = 0;
+	unsigned ndelay = 0;
+	bool first = true;
+
+	cpumask_zero(&cpus);
+	st->name = xstrdup(g->name);
+	st->workers = g->n;
+	st->max_gap_cpu = -1;
+	for (size_t i = 0; i < g->n; i++) {
+		const struct worker_report *w = cg_worker(c, g, i);
+		double off = off_cpu_pct(w);
+
+		cpumask_or(&cpus, &cpus, &w->cpus_used);
+		if (w->wall_time_ns) {
+			st->avg_off_cpu_pct += off;
+			if (first || off < st->min_off_cpu_pct)
+				st->min_off_cpu_pct = off;
+			if (first || off > st->max_off_cpu_pct)
+				st->max_off_cpu_pct = off;
+			first = false;
+		}
+		if (w->max_gap_ns / NSEC_PER_MSEC >= st->max_gap_ms && w->max_gap_ns) {
+			st->max_gap_ms = w->max_gap_ns / NSEC_PER_MSEC;
+			st->max_gap_cpu = w->max_gap_cpu;
+			st->max_gap_at_ms = w->max_gap_at_ns / NSEC_PER_MSEC;
+		}
+		st->total_migrations += w->migration_count;
+		st->total_iterations += w->iterations;
+		st->total_work_units += w->work_units;
+		if (w->schedstat_run_count) {
+			double d = (double)w->schedstat_run_delay_ns / (double)w->schedstat_run_count / 1e3;
+
+			delay_sum += d;
+			ndelay++;
+			st->worst_run_delay_us = MAX(st->worst_run_delay_us, d);
+		}
+	}
+	if (!first) {
+		unsigned nwall = 0;
+
+		for (size_t i = 0; i < g->n; i++)
+			nwall += cg_worker(c, g, i)->wall_time_ns != 0;
+		st->avg_off_cpu_pct /= nwall;
+	}
+	st->spread = st->max_off_cpu_pct - st->min_off_cpu_pct;
+	st->cpus = cpumask_weight(&cpus);
+	st->migration_ratio = st->total_iterations ?
+		(double)st->total_migrations / (double)st->total_iterations : 0;
+	st->mean_run_delay_us = ndelay ? delay_sum / ndelay : 0;
+	wake_stats(c, g);
+	numa_stats(c, g);
+}
+
+/* Group workers by cgroup in order of first appearance. */
+static void build_views(struct check_ctx *c)
+{
+	const struct telemetry *tel = c->tel;
+
+	for (size_t i = 0; i < tel->nworkers; i++) {
+		const char *name = tel->workers[i].cgroup ? tel->workers[i].cgroup : "";
+		struct cg_view *g = NULL;
+
+		for (size_t j = 0; j < c->ncgs; j++)
+			if (str_eq(c->cgs[j].name, name))
+				g = &c->cgs[j];
+		if (!g) {
+			g = array_push(&c->cgs, &c->ncgs, sizeof(*g));
+			g->name = name;
+		}
+		*(size_t *)array_push(&g->w, &g->n, sizeof(size_t)) = i;
+	}
+	c->r->cgroups = xcalloc(c->ncgs ? c->ncgs : 1, sizeof(*c->r->cgroups));
+	c->r->ncgroups = c->ncgs;
+	for (size_t j = 0; j < c->ncgs; j++) {
+		c->cgs[j].st = &c->r->cgroups[j];
+		cgroup_stats(c, &c->cgs[j]);
+	}
+}
+
+/* ---- the checks, one function per check_table[] row ---- */
+
+static void check_starved(struct check_ctx *c, double on)
+{
+	for (size_t i = 0; i < c->tel->nworkers; i++) {
+		const struct worker_report *w = &c->tel->workers[i];
+
+		if (w->work_units == 0)
+			fail(c, w->cgroup, "tid %d starved (0 work units)", w->pid);
+	}
+}
+
+static void check_spread(struct check_ctx *c, double limit)
+{
+	for (size_t j = 0; j < c->ncgs; j++) {
+		const struct cgroup_stats *st = c->cgs[j].st;
+
+		if (st->workers < 2 || st->spread <= limit)
+			continue;
+		fail(c, c->cgs[j].name, "unfair cgroup: spread=%.1f%% (%.1f-%.1f%%) %u workers on %u cpus",
+		     st->spread, st->min_off_cpu_pct, st->max_off_cpu_pct, st->workers, st->cpus);
+	}
+}
+
+static void check_gap(struct check_ctx *c, double limit)
+{
+	for (size_t j = 0; j < c->ncgs; j++) {
+		const struct cg_view *g = &c->cgs[j];
+
+		for (size_t i = 0; i < g->n; i++) {
+			const struct worker_report *w = cg_worker(c, g, i);
+			uint64_t ms = (uint64_t)(w->max_gap_ns / NSEC_PER_MSEC);
+
+			if ((double)ms <= limit)
+				continue;
+			fail(c, g->name, "stuck %" PRIu64 "ms on cpu%d at +%" PRIu64 "ms",
+			     ms, w->max_gap_cpu, (uint64_t)(w->max_gap_at_ns / NSEC_PER_MSEC));
+		}
+	}
+}
+
+/* Only cgroups with a cpuset that no op changes mid-run can be judged. */
+static void check_isolation(struct check_ctx *c, double on)
+{
+	for (size_t j = 0; j < c->ncgs; j++) {
+		const struct cg_view *g = &c->cgs[j];
+		bool changes;
+
+		if (!spec_cgroup_has_cpuset(c->t, g->name, &changes) || changes)
+			continue;
+		for (size_t i = 0; i < g->n; i++) {
+			const struct worker_report *w = cg_worker(c, g, i);
+			struct cpumask bad;
+			char buf[256];
+
+			if (cpumask_empty(&w->allowed))
+				continue;
+			cpumask_andnot(&bad, &w->cpus_used, &w->allowed);
+			if (cpumask_empty(&bad))
+				continue;
+			fail(c, g->name, "tid %d ran on unexpected CPUs [%s]", w->pid,
+			     cpumask_format(&bad, buf, sizeof(buf)));
+		}
+	}
+}
+
+static void check_throughput_cv(struct check_ctx *c, double limit)
+{
+	for (size_t j = 0; j < c->ncgs; j++) {
+		const struct cg_view *g = &c->cgs[j];
+		_cleanup_free_ double *rates = xcalloc(g->n, sizeof(double));
+		size_t n = 0;
+		double cv;
+
+		for (size_t i = 0; i < g->n; i++) {
+			double rate = work_rate(cg_worker(c, g, i));
+
+			if (rate >= 0)
+				rates[n++] = rate;
+		}
+		if (n < 2)
+			continue;
+		cv = coeff_var(rates, n);
+		if (cv > limit)
+			fail(c, g->name, "throughput CV %.3f exceeds limit %.3f (%zu workers)", cv, limit, n);
+	}
+}
+
+static void check_work_rate(struct check_ctx *c, double limit)
+{
+	for (size_t i = 0; i < c->tel->nworkers; i++) {
+		const struct worker_report *w = &c->tel->workers[i];
+		double rate = work_rate(w);
+
+		if (rate < 0)
+			rate = 0;
+		if (rate < limit)
+			fail(c, w->cgroup, "worker %d throughput %.1f units/cpu-s below floor %.1f",
+					       w->pid, rate, limit);
+	}
+}
+
+static void check_p99_wake(struct check_ctx *c, double limit)
+{
+	for (size_t j = 0; j < c->ncgs; j++) {
+		const struct cg_view *g = &c->cgs[j];
+		uint64_t p99 = percentile(g->wake, g->nwake, 0.99);
+
+		if (g->nwake && (double)p99 > limit)
+			fail(c, g->name, "p99 wake latency %" PRIu64 "ns exceeds limit %" PRIu64 "ns (%zu samples)",
+			     p99, (uint64_t)limit, g->nwake);
+	}
+}
+
+static void check_wake_cv(struct check_ctx *c, double limit)
+{
+	for (size_t j = 0; j < c->ncgs; j++) {
+		const struct cg_view *g = &c->cgs[j];
+
+		if (g->nwake > 1 && g->st->wake_latency_cv > limit)
+			fail(c, g->name, "wake latency CV %.3f exceeds limit %.3f (%zu samples)",
+			     g->st->wake_latency_cv, limit, g->nwake);
+	}
+}
+
+static void check_iteration_rate(struct check_ctx *c, double limit)
+{
+	for (size_t i = 0; i < c->tel->nworkers; i++) {
+		const struct worker_report *w = &c->tel->workers[i];
+		double rate = w->wall_time_ns ? (double)w->iterations * 1e9 / (double)w->wall_time_ns : 0;
+
+		if (rate < limit)
+			fail(c, w->cgroup, "worker %d iteration rate %.1f/s below floor %.1f/s",
+					       w->pid, rate, limit);
+	}
+}
+
+static void check_migration(struct check_ctx *c, double limit)
+{
+	for (size_t j = 0; j < c->ncgs; j++) {
+		const struct cgroup_stats *st = c->cgs[j].st;
+
+		if (st->total_iterations && st->migration_ratio > limit)
+			fail(c, c->cgs[j].name, "migration ratio %.3f exceeds limit %.3f (%" PRIu64
+			     " migrations / %" PRIu64 " iterations)", st->migration_ratio, limit,
+			     st->total_migrations, st->total_iterations);
+	}
+}
+
+static void check_page_locality(struct check_ctx *c, double limit)
+{
+	for (size_t j = 0; j < c->ncgs; j++) {
+		const struct cgroup_stats *st = c->cgs[j].st;
+
+		if (st->page_locality >= 0 && st->page_locality < limit)
+			fail(c, c->cgs[j].name, "page locality %.3f below threshold %.3f (%" PRIu64 "/%" PRIu64
+			     " pages local)", st->page_locality, limit, st->numa_pages_local, st->numa_pages);
+	}
+}
+
+static void check_cross_node(struct check_ctx *c, double limit)
+{
+	for (size_t j = 0; j < c->ncgs; j++) {
+		const struct cgroup_stats *st = c->cgs[j].st;
+
+		if (st->cross_node_migration_ratio > limit)
+			fail(c, c->cgs[j].name, "cross-node migration ratio %.3f exceeds limit %.3f (%" PRIu64
+			     "/%" PRIu64 " pages migrated)", st->cross_node_migration_ratio, limit,
+			     st->numa_pages_migrated, st->numa_pages);
+	}
+}
+
+static void check_slow_tier(struct check_ctx *c, double limit)
+{
+	for (size_t j = 0; j < c->ncgs; j++) {
+		const struct cgroup_stats *st = c->cgs[j].st;
+
+		if (st->slow_tier_ratio > limit)
+			fail(c, c->cgs[j].name, "slow-tier page ratio %.3f exceeds limit %.3f (%" PRIu64 "/%" PRIu64
+			     " pages on memory-only nodes)", st->slow_tier_ratio, limit,
+			     st->numa_pages_slow, st->numa_pages);
+	}
+}
+
+#define NOGATE THR__COUNT
+const struct check_desc check_table[] = {
+	{ "not_starved", THR_NOT_STARVED, NOGATE, DETAIL_STARVED, check_starved },
+	{ "max_spread_pct", THR_MAX_SPREAD_PCT, THR_NOT_STARVED, DETAIL_UNFAIR, check_spread },
+	{ "max_gap_ms", THR_MAX_GAP_MS, THR_NOT_STARVED, DETAIL_STUCK, check_gap },
+	{ "isolation", THR_ISOLATION, NOGATE, DETAIL_ISOLATION, check_isolation },
+	{ "max_throughput_cv", THR_MAX_THROUGHPUT_CV, NOGATE, DETAIL_BENCHMARK, check_throughput_cv },
+	{ "min_work_rate", THR_MIN_WORK_RATE, NOGATE, DETAIL_BENCHMARK, check_work_rate },
+	{ "max_p99_wake_latency_ns", THR_MAX_P99_WAKE_LATENCY_NS, NOGATE, DETAIL_BENCHMARK, check_p99_wake },
+	{ "max_wake_latency_cv", THR_MAX_WAKE_LATENCY_CV, NOGATE, DETAIL_BENCHMARK, check_wake_cv },
+	{ "min_iteration_rate", THR_MIN_ITERATION_RATE, NOGATE, DETAIL_BENCHMARK, check_iteration_rate },
+	{ "max_migration_ratio", THR_MAX_MIGRATION_RATIO, NOGATE, DETAIL_MIGRATION, check_migration },
+	{ "min_page_locality", THR_MIN_PAGE_LOCALITY, NOGATE, DETAIL_PAGE_LOCALITY, check_page_locality },
+	{ "max_cross_node_migration_ratio", THR_MAX_CROSS_NODE_MIGRATION_RATIO, NOGATE,
+	  DETAIL_CROSS_NODE_MIGRATION, check_cross_node },
+	{ "max_slow_tier_ratio", THR_MAX_SLOW_TIER_RATIO, NOGATE, DETAIL_SLOW_TIER, check_slow_tier },
+	/* Monitor checks: judged on host-side monitor samples, which nothing delivers yet. */
+	{ "max_imbalance_ratio", THR_MAX_IMBALANCE_RATIO, NOGATE, DETAIL_MONITOR, NULL },
+	{ "max_local_dsq_depth", THR_MAX_LOCAL_DSQ_DEPTH, NOGATE, DETAIL_MONITOR, NULL },
+	{ "fail_on_stall", THR_FAIL_ON_STALL, NOGATE, DETAIL_MONITOR, NULL },
+	{ "max_fallback_rate", THR_MAX_FALLBACK_RATE, NOGATE, DETAIL_MONITOR, NULL },
+	{ "max_keep_last_rate", THR_MAX_KEEP_LAST_RATE, NOGATE, DETAIL_MONITOR, NULL },
+};
+const size_t check_table_len = ARRAY_SIZE(check_table);
+
+bool check__is_monitor(enum thr_id id)
+{
+	if (id == THR_SUSTAINED_SAMPLES)
+		return true;
+	for (size_t i = 0; i < check_table_len; i++)
+		if (check_table[i].thr == id)
+			return !check_table[i].run;
+	return false;
+}
+
+const char *check__threshold_state(const struct thresholds *th, enum thr_id id)
+{
+	if (!thresholds__active(th, id, NULL))
+		return "off";
+	if (check__is_monitor(id))
+		return "not evaluated (no monitor data)";
+	for (size_t i = 0; i < check_table_len; i++)
+		if (check_table[i].thr == id && check_table[i].gate != NOGATE &&
+		    !thresholds__active(th, check_table[i].gate, NULL))
+			return "off (needs not_starved)";
+	return "on";
+}
+
+char *check__thresholds_describe(const struct thresholds *th)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		abort();
+	if (th->relaxed)
+		fputs("thresholds relaxed for TCG (ktstr's debug-build values)\n", f);
+	for (unsigned i = 0; i < THR__COUNT; i++) {
+		const struct threshold_desc *d = &threshold_table[i];
+		const struct threshold_val *v = &th->v[i];
+		char val[64];
+
+		if (v->state != THR_SET)
+			snprintf(val, sizeof(val), "-");
+		else if (d->type == THR_BOOL)
+			snprintf(val, sizeof(val), "%s", v->value ? "true" : "false");
+		else
+			snprintf(val, sizeof(val), "%g%s%s", v->value, *d->unit ? " " : "", d->unit);
+		fprintf(f, "  %-32s %-18s %-13s %s\n", d->name, val,
+			v->state == THR_UNSET ? "" : thr_layer_name(v->layer),
+			check__threshold_state(th, i));
+	}
+	fclose(f);
+	return buf;
+}
+
+/* ---- scheduler death ---- */
+
+static void check_scheduler_died(struct check_ctx *c)
+{
+	for (size_t i = 0; i < c->tel->nevents; i++) {
+		const struct timeline_event *e = &c->tel->events[i];
+		unsigned done = 0;
+		double at = (double)e->at_ns / 1e9;
+
+		if (e->kind != EVT_NOTE || !e->label || !str_eq(e->label, "scheduler_died"))
+			continue;
+		for (size_t j = 0; j < i; j++)
+			done += c->tel->events[j].kind == EVT_STEP_END;
+		if (c->t && c->t->nsteps)
+			run_result__add_detail(c->r, DETAIL_SCHEDULER_DIED, "scheduler", NULL,
+					       "scheduler process died unexpectedly after completing step %u of %zu (%.1fs into test)%s%s",
+					       done, c->t->nsteps, at, e->detail ? ": " : "",
+					       e->detail ? e->detail : "");
+		else
+			run_result__add_detail(c->r, DETAIL_SCHEDULER_DIED, "scheduler", NULL,
+					       "scheduler process died during workload (%.1fs into test)%s%s",
+					       at, e->detail ? ": " : "", e->detail ? e->detail : "");
+		return;
+	}
+}
+
+static void run_checks(struct check_ctx *c)
+{
+	for (size_t i = 0; i < check_table_len; i++) {
+		const struct check_desc *d = &check_table[i];
+		double limit;
+
+		if (!d->run || !thresholds__active(c->th, d->thr, &limit))
+			continue;
+		if (d->gate != NOGATE && !thresholds__active(c->th, d->gate, NULL))
+			continue;
+		c->cur = d;
+		d->run(c, limit);
+	}
+}
 
 int check__evaluate(const struct spec_test *t, const struct thresholds *th,
 		    const struct telemetry *tel, const char *console, size_t console_len,
 		    struct run_result *r)
 {
-	r->status = TEST_PASS;
-	if (!console || !console_len) {
-		run_result__add_detail(r, DETAIL_CONSOLE, "console", NULL,
-				       "console log missing or empty");
-		r->status = TEST_FAIL;
+	struct check_ctx c = { .t = t, .th = th, .tel = tel, .r = r };
+	bool failed = false, error = false;
+
+	if (t)
+		topo__from_spec(&t->topology, &c.topo);
+	if (tel) {
+		build_views(&c);
+		run_checks(&c);
+		check_scheduler_died(&c);
+		if (tel->error) {
+			run_result__add_detail(r, DETAIL_OTHER, "workload", NULL,
+					       "workload failed: %s", tel->error);
+			error = true;
+		}
+	} else {
+		run_result__add_detail(r, DETAIL_OTHER, "telemetry", NULL,
+				       "no telemetry from the guest");
+		error = true;
 	}
+	check__console(t ? &t->console : NULL, console, console_len, r);
+	for (size_t i = 0; i < r->ndetails; i++)
+		failed |= r->details[i].kind != DETAIL_SKIP;
+	r->status = error ? TEST_ERROR : failed ? TEST_FAIL : TEST_PASS;
+	for (size_t j = 0; j < c.ncgs; j++) {
+		free(c.cgs[j].w);
+		free(c.cgs[j].wake);
+	}
+	free(c.cgs);
 	return 0;
+}
+
+/* ---- the --- stats --- block ---- */
+
+char *run_result__stats_text(const struct run_result *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct cpumask all;
+	unsigned workers = 0;
+	uint64_t migrations = 0, worst_gap = 0;
+	double worst_spread = 0;
+
+	if (!f)
+		abort();
+	cpumask_zero(&all);
+	for (size_t i = 0; i < r->telemetry.nworkers; i++)
+		cpumask_or(&all, &all, &r->telemetry.workers[i].cpus_used);
+	for (size_t i = 0; i < r->ncgroups; i++) {
+		const struct cgroup_stats *s = &r->cgroups[i];
+
+		workers += s->workers;
+		migrations += s->total_migrations;
+		worst_spread = MAX(worst_spread, s->spread);
+		worst_gap = MAX(worst_gap, s->max_gap_ms);
+	}
+	fprintf(f, "%u workers, %u cpus, %" PRIu64 " migrations, worst_spread=%.1f%%, worst_gap=%" PRIu64 "ms\n",
+		workers, r->telemetry.nworkers ? cpumask_weight(&all) : 0, migrations,
+		worst_spread, worst_gap);
+	for (size_t i = 0; i < r->ncgroups; i++) {
+		const struct cgroup_stats *s = &r->cgroups[i];
+
+		fprintf(f, "  %s: workers=%u cpus=%u spread=%.1f%% gap=%" PRIu64 "ms migrations=%" PRIu64
+			" iter=%" PRIu64, s->name, s->workers, s->cpus, s->spread, s->max_gap_ms,
+			s->total_migrations, s->total_iterations);
+		if (s->wake_samples)
+			fprintf(f, " p99_wake=%.1fus", s->p99_wake_latency_us);
+		fputc('\n', f);
+	}
+	fclose(f);
+	return buf;
 }

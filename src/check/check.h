@@ -13,9 +13,65 @@
 /*
  * Judge one run: fills r->details, r->cgroups and sets r->status to PASS or
  * FAIL. Console gate: console may be NULL (missing log), which fails.
+ *
+ * Details the runner added before the call (DETAIL_SCHEDULER_DIED when the
+ * plugin reported the scheduler gone, DETAIL_OTHER for a harness note) are
+ * kept and make the run FAIL. A telemetry event EVT_NOTE labelled
+ * "scheduler_died" (detail: the reason) does the same. When tel->error is set
+ * (the workload itself could not run) the status is ERROR instead.
+ * tel may be NULL: only the console is judged and the run is an ERROR.
  */
 int check__evaluate(const struct spec_test *t, const struct thresholds *th,
 		    const struct telemetry *tel, const char *console, size_t console_len,
 		    struct run_result *r);
+
+struct check_ctx;
+
+/* One row of check_table[]: a check, the threshold that drives it, its detail kind. */
+struct check_desc {
+	const char *name;		/* the threshold name it is reported under */
+	enum thr_id thr;
+	enum thr_id gate;		/* another threshold that must be on too, or THR__COUNT */
+	enum detail_kind kind;
+	/* Judge every cgroup (or worker) against limit; NULL: needs monitor data. */
+	void (*run)(struct check_ctx *c, double limit);
+};
+
+extern const struct check_desc check_table[];
+extern const size_t check_table_len;
+
+/* Monitor thresholds: in the model, but judged only when the host monitor delivers data. */
+bool check__is_monitor(enum thr_id id);
+
+/*
+ * How a merged threshold stands for a run: "off", "not evaluated (no monitor
+ * data)" or "on". Used by the plan, the text report and the JSON file so no
+ * report calls an unevaluated check passed.
+ */
+const char *check__threshold_state(const struct thresholds *th, enum thr_id id);
+
+/*
+ * Every final threshold, one per line: name, value with unit, the layer that
+ * set it and its state; a first line says when TCG relaxation applies.
+ * Returns a malloc'd string (for --dry-run and reports).
+ */
+char *check__thresholds_describe(const struct thresholds *th);
+
+/*
+ * The console gate alone: built-in deny patterns (oopses, BUG/WARNING, KASAN,
+ * lockdep, hung tasks, RCU stalls, sched_ext errors) minus lines the spec's
+ * allow list exempts, then the spec's forbid and expect patterns. Adds
+ * DETAIL_CONSOLE details quoting the matching line; returns how many it
+ * added, or -EINVAL when a spec pattern does not compile (also a detail).
+ * console == NULL or len == 0 fails: a missing log proves nothing.
+ */
+int check__console(const struct spec_console *c, const char *console, size_t len,
+		   struct run_result *r);
+
+/* The last n lines of a console log (malloc'd, "" for none), for reports. */
+char *check__console_tail(const char *console, size_t len, unsigned n);
+
+/* ktstr's "--- stats ---" body for one run (malloc'd, without the header line). */
+char *run_result__stats_text(const struct run_result *r);
 
 #endif

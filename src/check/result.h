@@ -63,6 +63,12 @@ struct cgroup_stats {
 	double mean_run_delay_us;
 	double worst_run_delay_us;
 	double page_locality;	/* < 0 when not measured */
+	/* Added after the first API: */
+	uint64_t wake_samples;		/* samples behind the wake-latency figures */
+	uint64_t max_gap_at_ms;		/* when the worst gap happened */
+	double cross_node_migration_ratio;	/* < 0 when not measured */
+	double slow_tier_ratio;		/* < 0 when not measured */
+	uint64_t numa_pages, numa_pages_local, numa_pages_migrated, numa_pages_slow;
 };
 
 struct run_result {		/* one repeat */
