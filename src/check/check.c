@@ -14,8 +14,7 @@ struct cg_view {
 	size_t *w;			/* indices into tel->workers */
 	size_t n;
 	struct cgroup_stats *st;	/* r->cgroups[i] */
-	uint64_t *wake;			/* pooled, sorted wake samples */
-	size_t nwake;
+	struct wake_stats wake;		/* over the pooled samples of all workers */
 };
 
 struct check_ctx {
@@ -50,25 +49,7 @@ static void fail(struct check_ctx *c, const char *cgroup, const char *fmt, ...)
 	run_result__add_detail(c->r, c->cur->kind, c->cur->name, cgroup, "%s", msg);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of sorted samples (q in 0..1). */
-static uint64_t percentile(const uint64_t *v, size_t n, double q)
-{
-	size_t rank;
-
-	if (!n)
-		return 0;
-	rank = (size_t)ceil(q * (double)n);
-	return v[rank ? rank - 1 : 0];
-}
-
-/* Population coefficient of variation; 0 for fewer than two values or a zero mean. */
+/* Coefficient of variation (sample stddev / mean, as wake_stats); 0 for < 2 values or a zero mean. */
 static double coeff_var(const double *v, size_t n)
 {
 	double sum = 0, mean, var = 0;
@@ -82,7 +63,7 @@ static double coeff_var(const double *v, size_t n)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		var += (v[i] - mean) * (v[i] - mean);
-	return sqrt(var / (double)n) / mean;
+	return sqrt(var / (double)(n - 1)) / mean;
 }
 
 static double off_cpu_pct(const struct worker_report *w)
@@ -232,34 +213,29 @@ static void numa_stats(struct check_ctx *c, struct cg_view *g)
 	}
 }
 
+/* Pool the cgroup's wake samples; ktstr judges latency per cgroup, not per worker. */
 static void wake_stats(struct check_ctx *c, struct cg_view *g)
 {
 	struct cgroup_stats *st = g->st;
-	double sum = 0, var = 0, mean;
+	_cleanup_free_ uint64_t *pool = NULL;
+	size_t n = 0;
 
 	for (size_t i = 0; i < g->n; i++)
-		g->nwake += cg_worker(c, g, i)->nwake;
-	st->wake_samples = g->nwake;
-	if (!g->nwake)
-		return;
-	g->wake = xmalloc(g->nwake * sizeof(*g->wake));
-	g->nwake = 0;
+		n += cg_worker(c, g, i)->nwake;
+	pool = xmalloc((n ? n : 1) * sizeof(*pool));
+	n = 0;
 	for (size_t i = 0; i < g->n; i++) {
 		const struct worker_report *w = cg_worker(c, g, i);
 
 		if (w->nwake)
-			memcpy(g->wake + g->nwake, w->wake_ns, w->nwake * sizeof(*g->wake));
-		g->nwake += w->nwake;
+			memcpy(pool + n, w->wake_ns, w->nwake * sizeof(*pool));
+		n += w->nwake;
 	}
-	qsort(g->wake, g->nwake, sizeof(*g->wake), cmp_u64);
-	for (size_t i = 0; i < g->nwake; i++)
-		sum += (double)g->wake[i];
-	mean = sum / (double)g->nwake;
-	for (size_t i = 0; i < g->nwake; i++)
-		var += ((double)g->wake[i] - mean) * ((double)g->wake[i] - mean);
-	st->p99_wake_latency_us = (double)percentile(g->wake, g->nwake, 0.99) / 1e3;
-	st->median_wake_latency_us = (double)percentile(g->wake, g->nwake, 0.50) / 1e3;
-	st->wake_latency_cv = mean > 0 && g->nwake > 1 ? sqrt(var / (double)g->nwake) / mean : 0;
+	wake_stats__compute(pool, n, &g->wake);
+	st->wake_samples = n;
+	st->p99_wake_latency_us = (double)g->wake.p99 / 1e3;
+	st->median_wake_latency_us = (double)g->wake.p50 / 1e3;
+	st->wake_latency_cv = g->wake.cv;
 }
 
 static void cgroup_stats(struct check_ctx *c, struct cg_view *g)
@@ -451,11 +427,10 @@ static void check_p99_wake(struct check_ctx *c, double limit)
 {
 	for (size_t j = 0; j < c->ncgs; j++) {
 		const struct cg_view *g = &c->cgs[j];
-		uint64_t p99 = percentile(g->wake, g->nwake, 0.99);
 
-		if (g->nwake && (double)p99 > limit)
+		if (g->wake.n && (double)g->wake.p99 > limit)
 			fail(c, g->name, "p99 wake latency %" PRIu64 "ns exceeds limit %" PRIu64 "ns (%zu samples)",
-			     p99, (uint64_t)limit, g->nwake);
+			     g->wake.p99, (uint64_t)limit, g->wake.n);
 	}
 }
 
@@ -464,9 +439,9 @@ static void check_wake_cv(struct check_ctx *c, double limit)
 	for (size_t j = 0; j < c->ncgs; j++) {
 		const struct cg_view *g = &c->cgs[j];
 
-		if (g->nwake > 1 && g->st->wake_latency_cv > limit)
+		if (g->wake.n > 1 && g->wake.cv > limit)
 			fail(c, g->name, "wake latency CV %.3f exceeds limit %.3f (%zu samples)",
-			     g->st->wake_latency_cv, limit, g->nwake);
+			     g->wake.cv, limit, g->wake.n);
 	}
 }
 
@@ -676,7 +651,6 @@ int check__evaluate(const struct spec_test *t, const struct thresholds *th,
 	r->status = error ? TEST_ERROR : failed ? TEST_FAIL : TEST_PASS;
 	for (size_t j = 0; j < c.ncgs; j++) {
 		free(c.cgs[j].w);
-		free(c.cgs[j].wake);
 	}
 	free(c.cgs);
 	return 0;
