@@ -1,17 +1,472 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* ktstr-kernel: list, fetch, build, inspect and resolve kernels for ktstr. */
+/* ktstr-kernel: list, fetch, build, inspect and resolve the kernels ktstr boots. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "kernel/kernel.h"
 
-int main(int argc, char **argv)
+#define EXIT_USAGE 2
+
+static bool quiet;
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+};
+
+static void say_line(void *ctx, const char *line)
+{
+	if (!quiet)
+		fprintf(stderr, "  %s\n", line);
+}
+
+/* Download progress: a rewritten line on a terminal, a line per 10% otherwise. */
+static void say_bytes(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+	static int last_decile = -1;
+	int dec = total ? (int)(done * 10 / total) : -1;
+
+	if (quiet)
+		return;
+	if (isatty(STDERR_FILENO)) {
+		if (total)
+			fprintf(stderr, "\r  %s: %.1f / %.1f MiB (%d%%)", what, done / 1048576.0,
+				total / 1048576.0, (int)(done * 100 / total));
+		else
+			fprintf(stderr, "\r  %s: %.1f MiB", what, done / 1048576.0);
+		if (total && done >= total)
+			fputc('\n', stderr);
+		return;
+	}
+	if (dec != last_decile && total) {
+		last_decile = dec;
+		fprintf(stderr, "  %s: %d%% of %.1f MiB\n", what, dec * 10, total / 1048576.0);
+	}
+}
+
+static struct kernel_progress progress(void)
+{
+	return (struct kernel_progress){ .line = say_line, .bytes = say_bytes };
+}
+
+static int fail(const char *what, int err, char *msg)
+{
+	fprintf(stderr, "ktstr-kernel: %s: %s\n", what, msg ? msg : strerror(-err));
+	free(msg);
+	return EXIT_FAILURE;
+}
+
+static char *human_size(uint64_t b)
+{
+	if (b >= 1048576)
+		return xasprintf("%.1fM", b / 1048576.0);
+	return xasprintf("%.1fK", b / 1024.0);
+}
+
+/* ---- list ---- */
+
+static json_t *entry_json(const struct kernel_cache_entry *e)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:b, s:b, s:I, s:s?, s:s?, s:s?}",
+			      "key", e->key, "path", e->image, "version", e->version,
+			      "source_type", e->source_type, "source", e->source,
+			      "sched_ext", e->sched_ext, "btf", e->btf, "size", (json_int_t)e->size,
+			      "built_at", e->date, "config_hash", e->config_hash,
+			      "image_sha256", e->sha256);
+
+	json_object_set_new(j, "corrupt", e->corrupt ? json_string(e->corrupt) : json_null());
+	return j;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { 0 } };
+	struct kernel_cache_entry *v;
+	bool json = false;
+	size_t n;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
+		if (c != 'j')
+			return EXIT_USAGE;
+		json = true;
+	}
+	ret = kernel_cache__list(&v, &n);
+	if (ret < 0)
+		return fail("list", ret, NULL);
+	if (json) {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, entry_json(&v[i]));
+		json_dumpf(arr, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(arr);
+	} else if (n) {
+		printf("%-44s %-26s %-52s %-9s %-7s %s\n", "KEY", "VERSION", "SOURCE", "SCHED_EXT",
+		       "SIZE", "DATE");
+		for (size_t i = 0; i < n; i++) {
+			const struct kernel_cache_entry *e = &v[i];
+			_cleanup_free_ char *sz = human_size(e->size);
+
+			if (e->corrupt) {
+				printf("%-44s (corrupt: %s)\n", e->key, e->corrupt);
+				continue;
+			}
+			printf("%-44s %-26s %-52s %-9s %-7s %s\n", e->key, e->version,
+			       e->source ? e->source : "-", e->sched_ext ? "yes" : "no", sz,
+			       e->date ? e->date : "-");
+		}
+	} else if (!quiet) {
+		_cleanup_free_ char *root = NULL;
+
+		kernel_cache__root(&root);
+		fprintf(stderr, "no kernels cached in %s; get one with `ktstr-kernel fetch`\n",
+			root ? root : "(no cache dir)");
+	}
+	kernel_cache_entries__free(v, n);
+	return 0;
+}
+
+/* ---- path, info, resolve ---- */
+
+static int cmd_path(int argc, char **argv)
+{
+	struct kernel_cache_entry e;
+	int ret;
+
+	if (argc != 2)
+		return EXIT_USAGE;
+	ret = kernel_cache__get(argv[1], &e);
+	if (ret == -ENOENT)
+		ret = kernel_cache__find(argv[1], &e);
+	if (ret < 0)
+		return fail(argv[1], ret, xasprintf("no such cache entry (`ktstr-kernel list` shows them)"));
+	if (e.corrupt) {
+		fprintf(stderr, "ktstr-kernel: %s is corrupt: %s; `ktstr-kernel fetch` replaces it\n",
+			e.key, e.corrupt);
+		kernel_cache_entry__fini(&e);
+		return EXIT_FAILURE;
+	}
+	printf("%s\n", e.image);
+	kernel_cache_entry__fini(&e);
+	return 0;
+}
+
+static void print_image(const struct kernel_image *k)
+{
+	_cleanup_free_ char *btf = NULL;
+
+	if (!k->config_known)
+		btf = xstrdup("unknown (no config)");
+	else if (k->btf)
+		btf = xasprintf(".BTF section of the vmlinux inside %s (`ktstr-kernel info` "
+				"extracts it via kernel__extract_btf)", k->image);
+	else
+		btf = xstrdup("none (CONFIG_DEBUG_INFO_BTF is not set)");
+	printf("image:     %s\n", k->image);
+	printf("version:   %s\n", k->version);
+	if (k->key)
+		printf("key:       %s\n", k->key);
+	printf("config:    %s\n", k->config ? k->config : "unknown");
+	printf("sched_ext: %s\n", !k->config_known ? "unknown" : k->sched_ext ? "yes" : "no");
+	printf("btf:       %s\n", btf);
+	printf("cmdline:   %s\n", kernel__default_cmdline());
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	struct kernel_image *k = NULL;
+	struct kernel_cache_entry e;
+	struct stat st;
+	char *err = NULL;
+	int ret;
+
+	if (argc != 2)
+		return EXIT_USAGE;
+	if (!stat(argv[1], &st)) {
+		ret = kernel_image__open(argv[1], NULL, &k);
+		if (ret < 0)
+			return fail(argv[1], ret, NULL);
+	} else if (!kernel_cache__get(argv[1], &e) || !kernel_cache__find(argv[1], &e)) {
+		if (e.corrupt)
+			fprintf(stderr, "ktstr-kernel: warning: %s is corrupt: %s\n", e.key, e.corrupt);
+		k = kernel_cache_entry__image(&e, "cache entry");
+		kernel_cache_entry__fini(&e);
+	} else {
+		ret = kernel__resolve(argv[1], &k, &err);
+		if (ret < 0)
+			return fail(argv[1], ret, err);
+	}
+	print_image(k);
+	kernel_image__free(k);
+	return 0;
+}
+
+static int cmd_resolve(int argc, char **argv)
 {
 	struct kernel_image *k;
 	char *err = NULL;
+	int ret;
 
-	if (kernel__resolve(argc > 2 ? argv[2] : NULL, &k, &err) < 0) {
-		fprintf(stderr, "ktstr-kernel: %s\n", err);
-		return 1;
-	}
-	printf("%s\n%s\n", k->image, k->why);
+	if (argc > 2)
+		return EXIT_USAGE;
+	ret = kernel__resolve(argc == 2 ? argv[1] : NULL, &k, &err);
+	if (ret < 0)
+		return fail("resolve", ret, err);
+	printf("%s\n", k->image);
+	fprintf(stderr, "ktstr-kernel: using %s\n", k->why);
+	if (k->config_known && !k->sched_ext)
+		fprintf(stderr, "ktstr-kernel: note: this kernel has no sched_ext "
+			"(sched_ext specs will be skipped)\n");
 	kernel_image__free(k);
 	return 0;
+}
+
+/* ---- clean ---- */
+
+static int cmd_clean(int argc, char **argv)
+{
+	static const struct option opts[] = { { "keep", required_argument, NULL, 'k' }, { 0 } };
+	unsigned long keep = 0;
+	unsigned removed = 0;
+	char *end;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "k:", opts, NULL)) != -1) {
+		if (c != 'k')
+			return EXIT_USAGE;
+		errno = 0;
+		keep = strtoul(optarg, &end, 10);
+		if (errno || *end || end == optarg || keep > UINT_MAX)
+			return fail("--keep", -EINVAL, xasprintf("'%s' is not a count", optarg));
+	}
+	if (optind != argc)
+		return EXIT_USAGE;
+	ret = kernel_cache__clean(keep, &removed);
+	if (ret < 0)
+		return fail("clean", ret, NULL);
+	if (!quiet)
+		fprintf(stderr, "ktstr-kernel: removed %u entr%s\n", removed, removed == 1 ? "y" : "ies");
+	return 0;
+}
+
+/* ---- fetch, build ---- */
+
+static int print_key(const char *key, const char *verb)
+{
+	struct kernel_cache_entry e;
+
+	if (!kernel_cache__get(key, &e)) {
+		if (!quiet)
+			fprintf(stderr, "ktstr-kernel: %s %s (%s, sched_ext %s)\n", verb, e.key,
+				e.version, e.sched_ext ? "yes" : "no");
+		printf("%s\n", e.image);
+		kernel_cache_entry__fini(&e);
+	}
+	return 0;
+}
+
+static int fetch_url(const char *url, const char *sha, bool download_only, unsigned jobs)
+{
+	_cleanup_free_ char *root = NULL, *dir = NULL, *dest = NULL, *top = NULL, *key = NULL;
+	struct kernel_progress p = progress();
+	struct kernel_build_opts b = { 0 };
+	const char *name = strrchr(url, '/');
+	char *err = NULL;
+	int ret;
+
+	name = name && name[1] ? name + 1 : "source.tar";
+	if (strchr(name, '?'))
+		name = "source.tar";
+	ret = kernel_cache__root(&root);
+	if (ret < 0)
+		return fail("fetch", ret, xstrdup("no cache directory: set KTSTR_CACHE_DIR or HOME"));
+	dir = xasprintf("%s/.sources", root);
+	ret = mkdir_p(dir, 0755);
+	if (ret < 0)
+		return fail(dir, ret, NULL);
+	dest = xasprintf("%s/%s", dir, name);
+	ret = kernel__download(url, dest, sha, &p, &err);
+	if (ret < 0)
+		return fail(url, ret, err);
+	if (!quiet)
+		fprintf(stderr, "ktstr-kernel: downloaded %s\n", dest);
+	ret = kernel__untar(dest, dir, &top, &err);
+	if (ret < 0)
+		return fail(dest, ret, err);
+	if (download_only) {
+		printf("%s\n", top);
+		return 0;
+	}
+	b.source_dir = top;
+	b.source_desc = url;
+	b.source_type = "tarball";
+	b.jobs = jobs;
+	b.progress = p;
+	ret = kernel__build(&b, &key, &err);
+	if (ret < 0)
+		return fail("build", ret, err);
+	return print_key(key, "built");
+}
+
+static int cmd_fetch(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "refresh", no_argument, NULL, 'r' },
+		{ "from-deb", required_argument, NULL, 'D' },
+		{ "base-deb", required_argument, NULL, 'B' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "sha256", required_argument, NULL, 's' },
+		{ "download-only", no_argument, NULL, 'd' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ 0 }
+	};
+	struct kernel_fetch_opts o = { .progress = progress() };
+	const char *url = NULL, *sha = NULL;
+	bool download_only = false, list = false, hit = false;
+	unsigned jobs = 0;
+	char *key = NULL, *err = NULL;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "frj:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': o.force = true; break;
+		case 'r': o.refresh = true; break;
+		case 'D': o.from_deb = optarg; break;
+		case 'B': o.from_base_deb = optarg; break;
+		case 'u': url = optarg; break;
+		case 's': sha = optarg; break;
+		case 'd': download_only = true; break;
+		case 'l': list = true; break;
+		case 'j': jobs = strtoul(optarg, NULL, 10); break;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 1)
+		return EXIT_USAGE;
+	o.version = argc - optind == 1 ? argv[optind] : NULL;
+	if (url)
+		return fetch_url(url, sha, download_only, jobs);
+	if (list) {
+		char **v;
+		size_t n;
+
+		ret = kernel__deb_versions(&o.progress, &v, &n, &err);
+		if (ret < 0)
+			return fail("fetch --list", ret, err);
+		for (size_t i = 0; i < n; i++) {
+			printf("%s\n", v[i]);
+			free(v[i]);
+		}
+		free(v);
+		return 0;
+	}
+	ret = kernel__fetch_deb(&o, &key, &hit, &err);
+	if (ret < 0)
+		return fail("fetch", ret, err);
+	/* a cache hit is quiet: the README runs fetch on every quick start */
+	if (hit) {
+		bool q = quiet;
+
+		quiet = true;
+		print_key(key, "cached");
+		quiet = q;
+	} else {
+		print_key(key, "fetched");
+	}
+	free(key);
+	return 0;
+}
+
+static int cmd_build(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "source", required_argument, NULL, 's' },
+		{ "kconfig", required_argument, NULL, 'k' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ 0 }
+	};
+	struct kernel_build_opts b = { .progress = progress() };
+	_cleanup_free_ char *key = NULL;
+	char *err = NULL;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "s:k:j:", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': b.source_dir = optarg; break;
+		case 'k': b.kconfig = optarg; break;
+		case 'j': b.jobs = strtoul(optarg, NULL, 10); break;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (optind < argc && !b.source_dir)
+		b.source_dir = argv[optind++];
+	if (!b.source_dir || optind != argc)
+		return EXIT_USAGE;
+	ret = kernel__build(&b, &key, &err);
+	if (ret < 0)
+		return fail("build", ret, err);
+	return print_key(key, "built");
+}
+
+static const struct cmd cmd_table[] = {
+	{ "list", cmd_list, "list [--json]" },
+	{ "path", cmd_path, "path KEY" },
+	{ "clean", cmd_clean, "clean [--keep N]" },
+	{ "fetch", cmd_fetch, "fetch [VERSION] [--force] [--refresh] [--list] | fetch --url URL "
+			      "[--sha256 HEX] [--download-only] | fetch --from-deb FILE [--base-deb FILE]" },
+	{ "build", cmd_build, "build [--source] DIR [--kconfig FILE] [-j N]" },
+	{ "info", cmd_info, "info IMAGE|KEY|VERSION" },
+	{ "resolve", cmd_resolve, "resolve [SELECTOR]" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ktstr-kernel [-q] COMMAND [ARGS]\n");
+	for (size_t i = 0; i < ARRAY_SIZE(cmd_table); i++)
+		fprintf(f, "  ktstr-kernel %s\n", cmd_table[i].usage);
+	fprintf(f, "See ktstr-kernel(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (str_eq(argv[i], "-q") || str_eq(argv[i], "--quiet")) {
+			quiet = true;
+		} else if (str_eq(argv[i], "-h") || str_eq(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (size_t c = 0; c < ARRAY_SIZE(cmd_table); c++) {
+		int ret;
+
+		if (!str_eq(argv[i], cmd_table[c].name))
+			continue;
+		optind = 1;
+		ret = cmd_table[c].fn(argc - i, argv + i);
+		if (ret == EXIT_USAGE)
+			fprintf(stderr, "usage: ktstr-kernel %s\n", cmd_table[c].usage);
+		return ret;
+	}
+	fprintf(stderr, "ktstr-kernel: unknown command '%s'\n", argv[i]);
+	usage(stderr);
+	return EXIT_USAGE;
 }

@@ -138,6 +138,7 @@ struct kernel_fetch_opts {
 	const char *from_deb;		/* import this local linux-binary-unsigned .deb (test hook) */
 	const char *from_base_deb;	/* its linux-base .deb (config), optional */
 	bool force;			/* refetch even when cached */
+	bool refresh;			/* apt-get update even when the lists are fresh (< 1 day) */
 	struct kernel_progress progress;
 };
 

@@ -4,24 +4,6 @@
 
 #include "kernel/kernel.h"
 
-int kernel__fetch_deb(const struct kernel_fetch_opts *o, char **key_out, bool *hit, char **err)
-{
-	*err = xstrdup("fetch: not implemented yet");
-	return -ENOSYS;
-}
-
-int kernel__deb_versions(const struct kernel_progress *p, char ***out, size_t *n, char **err)
-{
-	*err = xstrdup("not implemented yet");
-	return -ENOSYS;
-}
-
-int kernel__deb_extract(const char *deb, const char *destdir, char **err)
-{
-	*err = xstrdup("not implemented yet");
-	return -ENOSYS;
-}
-
 int kernel__download(const char *url, const char *dest, const char *sha256,
 		     const struct kernel_progress *p, char **err)
 {

@@ -1,0 +1,716 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Fetching a Debian cloud kernel: the host's apt with a private sources list,
+ * lists and cache under the kernel cache, the .deb unpacked with libarchive.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "kernel/internal.h"
+#include "kernel/kernel.h"
+
+#define DEB_SUITE "trixie-backports"
+#define DEB_FLAVOUR "-cloud-amd64"
+#define PKG_IMAGE "linux-binary-unsigned-"
+#define PKG_BASE "linux-base-"
+#define LISTS_MAX_AGE (24 * 3600)
+
+/* ---- .deb unpacking (ar + data.tar.*), no dpkg ------------------------- */
+
+struct deb_found {
+	char *image;		/* .../usr/lib/modules/<v>/vmlinuz* */
+	char *config;		/* .../usr/lib/modules/<v>/config */
+	char *version;		/* <v> */
+};
+
+struct nested {
+	struct archive *outer;
+	char buf[65536];
+};
+
+static la_ssize_t nested_read(struct archive *a, void *ctx, const void **out)
+{
+	struct nested *n = ctx;
+
+	*out = n->buf;
+	return archive_read_data(n->outer, n->buf, sizeof(n->buf));
+}
+
+/* Only what ktstr needs (kernel images, config, System.map), unless @all. */
+static bool deb_member_wanted(const char *path, bool all)
+{
+	const char *base = kernel_basename(path);
+
+	if (all)
+		return true;
+	if (!str_startswith(path, "usr/lib/modules/") && !str_startswith(path, "boot/"))
+		return false;
+	return str_startswith(base, "vmlinuz") || str_eq(base, "config") ||
+	       str_startswith(base, "config-") || str_eq(base, "System.map");
+}
+
+static void deb_note(struct deb_found *f, const char *path, const char *dest)
+{
+	const char *base = kernel_basename(path);
+
+	if (!f || !str_startswith(path, "usr/lib/modules/"))
+		return;
+	if (str_startswith(base, "vmlinuz") && !f->image) {
+		const char *v = path + strlen("usr/lib/modules/");
+
+		f->image = xstrdup(dest);
+		free(f->version);
+		f->version = xstrndup(v, strcspn(v, "/"));
+	} else if (str_eq(base, "config") && !f->config) {
+		f->config = xstrdup(dest);
+	}
+}
+
+static int extract_data_tar(struct archive *outer, const char *destdir, bool all,
+			    struct deb_found *f, char **err)
+{
+	struct nested *n = xmalloc(sizeof(*n));
+	struct archive *in = archive_read_new();
+	struct archive_entry *ae;
+	int ret = 0, r;
+
+	n->outer = outer;
+	archive_read_support_filter_all(in);
+	archive_read_support_format_tar(in);
+	if (archive_read_open(in, n, NULL, nested_read, NULL) != ARCHIVE_OK) {
+		*err = xasprintf("data.tar: %s", archive_error_string(in));
+		ret = -EINVAL;
+		goto out;
+	}
+	while ((r = archive_read_next_header(in, &ae)) == ARCHIVE_OK) {
+		const char *p = archive_entry_pathname(ae);
+		_cleanup_free_ char *dest = NULL, *parent = NULL;
+		_cleanup_close_ int fd = -1;
+
+		while (p && str_startswith(p, "./"))
+			p += 2;
+		if (!p || !*p || archive_entry_filetype(ae) != AE_IFREG)
+			continue;
+		if (p[0] == '/' || strstr(p, "../") || !deb_member_wanted(p, all))
+			continue;
+		dest = xasprintf("%s/%s", destdir, p);
+		parent = xstrndup(dest, kernel_basename(dest) - dest - 1);
+		ret = mkdir_p(parent, 0755);
+		if (ret < 0)
+			break;
+		fd = open(dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			ret = -errno;
+			break;
+		}
+		if (archive_read_data_into_fd(in, fd) != ARCHIVE_OK) {
+			*err = xasprintf("%s: %s", p, archive_error_string(in));
+			ret = -EIO;
+			break;
+		}
+		deb_note(f, p, dest);
+	}
+	if (!ret && r != ARCHIVE_EOF) {
+		*err = xasprintf("data.tar: %s", archive_error_string(in));
+		ret = -EIO;
+	}
+out:
+	archive_read_free(in);
+	free(n);
+	return ret;
+}
+
+static int deb_unpack(const char *deb, const char *destdir, bool all, struct deb_found *f, char **err)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ae;
+	bool seen = false;
+	int ret = 0, r;
+
+	archive_read_support_format_ar(a);
+	if (archive_read_open_filename(a, deb, 65536) != ARCHIVE_OK) {
+		*err = xasprintf("%s: %s", deb, archive_error_string(a));
+		archive_read_free(a);
+		return -EINVAL;
+	}
+	while ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
+		if (!str_startswith(archive_entry_pathname(ae), "data.tar"))
+			continue;
+		seen = true;
+		ret = extract_data_tar(a, destdir, all, f, err);
+		break;
+	}
+	if (!seen && !ret) {
+		*err = xasprintf("%s: not a .deb (no data.tar member)", deb);
+		ret = -EINVAL;
+	}
+	archive_read_free(a);
+	return ret;
+}
+
+int kernel__deb_extract(const char *deb, const char *destdir, char **err)
+{
+	*err = NULL;
+	return deb_unpack(deb, destdir, true, NULL, err);
+}
+
+static void deb_found__fini(struct deb_found *f)
+{
+	free(f->image);
+	free(f->config);
+	free(f->version);
+}
+
+/* ---- Importing .debs into the cache ------------------------------------ */
+
+/* "dir/linux-binary-unsigned-V-cloud-amd64_1.2-3_amd64.deb" -> "linux-binary-unsigned-V-cloud-amd64 1.2-3" */
+static char *deb_desc(const char *deb)
+{
+	_cleanup_free_ char *b = xstrdup(kernel_basename(deb));
+	char *us = strchr(b, '_'), *us2;
+
+	if (!us)
+		return TAKE_PTR(b);
+	*us++ = '\0';
+	us2 = strchr(us, '_');
+	if (us2)
+		*us2 = '\0';
+	return xasprintf("%s %s", b, us);
+}
+
+/* The linux-base .deb next to a linux-binary-unsigned one, when present. */
+static char *sibling_base_deb(const char *deb)
+{
+	_cleanup_free_ char *dir = xstrndup(deb, kernel_basename(deb) - deb);
+	const char *b = kernel_basename(deb);
+	char *p;
+
+	if (!str_startswith(b, PKG_IMAGE))
+		return NULL;
+	p = xasprintf("%s" PKG_BASE "%s", dir, b + strlen(PKG_IMAGE));
+	if (!access(p, R_OK))
+		return p;
+	free(p);
+	return NULL;
+}
+
+static int import_debs(const char *image_deb, const char *base_deb, const struct kernel_progress *p,
+		       char **key_out, char **err)
+{
+	_cleanup_free_ char *root = NULL, *tmp = NULL, *desc = NULL, *sib = NULL;
+	struct deb_found f = { 0 };
+	struct kernel_store_req req = { 0 };
+	int ret;
+
+	ret = kernel_cache__root(&root);
+	if (ret < 0) {
+		*err = xstrdup("no cache directory: set KTSTR_CACHE_DIR, XDG_CACHE_HOME or HOME");
+		return ret;
+	}
+	if (!base_deb)
+		base_deb = sib = sibling_base_deb(image_deb);
+	tmp = xasprintf("%s/.tmp-unpack-%d", root, getpid());
+	rm_rf(tmp);
+	ret = mkdir_p(tmp, 0755);
+	if (ret < 0) {
+		*err = xasprintf("%s: %s", tmp, strerror(-ret));
+		return ret;
+	}
+	kernel_say(p, "unpacking %s", kernel_basename(image_deb));
+	ret = deb_unpack(image_deb, tmp, false, &f, err);
+	if (!ret && base_deb) {
+		kernel_say(p, "unpacking %s", kernel_basename(base_deb));
+		ret = deb_unpack(base_deb, tmp, false, &f, err);
+	}
+	if (!ret && !f.image) {
+		*err = xasprintf("%s has no usr/lib/modules/*/vmlinuz*", image_deb);
+		ret = -ENOENT;
+	}
+	if (ret < 0)
+		goto out;
+	desc = deb_desc(image_deb);
+	req.image = f.image;
+	req.config = f.config;
+	req.version = f.version;
+	req.source_type = "deb";
+	req.source = desc;
+	ret = kernel_cache__store(&req, key_out);
+	if (ret < 0)
+		*err = xasprintf("storing %s in %s: %s", f.version, root, strerror(-ret));
+out:
+	rm_rf(tmp);
+	deb_found__fini(&f);
+	return ret;
+}
+
+/* A usable deb entry for @version, and remove corrupt ones for it (they get refetched). */
+static int cached_deb(const char *version, char **key_out)
+{
+	struct kernel_cache_entry *v;
+	size_t n;
+	int ret, found = 0;
+
+	ret = kernel_cache__list(&v, &n);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *prefix = xasprintf("%s-deb-", version);
+
+		if (!str_startswith(v[i].key, prefix))
+			continue;
+		if (v[i].corrupt) {
+			kernel_cache__remove(v[i].key);
+		} else if (!found && str_eq(v[i].source_type, "deb")) {
+			*key_out = xstrdup(v[i].key);
+			found = 1;
+		}
+	}
+	kernel_cache_entries__free(v, n);
+	return found;
+}
+
+/* ---- apt with private state -------------------------------------------- */
+
+struct apt_env {
+	char *dir;		/* <root>/.apt */
+	char *sources;		/* <dir>/sources.list */
+	char *lists, *cache;
+	char *mirror;
+};
+
+static void apt_env__fini(struct apt_env *e)
+{
+	free(e->dir);
+	free(e->sources);
+	free(e->lists);
+	free(e->cache);
+	free(e->mirror);
+}
+
+/*
+ * The Debian mirror and keyring of the host: the first non-security "deb"
+ * source in /etc/apt/sources.list.d/ *.sources (deb822) or sources.list.
+ * Read only; the system's apt configuration is never changed.
+ */
+static int host_mirror(char **uri, char **signed_by)
+{
+	static const char *const deb822[] = { "/etc/apt/sources.list.d/debian.sources" };
+	_cleanup_free_ char *text = NULL;
+	char *save = NULL, *line;
+
+	*uri = *signed_by = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(deb822) && !*uri; i++) {
+		char *u = NULL, *sb = NULL;
+		bool deb = false;
+
+		free(text);
+		text = NULL;
+		if (read_file(deb822[i], &text, NULL) < 0)
+			continue;
+		/* stanza by stanza; a blank line ends one */
+		for (line = strtok_r(text, "\n", &save);; line = strtok_r(NULL, "\n", &save)) {
+			char *l = line ? str_trim(line) : NULL;
+
+			if (!l || !*l) {
+				if (deb && u && !strstr(u, "security") && !*uri) {
+					*uri = TAKE_PTR(u);
+					*signed_by = TAKE_PTR(sb);
+				}
+				free(u);
+				free(sb);
+				u = sb = NULL;
+				deb = false;
+				if (!l)
+					break;
+				continue;
+			}
+			if (l[0] == '#')
+				continue;
+			if (str_startswith(l, "Types:"))
+				deb = strstr(l, "deb") != NULL;
+			else if (str_startswith(l, "URIs:") && !u)
+				u = xstrndup(str_trim(l + 5), strcspn(str_trim(l + 5), " \t"));
+			else if (str_startswith(l, "Signed-By:") && !sb)
+				sb = xstrdup(str_trim(l + 10));
+		}
+	}
+	free(text);
+	text = NULL;
+	if (!*uri && !read_file("/etc/apt/sources.list", &text, NULL)) {
+		for (line = strtok_r(text, "\n", &save); line && !*uri; line = strtok_r(NULL, "\n", &save)) {
+			char *l = str_trim(line), *tok, *s2 = NULL;
+
+			if (!str_startswith(l, "deb "))
+				continue;
+			l += 4;
+			while (*l == ' ')
+				l++;
+			if (*l == '[') {
+				char *e = strchr(l, ']');
+
+				if (!e)
+					continue;
+				*e = '\0';
+				tok = strstr(l, "signed-by=");
+				if (tok)
+					*signed_by = xstrndup(tok + 10, strcspn(tok + 10, " "));
+				l = e + 1;
+			}
+			tok = strtok_r(l, " \t", &s2);
+			if (tok && !strstr(tok, "security"))
+				*uri = xstrdup(tok);
+			else
+				free(TAKE_PTR(*signed_by));
+		}
+	}
+	return *uri ? 0 : -ENOENT;
+}
+
+static int apt_env__init(struct apt_env *e, const char *root, char **err)
+{
+	_cleanup_free_ char *sb = NULL, *line = NULL, *partial = NULL;
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	e->dir = xasprintf("%s/.apt", root);
+	e->sources = xasprintf("%s/sources.list", e->dir);
+	e->lists = xasprintf("%s/lists", e->dir);
+	e->cache = xasprintf("%s/cache", e->dir);
+	if (host_mirror(&e->mirror, &sb) < 0) {
+		*err = xstrdup("no Debian mirror found in /etc/apt/sources.list.d/*.sources or "
+			       "/etc/apt/sources.list; ktstr-kernel fetch needs one");
+		return -ENOENT;
+	}
+	partial = xasprintf("%s/partial", e->lists);
+	ret = mkdir_p(partial, 0755);
+	free(partial);
+	partial = xasprintf("%s/archives/partial", e->cache);
+	if (!ret)
+		ret = mkdir_p(partial, 0755);
+	if (ret < 0) {
+		*err = xasprintf("%s: %s", e->dir, strerror(-ret));
+		return ret;
+	}
+	line = sb ? xasprintf("deb [signed-by=%s] %s " DEB_SUITE " main\n", sb, e->mirror)
+		  : xasprintf("deb %s " DEB_SUITE " main\n", e->mirror);
+	ret = write_file(e->sources, line, strlen(line));
+	if (ret < 0)
+		*err = xasprintf("%s: %s", e->sources, strerror(-ret));
+	return ret;
+}
+
+/* argv for apt-get/apt-cache with the private state; @extra is NULL-terminated. */
+static int apt(const struct apt_env *e, const char *tool, const char *const *extra, const char *cwd,
+	       const struct kernel_progress *p, char **tail)
+{
+	_cleanup_free_ char *o1 = xasprintf("Dir::Etc::SourceList=%s", e->sources);
+	_cleanup_free_ char *o3 = xasprintf("Dir::State::Lists=%s", e->lists);
+	_cleanup_free_ char *o4 = xasprintf("Dir::Cache=%s", e->cache);
+	const char *argv[32] = {
+		tool, "-q", "-o", o1, "-o", "Dir::Etc::SourceParts=/dev/null",
+		"-o", o3, "-o", o4,
+		/* root would hand downloads to _apt, which cannot write our dirs */
+		"-o", geteuid() ? "APT::Sandbox::User=_apt" : "APT::Sandbox::User=root",
+	};
+	size_t n = 12;
+
+	for (; extra && *extra && n < ARRAY_SIZE(argv) - 1; extra++)
+		argv[n++] = *extra;
+	argv[n] = NULL;
+	return kernel_run((char *const *)argv, cwd, p, tail);
+}
+
+/* apt's lists are reused for a day: a cache hit then needs no network at all. */
+static bool lists_fresh(const struct apt_env *e)
+{
+	time_t newest = 0;
+	struct dirent *de;
+	DIR *d = opendir(e->lists);
+
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *p = NULL;
+		struct stat st;
+
+		if (!str_endswith(de->d_name, "_InRelease"))
+			continue;
+		p = xasprintf("%s/%s", e->lists, de->d_name);
+		if (!stat(p, &st) && st.st_mtime > newest)
+			newest = st.st_mtime;
+	}
+	if (d)
+		closedir(d);
+	return newest && time(NULL) - newest < LISTS_MAX_AGE;
+}
+
+static char *offline_hint(const char *tail, const char *mirror)
+{
+	if (tail && (strstr(tail, "Could not resolve") || strstr(tail, "Failed to fetch") ||
+		     strstr(tail, "Temporary failure") || strstr(tail, "Unable to connect") ||
+		     strstr(tail, "Could not connect")))
+		return xasprintf("cannot reach the Debian mirror %s (offline?)", mirror);
+	return xasprintf("apt failed:\n%s", tail ? tail : "");
+}
+
+static int apt_update(const struct apt_env *e, const struct kernel_progress *p, char **err)
+{
+	static const char *const args[] = { "--error-on=any", "update", NULL };
+	_cleanup_free_ char *tail = NULL;
+	int ret;
+
+	kernel_say(p, "updating the package list of %s " DEB_SUITE, e->mirror);
+	ret = apt(e, "apt-get", args, NULL, p, &tail);
+	if (ret < 0) {
+		*err = xasprintf("cannot run apt-get: %s", strerror(-ret));
+		return ret;
+	}
+	if (ret) {
+		*err = offline_hint(tail, e->mirror);
+		return -EHOSTUNREACH;
+	}
+	return 0;
+}
+
+static int ver_cmp_desc(const void *a, const void *b)
+{
+	return strverscmp(*(char *const *)b, *(char *const *)a);
+}
+
+/* Collect "<v>" from apt-cache search lines "linux-binary-unsigned-<v>-cloud-amd64 - ..." */
+static void collect_line(void *ctx, const char *line)
+{
+	struct { char **v; size_t n; } *c = ctx;
+	size_t len = strcspn(line, " ");
+	char **slot;
+
+	if (!str_startswith(line, PKG_IMAGE) || len <= strlen(PKG_IMAGE) + strlen(DEB_FLAVOUR))
+		return;
+	if (strncmp(line + len - strlen(DEB_FLAVOUR), DEB_FLAVOUR, strlen(DEB_FLAVOUR)))
+		return;
+	slot = array_push(&c->v, &c->n, sizeof(char *));
+	*slot = xstrndup(line + strlen(PKG_IMAGE), len - strlen(PKG_IMAGE));
+}
+
+static int apt_versions(const struct apt_env *e, char ***out, size_t *n, char **err)
+{
+	static const char *const args[] = {
+		"search", "--names-only", "^" PKG_IMAGE ".*" DEB_FLAVOUR "$", NULL
+	};
+	struct { char **v; size_t n; } c = { 0 };
+	struct kernel_progress p = { .line = collect_line, .ctx = &c };
+	int ret;
+
+	ret = apt(e, "apt-cache", args, NULL, &p, NULL);
+	if (ret) {
+		*err = xasprintf("apt-cache search failed (%d)", ret);
+		for (size_t i = 0; i < c.n; i++)
+			free(c.v[i]);
+		free(c.v);
+		return ret < 0 ? ret : -EIO;
+	}
+	if (c.n)
+		qsort(c.v, c.n, sizeof(char *), ver_cmp_desc);
+	*out = c.v;
+	*n = c.n;
+	return 0;
+}
+
+static int apt_prepare(struct apt_env *e, bool refresh, const struct kernel_progress *p, char **err)
+{
+	_cleanup_free_ char *root = NULL;
+	int ret;
+
+	ret = kernel_cache__root(&root);
+	if (ret < 0) {
+		*err = xstrdup("no cache directory: set KTSTR_CACHE_DIR, XDG_CACHE_HOME or HOME");
+		return ret;
+	}
+	ret = apt_env__init(e, root, err);
+	if (ret < 0)
+		return ret;
+	if (refresh || !lists_fresh(e))
+		return apt_update(e, p, err);
+	return 0;
+}
+
+int kernel__deb_versions(const struct kernel_progress *p, char ***out, size_t *n, char **err)
+{
+	struct apt_env e;
+	int lock, ret;
+
+	*err = NULL;
+	lock = kernel_cache__lock("apt");
+	if (lock < 0) {
+		*err = xasprintf("cache lock: %s", strerror(-lock));
+		return lock;
+	}
+	ret = apt_prepare(&e, false, p, err);
+	if (!ret)
+		ret = apt_versions(&e, out, n, err);
+	apt_env__fini(&e);
+	close(lock);
+	return ret;
+}
+
+/* "7.3.4" or "7.3" or "7.3.4+deb13-cloud-amd64" -> the newest matching full version. */
+static const char *pick_version(char **v, size_t n, const char *want)
+{
+	size_t l;
+
+	if (!want)
+		return n ? v[0] : NULL;
+	l = strlen(want);
+	for (size_t i = 0; i < n; i++) {
+		if (str_eq(v[i], want))
+			return v[i];
+		if (!strncmp(v[i], want, l) && (v[i][l] == '+' || v[i][l] == '.' || v[i][l] == '-'))
+			return v[i];
+	}
+	return NULL;
+}
+
+static char *join_versions(char **v, size_t n)
+{
+	char *s = xstrdup("");
+
+	for (size_t i = 0; i < n && i < 8; i++) {
+		char *t = xasprintf("%s%s%.*s", s, i ? ", " : "", (int)strcspn(v[i], "+"), v[i]);
+
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/* Download both packages into a private dir, then import them. */
+static int apt_fetch(const struct apt_env *e, const char *full, const struct kernel_progress *p,
+		     char **key_out, char **err)
+{
+	_cleanup_free_ char *root = NULL, *dir = NULL, *img = NULL, *base = NULL, *tail = NULL;
+	_cleanup_free_ char *pi = xasprintf(PKG_IMAGE "%s", full);
+	_cleanup_free_ char *pb = xasprintf(PKG_BASE "%s", full);
+	const char *args[] = { "download", pi, pb, NULL };
+	struct dirent *de;
+	DIR *d;
+	int ret;
+
+	kernel_cache__root(&root);
+	dir = xasprintf("%s/.tmp-debs-%d", root, getpid());
+	rm_rf(dir);
+	ret = mkdir_p(dir, 0755);
+	if (ret < 0) {
+		*err = xasprintf("%s: %s", dir, strerror(-ret));
+		return ret;
+	}
+	kernel_say(p, "downloading %s and %s", pi, pb);
+	ret = apt(e, "apt-get", args, dir, p, &tail);
+	if (ret) {
+		*err = ret < 0 ? xasprintf("cannot run apt-get: %s", strerror(-ret))
+			       : offline_hint(tail, e->mirror);
+		ret = -EHOSTUNREACH;
+		goto out;
+	}
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		if (!str_endswith(de->d_name, ".deb"))
+			continue;
+		if (str_startswith(de->d_name, PKG_IMAGE) && !img)
+			img = xasprintf("%s/%s", dir, de->d_name);
+		else if (str_startswith(de->d_name, PKG_BASE) && !base)
+			base = xasprintf("%s/%s", dir, de->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (!img) {
+		*err = xasprintf("apt-get download left no %s*.deb in %s", PKG_IMAGE, dir);
+		ret = -ENOENT;
+		goto out;
+	}
+	ret = import_debs(img, base, p, key_out, err);
+out:
+	rm_rf(dir);
+	return ret;
+}
+
+int kernel__fetch_deb(const struct kernel_fetch_opts *o, char **key_out, bool *hit, char **err)
+{
+	_cleanup_free_ char *lockname = NULL, *want = NULL;
+	struct apt_env e = { 0 };
+	char **v = NULL;
+	size_t n = 0;
+	const char *full;
+	int lock = -1, vlock = -1, ret;
+
+	*err = NULL;
+	*hit = false;
+	if (o->from_deb) {
+		/* test hook and offline import: the version comes from the package name */
+		const char *b = kernel_basename(o->from_deb);
+
+		if (str_startswith(b, PKG_IMAGE))
+			want = xstrndup(b + strlen(PKG_IMAGE), strcspn(b + strlen(PKG_IMAGE), "_"));
+		lockname = xasprintf("fetch-deb-%s", want ? want : b);
+		lock = kernel_cache__lock(lockname);
+		if (lock < 0) {
+			*err = xasprintf("cache lock: %s", strerror(-lock));
+			return lock;
+		}
+		if (want && !o->force && cached_deb(want, key_out) > 0) {
+			*hit = true;
+			ret = 0;
+		} else {
+			ret = import_debs(o->from_deb, o->from_base_deb, &o->progress, key_out, err);
+		}
+		close(lock);
+		return ret;
+	}
+
+	lock = kernel_cache__lock("apt");
+	if (lock < 0) {
+		*err = xasprintf("cache lock: %s", strerror(-lock));
+		return lock;
+	}
+	ret = apt_prepare(&e, o->refresh, &o->progress, err);
+	if (!ret)
+		ret = apt_versions(&e, &v, &n, err);
+	if (ret < 0)
+		goto out;
+	full = pick_version(v, n, o->version);
+	if (!full) {
+		_cleanup_free_ char *avail = join_versions(v, n);
+
+		*err = o->version ? xasprintf("kernel %s is not available from %s " DEB_SUITE
+					      "; available: %s", o->version, e.mirror, avail)
+				  : xasprintf("no " PKG_IMAGE "*" DEB_FLAVOUR " package in %s " DEB_SUITE,
+					      e.mirror);
+		ret = -ENOENT;
+		goto out;
+	}
+	/* the apt lock stays held: apt's private state is not safe to share */
+	lockname = xasprintf("fetch-deb-%s", full);
+	vlock = kernel_cache__lock(lockname);
+	if (vlock < 0) {
+		*err = xasprintf("cache lock: %s", strerror(-vlock));
+		ret = vlock;
+		goto out;
+	}
+	if (!o->force && cached_deb(full, key_out) > 0) {
+		*hit = true;
+		ret = 0;
+		goto out;
+	}
+	ret = apt_fetch(&e, full, &o->progress, key_out, err);
+out:
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	apt_env__fini(&e);
+	if (vlock >= 0)
+		close(vlock);
+	if (lock >= 0)
+		close(lock);
+	return ret;
+}
