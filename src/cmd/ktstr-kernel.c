@@ -228,6 +228,30 @@ static int cmd_resolve(int argc, char **argv)
 	return 0;
 }
 
+/* `btf IMAGE|KEY OUT`: the raw .BTF of the image's vmlinux (bpftool reads it for vmlinux.h). */
+static int cmd_btf(int argc, char **argv)
+{
+	struct kernel_image *k;
+	char *err = NULL;
+	int ret;
+
+	if (argc != 3)
+		return EXIT_USAGE;
+	ret = kernel__resolve(argv[1], &k, &err);
+	if (ret < 0)
+		return fail(argv[1], ret, err);
+	ret = kernel__extract_btf(k->image, argv[2]);
+	if (ret < 0) {
+		err = ret == -ENODATA ? xasprintf("%s has no .BTF section", k->image)
+		      : ret == -ENOEXEC ? xasprintf("%s: not a bzImage with a vmlinux payload", k->image)
+		      : NULL;
+		kernel_image__free(k);
+		return fail("btf", ret, err);
+	}
+	kernel_image__free(k);
+	return 0;
+}
+
 /* ---- clean ---- */
 
 static int cmd_clean(int argc, char **argv)
@@ -426,6 +450,7 @@ static const struct cmd cmd_table[] = {
 	{ "build", cmd_build, "build [--source] DIR [--kconfig FILE] [-j N]" },
 	{ "info", cmd_info, "info IMAGE|KEY|VERSION" },
 	{ "resolve", cmd_resolve, "resolve [SELECTOR]" },
+	{ "btf", cmd_btf, "btf IMAGE|KEY|VERSION OUT" },
 };
 
 static void usage(FILE *f)

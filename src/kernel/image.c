@@ -179,13 +179,32 @@ static int payload_range(int fd, off_t *off, size_t *len)
 	return *len ? 0 : -ENOEXEC;
 }
 
+/* Decompress @len bytes with whatever filter libarchive recognises into @fd. */
+static int decompress_raw(const void *buf, size_t len, int fd)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ae;
+	int ret = -EINVAL;
+
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	if (archive_read_open_memory(a, buf, len) == ARCHIVE_OK &&
+	    archive_read_next_header(a, &ae) == ARCHIVE_OK &&
+	    archive_filter_code(a, 0) != ARCHIVE_FILTER_NONE) {
+		if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+			ret = -errno;
+		else
+			ret = archive_read_data_into_fd(a, fd) == ARCHIVE_OK ? 0 : -EIO;
+	}
+	archive_read_free(a);
+	return ret;
+}
+
 int kernel__extract_vmlinux(const char *image, const char *out_path)
 {
 	_cleanup_close_ int fd = open(image, O_RDONLY | O_CLOEXEC);
 	_cleanup_close_ int ofd = -1;
 	_cleanup_free_ char *payload = NULL, *tmp = NULL;
-	struct archive *a;
-	struct archive_entry *ae;
 	size_t len;
 	off_t off;
 	int ret;
@@ -199,21 +218,17 @@ int kernel__extract_vmlinux(const char *image, const char *out_path)
 	if (pread(fd, payload, len, off) != (ssize_t)len)
 		return -EIO;
 	tmp = xasprintf("%s.tmp-%d", out_path, getpid());
-	ofd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ofd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (ofd < 0)
 		return -errno;
-
-	a = archive_read_new();
-	archive_read_support_filter_all(a);
-	archive_read_support_format_raw(a);
-	ret = -EINVAL;
-	if (archive_read_open_memory(a, payload, len) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &ae) != ARCHIVE_OK ||
-	    archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE)
-		goto out;
-	ret = archive_read_data_into_fd(a, ofd) == ARCHIVE_OK ? 0 : -EIO;
-out:
-	archive_read_free(a);
+	/*
+	 * zstd, xz, lzma, lzo and lz4 payloads end with the 4-byte
+	 * decompressed size (size_append), which the decoders reject as
+	 * trailing garbage: retry without it.
+	 */
+	ret = decompress_raw(payload, len, ofd);
+	if (ret < 0 && len > 4)
+		ret = decompress_raw(payload, len - 4, ofd);
 	if (!ret && rename(tmp, out_path) < 0)
 		ret = -errno;
 	if (ret)
