@@ -421,7 +421,7 @@ static int apt(const struct apt_env *e, const char *tool, const char *const *ext
 	for (; extra && *extra && n < ARRAY_SIZE(argv) - 1; extra++)
 		argv[n++] = *extra;
 	argv[n] = NULL;
-	return kernel_run((char *const *)argv, cwd, p, tail);
+	return kernel_run(argv, cwd, p, tail);
 }
 
 /* apt's lists are reused for a day: a cache hit then needs no network at all. */

@@ -11,7 +11,7 @@
  * the last lines, for error messages. Returns the exit status (>= 0), or
  * -errno when it could not run.
  */
-int kernel_run(char *const argv[], const char *cwd, const struct kernel_progress *p, char **tail);
+int kernel_run(const char *const argv[], const char *cwd, const struct kernel_progress *p, char **tail);
 
 /* Report a phase message through p->line, printf-style. */
 void kernel_say(const struct kernel_progress *p, const char *fmt, ...) __printf(2, 3);

@@ -62,7 +62,7 @@ void kernel_say(const struct kernel_progress *p, const char *fmt, ...)
 		p->line(p->ctx, s);
 }
 
-int kernel_run(char *const argv[], const char *cwd, const struct kernel_progress *p, char **tail_out)
+int kernel_run(const char *const argv[], const char *cwd, const struct kernel_progress *p, char **tail_out)
 {
 	posix_spawn_file_actions_t fa;
 	struct tail tail = { 0 };
@@ -80,7 +80,7 @@ int kernel_run(char *const argv[], const char *cwd, const struct kernel_progress
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
 	if (cwd)
 		posix_spawn_file_actions_addchdir_np(&fa, cwd);
-	ret = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	ret = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pipefd[1]);
 	if (ret) {
