@@ -63,7 +63,8 @@ char *check__thresholds_describe(const struct thresholds *th);
  * allow list exempts, then the spec's forbid and expect patterns. Adds
  * DETAIL_CONSOLE details quoting the matching line; returns how many it
  * added, or -EINVAL when a spec pattern does not compile (also a detail).
- * console == NULL or len == 0 fails: a missing log proves nothing.
+ * Patterns match one line at a time (CRLF stripped), so ^ and $ anchor to a
+ * line. console == NULL or len == 0 fails: a missing log proves nothing.
  */
 int check__console(const struct spec_console *c, const char *console, size_t len,
 		   struct run_result *r);

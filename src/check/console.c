@@ -140,6 +140,10 @@ static const char *more(unsigned hits, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * Every pattern is matched against one line at a time, without its line
+ * ending (serial consoles write CRLF), so ^ and $ anchor to the line.
+ */
 int check__console(const struct spec_console *c, const char *console, size_t len,
 		   struct run_result *r)
 {
@@ -169,7 +173,7 @@ int check__console(const struct spec_console *c, const char *console, size_t len
 	}
 	allow = compile_spec(c->allow, c->nallow, "allow", 0, r, &bad);
 	forbid = compile_spec(c->forbid, c->nforbid, "forbid", 0, r, &bad);
-	expect = compile_spec(c->expect, c->nexpect, "expect", PCRE2_MULTILINE, r, &bad);
+	expect = compile_spec(c->expect, c->nexpect, "expect", 0, r, &bad);
 	md = pcre2_match_data_create(4, NULL);
 
 	for (const char *p = console, *end = console + len; p < end;) {
@@ -191,6 +195,9 @@ int check__console(const struct spec_console *c, const char *console, size_t len
 		for (size_t i = 0; i < c->nforbid; i++)
 			if (forbid[i].code && match(forbid[i].code, md, p, l))
 				pattern_hit(&forbid[i], lineno, p, l);
+		for (size_t i = 0; i < c->nexpect; i++)
+			if (expect[i].code && !expect[i].hits && match(expect[i].code, md, p, l))
+				pattern_hit(&expect[i], lineno, p, l);
 		p = nl ? nl + 1 : end;
 	}
 
@@ -207,7 +214,7 @@ int check__console(const struct spec_console *c, const char *console, size_t len
 					       forbid[i].src, forbid[i].first_line, forbid[i].first,
 					       more(forbid[i].hits, buf, sizeof(buf)));
 	for (size_t i = 0; i < c->nexpect; i++)
-		if (expect[i].code && !match(expect[i].code, md, console, len))
+		if (expect[i].code && !expect[i].hits)
 			run_result__add_detail(r, DETAIL_CONSOLE, "console", NULL,
 					       "console: expected pattern /%s/ never appeared (%u lines)",
 					       expect[i].src, lineno);
@@ -221,6 +228,18 @@ int check__console(const struct spec_console *c, const char *console, size_t len
 	patterns_free(forbid, c->nforbid);
 	patterns_free(expect, c->nexpect);
 	return bad ? -EINVAL : (int)(r->ndetails - before);
+}
+
+/* Serial consoles write CRLF; reports want plain lines. */
+static char *strip_cr(char *s)
+{
+	char *w = s;
+
+	for (const char *r = s; *r; r++)
+		if (*r != '\r')
+			*w++ = *r;
+	*w = '\0';
+	return s;
 }
 
 char *check__console_tail(const char *console, size_t len, unsigned n)
@@ -238,5 +257,5 @@ char *check__console_tail(const char *console, size_t len, unsigned n)
 			break;
 		p--;
 	}
-	return xstrndup(p, console + len - p);
+	return strip_cr(xstrndup(p, console + len - p));
 }
