@@ -1,32 +1,130 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* ktstr-run --lint, --dry-run and --list: the spec commands (these print). */
+/* ktstr-run --lint, --dry-run and --list: the spec commands (the only spec code that prints). */
 #include "cmd/cmd.h"
+#include "plugin/loader.h"
 #include "spec/spec.h"
+#include "vm/qemu.h"
 
-int cmd_lint(const struct run_opts *o)
+/* Exit statuses of --lint, --list and --dry-run (ktstr-spec(5), EXIT STATUS). */
+enum { LINT_OK = 0, LINT_INVALID = 1, LINT_USAGE = 2 };
+
+/*
+ * Load every spec, print its diagnostics (sorted, all of them) and call fn
+ * on each expanded test that matches the filter. Returns the exit status.
+ */
+static int for_each_test(const struct run_opts *o, bool print_ok,
+			 void (*fn)(const struct run_opts *o, const struct spec_test *t, void *arg),
+			 void *arg)
 {
-	int bad = 0;
+	struct spec_filter *flt = NULL;
+	_cleanup_free_ char *err = NULL;
+	int status = LINT_OK;
 
+	if (spec_filter__new(o->filter, &flt, &err)) {
+		fprintf(stderr, "ktstr-run: -E '%s': %s\n", o->filter, err);
+		return LINT_USAGE;
+	}
+	if (!o->nspecs) {
+		fprintf(stderr, "ktstr-run: no spec given\n");
+		spec_filter__free(flt);
+		return LINT_USAGE;
+	}
 	for (size_t i = 0; i < o->nspecs; i++) {
 		struct diag_list dl = {};
-		struct spec_file *sf;
+		struct spec_file *sf = NULL;
+		int r = spec_file__load(o->specs[i], SPEC_FORMAT_AUTO, &sf, &dl);
 
-		if (spec_file__load(o->specs[i], SPEC_FORMAT_AUTO, &sf, &dl))
-			bad = 1;
 		diag_sort(&dl);
 		diag_print(&dl, stderr);
+		if (r) {
+			status = LINT_INVALID;
+			fprintf(stderr, "%s: invalid: %zu error(s)\n", o->specs[i],
+				diag_count(&dl, DIAG_ERROR));
+		} else {
+			size_t n = 0;
+
+			for (size_t j = 0; j < sf->ntests; j++) {
+				if (!spec_filter__match(flt, sf->tests[j].name))
+					continue;
+				n++;
+				if (fn)
+					fn(o, &sf->tests[j], arg);
+			}
+			if (print_ok && !o->quiet)
+				printf("%s: ok, %zu test(s)%s\n", o->specs[i], sf->ntests,
+				       diag_count(&dl, DIAG_WARNING) ? ", with warnings" : "");
+			(void)n;
+		}
 		diag_free(&dl);
 		spec_file__free(sf);
 	}
-	return bad;
+	spec_filter__free(flt);
+	return status;
 }
 
-int cmd_dry_run(const struct run_opts *o)
+int cmd_lint(const struct run_opts *o)
 {
-	return cmd_lint(o);
+	return for_each_test(o, true, NULL, NULL);
+}
+
+static void list_one(const struct run_opts *o, const struct spec_test *t, void *arg)
+{
+	printf("%s\n", t->name);
 }
 
 int cmd_list(const struct run_opts *o)
 {
-	return cmd_lint(o);
+	return for_each_test(o, false, list_one, NULL);
+}
+
+struct dry_ctx {
+	bool relaxed;
+	char *accel_reason;
+	size_t n;
+};
+
+/* The three layers: built-in defaults, the plugin's, the spec's. */
+static void plan_one(const struct run_opts *o, const struct spec_test *t, void *arg)
+{
+	struct dry_ctx *d = arg;
+	struct thresholds m;
+	struct plugin *p = NULL;
+	_cleanup_free_ char *err = NULL;
+
+	if (d->n++)
+		putchar('\n');
+	thresholds__defaults(&m, d->relaxed);
+	if (plugin__open(t->sched.plugin, &p, &err) == 0) {
+		struct thresholds pl;
+		_cleanup_free_ char *terr = NULL;
+
+		memset(&pl, 0, sizeof(pl));
+		if (plugin__thresholds(p, &pl, &terr) == 0)
+			thresholds__merge(&m, &pl, THR_LAYER_PLUGIN);
+		else
+			printf("note: plugin '%s' gave no thresholds: %s\n", t->sched.plugin,
+			       terr ? terr : "unknown error");
+		plugin__close(p);
+	} else {
+		printf("note: plugin '%s' did not open (%s); the scheduler layer is not shown\n",
+		       t->sched.plugin, err ? err : "not found");
+	}
+	thresholds__merge(&m, &t->assert, THR_LAYER_SPEC);
+	spec_test__print_plan(t, &m, stdout);
+	printf("  accelerator: %s\n", d->accel_reason ? d->accel_reason : "?");
+}
+
+int cmd_dry_run(const struct run_opts *o)
+{
+	static const enum vm_accel map[] = {
+		[ACCEL_AUTO] = VM_ACCEL_AUTO, [ACCEL_KVM] = VM_ACCEL_KVM, [ACCEL_TCG] = VM_ACCEL_TCG,
+	};
+	struct dry_ctx d = {};
+	bool kvm = qemu__pick_accel(map[o->accel], "", &d.accel_reason);
+	int r;
+
+	d.relaxed = !kvm && !o->strict_thresholds;
+	r = for_each_test(o, false, plan_one, &d);
+	free(d.accel_reason);
+	return r;
 }

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The resolved plan of one test, as --dry-run prints it. */
+/* The resolved plan of one test (--dry-run): VM layout, cgroups, steps with times, thresholds. */
+#include <errno.h>
+#include <math.h>
+
 #include "spec/spec.h"
+#include "util/units.h"
 
 uint64_t spec_test__vm_memory_mb(const struct spec_test *t)
 {
@@ -16,10 +20,375 @@ unsigned spec_topology__usable_cpus(const struct spec_topology *t)
 	return n > 2 ? n - 1 : n;
 }
 
+unsigned spec_topology__llc_of(const struct spec_topology *t, unsigned cpu)
+{
+	return cpu / (t->cores * t->threads);
+}
+
+unsigned spec_topology__node_of_llc(const struct spec_topology *t, unsigned llc)
+{
+	return llc / (t->llcs / t->numa_nodes);
+}
+
+/*
+ * Resolve a cpuset against a topology the way the guest does: LLC and node
+ * sets take all their CPUs; range, disjoint and overlap partition the usable
+ * CPUs (0 .. usable-1); exact is taken as written.
+ */
+int spec_cpuset__resolve(const struct spec_cpuset *cs, const struct spec_topology *t,
+			 struct cpumask *out)
+{
+	unsigned cpus = spec_topology__cpus(t), u = spec_topology__usable_cpus(t);
+	double lo = 0, hi = 0, chunk;
+
+	cpumask_zero(out);
+	if (!t->numa_nodes || !t->llcs || !t->cores || !t->threads || t->llcs % t->numa_nodes)
+		return -EINVAL;
+	switch (cs->kind) {
+	case CPUSET_NONE:
+		for (unsigned c = 0; c < cpus; c++)
+			cpumask_set(out, c);
+		return 0;
+	case CPUSET_LLC:
+	case CPUSET_NUMA:
+		for (unsigned c = 0; c < cpus; c++) {
+			unsigned llc = spec_topology__llc_of(t, c);
+			unsigned id = cs->kind == CPUSET_LLC ? llc : spec_topology__node_of_llc(t, llc);
+
+			if (id == cs->index)
+				cpumask_set(out, c);
+		}
+		break;
+	case CPUSET_RANGE:
+		lo = floor(cs->start * u);
+		hi = floor(cs->end * u);
+		break;
+	case CPUSET_DISJOINT:
+	case CPUSET_OVERLAP:
+		if (!cs->of || cs->index >= cs->of)
+			return -EINVAL;
+		chunk = (double)u / cs->of;
+		lo = floor(cs->index * chunk);
+		hi = floor((cs->index + 1) * chunk);
+		if (cs->kind == CPUSET_OVERLAP) {
+			double extra = ceil(cs->frac * chunk);
+
+			hi += extra;
+			if (hi > u) {	/* the last partition overlaps backwards */
+				lo -= hi - u;
+				hi = u;
+			}
+			lo = MAX(lo, 0);
+		}
+		break;
+	case CPUSET_EXACT:
+		*out = cs->cpus;
+		break;
+	}
+	for (unsigned c = (unsigned)lo; c < (unsigned)hi && c < u; c++)
+		cpumask_set(out, c);
+	return cpumask_empty(out) ? -EINVAL : 0;
+}
+
+/* fmt_duration, but zero reads "0s" as specs write it. */
+static const char *dur(uint64_t ns, char *buf, size_t len)
+{
+	if (!ns) {
+		snprintf(buf, len, "0s");
+		return buf;
+	}
+	return fmt_duration(ns, buf, len);
+}
+
+static void print_cpuset(const struct spec_cpuset *cs, const struct spec_topology *t, FILE *f)
+{
+	struct cpumask m;
+	char buf[256];
+
+	switch (cs->kind) {
+	case CPUSET_NONE:
+		fprintf(f, "none");
+		return;
+	case CPUSET_LLC:
+	case CPUSET_NUMA:
+		fprintf(f, "%s:%u", cpuset_kind_name(cs->kind), cs->index);
+		break;
+	case CPUSET_RANGE:
+		fprintf(f, "range:%g-%g", cs->start, cs->end);
+		break;
+	case CPUSET_DISJOINT:
+		fprintf(f, "disjoint:%u/%u", cs->index, cs->of);
+		break;
+	case CPUSET_OVERLAP:
+		fprintf(f, "overlap:%u/%u/%g", cs->index, cs->of, cs->frac);
+		break;
+	case CPUSET_EXACT:
+		fprintf(f, "exact:%s", cpumask_format(&cs->cpus, buf, sizeof(buf)));
+		break;
+	}
+	if (spec_cpuset__resolve(cs, t, &m))
+		fprintf(f, " -> (no CPUs)");
+	else
+		fprintf(f, " -> CPUs %s", cpumask_format(&m, buf, sizeof(buf)));
+}
+
+static void print_strv(const char *label, char **v, FILE *f)
+{
+	fprintf(f, "%s", label);
+	if (!v || !*v) {
+		fprintf(f, " (none)\n");
+		return;
+	}
+	for (; *v; v++)
+		fprintf(f, " %s", *v);
+	fputc('\n', f);
+}
+
+static void print_work(const struct spec_work *w, const struct spec_test *t, const char *indent, FILE *f)
+{
+	unsigned usable = spec_topology__usable_cpus(&t->topology);
+	char buf[256];
+
+	fprintf(f, "%swork %s x%u", indent, w->type->snake, spec_work__workers(w, t, usable));
+	if (w->workers_set && w->workers.relative)
+		fprintf(f, " (%g%% of %u usable CPUs)", w->workers.value * 100, usable);
+	else if (!w->workers_set)
+		fprintf(f, " (workers_per_cgroup)");
+	for (unsigned i = 0; i < w->type->nparams; i++)
+		fprintf(f, " %s=%lld", w->type->params[i].name, (long long)w->params[i]);
+	for (size_t i = 0; i < w->nphases; i++) {
+		static const char *const pk[] = { "spin", "sleep", "yield", "io" };
+
+		fprintf(f, "%s%s:%s", i ? "," : " phases=", pk[w->phases[i].kind],
+			dur(w->phases[i].ns, buf, sizeof(buf)));
+	}
+	fprintf(f, " policy=%s", sched_policy_name(w->policy));
+	if (w->policy == POLICY_FIFO || w->policy == POLICY_RR)
+		fprintf(f, ":%u", w->priority);
+	fprintf(f, " nice=%d affinity=%s", w->nice, affinity_kind_name(w->affinity));
+	if (w->affinity == AFFINITY_EXACT)
+		fprintf(f, ":%s", cpumask_format(&w->affinity_cpus, buf, sizeof(buf)));
+	if (w->mem_policy != MPOL_KIND_DEFAULT) {
+		fprintf(f, " mem_policy=%s", mem_policy_name(w->mem_policy));
+		if (!cpumask_empty(&w->mem_nodes))
+			fprintf(f, ":%s", cpumask_format(&w->mem_nodes, buf, sizeof(buf)));
+		if (w->mpol_flags)
+			fprintf(f, " mpol_flags=0x%x", w->mpol_flags);
+	}
+	fputc('\n', f);
+}
+
+static void print_cgroups(const struct spec_cgroup *v, size_t n, const struct spec_test *t,
+			  const char *indent, FILE *f)
+{
+	_cleanup_free_ char *in2 = xasprintf("%s  ", indent);
+
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%scgroup %s cpuset ", indent, v[i].name);
+		print_cpuset(&v[i].cpuset, &t->topology, f);
+		fputc('\n', f);
+		for (size_t j = 0; j < v[i].nworks; j++)
+			print_work(&v[i].works[j], t, in2, f);
+	}
+}
+
+static void print_op(const struct spec_op *op, const struct spec_test *t, FILE *f)
+{
+	char buf[256];
+
+	fprintf(f, "      op %s", op_kind_name(op->kind));
+	if (op->payload)
+		fprintf(f, " payload=%s", op->payload);
+	if (op->cgroup)
+		fprintf(f, " %s", op->cgroup);
+	if (op->cgroup2)
+		fprintf(f, " %s", op->cgroup2);
+	switch (op->kind) {
+	case OP_SET_CPUSET:
+	case OP_ADD_CGROUP:
+		if (op->kind == OP_SET_CPUSET || op->cpuset.kind != CPUSET_NONE) {
+			fprintf(f, " cpuset ");
+			print_cpuset(&op->cpuset, &t->topology, f);
+		}
+		break;
+	case OP_SET_AFFINITY:
+		fprintf(f, " affinity=%s", affinity_kind_name(op->work.affinity));
+		if (op->work.affinity == AFFINITY_EXACT)
+			fprintf(f, ":%s", cpumask_format(&op->work.affinity_cpus, buf, sizeof(buf)));
+		break;
+	case OP_RUN_PAYLOAD:
+		if (op->args)
+			for (char **a = op->args; *a; a++)
+				fprintf(f, " %s", *a);
+		break;
+	default:
+		break;
+	}
+	fputc('\n', f);
+	if ((op->kind == OP_SPAWN || op->kind == OP_SPAWN_HOST ||
+	     (op->kind == OP_ADD_CGROUP && op->work.loc.line)) && op->work.type)
+		print_work(&op->work, t, "        ", f);
+}
+
+/* Absolute [start, end) of each step; holds run back to back from 0. */
+void spec_test__step_times(const struct spec_test *t, size_t i, uint64_t *start, uint64_t *end)
+{
+	uint64_t at = 0;
+
+	for (size_t s = 0; s <= i && s < t->nsteps; s++) {
+		const struct spec_hold *h = &t->steps[s].hold;
+		uint64_t len;
+
+		switch (h->kind) {
+		case HOLD_FRAC:
+			len = (uint64_t)llround(h->frac * t->duration_ns);
+			break;
+		case HOLD_FIXED:
+			len = h->ns;
+			break;
+		default:
+			len = h->loop_ns ? h->loop_ns : (t->duration_ns > at ? t->duration_ns - at : 0);
+		}
+		*start = at;
+		*end = at + len;
+		at += len;
+	}
+}
+
+static void print_thresholds(const struct thresholds *m, FILE *f)
+{
+	fprintf(f, "  thresholds (%s defaults):\n", m->relaxed ? "relaxed TCG" : "release");
+	for (unsigned i = 0; i < THR__COUNT; i++) {
+		const struct threshold_desc *d = &threshold_table[i];
+		const struct threshold_val *v = &m->v[i];
+		char val[64];
+
+		if (v->state == THR_UNSET)
+			snprintf(val, sizeof(val), "-");
+		else if (v->state == THR_OFF)
+			snprintf(val, sizeof(val), "off");
+		else if (d->type == THR_BOOL)
+			snprintf(val, sizeof(val), "%s", v->value ? "true" : "false");
+		else
+			snprintf(val, sizeof(val), "%g%s%s", v->value,
+				 *d->unit && d->unit[0] >= 'a' && d->unit[0] <= 'z' && !str_eq(d->unit, "ms") &&
+				 !str_eq(d->unit, "ns") ? " " : "", d->unit);
+		fprintf(f, "    %-32s %-14s %s\n", d->name, val,
+			v->state == THR_UNSET ? "unset" : thr_layer_name(v->layer));
+	}
+}
+
+static void print_patterns(const char *label, const struct spec_pattern *p, size_t n, FILE *f)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "    %s /%s/\n", label, p[i].regex);
+}
+
 void spec_test__print_plan(const struct spec_test *t, const struct thresholds *merged, FILE *f)
 {
-	char buf[64];
+	const struct spec_topology *tp = &t->topology;
+	unsigned cpus = spec_topology__cpus(tp), usable = spec_topology__usable_cpus(tp);
+	uint64_t mem = spec_test__vm_memory_mb(t);
+	char a[64], b[64];
 
 	fprintf(f, "test %s\n", t->name);
-	fprintf(f, "  topology %s\n", spec_topology__label(&t->topology, buf, sizeof(buf)));
+	if (t->description)
+		fprintf(f, "  description: %s\n", t->description);
+	if (t->tags && *t->tags)
+		print_strv("  tags:", t->tags, f);
+	if (t->matrix_values && *t->matrix_values)
+		print_strv("  matrix:", t->matrix_values, f);
+	fprintf(f, "  vm: %s, %u CPUs (usable 0-%u), %u LLCs, %u NUMA nodes, memory %lluM\n",
+		spec_topology__label(tp, a, sizeof(a)), cpus, usable - 1, tp->llcs, tp->numa_nodes,
+		(unsigned long long)mem);
+	if (tp->llcs && tp->numa_nodes && tp->cores && tp->threads && !(tp->llcs % tp->numa_nodes)) {
+		for (unsigned n = 0; n < tp->numa_nodes; n++) {
+			struct spec_cpuset cs = { .kind = CPUSET_NUMA, .index = n };
+			struct cpumask m;
+			uint64_t nm = tp->node_memory_mb[n] ? tp->node_memory_mb[n] : mem / tp->numa_nodes;
+
+			spec_cpuset__resolve(&cs, tp, &m);
+			fprintf(f, "    node %u: CPUs %s, memory %lluM", n, cpumask_format(&m, a, sizeof(a)),
+				(unsigned long long)nm);
+			if (tp->has_distances) {
+				fprintf(f, ", distances");
+				for (unsigned j = 0; j < tp->numa_nodes; j++)
+					fprintf(f, " %u", tp->distance[n][j]);
+			}
+			fputc('\n', f);
+		}
+		for (unsigned l = 0; l < tp->llcs; l++) {
+			struct spec_cpuset cs = { .kind = CPUSET_LLC, .index = l };
+			struct cpumask m;
+
+			spec_cpuset__resolve(&cs, tp, &m);
+			fprintf(f, "    llc %u: CPUs %s (node %u)\n", l, cpumask_format(&m, a, sizeof(a)),
+				spec_topology__node_of_llc(tp, l));
+		}
+	}
+	fprintf(f, "  kernel: %s\n", t->kernel ? t->kernel : "(discover)");
+	print_strv("  kargs:", t->kargs, f);
+	print_strv("  sysctls:", t->sysctls, f);
+	fprintf(f, "  scheduler: %s\n", t->sched.plugin ? t->sched.plugin : "eevdf");
+	print_strv("    flags:", t->sched.flags, f);
+	print_strv("    args:", t->sched.args, f);
+	if (t->sched.watchdog_timeout_ns)
+		fprintf(f, "    watchdog_timeout: %s\n", dur(t->sched.watchdog_timeout_ns, a, sizeof(a)));
+	fprintf(f, "  duration %s, timeout %s, repeats %u, workers_per_cgroup %u\n",
+		dur(t->duration_ns, a, sizeof(a)),
+		t->timeout_ns ? dur(t->timeout_ns, b, sizeof(b)) : "default",
+		t->repeats, t->workers_per_cgroup);
+	for (size_t i = 0; i < t->npayloads; i++) {
+		fprintf(f, "  payload %s: %s", t->payloads[i].name, t->payloads[i].path ? t->payloads[i].path : "?");
+		if (t->payloads[i].args)
+			for (char **p = t->payloads[i].args; *p; p++)
+				fprintf(f, " %s", *p);
+		fputc('\n', f);
+	}
+	if (t->ncgroups) {
+		fprintf(f, "  backdrop 0s-%s:\n", dur(t->duration_ns, a, sizeof(a)));
+		print_cgroups(t->cgroups, t->ncgroups, t, "    ", f);
+	}
+	for (size_t i = 0; i < t->nsteps; i++) {
+		const struct spec_step *s = &t->steps[i];
+		const struct spec_hold *h = &s->hold;
+		uint64_t st, en;
+
+		spec_test__step_times(t, i, &st, &en);
+		fprintf(f, "  step %zu \"%s\" %s-%s", i + 1, s->name, dur(st, a, sizeof(a)),
+			dur(en, b, sizeof(b)));
+		switch (h->kind) {
+		case HOLD_FRAC:
+			fprintf(f, " (hold %g%% of duration)\n", h->frac * 100);
+			break;
+		case HOLD_FIXED:
+			fprintf(f, " (hold %s)\n", dur(h->ns, a, sizeof(a)));
+			break;
+		case HOLD_LOOP:
+			fprintf(f, " (ops repeat every %s)\n", dur(h->interval_ns, a, sizeof(a)));
+			break;
+		}
+		print_cgroups(s->cgroups, s->ncgroups, t, "    ", f);
+		for (size_t j = 0; j < s->nops; j++)
+			print_op(&s->ops[j], t, f);
+	}
+	if (!t->nsteps)
+		fprintf(f, "  step 1 (implicit) 0s-%s (hold 100%% of duration)\n",
+			dur(t->duration_ns, a, sizeof(a)));
+	if (t->nsteps) {
+		uint64_t st, en;
+
+		spec_test__step_times(t, t->nsteps - 1, &st, &en);
+		if (en > t->duration_ns)
+			fprintf(f, "  note: the steps hold for %s, longer than duration %s\n",
+				dur(en, a, sizeof(a)), dur(t->duration_ns, b, sizeof(b)));
+	}
+	if (t->console.nexpect || t->console.nforbid || t->console.nallow) {
+		fprintf(f, "  console:\n");
+		print_patterns("expect", t->console.expect, t->console.nexpect, f);
+		print_patterns("forbid", t->console.forbid, t->console.nforbid, f);
+		print_patterns("allow", t->console.allow, t->console.nallow, f);
+	}
+	if (merged)
+		print_thresholds(merged, f);
 }

@@ -287,4 +287,16 @@ uint64_t spec_test__vm_memory_mb(const struct spec_test *t);
 /* CPUs workers may use: all when <= 2, else all but the last (ktstr's rule). */
 unsigned spec_topology__usable_cpus(const struct spec_topology *t);
 
+/* Every spec key: "section.key<TAB>type<TAB>range<TAB>default<TAB>help" per line. */
+void spec_keys__print(FILE *f);
+
+/* CPU -> LLC and LLC -> node in ktstr's numbering (CPUs fill cores, cores fill LLCs). */
+unsigned spec_topology__llc_of(const struct spec_topology *t, unsigned cpu);
+unsigned spec_topology__node_of_llc(const struct spec_topology *t, unsigned llc);
+/* Resolve a cpuset against a topology (usable CPUs for range/disjoint/overlap); -EINVAL if empty. */
+int spec_cpuset__resolve(const struct spec_cpuset *cs, const struct spec_topology *t,
+			 struct cpumask *out);
+/* Absolute start and end (ns from the workload start) of step i. */
+void spec_test__step_times(const struct spec_test *t, size_t i, uint64_t *start, uint64_t *end);
+
 #endif

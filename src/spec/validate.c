@@ -1,17 +1,1725 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The table-driven validator: one key table turns a node tree into a spec_test. */
-#include "spec/spec-int.h"
+/*
+ * The table-driven validator: walks one expanded node tree section by
+ * section, checks every key against spec_key_table, and fills a spec_test.
+ * Every problem becomes a diagnostic; validation never stops at the first.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+
+#include "spec/keys.h"
+#include "util/units.h"
+
+struct vctx {
+	const char *file;
+	struct diag_list *d;
+	struct spec_test *t;
+	unsigned cpus, usable;
+	char **live;		/* cgroups that exist at this point of the test */
+	size_t nlive;
+	int *live_line;
+	unsigned total_workers;
+};
+
+static void vdiag(struct vctx *c, enum diag_severity sev, int line, int col, const char *fmt,
+		  va_list ap)
+{
+	_cleanup_free_ char *msg = NULL;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	diag_add(c->d, sev, c->file, line, col, "%s", msg ? msg : "(out of memory)");
+}
+
+static void __printf(4, 5) verr(struct vctx *c, int line, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(c, DIAG_ERROR, line, col, fmt, ap);
+	va_end(ap);
+}
+
+static void __printf(4, 5) vwarn(struct vctx *c, int line, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(c, DIAG_WARNING, line, col, fmt, ap);
+	va_end(ap);
+}
+
+#define AT(n) (n)->line, (n)->col
+#define KEYAT(n) ((n)->key_line ? (n)->key_line : (n)->line), ((n)->key_line ? (n)->key_col : (n)->col)
+#define KNAME(n) ((n)->key ? (n)->key : "value")
+
+static struct spec_loc loc_of(struct vctx *c, const struct node *n)
+{
+	return (struct spec_loc){ .file = c->file, .line = n->line, .col = n->col };
+}
+
+static bool is_null(const struct node *n)
+{
+	return n->kind == NODE_SCALAR && !n->quoted && !*n->value;
+}
+
+/* Closest candidate within a distance that still looks like a typo. */
+static const char *closest(const char *s, const char *const *cands, size_t n)
+{
+	const char *best = NULL;
+	unsigned best_d = MAX(2u, (unsigned)strlen(s) / 3) + 1;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned d;
+
+		if (!cands[i])
+			continue;
+		d = str_distance(s, cands[i]);
+		if (d < best_d) {
+			best_d = d;
+			best = cands[i];
+		}
+	}
+	return best;
+}
+
+/* The keys a map of this section accepts: the table's, plus work keys in a cgroup, plus params. */
+static size_t section_keys(enum spec_section sec, const struct worktype_desc *wt,
+			   const char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < K__COUNT && n < max; i++) {
+		enum spec_section s = spec_key_table[i].section;
+
+		if (s == sec || (sec == SEC_CGROUP && s == SEC_WORK))
+			out[n++] = spec_key_table[i].name;
+	}
+	if (wt)
+		for (unsigned i = 0; i < wt->nparams && n < max; i++)
+			out[n++] = wt->params[i].name;
+	return n;
+}
+
+static const struct spec_key *key_in(enum spec_section sec, const char *name)
+{
+	const struct spec_key *k = spec_key__find(sec, name);
+
+	if (!k && sec == SEC_CGROUP)
+		k = spec_key__find(SEC_WORK, name);
+	return k;
+}
+
+static const struct work_param_desc *param_of(const struct worktype_desc *wt, const char *name)
+{
+	for (unsigned i = 0; wt && i < wt->nparams; i++)
+		if (str_eq(wt->params[i].name, name))
+			return &wt->params[i];
+	return NULL;
+}
+
+/* A work type that has this parameter, for "belongs to Bursty" hints. */
+static const struct worktype_desc *param_owner(const char *name)
+{
+	for (unsigned i = 0; i < WORK__COUNT; i++)
+		if (param_of(&worktype_table[i], name))
+			return &worktype_table[i];
+	return NULL;
+}
+
+static bool want_kind(struct vctx *c, const struct node *n, enum node_kind k, const char *what)
+{
+	if (n->kind == k)
+		return true;
+	verr(c, AT(n), "'%s' must be %s, not %s", KNAME(n), what, node_kind_name(n->kind));
+	return false;
+}
+
+/*
+ * Check a map's keys against a section: unknown keys (with did-you-mean),
+ * keys given twice in INI, and fill found[] with the value of each known key.
+ */
+static bool check_map(struct vctx *c, const struct node *map, enum spec_section sec, const struct worktype_desc *wt, const struct node **found)
+{
+	const char *cands[K__COUNT + WORK_MAX_PARAMS];
+	size_t ncands = section_keys(sec, wt, cands, ARRAY_SIZE(cands));
+
+	memset(found, 0, K__COUNT * sizeof(*found));
+	if (map->kind != NODE_MAP) {
+		verr(c, AT(map), "'%s' must be a map of %s keys, not %s", KNAME(map),
+		     spec_section_name(sec), node_kind_name(map->kind));
+		return false;
+	}
+	for (size_t i = 0; i < map->nkids; i++) {
+		const struct node *kid = map->kids[i];
+		const struct spec_key *k = key_in(sec, kid->key);
+		const struct worktype_desc *owner;
+		const char *sugg;
+
+		if (kid->ini_repeat) {
+			verr(c, KEYAT(kid), "key '%s' is given more than once in this section: keep one",
+			     kid->key);
+			continue;
+		}
+		if (k) {
+			found[k->id] = kid;
+			continue;
+		}
+		if ((sec == SEC_WORK || sec == SEC_CGROUP) && param_of(wt, kid->key))
+			continue;
+		if ((sec == SEC_WORK || sec == SEC_CGROUP) && (owner = param_owner(kid->key))) {
+			verr(c, KEYAT(kid), "'%s' is a parameter of %s, not of %s: set 'type: %s' or remove it",
+			     kid->key, owner->snake, wt ? wt->snake : "cpu_spin", owner->snake);
+			continue;
+		}
+		sugg = closest(kid->key, cands, ncands);
+		if (sugg)
+			verr(c, KEYAT(kid), "unknown key '%s' in %s: did you mean '%s'?", kid->key,
+			     spec_section_name(sec), sugg);
+		else
+			verr(c, KEYAT(kid), "unknown key '%s' in %s", kid->key, spec_section_name(sec));
+	}
+	return true;
+}
+
+#define CHECK_MAP(c, map, sec, wt, found) check_map(c, map, sec, wt, found)
+
+static const char *scalar(struct vctx *c, const struct node *n, const char *what)
+{
+	if (n->kind != NODE_SCALAR) {
+		verr(c, AT(n), "'%s' must be %s, not %s", KNAME(n), what, node_kind_name(n->kind));
+		return NULL;
+	}
+	return n->value;
+}
+
+static bool range_ok(struct vctx *c, const struct node *n, const struct spec_key *k, double v,
+		     const char *shown)
+{
+	if (v >= k->min && v <= k->max)
+		return true;
+	if (k->type == KT_DURATION) {
+		char a[32], b[32];
+
+		verr(c, AT(n), "'%s' is %s; it must be from %s to %s", KNAME(n), shown,
+		     fmt_duration((uint64_t)k->min, a, sizeof(a)), fmt_duration((uint64_t)k->max, b, sizeof(b)));
+	} else if (k->type == KT_SIZE) {
+		verr(c, AT(n), "'%s' is %s; it must be from %gM to %gM", KNAME(n), shown, k->min, k->max);
+	} else {
+		verr(c, AT(n), "'%s' is %s; it must be from %g to %g", KNAME(n), shown, k->min, k->max);
+	}
+	return false;
+}
+
+static bool get_str(struct vctx *c, const struct node *n, char **out)
+{
+	const char *s = scalar(c, n, "a string");
+
+	if (!s)
+		return false;
+	free(*out);
+	*out = xstrdup(s);
+	return true;
+}
+
+union num {
+	uint64_t u;
+	int64_t i;
+	double f;
+};
+
+/* Parse a scalar of the key's numeric type and check it against the key's range. */
+static bool get_number(struct vctx *c, const struct node *n, const struct spec_key *k, union num *out)
+{
+	const char *s = scalar(c, n, "a single value");
+	_cleanup_free_ char *what = NULL;
+	double v = 0;
+	int r;
+
+	if (!s)
+		return false;
+	switch (k->type) {
+	case KT_UINT:
+		r = parse_u64(s, &out->u);
+		v = (double)out->u;
+		break;
+	case KT_INT:
+		r = parse_i64(s, &out->i);
+		v = (double)out->i;
+		break;
+	case KT_DURATION:
+		r = parse_duration_ns(s, &out->u);
+		v = (double)out->u;
+		break;
+	case KT_SIZE:
+	case KT_NODESIZES:
+		r = parse_size_mb(s, &out->u);
+		v = (double)out->u;
+		break;
+	default:
+		r = parse_percent(s, &out->f, true);
+		v = out->f;
+	}
+	if (r) {
+		switch (k->type) {
+		case KT_UINT:
+		case KT_INT:
+			what = xasprintf("a whole number from %g to %g", k->min, k->max);
+			break;
+		case KT_DURATION:
+			what = xstrdup("a duration such as 500ms, 2s or 1m");
+			break;
+		case KT_SIZE:
+		case KT_NODESIZES:
+			what = xstrdup("a size such as 512M or 2G");
+			break;
+		default:
+			what = xstrdup("a percentage such as 50% or a fraction such as 0.5");
+		}
+		verr(c, AT(n), "'%s' must be %s, not '%s'", KNAME(n), what, s);
+		return false;
+	}
+	return range_ok(c, n, k, v, s);
+}
+
+static bool get_uint(struct vctx *c, const struct node *n, const struct spec_key *k, uint64_t *out)
+{
+	union num v;
+
+	if (!get_number(c, n, k, &v))
+		return false;
+	*out = v.u;
+	return true;
+}
+
+static bool get_uint32(struct vctx *c, const struct node *n, const struct spec_key *k, unsigned *out)
+{
+	uint64_t v;
+
+	if (!get_uint(c, n, k, &v))
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+static bool get_int(struct vctx *c, const struct node *n, const struct spec_key *k, int64_t *out)
+{
+	union num v;
+
+	if (!get_number(c, n, k, &v))
+		return false;
+	*out = v.i;
+	return true;
+}
+
+/* Durations and sizes are both uint64_t underneath. */
+#define get_duration get_uint
+#define get_size get_uint
+
+static bool get_fraction(struct vctx *c, const struct node *n, const struct spec_key *k, double *out)
+{
+	union num v;
+
+	if (!get_number(c, n, k, &v))
+		return false;
+	*out = v.f;
+	return true;
+}
+
+static char **strv_push(char **v, size_t *n, const char *s)
+{
+	v = xrealloc(v, (*n + 2) * sizeof(*v));
+	v[(*n)++] = xstrdup(s);
+	v[*n] = NULL;
+	return v;
+}
+
+/* A list of scalars, or one scalar split on commas (KT_LIST) or white space (KT_WORDS). */
+static char **get_list(struct vctx *c, const struct node *n, const struct spec_key *k)
+{
+	char **v = xcalloc(1, sizeof(*v));
+	size_t cnt = 0;
+
+	if (n->kind == NODE_SCALAR) {
+		_cleanup_free_ char *copy = xstrdup(n->value);
+		const char *sep = k->type == KT_WORDS ? " \t" : ",";
+		char *save = NULL;
+
+		for (char *tok = strtok_r(copy, sep, &save); tok; tok = strtok_r(NULL, sep, &save)) {
+			tok = str_trim(tok);
+			if (*tok)
+				v = strv_push(v, &cnt, tok);
+		}
+	} else if (n->kind == NODE_SEQ) {
+		for (size_t i = 0; i < n->nkids; i++) {
+			const struct node *it = n->kids[i];
+
+			if (it->kind != NODE_SCALAR) {
+				verr(c, AT(it), "'%s' must be a list of strings; this item is %s",
+				     KNAME(n), node_kind_name(it->kind));
+				continue;
+			}
+			v = strv_push(v, &cnt, it->value);
+		}
+	} else {
+		verr(c, AT(n), "'%s' must be a list, not a map", KNAME(n));
+	}
+	if (k->max > 0 && cnt > k->max)
+		verr(c, AT(n), "'%s' has %zu items; at most %g are allowed", KNAME(n), cnt, k->max);
+	return v;
+}
+
+static bool valid_name(const char *s, bool allow_slash)
+{
+	if (!*s || strlen(s) > 128)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_-.", *p) && !(allow_slash && *p == '/'))
+			return false;
+	if (allow_slash && (s[0] == '/' || str_endswith(s, "/") || strstr(s, "//") ||
+			    strstr(s, "/../") || str_startswith(s, "../") || str_eq(s, "..") ||
+			    str_startswith(s, "./") || str_eq(s, ".")))
+		return false;
+	return true;
+}
+
+/* ---- topology ---- */
+
+static void topo_check(struct vctx *c, const struct node *n, struct spec_topology *t)
+{
+	const unsigned vals[] = { t->numa_nodes, t->llcs, t->cores, t->threads };
+	const enum spec_key_id ids[] = { K_TOPO_NUMA_NODES, K_TOPO_LLCS, K_TOPO_CORES, K_TOPO_THREADS };
+	char lbl[64];
+
+	for (unsigned i = 0; i < ARRAY_SIZE(ids); i++) {
+		const struct spec_key *k = &spec_key_table[ids[i]];
+
+		if (vals[i] < k->min || vals[i] > k->max)
+			verr(c, AT(n), "topology %s: %s is %u; it must be from %g to %g",
+			     spec_topology__label(t, lbl, sizeof(lbl)), k->name, vals[i], k->min, k->max);
+	}
+	if (t->numa_nodes && t->llcs % t->numa_nodes)
+		verr(c, AT(n), "topology %s: %u LLCs do not divide evenly over %u NUMA nodes; use a multiple of %u LLCs",
+		     spec_topology__label(t, lbl, sizeof(lbl)), t->llcs, t->numa_nodes, t->numa_nodes);
+	if ((uint64_t)t->llcs * t->cores * t->threads > SPEC_MAX_CPUS)
+		verr(c, AT(n), "topology %s has %llu CPUs; at most %d are allowed",
+		     spec_topology__label(t, lbl, sizeof(lbl)),
+		     (unsigned long long)t->llcs * t->cores * t->threads, SPEC_MAX_CPUS);
+}
+
+static void v_topology(struct vctx *c, const struct node *n, struct spec_topology *t)
+{
+	const struct node *f[K__COUNT];
+	const struct node *x;
+
+	if (n->kind == NODE_SCALAR) {
+		if (spec_topology__parse(n->value, t)) {
+			verr(c, AT(n), "'topology' must look like 1n2l4c1t (NUMA nodes, LLCs, cores per LLC, threads per core), not '%s'",
+			     n->value);
+			return;
+		}
+		topo_check(c, n, t);
+		return;
+	}
+	if (!CHECK_MAP(c, n, SEC_TOPOLOGY, NULL, f))
+		return;
+	if (f[K_TOPO_NUMA_NODES])
+		get_uint32(c, f[K_TOPO_NUMA_NODES], &spec_key_table[K_TOPO_NUMA_NODES], &t->numa_nodes);
+	if (f[K_TOPO_LLCS])
+		get_uint32(c, f[K_TOPO_LLCS], &spec_key_table[K_TOPO_LLCS], &t->llcs);
+	if (f[K_TOPO_CORES])
+		get_uint32(c, f[K_TOPO_CORES], &spec_key_table[K_TOPO_CORES], &t->cores);
+	if (f[K_TOPO_THREADS])
+		get_uint32(c, f[K_TOPO_THREADS], &spec_key_table[K_TOPO_THREADS], &t->threads);
+	topo_check(c, f[K_TOPO_LLCS] ? f[K_TOPO_LLCS] : n, t);
+	if ((x = f[K_TOPO_NODE_MEMORY]) && want_kind(c, x, NODE_SEQ, "a list of sizes, one per node")) {
+		if (x->nkids != t->numa_nodes)
+			verr(c, AT(x), "'node_memory' lists %zu sizes but the topology has %u NUMA nodes",
+			     x->nkids, t->numa_nodes);
+		for (size_t i = 0; i < x->nkids && i < SPEC_MAX_NUMA_NODES; i++)
+			get_size(c, x->kids[i], &spec_key_table[K_TOPO_NODE_MEMORY], &t->node_memory_mb[i]);
+	}
+	if ((x = f[K_TOPO_DISTANCES]) && want_kind(c, x, NODE_SEQ, "a list of rows")) {
+		const struct spec_key *k = &spec_key_table[K_TOPO_DISTANCES];
+		bool ok = x->nkids == t->numa_nodes;
+
+		if (!ok)
+			verr(c, AT(x), "'distances' has %zu rows but the topology has %u NUMA nodes",
+			     x->nkids, t->numa_nodes);
+		for (size_t i = 0; ok && i < x->nkids; i++) {
+			const struct node *row = x->kids[i];
+
+			if (!want_kind(c, row, NODE_SEQ, "a row of distances") || row->nkids != t->numa_nodes) {
+				if (row->kind == NODE_SEQ)
+					verr(c, AT(row), "distance row %zu has %zu entries; it needs %u",
+					     i, row->nkids, t->numa_nodes);
+				ok = false;
+				break;
+			}
+			for (size_t j = 0; j < row->nkids; j++) {
+				uint64_t v = 0;
+
+				if (!get_uint(c, row->kids[j], k, &v)) {
+					ok = false;
+					continue;
+				}
+				t->distance[i][j] = v;
+				if (i == j && v != 10) {
+					verr(c, AT(row->kids[j]), "distance from node %zu to itself must be 10, not %llu",
+					     i, (unsigned long long)v);
+					ok = false;
+				} else if (i != j && v <= 10) {
+					verr(c, AT(row->kids[j]), "distance between nodes %zu and %zu must be more than 10, not %llu",
+					     i, j, (unsigned long long)v);
+					ok = false;
+				}
+			}
+		}
+		for (size_t i = 0; ok && i < t->numa_nodes; i++)
+			for (size_t j = 0; j < i; j++)
+				if (t->distance[i][j] != t->distance[j][i]) {
+					verr(c, AT(x->kids[i]->kids[j]), "distances are not symmetric: %u from node %zu to %zu but %u back",
+					     t->distance[i][j], i, j, t->distance[j][i]);
+					ok = false;
+				}
+		t->has_distances = ok;
+	}
+}
+
+/* ---- cpusets ---- */
+
+static bool parse_frac_pair(const char *s, double *a, double *b)
+{
+	_cleanup_free_ char *copy = xstrdup(s);
+	char *dash = strchr(copy, '-');
+
+	if (!dash)
+		return false;
+	*dash = '\0';
+	return !parse_percent(copy, a, true) && !parse_percent(dash + 1, b, true);
+}
+
+static bool parse_uint_list(const char *s, unsigned *v, size_t n, char sep)
+{
+	_cleanup_free_ char *copy = xstrdup(s);
+	char *p = copy;
+
+	for (size_t i = 0; i < n; i++) {
+		char *end = i + 1 < n ? strchr(p, sep) : NULL;
+		uint64_t x;
+
+		if (i + 1 < n && !end)
+			return false;
+		if (end)
+			*end = '\0';
+		if (parse_u64(p, &x) || x > SPEC_MAX_CPUS * 4)
+			return false;
+		v[i] = x;
+		p = end ? end + 1 : NULL;
+	}
+	return true;
+}
+
+/* The compact cpuset forms: none, llc:I, numa:I, range:A-B, disjoint:I/N, overlap:I/N[/F], exact:L, L. */
+static bool cpuset_from_string(const char *s, struct spec_cpuset *cs)
+{
+	const char *colon = strchr(s, ':');
+	unsigned v[2];
+
+	memset(cs, 0, sizeof(*cs));
+	if (str_eq(s, "none")) {
+		cs->kind = CPUSET_NONE;
+		return true;
+	}
+	if (!colon) {
+		cs->kind = CPUSET_EXACT;
+		return isdigit((unsigned char)*s) && !cpumask_parse(s, &cs->cpus);
+	}
+	if (str_startswith(s, "llc:") || str_startswith(s, "numa:")) {
+		cs->kind = *s == 'l' ? CPUSET_LLC : CPUSET_NUMA;
+		return parse_uint_list(colon + 1, &cs->index, 1, 0);
+	}
+	if (str_startswith(s, "range:")) {
+		cs->kind = CPUSET_RANGE;
+		return parse_frac_pair(colon + 1, &cs->start, &cs->end);
+	}
+	if (str_startswith(s, "disjoint:")) {
+		cs->kind = CPUSET_DISJOINT;
+		if (!parse_uint_list(colon + 1, v, 2, '/'))
+			return false;
+		cs->index = v[0];
+		cs->of = v[1];
+		return true;
+	}
+	if (str_startswith(s, "overlap:")) {
+		_cleanup_free_ char *copy = xstrdup(colon + 1);
+		char *f = strchr(copy, '/');
+
+		cs->kind = CPUSET_OVERLAP;
+		cs->frac = 0.5;
+		if (f && (f = strchr(f + 1, '/'))) {
+			*f++ = '\0';
+			if (parse_percent(f, &cs->frac, true))
+				return false;
+		}
+		if (!parse_uint_list(copy, v, 2, '/'))
+			return false;
+		cs->index = v[0];
+		cs->of = v[1];
+		return true;
+	}
+	if (str_startswith(s, "exact:")) {
+		cs->kind = CPUSET_EXACT;
+		return !cpumask_parse(colon + 1, &cs->cpus) && !cpumask_empty(&cs->cpus);
+	}
+	return false;
+}
+
+static void cpuset_fit(struct vctx *c, const struct node *n, const struct spec_cpuset *cs)
+{
+	const struct spec_topology *t = &c->t->topology;
+	char lbl[32], buf[256];
+	int last;
+
+	spec_topology__label(t, lbl, sizeof(lbl));
+	switch (cs->kind) {
+	case CPUSET_NONE:
+		break;
+	case CPUSET_LLC:
+		if (cs->index >= t->llcs)
+			verr(c, AT(n), "cpuset llc:%u does not fit topology %s: its LLCs are 0-%u",
+			     cs->index, lbl, t->llcs - 1);
+		break;
+	case CPUSET_NUMA:
+		if (cs->index >= t->numa_nodes)
+			verr(c, AT(n), "cpuset numa:%u does not fit topology %s: its nodes are 0-%u",
+			     cs->index, lbl, t->numa_nodes - 1);
+		break;
+	case CPUSET_RANGE:
+		if (cs->start < 0 || cs->end > 1 || cs->start >= cs->end)
+			verr(c, AT(n), "cpuset range %g-%g: fractions must lie in [0, 1] with start < end",
+			     cs->start, cs->end);
+		else if ((unsigned)(cs->end * c->usable) <= (unsigned)(cs->start * c->usable))
+			verr(c, AT(n), "cpuset range %g-%g selects no CPU of the %u usable CPUs of %s",
+			     cs->start, cs->end, c->usable, lbl);
+		break;
+	case CPUSET_OVERLAP:
+		if (cs->frac < 0 || cs->frac > 1)
+			verr(c, AT(n), "cpuset overlap fraction %g must lie in [0, 1]", cs->frac);
+		/* fall through */
+	case CPUSET_DISJOINT:
+		if (cs->of == 0)
+			verr(c, AT(n), "cpuset %s needs a partition count ('of') of at least 1",
+			     cpuset_kind_name(cs->kind));
+		else if (cs->index >= cs->of)
+			verr(c, AT(n), "cpuset %s: index %u >= partition count %u; use 0-%u",
+			     cpuset_kind_name(cs->kind), cs->index, cs->of, cs->of - 1);
+		else if (cs->of > c->usable)
+			verr(c, AT(n), "cpuset %s: not enough usable CPUs (%u) in %s for %u partitions",
+			     cpuset_kind_name(cs->kind), c->usable, lbl, cs->of);
+		break;
+	case CPUSET_EXACT:
+		last = -1;
+		for (int cpu = cpumask_first(&cs->cpus); cpu >= 0; cpu = cpumask_next(&cs->cpus, cpu))
+			last = cpu;
+		if (last < 0)
+			verr(c, AT(n), "cpuset exact needs at least one CPU");
+		else if ((unsigned)last >= c->cpus)
+			verr(c, AT(n), "cpuset exact:%s names CPU %d, but topology %s has CPUs 0-%u",
+			     cpumask_format(&cs->cpus, buf, sizeof(buf)), last, lbl, c->cpus - 1);
+		break;
+	}
+}
+
+static bool v_cpuset(struct vctx *c, const struct node *n, struct spec_cpuset *cs)
+{
+	const struct node *f[K__COUNT];
+	_cleanup_free_ char *kinds = NULL;
+	int kind;
+
+	memset(cs, 0, sizeof(*cs));
+	cs->loc = loc_of(c, n);
+	if (n->kind == NODE_SCALAR) {
+		if (!cpuset_from_string(n->value, cs)) {
+			verr(c, AT(n), "'%s' must be a cpuset such as llc:0, numa:1, range:0-0.5, disjoint:0/2, overlap:0/2/0.5, exact:0-3 or none; got '%s'",
+			     KNAME(n), n->value);
+			return false;
+		}
+		cs->loc = loc_of(c, n);
+		cpuset_fit(c, n, cs);
+		return true;
+	}
+	if (!CHECK_MAP(c, n, SEC_CPUSET, NULL, f))
+		return false;
+	if (!f[K_CPUSET_KIND]) {
+		verr(c, AT(n), "cpuset map needs 'kind' (llc, numa, range, disjoint, overlap, exact or none)");
+		return false;
+	}
+	if (!scalar(c, f[K_CPUSET_KIND], "a cpuset kind"))
+		return false;
+	kind = spec_enum__lookup(SPEC_ENUM_CPUSET, f[K_CPUSET_KIND]->value);
+	if (kind < 0) {
+		kinds = spec_enum__names(SPEC_ENUM_CPUSET);
+		verr(c, AT(f[K_CPUSET_KIND]), "unknown cpuset kind '%s': use one of %s",
+		     f[K_CPUSET_KIND]->value, kinds);
+		return false;
+	}
+	cs->kind = kind;
+	cs->frac = 0.5;
+	cs->end = 1;
+	if (f[K_CPUSET_INDEX])
+		get_uint32(c, f[K_CPUSET_INDEX], &spec_key_table[K_CPUSET_INDEX], &cs->index);
+	if (f[K_CPUSET_OF])
+		get_uint32(c, f[K_CPUSET_OF], &spec_key_table[K_CPUSET_OF], &cs->of);
+	else if (kind == CPUSET_DISJOINT || kind == CPUSET_OVERLAP)
+		verr(c, AT(n), "cpuset %s needs 'of' (the number of partitions)", cpuset_kind_name(kind));
+	if (f[K_CPUSET_START])
+		get_fraction(c, f[K_CPUSET_START], &spec_key_table[K_CPUSET_START], &cs->start);
+	if (f[K_CPUSET_END])
+		get_fraction(c, f[K_CPUSET_END], &spec_key_table[K_CPUSET_END], &cs->end);
+	if (f[K_CPUSET_FRAC])
+		get_fraction(c, f[K_CPUSET_FRAC], &spec_key_table[K_CPUSET_FRAC], &cs->frac);
+	if (f[K_CPUSET_CPUS]) {
+		const char *s = scalar(c, f[K_CPUSET_CPUS], "a CPU list");
+
+		if (s && cpumask_parse(s, &cs->cpus))
+			verr(c, AT(f[K_CPUSET_CPUS]), "'cpus' must be a CPU list such as 0-3,5, not '%s'", s);
+	} else if (kind == CPUSET_EXACT) {
+		verr(c, AT(n), "cpuset exact needs 'cpus' (a CPU list such as 0-3)");
+		return false;
+	}
+	if (!(kind == CPUSET_DISJOINT || kind == CPUSET_OVERLAP) || f[K_CPUSET_OF])
+		cpuset_fit(c, n, cs);
+	return true;
+}
+
+/* ---- work ---- */
+
+static bool v_policy(struct vctx *c, const struct node *n, struct spec_work *w)
+{
+	const char *s = scalar(c, n, "a scheduling policy");
+	_cleanup_free_ char *name = NULL;
+	const char *colon;
+	int p;
+
+	if (!s)
+		return false;
+	colon = strchr(s, ':');
+	name = colon ? xstrndup(s, colon - s) : xstrdup(s);
+	p = spec_enum__lookup(SPEC_ENUM_POLICY, name);
+	if (p < 0 && str_eq_loose(name, "round_robin"))
+		p = POLICY_RR;
+	if (p < 0) {
+		const char *sugg = spec_enum__suggest(SPEC_ENUM_POLICY, name);
+
+		verr(c, AT(n), "unknown policy '%s'%s%s%s: use normal, batch, idle, fifo:PRIO or rr:PRIO",
+		     s, sugg ? " (did you mean '" : "", sugg ? sugg : "", sugg ? "'?)" : "");
+		return false;
+	}
+	w->policy = p;
+	if (p == POLICY_FIFO || p == POLICY_RR) {
+		uint64_t prio;
+
+		if (!colon || parse_u64(colon + 1, &prio) || prio < 1 || prio > 99) {
+			verr(c, AT(n), "policy %s needs a priority from 1 to 99, e.g. '%s:1'; got '%s'",
+			     sched_policy_name(p), sched_policy_name(p), s);
+			return false;
+		}
+		w->priority = prio;
+	} else if (colon) {
+		verr(c, AT(n), "policy %s takes no priority; write '%s'", sched_policy_name(p),
+		     sched_policy_name(p));
+		return false;
+	}
+	return true;
+}
+
+static bool v_affinity(struct vctx *c, const struct node *n, struct spec_work *w)
+{
+	const char *s = scalar(c, n, "an affinity");
+	char buf[256];
+	int a, last = -1;
+
+	if (!s)
+		return false;
+	if (str_startswith(s, "exact:") || isdigit((unsigned char)*s)) {
+		const char *list = isdigit((unsigned char)*s) ? s : s + 6;
+
+		if (cpumask_parse(list, &w->affinity_cpus) || cpumask_empty(&w->affinity_cpus)) {
+			verr(c, AT(n), "affinity exact needs a CPU list such as exact:0-1, not '%s'", s);
+			return false;
+		}
+		w->affinity = AFFINITY_EXACT;
+		for (int cpu = cpumask_first(&w->affinity_cpus); cpu >= 0;
+		     cpu = cpumask_next(&w->affinity_cpus, cpu))
+			last = cpu;
+		if ((unsigned)last >= c->cpus)
+			verr(c, AT(n), "affinity exact:%s names CPU %d, but the topology has CPUs 0-%u",
+			     cpumask_format(&w->affinity_cpus, buf, sizeof(buf)), last, c->cpus - 1);
+		return true;
+	}
+	a = spec_enum__lookup(SPEC_ENUM_AFFINITY, s);
+	if (a < 0 || a == AFFINITY_EXACT) {
+		const char *sugg = spec_enum__suggest(SPEC_ENUM_AFFINITY, s);
+
+		verr(c, AT(n), "unknown affinity '%s'%s%s%s: use inherit, random_subset, llc_aligned, cross_cgroup, single_cpu or exact:CPUS",
+		     s, sugg ? " (did you mean '" : "", sugg ? sugg : "", sugg ? "'?)" : "");
+		return false;
+	}
+	w->affinity = a;
+	return true;
+}
+
+static void v_phases(struct vctx *c, const struct node *n, struct spec_work *w)
+{
+	static const char *const kinds[] = { "spin", "sleep", "yield", "io" };
+
+	if (!want_kind(c, n, NODE_SEQ, "a list of phases such as [spin:100ms, sleep:50ms]"))
+		return;
+	if (!n->nkids || n->nkids > 64) {
+		verr(c, AT(n), "'phases' needs 1 to 64 phases, not %zu", n->nkids);
+		return;
+	}
+	w->phases = xcalloc(n->nkids, sizeof(*w->phases));
+	for (size_t i = 0; i < n->nkids; i++) {
+		const struct node *it = n->kids[i];
+		_cleanup_free_ char *kind = NULL;
+		const char *dur = NULL;
+		const struct node *at = it;
+		int k = -1;
+
+		if (it->kind == NODE_SCALAR && strchr(it->value, ':')) {
+			kind = xstrndup(it->value, strchr(it->value, ':') - it->value);
+			dur = strchr(it->value, ':') + 1;
+		} else if (it->kind == NODE_MAP && it->nkids == 1 && it->kids[0]->kind == NODE_SCALAR) {
+			kind = xstrdup(it->kids[0]->key);
+			dur = it->kids[0]->value;
+			at = it->kids[0];
+		} else {
+			verr(c, AT(it), "a phase must be KIND:DURATION such as spin:100ms (kinds: spin, sleep, yield, io)");
+			continue;
+		}
+		for (size_t j = 0; j < ARRAY_SIZE(kinds); j++)
+			if (str_eq(kind, kinds[j]))
+				k = j;
+		if (k < 0) {
+			verr(c, AT(it), "unknown phase '%s': use spin, sleep, yield or io", kind);
+			continue;
+		}
+		w->phases[w->nphases].kind = k;
+		if (parse_duration_ns(dur, &w->phases[w->nphases].ns) || !w->phases[w->nphases].ns) {
+			verr(c, AT(at), "phase %s needs a duration above zero such as 100ms, not '%s'", kind, dur);
+			continue;
+		}
+		w->nphases++;
+	}
+}
+
+static void v_count(struct vctx *c, const struct node *n, const struct spec_key *k, struct spec_count *cnt)
+{
+	const char *s = scalar(c, n, "a worker count");
+	uint64_t v;
+
+	if (!s)
+		return;
+	if (strchr(s, '%')) {
+		double f;
+
+		if (parse_percent(s, &f, false) || f <= 0 || f > 100) {
+			verr(c, AT(n), "'%s' must be a count such as 4 or a percentage of usable CPUs such as 100%%, not '%s'",
+			     KNAME(n), s);
+			return;
+		}
+		cnt->relative = true;
+		cnt->value = f;
+		return;
+	}
+	if (parse_u64(s, &v)) {
+		verr(c, AT(n), "'%s' must be a count such as 4 or a percentage of usable CPUs such as 100%%, not '%s'",
+		     KNAME(n), s);
+		return;
+	}
+	if (!range_ok(c, n, k, (double)v, s))
+		return;
+	cnt->relative = false;
+	cnt->value = v;
+}
+
+/* A work item from a work map (or the work keys of a cgroup map). */
+static void v_work(struct vctx *c, const struct node *map, const struct node **f,
+		   struct spec_work *w, const char *where)
+{
+	const struct node *tn = f[K_WORK_TYPE];
+	const struct node *x;
+	unsigned workers, gs;
+
+	memset(w, 0, sizeof(*w));
+	w->type = &worktype_table[WORK_CPU_SPIN];
+	w->loc = loc_of(c, map);
+	if (tn && scalar(c, tn, "a work type name")) {
+		const struct worktype_desc *d = worktype_lookup(tn->value);
+
+		if (!d) {
+			const char *sugg = worktype_suggest(tn->value);
+
+			if (sugg)
+				verr(c, AT(tn), "unknown work type '%s': did you mean '%s'?", tn->value, sugg);
+			else
+				verr(c, AT(tn), "unknown work type '%s' (see WORK TYPES in ktstr-spec(5))",
+				     tn->value);
+		} else {
+			w->type = d;
+		}
+	}
+	for (unsigned i = 0; i < w->type->nparams; i++)
+		w->params[i] = w->type->params[i].def;
+	for (size_t i = 0; map->kind == NODE_MAP && i < map->nkids; i++) {
+		const struct node *kid = map->kids[i];
+		const struct work_param_desc *p = param_of(w->type, kid->key);
+		struct spec_key pk;
+
+		if (!p)
+			continue;
+		pk = (struct spec_key){ .name = p->name, .type = KT_INT, .min = p->min, .max = p->max };
+		get_int(c, kid, &pk, &w->params[p - w->type->params]);
+	}
+	if ((x = f[K_WORK_WORKERS])) {
+		v_count(c, x, &spec_key_table[K_WORK_WORKERS], &w->workers);
+		w->workers_set = true;
+	}
+	if ((x = f[K_WORK_POLICY]))
+		v_policy(c, x, w);
+	if ((x = f[K_WORK_NICE])) {
+		int64_t nice = 0;
+
+		if (get_int(c, x, &spec_key_table[K_WORK_NICE], &nice))
+			w->nice = nice;
+	}
+	if ((x = f[K_WORK_AFFINITY]))
+		v_affinity(c, x, w);
+	if ((x = f[K_WORK_MEM_POLICY]) && scalar(c, x, "a memory policy")) {
+		int m = spec_enum__lookup(SPEC_ENUM_MPOL, x->value);
+
+		if (m < 0) {
+			_cleanup_free_ char *names = spec_enum__names(SPEC_ENUM_MPOL);
+
+			verr(c, AT(x), "unknown mem_policy '%s': use one of %s", x->value, names);
+		} else {
+			w->mem_policy = m;
+		}
+	}
+	if ((x = f[K_WORK_MEM_NODES]) && scalar(c, x, "a node list")) {
+		int last = -1;
+
+		if (cpumask_parse(x->value, &w->mem_nodes))
+			verr(c, AT(x), "'mem_nodes' must be a node list such as 0-1, not '%s'", x->value);
+		for (int nd = cpumask_first(&w->mem_nodes); nd >= 0; nd = cpumask_next(&w->mem_nodes, nd))
+			last = nd;
+		if (last >= (int)c->t->topology.numa_nodes)
+			verr(c, AT(x), "'mem_nodes' names node %d, but the topology has nodes 0-%u",
+			     last, c->t->topology.numa_nodes - 1);
+	}
+	switch (w->mem_policy) {
+	case MPOL_KIND_DEFAULT:
+	case MPOL_KIND_LOCAL:
+		if (f[K_WORK_MEM_NODES] && !cpumask_empty(&w->mem_nodes))
+			verr(c, AT(f[K_WORK_MEM_NODES]), "mem_policy %s takes no 'mem_nodes'",
+			     mem_policy_name(w->mem_policy));
+		break;
+	case MPOL_KIND_PREFERRED:
+		if (cpumask_weight(&w->mem_nodes) != 1)
+			verr(c, AT(f[K_WORK_MEM_POLICY]), "mem_policy preferred needs exactly one node in 'mem_nodes'");
+		break;
+	default:
+		if (cpumask_empty(&w->mem_nodes))
+			verr(c, AT(f[K_WORK_MEM_POLICY]), "mem_policy %s needs 'mem_nodes' (a node list such as 0-1)",
+			     mem_policy_name(w->mem_policy));
+	}
+	if ((x = f[K_WORK_MPOL_FLAGS])) {
+		static const struct { const char *name; unsigned bit; } flags[] = {
+			{ "static_nodes", 1u << 15 }, { "relative_nodes", 1u << 14 },
+			{ "numa_balancing", 1u << 13 },
+		};
+		char **v = get_list(c, x, &spec_key_table[K_WORK_MPOL_FLAGS]);
+
+		for (char **p = v; *p; p++) {
+			bool ok = false;
+
+			for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
+				if (str_eq_loose(*p, flags[i].name)) {
+					w->mpol_flags |= flags[i].bit;
+					ok = true;
+				}
+			if (!ok)
+				verr(c, AT(x), "unknown mpol flag '%s': use static_nodes, relative_nodes or numa_balancing",
+				     *p);
+			free(*p);
+		}
+		free(v);
+	}
+	if ((x = f[K_WORK_PHASES])) {
+		if (w->type->type != WORK_SEQUENCE)
+			verr(c, KEYAT(x), "'phases' only applies to type sequence, not %s", w->type->snake);
+		else
+			v_phases(c, x, w);
+	} else if (w->type->type == WORK_SEQUENCE) {
+		verr(c, tn ? tn->line : map->line, tn ? tn->col : map->col,
+		     "work type sequence needs 'phases' such as [spin:100ms, sleep:50ms]");
+	}
+	/* grouped work types need whole groups */
+	workers = spec_work__workers(w, c->t, c->usable);
+	gs = worktype_group_size(w->type, w->params);
+	if (gs > 1 && workers % gs) {
+		x = f[K_WORK_WORKERS] ? f[K_WORK_WORKERS] : tn ? tn : map;
+		verr(c, AT(x), "%s: %u workers of %s, which runs in groups of %u; use a multiple of %u (e.g. %u)",
+		     where, workers, w->type->snake, gs, gs, (workers / gs + 1) * gs);
+	}
+	c->total_workers += workers;
+}
+
+/* ---- cgroups ---- */
+
+static bool is_live(struct vctx *c, const char *name)
+{
+	for (size_t i = 0; i < c->nlive; i++)
+		if (str_eq(c->live[i], name))
+			return true;
+	return false;
+}
+
+static void live_add(struct vctx *c, const char *name)
+{
+	_cleanup_free_ char *copy = xstrdup(name);
+
+	/* parents of a nested path exist too */
+	for (char *s = strchr(copy, '/'); ; s = strchr(s + 1, '/')) {
+		if (s)
+			*s = '\0';
+		if (!is_live(c, copy)) {
+			c->live = xrealloc(c->live, (c->nlive + 1) * sizeof(*c->live));
+			c->live[c->nlive++] = xstrdup(copy);
+		}
+		if (!s)
+			break;
+		*s = '/';
+	}
+}
+
+static void live_remove(struct vctx *c, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < c->nlive; ) {
+		if (str_eq(c->live[i], name) ||
+		    (str_startswith(c->live[i], name) && c->live[i][len] == '/')) {
+			free(c->live[i]);
+			c->live[i] = c->live[--c->nlive];
+		} else {
+			i++;
+		}
+	}
+}
+
+static void v_cgroup(struct vctx *c, const struct node *n, const char *parent,
+		     struct spec_cgroup **arr, size_t *narr, int depth)
+{
+	const struct node *f[K__COUNT];
+	const struct worktype_desc *wt = NULL;
+	const struct node *x, *tn;
+	struct spec_cgroup *cg;
+	_cleanup_free_ char *where = NULL;
+	bool direct = false;
+	size_t idx;
+
+	if (n->kind != NODE_MAP) {
+		verr(c, AT(n), "a cgroup must be a map with at least 'name', not %s", node_kind_name(n->kind));
+		return;
+	}
+	if ((tn = node__get(n, "type")) && tn->kind == NODE_SCALAR)
+		wt = worktype_lookup(tn->value);
+	CHECK_MAP(c, n, SEC_CGROUP, wt ? wt : &worktype_table[WORK_CPU_SPIN], f);
+	if (*narr >= SPEC_MAX_CGROUPS) {
+		verr(c, AT(n), "more than %d cgroups in one list", SPEC_MAX_CGROUPS);
+		return;
+	}
+	cg = array_push(arr, narr, sizeof(*cg));
+	idx = cg - *arr;
+	cg->loc = loc_of(c, n);
+	if (!(x = f[K_CG_NAME])) {
+		verr(c, AT(n), "cgroup needs a 'name' such as cg_0");
+		cg->name = xasprintf("%s%scg_%zu", parent ? parent : "", parent ? "/" : "", idx);
+	} else if (scalar(c, x, "a cgroup name")) {
+		if (!valid_name(x->value, true))
+			verr(c, AT(x), "cgroup name '%s' must be letters, digits, '_', '-', '.' and '/' between parts",
+			     x->value);
+		cg->name = parent ? xasprintf("%s/%s", parent, x->value) : xstrdup(x->value);
+	} else {
+		cg->name = xasprintf("cg_%zu", idx);
+	}
+	where = xasprintf("cgroup %s", cg->name);
+	if (is_live(c, cg->name))
+		verr(c, AT(x ? x : n), "cgroup '%s' already exists at this point; give it another name", cg->name);
+	for (size_t i = 0; i < *narr - 1; i++)
+		if (str_eq((*arr)[i].name, cg->name)) {
+			verr(c, AT(x ? x : n), "cgroup '%s' is defined twice (first at line %d)",
+			     cg->name, (*arr)[i].loc.line);
+			break;
+		}
+	if ((x = f[K_CG_CPUSET]))
+		v_cpuset(c, x, &(*arr)[idx].cpuset);
+	for (unsigned i = 0; i < K__COUNT; i++)
+		if (f[i] && spec_key_table[i].section == SEC_WORK)
+			direct = true;
+	for (size_t i = 0; !direct && wt && i < n->nkids; i++)
+		direct = param_of(wt, n->kids[i]->key) != NULL;
+	if (direct || !f[K_CG_WORKS]) {
+		struct spec_work w;
+
+		v_work(c, n, f, &w, where);
+		cg = &(*arr)[idx];
+		*(struct spec_work *)array_push(&cg->works, &cg->nworks, sizeof(w)) = w;
+	}
+	if ((x = f[K_CG_WORKS]) && want_kind(c, x, NODE_SEQ, "a list of work maps")) {
+		for (size_t i = 0; i < x->nkids; i++) {
+			const struct node *wn = x->kids[i];
+			const struct node *wf[K__COUNT];
+			const struct node *wtn = node__get(wn, "type");
+			const struct worktype_desc *d = wtn && wtn->kind == NODE_SCALAR ?
+				worktype_lookup(wtn->value) : NULL;
+			struct spec_work w;
+
+			if (!CHECK_MAP(c, wn, SEC_WORK, d ? d : &worktype_table[WORK_CPU_SPIN], wf))
+				continue;
+			v_work(c, wn, wf, &w, where);
+			cg = &(*arr)[idx];
+			*(struct spec_work *)array_push(&cg->works, &cg->nworks, sizeof(w)) = w;
+		}
+	}
+	if ((x = f[K_CG_CHILDREN]) && want_kind(c, x, NODE_SEQ, "a list of cgroup maps")) {
+		_cleanup_free_ char *me = xstrdup((*arr)[idx].name);
+
+		if (depth >= 8) {
+			verr(c, AT(x), "cgroups nest deeper than 8 levels");
+			return;
+		}
+		for (size_t i = 0; i < x->nkids; i++)
+			v_cgroup(c, x->kids[i], me, arr, narr, depth + 1);
+	}
+}
+
+static void v_cgroups(struct vctx *c, const struct node *n, struct spec_cgroup **arr, size_t *narr)
+{
+	size_t first = *narr;
+
+	if (is_null(n))
+		return;
+	if (!want_kind(c, n, NODE_SEQ, "a list of cgroup maps"))
+		return;
+	for (size_t i = 0; i < n->nkids; i++)
+		v_cgroup(c, n->kids[i], NULL, arr, narr, 0);
+	for (size_t i = first; i < *narr; i++)
+		live_add(c, (*arr)[i].name);
+}
+
+/* ---- steps and ops ---- */
+
+enum { NO, OPT, REQ };
+static const unsigned char op_keys[OP__COUNT][7] = {
+	/*                   cgroup target cpuset work affinity payload args */
+	[OP_ADD_CGROUP]    = { REQ, NO,  OPT, OPT, NO,  NO,  NO },
+	[OP_REMOVE_CGROUP] = { REQ, NO,  NO,  NO,  NO,  NO,  NO },
+	[OP_SET_CPUSET]    = { REQ, NO,  REQ, NO,  NO,  NO,  NO },
+	[OP_CLEAR_CPUSET]  = { REQ, NO,  NO,  NO,  NO,  NO,  NO },
+	[OP_SWAP_CPUSETS]  = { REQ, REQ, NO,  NO,  NO,  NO,  NO },
+	[OP_SPAWN]         = { REQ, NO,  NO,  OPT, NO,  NO,  NO },
+	[OP_STOP_CGROUP]   = { REQ, NO,  NO,  NO,  NO,  NO,  NO },
+	[OP_SET_AFFINITY]  = { REQ, NO,  NO,  NO,  REQ, NO,  NO },
+	[OP_SPAWN_HOST]    = { NO,  NO,  NO,  OPT, NO,  NO,  NO },
+	[OP_MOVE_ALL_TASKS] = { REQ, REQ, NO, NO,  NO,  NO,  NO },
+	[OP_RUN_PAYLOAD]   = { OPT, NO,  NO,  NO,  NO,  REQ, OPT },
+	[OP_WAIT_PAYLOAD]  = { OPT, NO,  NO,  NO,  NO,  REQ, NO },
+	[OP_KILL_PAYLOAD]  = { OPT, NO,  NO,  NO,  NO,  REQ, NO },
+};
+static const enum spec_key_id op_key_ids[7] = {
+	K_OP_CGROUP, K_OP_TARGET, K_OP_CPUSET, K_OP_WORK, K_OP_AFFINITY, K_OP_PAYLOAD, K_OP_ARGS,
+};
+
+/* "set_cpuset cg_0 llc:1" -> {op: set_cpuset, cgroup: cg_0, cpuset: llc:1}, positions kept. */
+static struct node *op_from_string(const struct node *s)
+{
+	struct node *m = node__new(NODE_MAP, s->line, s->col);
+	const char *p = s->value;
+	const char *words[8];
+	int cols[8];
+	size_t nw = 0;
+	char *copy = xstrdup(s->value);
+	char *save = NULL;
+	int kind;
+
+	for (char *tok = strtok_r(copy, " \t", &save); tok && nw < ARRAY_SIZE(words);
+	     tok = strtok_r(NULL, " \t", &save)) {
+		words[nw] = tok;
+		cols[nw++] = s->col + (int)(tok - copy) + (s->quoted ? 1 : 0);
+	}
+	(void)p;
+#define PUT(key, i) node__append(m, node__scalar(words[i], s->line, cols[i]), key, s->line, cols[i])
+	if (nw)
+		PUT("op", 0);
+	kind = nw ? spec_enum__lookup(SPEC_ENUM_OP, words[0]) : -1;
+	switch (kind) {
+	case OP_SWAP_CPUSETS:
+	case OP_MOVE_ALL_TASKS:
+		if (nw > 1) PUT("cgroup", 1);
+		if (nw > 2) PUT("target", 2);
+		break;
+	case OP_ADD_CGROUP:
+	case OP_SET_CPUSET:
+		if (nw > 1) PUT("cgroup", 1);
+		if (nw > 2) PUT("cpuset", 2);
+		break;
+	case OP_SET_AFFINITY:
+		if (nw > 1) PUT("cgroup", 1);
+		if (nw > 2) PUT("affinity", 2);
+		break;
+	case OP_SPAWN:
+	case OP_SPAWN_HOST: {
+		size_t i = 1;
+		struct node *w;
+
+		if (kind == OP_SPAWN && nw > 1) {
+			PUT("cgroup", 1);
+			i = 2;
+		}
+		if (nw > i) {
+			w = node__new(NODE_MAP, s->line, cols[i]);
+			node__append(w, node__scalar(words[i], s->line, cols[i]), "type", s->line, cols[i]);
+			if (nw > i + 1)
+				node__append(w, node__scalar(words[i + 1], s->line, cols[i + 1]), "workers",
+					     s->line, cols[i + 1]);
+			node__append(m, w, "work", s->line, cols[i]);
+			i += 2;
+		}
+		break;
+	}
+	case OP_RUN_PAYLOAD:
+	case OP_WAIT_PAYLOAD:
+	case OP_KILL_PAYLOAD:
+		if (nw > 1) PUT("payload", 1);
+		if (nw > 2) PUT("cgroup", 2);
+		break;
+	default:
+		if (nw > 1) PUT("cgroup", 1);
+		break;
+	}
+#undef PUT
+	free(copy);
+	return m;
+}
+
+static void check_cgroup_ref(struct vctx *c, const struct node *n, const char *what, const char *op)
+{
+	const char *sugg;
+
+	if (is_live(c, n->value))
+		return;
+	sugg = closest(n->value, (const char *const *)c->live, c->nlive);
+	if (sugg)
+		verr(c, AT(n), "%s refers to cgroup '%s', which no step or backdrop creates before it; did you mean '%s'?",
+		     op, n->value, sugg);
+	else
+		verr(c, AT(n), "%s refers to cgroup '%s', which no step or backdrop creates before it (add it to 'cgroups' or use add_cgroup first)",
+		     op, n->value);
+	(void)what;
+}
+
+static void v_op(struct vctx *c, const struct node *in, struct spec_op *op)
+{
+	struct node *tmp = NULL;
+	const struct node *n = in;
+	const struct node *f[K__COUNT];
+	const struct node *x;
+	int kind;
+
+	if (in->kind == NODE_SCALAR)
+		n = tmp = op_from_string(in);
+	op->loc = loc_of(c, in);
+	op->work.type = &worktype_table[WORK_CPU_SPIN];
+	if (!CHECK_MAP(c, n, SEC_OP, NULL, f))
+		goto out;
+	if (!(x = f[K_OP_OP])) {
+		verr(c, AT(n), "op needs 'op' (one of add_cgroup, remove_cgroup, set_cpuset, ...)");
+		goto out;
+	}
+	if (!scalar(c, x, "an op name"))
+		goto out;
+	kind = spec_enum__lookup(SPEC_ENUM_OP, x->value);
+	if (kind < 0) {
+		const char *sugg = spec_enum__suggest(SPEC_ENUM_OP, x->value);
+		_cleanup_free_ char *names = spec_enum__names(SPEC_ENUM_OP);
+
+		if (sugg)
+			verr(c, AT(x), "unknown op '%s': did you mean '%s'?", x->value, sugg);
+		else
+			verr(c, AT(x), "unknown op '%s': use one of %s", x->value, names);
+		goto out;
+	}
+	op->kind = kind;
+	for (unsigned i = 0; i < ARRAY_SIZE(op_key_ids); i++) {
+		const struct spec_key *k = &spec_key_table[op_key_ids[i]];
+
+		if (op_keys[kind][i] == REQ && !f[k->id])
+			verr(c, AT(in), "op %s needs '%s' (%s)", op_kind_name(kind), k->name, k->help);
+		else if (op_keys[kind][i] == NO && f[k->id])
+			verr(c, KEYAT(f[k->id]), "op %s takes no '%s'", op_kind_name(kind), k->name);
+	}
+	if ((x = f[K_OP_CGROUP]) && op_keys[kind][0] != NO && get_str(c, x, &op->cgroup)) {
+		if (kind == OP_ADD_CGROUP) {
+			if (!valid_name(x->value, true))
+				verr(c, AT(x), "cgroup name '%s' must be letters, digits, '_', '-', '.' and '/' between parts",
+				     x->value);
+			else if (is_live(c, x->value))
+				verr(c, AT(x), "add_cgroup: cgroup '%s' already exists at this point", x->value);
+		} else {
+			check_cgroup_ref(c, x, "cgroup", op_kind_name(kind));
+		}
+	}
+	if ((x = f[K_OP_TARGET]) && op_keys[kind][1] != NO && get_str(c, x, &op->cgroup2))
+		check_cgroup_ref(c, x, "target", op_kind_name(kind));
+	if ((x = f[K_OP_CPUSET]) && op_keys[kind][2] != NO)
+		v_cpuset(c, x, &op->cpuset);
+	if ((x = f[K_OP_WORK]) && op_keys[kind][3] != NO) {
+		const struct node *wf[K__COUNT];
+		const struct node *wtn = node__get(x, "type");
+		const struct worktype_desc *d = wtn && wtn->kind == NODE_SCALAR ? worktype_lookup(wtn->value) : NULL;
+		_cleanup_free_ char *where = xasprintf("op %s", op_kind_name(kind));
+
+		if (CHECK_MAP(c, x, SEC_WORK, d ? d : &worktype_table[WORK_CPU_SPIN], wf))
+			v_work(c, x, wf, &op->work, where);
+	}
+	if ((x = f[K_OP_AFFINITY]) && op_keys[kind][4] != NO)
+		v_affinity(c, x, &op->work);
+	if ((x = f[K_OP_PAYLOAD]) && op_keys[kind][5] != NO && get_str(c, x, &op->payload)) {
+		bool found = false;
+
+		for (size_t i = 0; i < c->t->npayloads; i++)
+			found |= str_eq(c->t->payloads[i].name, op->payload);
+		if (!found)
+			verr(c, AT(x), "%s refers to payload '%s', which 'payloads' does not declare",
+			     op_kind_name(kind), op->payload);
+	}
+	if ((x = f[K_OP_ARGS]) && op_keys[kind][6] != NO)
+		op->args = get_list(c, x, &spec_key_table[K_OP_ARGS]);
+	/* the op changes which cgroups exist for the ops after it */
+	if (op->cgroup && kind == OP_ADD_CGROUP)
+		live_add(c, op->cgroup);
+	else if (op->cgroup && kind == OP_REMOVE_CGROUP)
+		live_remove(c, op->cgroup);
+out:
+	node__free(tmp);
+}
+
+static bool hold_from_string(const char *s, struct spec_hold *h)
+{
+	memset(h, 0, sizeof(*h));
+	if (str_startswith(s, "loop:")) {
+		_cleanup_free_ char *copy = xstrdup(s + 5);
+		char *slash = strchr(copy, '/');
+
+		h->kind = HOLD_LOOP;
+		if (slash) {
+			*slash++ = '\0';
+			if (parse_duration_ns(slash, &h->loop_ns) || !h->loop_ns)
+				return false;
+		}
+		return !parse_duration_ns(copy, &h->interval_ns) && h->interval_ns;
+	}
+	if (strchr(s, '%') || !strpbrk(s, "smhun")) {
+		h->kind = HOLD_FRAC;
+		return !parse_percent(s, &h->frac, true) && h->frac > 0 && h->frac <= 1;
+	}
+	h->kind = HOLD_FIXED;
+	return !parse_duration_ns(s, &h->ns) && h->ns > 0;
+}
+
+static void v_hold(struct vctx *c, const struct node *n, struct spec_hold *h)
+{
+	const struct node *f[K__COUNT];
+	unsigned given = 0;
+
+	if (n->kind == NODE_SCALAR) {
+		if (!hold_from_string(n->value, h))
+			verr(c, AT(n), "'hold' must be a fraction of duration (50%% or 0.5), a time (1s) or loop:INTERVAL[/FOR] (loop:200ms); got '%s'",
+			     n->value);
+		return;
+	}
+	if (!CHECK_MAP(c, n, SEC_HOLD, NULL, f))
+		return;
+	given = !!f[K_HOLD_FRAC] + !!f[K_HOLD_FIXED] + !!f[K_HOLD_LOOP];
+	if (given != 1) {
+		verr(c, AT(n), "hold needs exactly one of 'frac', 'fixed' or 'loop'");
+		return;
+	}
+	if (f[K_HOLD_FRAC]) {
+		h->kind = HOLD_FRAC;
+		if (get_fraction(c, f[K_HOLD_FRAC], &spec_key_table[K_HOLD_FRAC], &h->frac) && h->frac <= 0)
+			verr(c, AT(f[K_HOLD_FRAC]), "'frac' must be above zero");
+	} else if (f[K_HOLD_FIXED]) {
+		h->kind = HOLD_FIXED;
+		get_duration(c, f[K_HOLD_FIXED], &spec_key_table[K_HOLD_FIXED], &h->ns);
+	} else {
+		h->kind = HOLD_LOOP;
+		get_duration(c, f[K_HOLD_LOOP], &spec_key_table[K_HOLD_LOOP], &h->interval_ns);
+	}
+	if (f[K_HOLD_FOR]) {
+		if (h->kind != HOLD_LOOP)
+			verr(c, KEYAT(f[K_HOLD_FOR]), "'for' only applies to a loop hold");
+		else
+			get_duration(c, f[K_HOLD_FOR], &spec_key_table[K_HOLD_FOR], &h->loop_ns);
+	}
+}
+
+static void v_steps(struct vctx *c, const struct node *n)
+{
+	struct spec_test *t = c->t;
+
+	if (is_null(n) || !want_kind(c, n, NODE_SEQ, "a list of step maps"))
+		return;
+	if (n->nkids > SPEC_MAX_STEPS) {
+		verr(c, AT(n), "%zu steps; at most %d are allowed", n->nkids, SPEC_MAX_STEPS);
+		return;
+	}
+	t->steps = xcalloc(n->nkids ? n->nkids : 1, sizeof(*t->steps));
+	for (size_t i = 0; i < n->nkids; i++) {
+		const struct node *sn = n->kids[i];
+		struct spec_step *s = &t->steps[t->nsteps++];
+		const struct node *f[K__COUNT];
+		const struct node *x;
+
+		s->loc = loc_of(c, sn);
+		s->hold.kind = HOLD_FRAC;
+		s->hold.frac = 1.0 / n->nkids;
+		if (!CHECK_MAP(c, sn, SEC_STEP, NULL, f)) {
+			s->name = xasprintf("step %zu", i + 1);
+			continue;
+		}
+		if ((x = f[K_STEP_NAME]))
+			get_str(c, x, &s->name);
+		if (!s->name)
+			s->name = xasprintf("step %zu", i + 1);
+		if ((x = f[K_STEP_CGROUPS]))
+			v_cgroups(c, x, &s->cgroups, &s->ncgroups);
+		if ((x = f[K_STEP_OPS]) && !is_null(x)) {
+			if (x->kind == NODE_SCALAR) {
+				s->ops = xcalloc(1, sizeof(*s->ops));
+				v_op(c, x, &s->ops[s->nops++]);
+			} else if (want_kind(c, x, NODE_SEQ, "a list of ops")) {
+				if (x->nkids > spec_key_table[K_STEP_OPS].max)
+					verr(c, AT(x), "%zu ops in one step; at most %g", x->nkids,
+					     spec_key_table[K_STEP_OPS].max);
+				s->ops = xcalloc(x->nkids ? x->nkids : 1, sizeof(*s->ops));
+				for (size_t j = 0; j < x->nkids && j < 256; j++)
+					v_op(c, x->kids[j], &s->ops[s->nops++]);
+			}
+		}
+		if ((x = f[K_STEP_HOLD]))
+			v_hold(c, x, &s->hold);
+	}
+}
+
+/* ---- the rest of the test ---- */
+
+static void v_scheduler(struct vctx *c, const struct node *n)
+{
+	struct spec_scheduler *s = &c->t->sched;
+	const struct node *f[K__COUNT];
+	const struct node *x;
+
+	s->loc = loc_of(c, n);
+	if (n->kind == NODE_SCALAR) {
+		get_str(c, n, &s->plugin);
+		return;
+	}
+	if (!CHECK_MAP(c, n, SEC_SCHEDULER, NULL, f))
+		return;
+	if ((x = f[K_SCHED_PLUGIN]))
+		get_str(c, x, &s->plugin);
+	if ((x = f[K_SCHED_FLAGS])) {
+		free(s->flags);
+		s->flags = get_list(c, x, &spec_key_table[K_SCHED_FLAGS]);
+	}
+	if ((x = f[K_SCHED_ARGS]))
+		s->args = get_list(c, x, &spec_key_table[K_SCHED_ARGS]);
+	if ((x = f[K_SCHED_WATCHDOG_TIMEOUT]))
+		get_duration(c, x, &spec_key_table[K_SCHED_WATCHDOG_TIMEOUT], &s->watchdog_timeout_ns);
+}
+
+static void v_payloads(struct vctx *c, const struct node *n)
+{
+	struct spec_test *t = c->t;
+
+	if (is_null(n) || !want_kind(c, n, NODE_SEQ, "a list of payload maps"))
+		return;
+	t->payloads = xcalloc(n->nkids ? n->nkids : 1, sizeof(*t->payloads));
+	for (size_t i = 0; i < n->nkids && i < 64; i++) {
+		const struct node *f[K__COUNT];
+		struct spec_payload *p = &t->payloads[t->npayloads];
+
+		if (!CHECK_MAP(c, n->kids[i], SEC_PAYLOAD, NULL, f))
+			continue;
+		t->npayloads++;
+		p->loc = loc_of(c, n->kids[i]);
+		if (!f[K_PAYLOAD_NAME] || !get_str(c, f[K_PAYLOAD_NAME], &p->name)) {
+			if (!f[K_PAYLOAD_NAME])
+				verr(c, AT(n->kids[i]), "payload needs a 'name'");
+			p->name = xasprintf("payload_%zu", i);
+		} else {
+			for (size_t j = 0; j + 1 < t->npayloads; j++)
+				if (str_eq(t->payloads[j].name, p->name))
+					verr(c, AT(f[K_PAYLOAD_NAME]), "payload '%s' is declared twice", p->name);
+		}
+		if (!f[K_PAYLOAD_PATH])
+			verr(c, AT(n->kids[i]), "payload '%s' needs a 'path' (the binary on the host)", p->name);
+		else
+			get_str(c, f[K_PAYLOAD_PATH], &p->path);
+		if (f[K_PAYLOAD_ARGS])
+			p->args = get_list(c, f[K_PAYLOAD_ARGS], &spec_key_table[K_PAYLOAD_ARGS]);
+	}
+}
+
+static void v_patterns(struct vctx *c, const struct node *n, const struct spec_key *k,
+		       struct spec_pattern **out, size_t *nout)
+{
+	const struct node *items[64];
+	size_t ni = 0;
+
+	if (n->kind == NODE_SCALAR && !is_null(n))
+		items[ni++] = n;
+	else if (n->kind == NODE_SEQ)
+		for (size_t i = 0; i < n->nkids && ni < ARRAY_SIZE(items); i++)
+			items[ni++] = n->kids[i];
+	else if (n->kind == NODE_MAP)
+		verr(c, AT(n), "'%s' must be a list of regular expressions, not a map", k->name);
+	if (n->kind == NODE_SEQ && n->nkids > k->max)
+		verr(c, AT(n), "'%s' has %zu patterns; at most %g", k->name, n->nkids, k->max);
+	*out = xcalloc(ni ? ni : 1, sizeof(**out));
+	for (size_t i = 0; i < ni; i++) {
+		_cleanup_free_ char *msg = NULL;
+		size_t off = 0;
+
+		if (!scalar(c, items[i], "a regular expression"))
+			continue;
+		if (spec_regex__check(items[i]->value, &off, &msg)) {
+			verr(c, items[i]->line, items[i]->col + (int)off + (items[i]->quoted ? 1 : 0),
+			     "bad regular expression in '%s': %s (at offset %zu of '%s')", k->name, msg, off,
+			     items[i]->value);
+			continue;
+		}
+		(*out)[*nout].regex = xstrdup(items[i]->value);
+		(*out)[(*nout)++].loc = loc_of(c, items[i]);
+	}
+}
+
+static void v_console(struct vctx *c, const struct node *n)
+{
+	const struct node *f[K__COUNT];
+	struct spec_console *con = &c->t->console;
+
+	if (!CHECK_MAP(c, n, SEC_CONSOLE, NULL, f))
+		return;
+	if (f[K_CONSOLE_EXPECT])
+		v_patterns(c, f[K_CONSOLE_EXPECT], &spec_key_table[K_CONSOLE_EXPECT], &con->expect, &con->nexpect);
+	if (f[K_CONSOLE_FORBID])
+		v_patterns(c, f[K_CONSOLE_FORBID], &spec_key_table[K_CONSOLE_FORBID], &con->forbid, &con->nforbid);
+	if (f[K_CONSOLE_ALLOW])
+		v_patterns(c, f[K_CONSOLE_ALLOW], &spec_key_table[K_CONSOLE_ALLOW], &con->allow, &con->nallow);
+}
+
+/* Upper bound a threshold may take (fractions are 0..1, percentages 0..100). */
+static double threshold_max(const struct threshold_desc *d)
+{
+	if (d->id == THR_MIN_PAGE_LOCALITY || d->id == THR_MAX_CROSS_NODE_MIGRATION_RATIO ||
+	    d->id == THR_MAX_SLOW_TIER_RATIO)
+		return 1;
+	if (d->id == THR_MAX_SPREAD_PCT)
+		return 100;
+	return 1e15;
+}
+
+static void v_assert(struct vctx *c, const struct node *n)
+{
+	const char *names[THR__COUNT];
+
+	for (unsigned i = 0; i < THR__COUNT; i++)
+		names[i] = threshold_table[i].name;
+	if (is_null(n) || !want_kind(c, n, NODE_MAP, "a map of threshold: value"))
+		return;
+	for (size_t i = 0; i < n->nkids; i++) {
+		const struct node *kid = n->kids[i];
+		const struct threshold_desc *d = threshold_lookup(kid->key);
+		struct threshold_val *v;
+		const char *s;
+		bool b;
+		double x;
+
+		if (!d) {
+			const char *sugg = closest(kid->key, names, THR__COUNT);
+
+			if (sugg)
+				verr(c, KEYAT(kid), "unknown threshold '%s' in assert: did you mean '%s'?", kid->key, sugg);
+			else
+				verr(c, KEYAT(kid), "unknown threshold '%s' in assert (see THRESHOLDS in ktstr-spec(5))",
+				     kid->key);
+			continue;
+		}
+		if (kid->ini_repeat) {
+			verr(c, KEYAT(kid), "threshold '%s' is given more than once", kid->key);
+			continue;
+		}
+		if (!(s = scalar(c, kid, "a value or off")))
+			continue;
+		v = &c->t->assert.v[d->id];
+		v->layer = THR_LAYER_SPEC;
+		if (str_eq(s, "off")) {
+			v->state = THR_OFF;
+			continue;
+		}
+		switch (d->type) {
+		case THR_BOOL:
+			if (parse_bool(s, &b)) {
+				verr(c, AT(kid), "'%s' must be true, false or off, not '%s'", d->name, s);
+				continue;
+			}
+			x = b;
+			break;
+		case THR_U64: {
+			uint64_t u;
+
+			if (parse_u64(s, &u)) {
+				verr(c, AT(kid), "'%s' must be a whole number (%s) or off, not '%s'", d->name,
+				     *d->unit ? d->unit : "count", s);
+				continue;
+			}
+			x = (double)u;
+			break;
+		}
+		default:
+			if (parse_double(s, &x) || x < 0) {
+				verr(c, AT(kid), "'%s' must be a number of at least 0 or off, not '%s'", d->name, s);
+				continue;
+			}
+		}
+		if (x > threshold_max(d)) {
+			verr(c, AT(kid), "'%s' is %s; it must be from 0 to %g", d->name, s, threshold_max(d));
+			continue;
+		}
+		v->state = THR_SET;
+		v->value = x;
+	}
+}
+
+static void v_sysctls(struct vctx *c, const struct node *n)
+{
+	char **v = xcalloc(1, sizeof(*v));
+	size_t cnt = 0;
+
+	if (n->kind == NODE_MAP) {
+		for (size_t i = 0; i < n->nkids; i++) {
+			_cleanup_free_ char *kv = NULL;
+
+			if (!scalar(c, n->kids[i], "a sysctl value"))
+				continue;
+			kv = xasprintf("%s=%s", n->kids[i]->key, n->kids[i]->value);
+			v = strv_push(v, &cnt, kv);
+		}
+	} else {
+		char **l = get_list(c, n, &spec_key_table[K_TEST_SYSCTLS]);
+
+		for (char **p = l; *p; p++) {
+			if (!strchr(*p, '=') || **p == '=')
+				verr(c, AT(n), "sysctl '%s' must be written key=value (e.g. kernel.sched_autogroup_enabled=0)",
+				     *p);
+			else
+				v = strv_push(v, &cnt, *p);
+			free(*p);
+		}
+		free(l);
+	}
+	c->t->sysctls = v;
+}
 
 void spec_validate(const char *file, const struct node *root, const char *default_name,
 		   struct spec_test *t, struct diag_list *diags)
 {
-	const struct node *n = node__get(root, "name");
+	struct vctx c = { .file = file, .d = diags, .t = t };
+	const struct node *f[K__COUNT];
+	const struct node *x;
+	uint64_t u;
 
-	t->name = xstrdup(n && n->kind == NODE_SCALAR ? n->value : default_name);
+	t->loc = (struct spec_loc){ .file = file, .line = root->line, .col = root->col };
 	t->topology = (struct spec_topology){ .numa_nodes = 1, .llcs = 1, .cores = 2, .threads = 1 };
 	t->memory_mb = 2048;
 	t->duration_ns = 2 * NSEC_PER_SEC;
 	t->repeats = 1;
 	t->workers_per_cgroup = 2;
-	t->sched.plugin = xstrdup("eevdf");
+	CHECK_MAP(&c, root, SEC_TEST, NULL, f);
+	f[K_TEST_MATRIX] = NULL;	/* expanded away before validation */
+	if ((x = f[K_TEST_NAME]) && get_str(&c, x, &t->name) && !valid_name(t->name, false))
+		verr(&c, AT(x), "test name '%s' must be letters, digits, '_', '-' or '.' (no '/')", t->name);
+	if (!t->name)
+		t->name = xstrdup(default_name);
+	if ((x = f[K_TEST_DESCRIPTION]))
+		get_str(&c, x, &t->description);
+	if ((x = f[K_TEST_TAGS]))
+		t->tags = get_list(&c, x, &spec_key_table[K_TEST_TAGS]);
+	if ((x = f[K_TEST_TOPOLOGY]))
+		v_topology(&c, x, &t->topology);
+	c.cpus = spec_topology__cpus(&t->topology);
+	c.usable = spec_topology__usable_cpus(&t->topology);
+	if ((x = f[K_TEST_MEMORY]))
+		get_size(&c, x, &spec_key_table[K_TEST_MEMORY], &t->memory_mb);
+	if ((x = f[K_TEST_DURATION]))
+		get_duration(&c, x, &spec_key_table[K_TEST_DURATION], &t->duration_ns);
+	if ((x = f[K_TEST_TIMEOUT]) && get_duration(&c, x, &spec_key_table[K_TEST_TIMEOUT], &t->timeout_ns) &&
+	    t->timeout_ns <= t->duration_ns)
+		verr(&c, AT(x), "'timeout' must be longer than 'duration' (boot and teardown need time too)");
+	if ((x = f[K_TEST_REPEATS]) && get_uint(&c, x, &spec_key_table[K_TEST_REPEATS], &u))
+		t->repeats = u;
+	if ((x = f[K_TEST_KERNEL]))
+		get_str(&c, x, &t->kernel);
+	if ((x = f[K_TEST_KARGS]))
+		t->kargs = get_list(&c, x, &spec_key_table[K_TEST_KARGS]);
+	if ((x = f[K_TEST_SYSCTLS]))
+		v_sysctls(&c, x);
+	if ((x = f[K_TEST_WORKERS_PER_CGROUP]) &&
+	    get_uint(&c, x, &spec_key_table[K_TEST_WORKERS_PER_CGROUP], &u))
+		t->workers_per_cgroup = u;
+	if ((x = f[K_TEST_SCHEDULER]))
+		v_scheduler(&c, x);
+	if (!t->sched.plugin)
+		t->sched.plugin = xstrdup("eevdf");
+	if (!t->sched.flags)
+		t->sched.flags = xcalloc(1, sizeof(char *));
+	if (!t->sched.args)
+		t->sched.args = xcalloc(1, sizeof(char *));
+	if ((x = f[K_TEST_PAYLOADS]))
+		v_payloads(&c, x);
+	if ((x = f[K_TEST_CGROUPS]))
+		v_cgroups(&c, x, &t->cgroups, &t->ncgroups);
+	if ((x = f[K_TEST_STEPS]))
+		v_steps(&c, x);
+	if ((x = f[K_TEST_ASSERT]))
+		v_assert(&c, x);
+	if ((x = f[K_TEST_CONSOLE]))
+		v_console(&c, x);
+	if (c.total_workers > SPEC_MAX_WORKERS)
+		verr(&c, AT(root), "the test asks for %u workers in total; at most %d are allowed",
+		     c.total_workers, SPEC_MAX_WORKERS);
+	if (!t->ncgroups && !t->nsteps)
+		vwarn(&c, AT(root), "the test has no 'cgroups' and no 'steps': nothing runs");
+	for (size_t i = 0; i < c.nlive; i++)
+		free(c.live[i]);
+	free(c.live);
+	free(c.live_line);
 }
