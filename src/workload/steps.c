@@ -1,13 +1,672 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The steps and ops runner: workload__run() drives one spec test in the guest. */
+/*
+ * The steps and ops runner, workload__run(): the backdrop cgroups and their
+ * workers, then each step's ops, cgroups and hold, with every op and phase
+ * boundary time-stamped and handed to the hooks as it happens; then stop,
+ * collect and tear down so nothing survives into the next test.
+ */
 #include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include "workload/workload.h"
+#include "workload/internal.h"
+
+#define STOP_GRACE_NS (2 * NSEC_PER_SEC)
+#define TICK_NS (100 * NSEC_PER_MSEC)
+#define PAYLOAD_OUTPUT_MAX (64 * 1024)
+
+/* A cgroup the runner knows about, with the cpuset it last wrote. */
+struct cg_state {
+	char *name;
+	struct cpumask cpus;	/* empty: no cpuset (all CPUs) */
+};
+
+struct payload_run {
+	char *name;
+	char *cgroup;		/* "" when none */
+	pid_t pid;
+	int out_fd;		/* memfd with stdout+stderr */
+	uint64_t started_ns;
+	bool done;
+};
+
+struct run {
+	const struct spec_test *t;
+	const struct topo *topo;
+	const struct workload_hooks *hooks;
+	struct cgroup_mgr *mgr;
+	struct telemetry *out;
+	uint64_t t0;
+	unsigned usable;
+	int step;
+	bool aborted;
+	struct worker_group **groups;
+	size_t ngroups;
+	struct cg_state *cgs;
+	size_t ncgs;
+	struct payload_run *payloads;
+	size_t npayloads;
+};
+
+static void emit(struct run *r, enum event_kind kind, const char *label, int error,
+		 const char *fmt, ...) __printf(5, 6);
+
+/* Record an event and hand it to the agent at once (it streams them to the host). */
+static void emit(struct run *r, enum event_kind kind, const char *label, int error,
+		 const char *fmt, ...)
+{
+	struct timeline_event *e = array_push(&r->out->events, &r->out->nevents, sizeof(*e));
+	va_list ap;
+
+	e->at_ns = now_ns() - r->t0;
+	e->kind = kind;
+	e->step = r->step;
+	e->label = xstrdup(label);
+	e->error = error;
+	if (fmt) {
+		va_start(ap, fmt);
+		if (vasprintf(&e->detail, fmt, ap) < 0)
+			abort();
+		va_end(ap);
+	} else {
+		e->detail = xstrdup("");
+	}
+	if (r->hooks && r->hooks->event)
+		r->hooks->event(r->hooks->ctx, e);
+}
+
+static struct cg_state *cg_find(struct run *r, const char *name)
+{
+	for (size_t i = 0; i < r->ncgs; i++)
+		if (str_eq(r->cgs[i].name, name))
+			return &r->cgs[i];
+	return NULL;
+}
+
+static struct cg_state *cg_get(struct run *r, const char *name)
+{
+	struct cg_state *c = cg_find(r, name);
+
+	if (!c) {
+		c = array_push(&r->cgs, &r->ncgs, sizeof(*c));
+		c->name = xstrdup(name);
+	}
+	return c;
+}
+
+static bool cg_under(const char *name, const char *top)
+{
+	size_t n = strlen(top);
+
+	return !strncmp(name, top, n) && (name[n] == '/' || !name[n]);
+}
+
+/* Create a cgroup (and remember it); 0 or -errno with the event already emitted by the caller. */
+static int cg_create(struct run *r, const char *name)
+{
+	int ret = cgroup_mgr__create(r->mgr, name);
+
+	if (!ret)
+		cg_get(r, name);
+	return ret;
+}
+
+static int cg_set_cpus(struct run *r, const char *name, const struct cpumask *cpus)
+{
+	int ret = cgroup_mgr__set_cpus(r->mgr, name, cpus);
+
+	if (!ret) {
+		struct cg_state *c = cg_get(r, name);
+
+		if (cpus)
+			c->cpus = *cpus;
+		else
+			cpumask_zero(&c->cpus);
+	}
+	return ret;
+}
+
+/* Fork the workers of w into cgroup; they wait at the start line until worker_group__start. */
+static int spawn_work(struct run *r, const struct spec_work *w, const char *cgroup,
+		      struct worker_group **out, char **err)
+{
+	struct cg_state *c = cg_find(r, cgroup);
+	struct spawn_opts o = {
+		.topo = r->topo,
+		.mgr = r->mgr,
+		.cgroup_cpus = c && !cpumask_empty(&c->cpus) ? &c->cpus : NULL,
+		.scenario_start_ns = r->t0,
+	};
+	unsigned n = spec_work__workers(w, r->t, r->usable);
+	struct worker_group *g;
+	int ret;
+
+	ret = worker_group__spawn(w, n, cgroup, &o, &g, err);
+	if (g) {
+		struct worker_group **slot = array_push(&r->groups, &r->ngroups, sizeof(*slot));
+
+		*slot = g;
+	}
+	*out = g;
+	return ret;
+}
+
+static void note_worker_errors(struct run *r, struct worker_group *g)
+{
+	for (unsigned i = 0; i < g->nspawned; i++) {
+		const char *e = worker_group__error(g, i);
+
+		if (e)
+			emit(r, EVT_NOTE, "worker", -EINVAL, "%s worker %u (pid %d) in '%s': %s",
+			     g->work->type->name, i, (int)g->pids[i], g->cgroup, e);
+	}
+}
+
+/* Stop, reap and report every group whose cgroup is under top (NULL: all). */
+static void stop_groups(struct run *r, const char *top)
+{
+	uint64_t deadline = now_ns() + STOP_GRACE_NS;
+
+	for (size_t i = 0; i < r->ngroups; i++) {
+		struct worker_group *g = r->groups[i];
+
+		if (g->stopped || (top && !cg_under(g->cgroup, top)))
+			continue;
+		worker_group__start(g);
+		worker_group__signal(g);
+	}
+	for (size_t i = 0; i < r->ngroups; i++) {
+		struct worker_group *g = r->groups[i];
+
+		if (g->stopped || (top && !cg_under(g->cgroup, top)))
+			continue;
+		if (!worker_group__reap(g, deadline))
+			emit(r, EVT_NOTE, "stop", -ETIMEDOUT,
+			     "workers in '%s' did not stop within 2s and were killed", g->cgroup);
+		g->stopped = true;
+		note_worker_errors(r, g);
+		worker_group__collect(g, r->t0, r->out);
+	}
+}
+
+/* Set up spec cgroups: create, cpuset, fork every work group, then release them together. */
+static int setup_cgroups(struct run *r, const struct spec_cgroup *cgs, size_t n)
+{
+	size_t first = r->ngroups;
+	int ret = 0;
+
+	for (size_t i = 0; i < n && !ret; i++) {
+		const struct spec_cgroup *c = &cgs[i];
+		_cleanup_free_ char *desc = cpuset__describe(&c->cpuset);
+		char *err = NULL, buf[512] = "";
+		struct cpumask cpus;
+
+		ret = cg_create(r, c->name);
+		if (ret) {
+			emit(r, EVT_NOTE, "cgroup", ret, "create '%s': %s", c->name,
+			     cgroup_mgr__error(r->mgr));
+			break;
+		}
+		if (c->cpuset.kind != CPUSET_NONE) {
+			ret = cpuset__resolve(&c->cpuset, r->topo, &cpus, &err);
+			if (ret) {
+				emit(r, EVT_NOTE, "cpuset", ret, "cgroup '%s' cpuset %s: %s", c->name, desc, err);
+				free(err);
+				break;
+			}
+			if (c->cpuset.kind == CPUSET_NUMA) {
+				struct cpumask node;
+
+				cpumask_zero(&node);
+				cpumask_set(&node, c->cpuset.index);
+				if (cgroup_mgr__set_mems(r->mgr, c->name, &node))
+					emit(r, EVT_NOTE, "cpuset", -EINVAL, "%s", cgroup_mgr__error(r->mgr));
+			}
+			ret = cg_set_cpus(r, c->name, &cpus);
+			if (ret) {
+				emit(r, EVT_NOTE, "cpuset", ret, "%s", cgroup_mgr__error(r->mgr));
+				break;
+			}
+			cpumask_format(&cpus, buf, sizeof(buf));
+		}
+		emit(r, EVT_NOTE, "cgroup", 0, "'%s' created%s%s", c->name, *buf ? " cpuset " : "", buf);
+		for (size_t k = 0; k < c->nworks && !ret; k++) {
+			struct worker_group *g;
+
+			ret = spawn_work(r, &c->works[k], c->name, &g, &err);
+			if (ret) {
+				emit(r, EVT_NOTE, "spawn", ret, "cgroup '%s': %s", c->name, err);
+				free(err);
+			}
+		}
+	}
+	for (size_t i = first; i < r->ngroups; i++)
+		worker_group__start(r->groups[i]);
+	return ret;
+}
+
+/* Sleep until the absolute time, calling tick about every 100 ms. */
+static void hold_until(struct run *r, uint64_t until)
+{
+	for (;;) {
+		uint64_t now = now_ns();
+		struct timespec ts;
+
+		if (r->aborted || now >= until)
+			return;
+		ts.tv_sec = 0;
+		ts.tv_nsec = MIN(until - now, TICK_NS);
+		nanosleep(&ts, NULL);
+		if (r->hooks && r->hooks->tick && r->hooks->tick(r->hooks->ctx)) {
+			r->aborted = true;
+			emit(r, EVT_NOTE, "abort", -ECANCELED, "the agent stopped the scenario early");
+		}
+	}
+}
+
+static const struct spec_payload *payload_find(struct run *r, const char *name)
+{
+	for (size_t i = 0; i < r->t->npayloads; i++)
+		if (str_eq(r->t->payloads[i].name, name))
+			return &r->t->payloads[i];
+	return NULL;
+}
+
+/* Where the guest finds a payload binary: /ktstr/payloads/<basename>, else its path, else $PATH. */
+static char *payload_path(const struct spec_payload *p)
+{
+	const char *src = p->path ? p->path : p->name;
+	const char *base = strrchr(src, '/') ? strrchr(src, '/') + 1 : src;
+	char *cand = xasprintf("/ktstr/payloads/%s", base);
+
+	if (access(cand, X_OK) == 0)
+		return cand;
+	free(cand);
+	return xstrdup(src);
+}
+
+static struct payload_run *payload_run_find(struct run *r, const char *name, const char *cgroup)
+{
+	for (size_t i = 0; i < r->npayloads; i++)
+		if (!r->payloads[i].done && str_eq(r->payloads[i].name, name) &&
+		    str_eq(r->payloads[i].cgroup, cgroup ? cgroup : ""))
+			return &r->payloads[i];
+	return NULL;
+}
+
+static int payload_start(struct run *r, const struct spec_op *op, char **detail)
+{
+	const struct spec_payload *p = payload_find(r, op->payload);
+	_cleanup_free_ char *path = NULL, *cgdir = NULL;
+	char *const *args;
+	const char **argv;
+	size_t nargs = 0;
+	struct payload_run *pr;
+	int fd;
+	pid_t pid;
+
+	if (!p) {
+		*detail = xasprintf("no payload named '%s' in the test", op->payload);
+		return -ENOENT;
+	}
+	path = payload_path(p);
+	args = op->args ? op->args : p->args;
+	while (args && args[nargs])
+		nargs++;
+	argv = xcalloc(nargs + 2, sizeof(*argv));
+	argv[0] = path;
+	for (size_t i = 0; i < nargs; i++)
+		argv[i + 1] = args[i];
+	fd = memfd_create("ktstr-payload", MFD_CLOEXEC);
+	if (fd < 0) {
+		free(argv);
+		*detail = xasprintf("memfd_create: %s", strerror(errno));
+		return -errno;
+	}
+	if (op->cgroup && cgroup_mgr__enabled(r->mgr)) {
+		_cleanup_free_ char *dir = cgroup_mgr__path(r->mgr, op->cgroup);
+
+		cgdir = xasprintf("%s/cgroup.procs", dir);
+	}
+	pid = fork();
+	if (pid == 0) {
+		int dn = open("/dev/null", O_RDONLY);
+
+		setpgid(0, 0);
+		if (cgdir)
+			write_file(cgdir, "0", 1);	/* "0" moves the writer itself */
+		dup2(dn, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (strchr(path, '/'))
+			execv(path, (char *const *)argv);
+		else
+			execvp(path, (char *const *)argv);
+		dprintf(2, "exec %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	free(argv);
+	if (pid < 0) {
+		close(fd);
+		*detail = xasprintf("fork: %s", strerror(errno));
+		return -errno;
+	}
+	setpgid(pid, pid);
+	pr = array_push(&r->payloads, &r->npayloads, sizeof(*pr));
+	pr->name = xstrdup(op->payload);
+	pr->cgroup = xstrdup(op->cgroup ? op->cgroup : "");
+	pr->pid = pid;
+	pr->out_fd = fd;
+	pr->started_ns = now_ns();
+	*detail = xasprintf("'%s' pid %d: %s%s%s", op->payload, (int)pid, path,
+			    op->cgroup ? " in " : "", op->cgroup ? op->cgroup : "");
+	return 0;
+}
+
+/* Reaped: report exit status and the captured output as an event. */
+static void payload_finish(struct run *r, struct payload_run *pr, int status)
+{
+	char *buf = xcalloc(1, PAYLOAD_OUTPUT_MAX + 1);
+	ssize_t n = pread(pr->out_fd, buf, PAYLOAD_OUTPUT_MAX, 0);
+	off_t size = lseek(pr->out_fd, 0, SEEK_END);
+
+	if (n < 0)
+		n = 0;
+	buf[n] = '\0';
+	emit(r, EVT_NOTE, "payload", 0, "'%s' %s %d after %.3fs; output (%lld bytes%s):\n%s",
+	     pr->name, WIFSIGNALED(status) ? "killed by signal" : "exited",
+	     WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
+	     (now_ns() - pr->started_ns) / 1e9, (long long)size,
+	     size > PAYLOAD_OUTPUT_MAX ? ", truncated" : "", buf);
+	free(buf);
+	close(pr->out_fd);
+	pr->out_fd = -1;
+	pr->done = true;
+}
+
+static int payload_wait(struct run *r, const struct spec_op *op, bool kill_it, char **detail)
+{
+	struct payload_run *pr = payload_run_find(r, op->payload, op->cgroup);
+	int status = 0;
+	pid_t w;
+
+	if (!pr) {
+		*detail = xasprintf("payload '%s' is not running", op->payload);
+		return -ESRCH;
+	}
+	if (kill_it)
+		kill(-pr->pid, SIGKILL);
+	/* WaitPayload has no timeout of its own, but the agent's tick still applies. */
+	while ((w = waitpid(pr->pid, &status, WNOHANG)) == 0 && !r->aborted)
+		hold_until(r, now_ns() + 20 * NSEC_PER_MSEC);
+	if (w == 0) {
+		kill(-pr->pid, SIGKILL);
+		waitpid(pr->pid, &status, 0);
+	}
+	*detail = xasprintf("'%s' pid %d", pr->name, (int)pr->pid);
+	payload_finish(r, pr, status);
+	return 0;
+}
+
+static void set_affinity_op(struct run *r, const struct spec_op *op, unsigned *n, int *err)
+{
+	struct cg_state *c = cg_find(r, op->cgroup);
+	const struct cpumask *cgc = c && !cpumask_empty(&c->cpus) ? &c->cpus : NULL;
+
+	*n = 0;
+	for (size_t i = 0; i < r->ngroups; i++) {
+		struct worker_group *g = r->groups[i];
+
+		if (g->stopped || !str_eq(g->cgroup, op->cgroup))
+			continue;
+		for (unsigned k = 0; k < g->nspawned; k++) {
+			struct cpumask m;
+			cpu_set_t set;
+			int cpu;
+
+			worker_group__affinity(r->topo, &op->work, cgc, k, now_ns(), &m);
+			if (cpumask_empty(&m)) {	/* inherit: the whole cgroup again */
+				if (cgc)
+					m = *cgc;
+				else
+					topo__all(r->topo, &m);
+			}
+			CPU_ZERO(&set);
+			for_each_cpu(cpu, &m)
+				if (cpu < CPU_SETSIZE)
+					CPU_SET(cpu, &set);
+			if (sched_setaffinity(g->pids[k], sizeof(set), &set) && errno != ESRCH && !*err)
+				*err = -errno;
+			else
+				(*n)++;
+		}
+	}
+}
+
+static int apply_op(struct run *r, const struct spec_op *op)
+{
+	_cleanup_free_ char *detail = NULL;
+	const char *name = op_kind_name(op->kind);
+	struct cpumask a, b;
+	struct worker_group *g;
+	char *err = NULL;
+	char buf[512], buf2[512];
+	unsigned n = 0;
+	int ret = 0;
+
+	switch (op->kind) {
+	case OP_ADD_CGROUP:
+		ret = cg_create(r, op->cgroup);
+		detail = xasprintf("'%s'", op->cgroup);
+		break;
+	case OP_REMOVE_CGROUP:
+		stop_groups(r, op->cgroup);
+		ret = cgroup_mgr__remove(r->mgr, op->cgroup);
+		for (size_t i = 0; i < r->ncgs; i++)
+			if (cg_under(r->cgs[i].name, op->cgroup))
+				r->cgs[i].name[0] = '\0';
+		detail = xasprintf("'%s'", op->cgroup);
+		break;
+	case OP_SET_CPUSET:
+		ret = cpuset__resolve(&op->cpuset, r->topo, &a, &err);
+		if (!ret)
+			ret = cg_set_cpus(r, op->cgroup, &a);
+		else
+			detail = xasprintf("'%s': %s", op->cgroup, err);
+		if (!detail) {
+			_cleanup_free_ char *d = cpuset__describe(&op->cpuset);
+
+			detail = xasprintf("'%s' cpuset %s = %s", op->cgroup, d,
+					   cpumask_format(&a, buf, sizeof(buf)));
+		}
+		break;
+	case OP_CLEAR_CPUSET:
+		ret = cg_set_cpus(r, op->cgroup, NULL);
+		detail = xasprintf("'%s'", op->cgroup);
+		break;
+	case OP_SWAP_CPUSETS:
+		a = cg_get(r, op->cgroup)->cpus;
+		b = cg_get(r, op->cgroup2)->cpus;
+		ret = cg_set_cpus(r, op->cgroup, &b);
+		if (!ret)
+			ret = cg_set_cpus(r, op->cgroup2, &a);
+		detail = xasprintf("'%s' %s <-> '%s' %s", op->cgroup, cpumask_format(&a, buf, sizeof(buf)),
+				   op->cgroup2, cpumask_format(&b, buf2, sizeof(buf2)));
+		break;
+	case OP_SPAWN:
+	case OP_SPAWN_HOST: {
+		const char *cg = op->kind == OP_SPAWN_HOST ? CGROUP_HOST : op->cgroup;
+
+		if (op->kind == OP_SPAWN && !cg_find(r, cg))
+			ret = cg_create(r, cg);
+		if (!ret)
+			ret = spawn_work(r, &op->work, cg, &g, &err);
+		if (!ret) {
+			worker_group__start(g);
+			detail = xasprintf("%u %s workers in '%s'", g->nworkers, op->work.type->name, cg);
+		} else if (err) {
+			detail = xasprintf("'%s': %s", cg, err);
+		}
+		break;
+	}
+	case OP_STOP_CGROUP:
+		stop_groups(r, op->cgroup);
+		detail = xasprintf("'%s'", op->cgroup);
+		break;
+	case OP_SET_AFFINITY:
+		set_affinity_op(r, op, &n, &ret);
+		detail = xasprintf("'%s' %s: %u workers", op->cgroup,
+				   affinity_kind_name(op->work.affinity), n);
+		break;
+	case OP_MOVE_ALL_TASKS:
+		if (!cg_find(r, op->cgroup2))
+			ret = cg_create(r, op->cgroup2);
+		if (!ret)
+			ret = cgroup_mgr__move_all(r->mgr, op->cgroup, op->cgroup2, &n);
+		for (size_t i = 0; i < r->ngroups; i++)
+			if (str_eq(r->groups[i]->cgroup, op->cgroup)) {
+				free(r->groups[i]->cgroup);
+				r->groups[i]->cgroup = xstrdup(op->cgroup2);
+			}
+		detail = xasprintf("'%s' -> '%s': %u tasks", op->cgroup, op->cgroup2, n);
+		break;
+	case OP_RUN_PAYLOAD:
+		ret = payload_start(r, op, &detail);
+		break;
+	case OP_WAIT_PAYLOAD:
+	case OP_KILL_PAYLOAD:
+		ret = payload_wait(r, op, op->kind == OP_KILL_PAYLOAD, &detail);
+		break;
+	default:
+		ret = -EINVAL;
+		detail = xasprintf("unknown op %d", op->kind);
+	}
+	if (ret && !err && !detail)
+		detail = xstrdup("");
+	if (ret && cgroup_mgr__enabled(r->mgr) && r->mgr->err && !err) {
+		char *d = xasprintf("%s: %s", detail, r->mgr->err);
+
+		free(detail);
+		detail = d;
+	}
+	emit(r, EVT_OP, name, ret, "%s", detail ? detail : "");
+	free(err);
+	return ret;
+}
+
+static void apply_ops(struct run *r, const struct spec_step *s)
+{
+	for (size_t i = 0; i < s->nops && !r->aborted; i++)
+		apply_op(r, &s->ops[i]);
+}
+
+static uint64_t hold_ns(const struct run *r, const struct spec_step *s, uint64_t elapsed)
+{
+	uint64_t rest = r->t->duration_ns > elapsed ? r->t->duration_ns - elapsed : 0;
+
+	switch (s->hold.kind) {
+	case HOLD_FRAC:
+		return (uint64_t)(s->hold.frac * r->t->duration_ns);
+	case HOLD_FIXED:
+		return s->hold.ns;
+	case HOLD_LOOP:
+		return s->hold.loop_ns ? s->hold.loop_ns : rest;
+	}
+	return 0;
+}
+
+static void run_step(struct run *r, const struct spec_step *s)
+{
+	uint64_t start = now_ns(), end;
+
+	emit(r, EVT_STEP_START, s->name ? s->name : "step", 0, "step %d", r->step);
+	apply_ops(r, s);
+	if (!r->aborted && s->ncgroups)
+		setup_cgroups(r, s->cgroups, s->ncgroups);
+	end = start + hold_ns(r, s, start - r->t0);
+	if (s->hold.kind == HOLD_LOOP && s->hold.interval_ns) {
+		/* Repeat the ops every interval until the loop's time is up. */
+		for (uint64_t next = start + s->hold.interval_ns; next < end && !r->aborted;
+		     next += s->hold.interval_ns) {
+			hold_until(r, next);
+			apply_ops(r, s);
+		}
+	}
+	hold_until(r, end);
+	emit(r, EVT_STEP_END, s->name ? s->name : "step", 0, "step %d", r->step);
+}
+
+static void kill_payloads(struct run *r)
+{
+	for (size_t i = 0; i < r->npayloads; i++) {
+		struct payload_run *pr = &r->payloads[i];
+		int status = 0;
+
+		if (!pr->done) {
+			kill(-pr->pid, SIGKILL);
+			waitpid(pr->pid, &status, 0);
+			payload_finish(r, pr, status);
+		}
+		free(pr->name);
+		free(pr->cgroup);
+	}
+	free(r->payloads);
+}
 
 int workload__run(const struct spec_test *t, const struct topo *topo, const char *cgroup_root,
 		  const struct workload_hooks *hooks, struct telemetry *out)
 {
+	struct run r = { .t = t, .topo = topo, .hooks = hooks, .out = out, .step = -1 };
+	struct cpumask usable;
+	char *err = NULL;
+	int ret;
+
 	memset(out, 0, sizeof(*out));
-	out->error = xstrdup("workload runner not built yet");
-	return -ENOSYS;
+	r.t0 = now_ns();
+	topo__usable(topo, &usable);
+	r.usable = cpumask_weight(&usable);
+	emit(&r, EVT_SCENARIO_START, t->name ? t->name : "test", 0, "%zu cgroups, %zu steps, %s",
+	     t->ncgroups, t->nsteps, cgroup_root ? cgroup_root : "no cgroups");
+	ret = cgroup_mgr__open(cgroup_root, &r.mgr, &err);
+	if (ret) {
+		out->error = xasprintf("cgroup setup: %s", err);
+		emit(&r, EVT_NOTE, "cgroup", ret, "%s", err);
+		free(err);
+		goto teardown;
+	}
+	ret = setup_cgroups(&r, t->cgroups, t->ncgroups);
+	if (ret) {
+		out->error = xstrdup(out->events[out->nevents - 1].detail);
+		goto stop;
+	}
+	if (!t->nsteps)
+		hold_until(&r, r.t0 + t->duration_ns);
+	for (size_t i = 0; i < t->nsteps && !r.aborted; i++) {
+		r.step = i;
+		run_step(&r, &t->steps[i]);
+	}
+	r.step = -1;
+stop:
+	stop_groups(&r, NULL);
+	kill_payloads(&r);
+	out->duration_ns = now_ns() - r.t0;
+	emit(&r, EVT_SCENARIO_END, t->name ? t->name : "test", 0, "%zu workers%s", out->nworkers,
+	     r.aborted ? ", stopped early" : "");
+teardown:
+	for (size_t i = 0; i < r.ngroups; i++)
+		worker_group__free(r.groups[i]);
+	free(r.groups);
+	cgroup_mgr__destroy(r.mgr);
+	for (size_t i = 0; i < r.ncgs; i++)
+		free(r.cgs[i].name);
+	free(r.cgs);
+	if (!out->duration_ns)
+		out->duration_ns = now_ns() - r.t0;
+	return ret;
 }

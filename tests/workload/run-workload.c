@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Runs every work type for a short while without a VM and without cgroups
+ * (cgroup_root NULL) and checks that the telemetry is plausible: spin is
+ * on-CPU, Bursty sleeps, paired types see wake latencies, grouped types
+ * reject bad worker counts, pinned workers stay on their CPUs.
+ */
+#include <errno.h>
+#include <sched.h>
+
+#include "tap.h"
+#include "workload/workload.h"
+#include "workload/internal.h"
+
+#define RUN_NS (300 * NSEC_PER_MSEC)
+
+static struct topo topo;
+static unsigned nevents_seen;
+
+static void on_event(void *ctx, const struct timeline_event *ev)
+{
+	nevents_seen++;
+}
+
+static const struct workload_hooks hooks = { .event = on_event };
+
+/* A test with one cgroup holding one work item of type d and n workers. */
+static void make_test(struct spec_test *t, struct spec_cgroup *cg, struct spec_work *w,
+		      enum work_type type, unsigned n)
+{
+	const struct worktype_desc *d = &worktype_table[type];
+
+	memset(t, 0, sizeof(*t));
+	memset(cg, 0, sizeof(*cg));
+	memset(w, 0, sizeof(*w));
+	w->type = d;
+	for (unsigned i = 0; i < d->nparams; i++)
+		w->params[i] = d->params[i].def;
+	w->workers.value = n;
+	w->workers_set = true;
+	cg->name = (char *)"cg_0";
+	cg->works = w;
+	cg->nworks = 1;
+	t->name = (char *)"unit";
+	t->duration_ns = RUN_NS;
+	t->workers_per_cgroup = 2;
+	t->cgroups = cg;
+	t->ncgroups = 1;
+}
+
+static uint64_t sum_units(const struct telemetry *tm)
+{
+	uint64_t s = 0;
+
+	for (size_t i = 0; i < tm->nworkers; i++)
+		s += tm->workers[i].work_units;
+	return s;
+}
+
+static size_t sum_wake(const struct telemetry *tm)
+{
+	size_t s = 0;
+
+	for (size_t i = 0; i < tm->nworkers; i++)
+		s += tm->workers[i].nwake;
+	return s;
+}
+
+static int run(struct spec_test *t, struct telemetry *tm)
+{
+	int ret = workload__run(t, &topo, NULL, &hooks, tm);
+
+	if (ret)
+		printf("# workload__run: %d (%s)\n", ret, tm->error ? tm->error : "");
+	return ret;
+}
+
+int main(void)
+{
+	struct spec_topology st = { .numa_nodes = 1, .llcs = 1, .cores = 2, .threads = 1 };
+	struct work_phase phases[] = { { PHASE_SPIN, 20 * NSEC_PER_MSEC }, { PHASE_SLEEP, 20 * NSEC_PER_MSEC },
+				       { PHASE_YIELD, 5 * NSEC_PER_MSEC }, { PHASE_IO, 5 * NSEC_PER_MSEC } };
+	struct spec_test t;
+	struct spec_cgroup cg;
+	struct spec_work w;
+	struct telemetry tm;
+	int ret;
+
+	topo__from_spec(&st, &topo);
+	tap_plan(WORK__COUNT + 15);
+
+	/* Every work type makes progress and every worker reports. */
+	for (unsigned ty = 0; ty < WORK__COUNT; ty++) {
+		const struct worktype_desc *d = &worktype_table[ty];
+		unsigned n = worktype_group_size(d, (int64_t[]){ d->params[0].def, 0, 0, 0 });
+		bool all = true;
+
+		make_test(&t, &cg, &w, ty, n == 1 ? 2 : n);
+		if (ty == WORK_FAN_OUT_COMPUTE) {
+			w.params[0] = 2;	/* keep the group small on a 2-CPU host */
+			w.params[1] = 64;
+			w.workers.value = 3;
+		}
+		if (ty == WORK_FUTEX_FAN_OUT) {
+			w.params[0] = 2;
+			w.workers.value = 3;
+		}
+		if (ty == WORK_SEQUENCE) {
+			w.phases = phases;
+			w.nphases = ARRAY_SIZE(phases);
+		}
+		ret = run(&t, &tm);
+		for (size_t i = 0; i < tm.nworkers; i++)
+			all &= tm.workers[i].completed && tm.workers[i].iterations > 0 &&
+			       (tm.workers[i].work_units > 0);
+		if (!tap_ok(!ret && tm.nworkers == (size_t)w.workers.value && all,
+			    "%s: %zu workers all completed with progress (units %llu)", d->name,
+			    tm.nworkers, (unsigned long long)sum_units(&tm))) {
+			for (size_t i = 0; i < tm.nworkers; i++)
+				printf("#  worker %zu: units %llu iters %llu completed %d status %d\n", i,
+				       (unsigned long long)tm.workers[i].work_units,
+				       (unsigned long long)tm.workers[i].iterations,
+				       tm.workers[i].completed, tm.workers[i].exit_status);
+		}
+		telemetry__free(&tm);
+	}
+
+	/* CpuSpin alone on a CPU: near 100% on-CPU. */
+	make_test(&t, &cg, &w, WORK_CPU_SPIN, 1);
+	w.affinity = AFFINITY_SINGLE_CPU;
+	ret = run(&t, &tm);
+	if (!ret && tm.nworkers == 1) {
+		struct worker_report *r = &tm.workers[0];
+		double on = r->wall_time_ns ? (double)r->cpu_time_ns / r->wall_time_ns : 0;
+
+		double busy = r->wall_time_ns ? (double)(r->schedstat_cpu_time_ns + r->schedstat_run_delay_ns) /
+						r->wall_time_ns : 0;
+
+		/* The host is shared: a spinner may wait runnable, but it never sleeps. */
+		tap_ok(on > 0.3, "CpuSpin on-CPU %.1f%% of %.0f ms wall", on * 100, r->wall_time_ns / 1e6);
+		tap_ok(busy > 0.9 && busy < 1.1, "CpuSpin on-CPU + runnable-waiting = %.1f%% of wall",
+		       busy * 100);
+		tap_ok(r->max_gap_ns > 0 && r->max_gap_cpu >= 0, "CpuSpin max gap %.3f ms on cpu %d",
+		       r->max_gap_ns / 1e6, r->max_gap_cpu);
+		tap_ok(r->schedstat_cpu_time_ns > 0, "schedstat delta cpu time %.0f ms",
+		       r->schedstat_cpu_time_ns / 1e6);
+	} else {
+		tap_ok(0, "CpuSpin on-CPU");
+		tap_ok(0, "CpuSpin busy");
+		tap_ok(0, "CpuSpin max gap");
+		tap_ok(0, "schedstat delta");
+	}
+	telemetry__free(&tm);
+
+	/* Bursty 20 ms burst / 40 ms sleep: mostly off-CPU, sleeps give latency samples. */
+	make_test(&t, &cg, &w, WORK_BURSTY, 1);
+	w.params[0] = 20;
+	w.params[1] = 40;
+	ret = run(&t, &tm);
+	if (!ret && tm.nworkers == 1) {
+		struct worker_report *r = &tm.workers[0];
+		double off = r->wall_time_ns ? (double)r->off_cpu_ns / r->wall_time_ns : 0;
+
+		tap_ok(off > 0.3, "Bursty off-CPU %.1f%%", off * 100);
+		tap_ok(r->nwake >= 3 && r->nwake == r->wake_sample_total,
+		       "Bursty %zu sleep wake samples", r->nwake);
+		tap_ok(r->max_gap_ns >= 35 * NSEC_PER_MSEC, "Bursty gap spans a sleep (%.1f ms)",
+		       r->max_gap_ns / 1e6);
+	} else {
+		tap_ok(0, "Bursty off-CPU");
+		tap_ok(0, "Bursty wake samples");
+		tap_ok(0, "Bursty gap");
+	}
+	telemetry__free(&tm);
+
+	/* Paired types record wake latency samples. */
+	make_test(&t, &cg, &w, WORK_PIPE_IO, 2);
+	ret = run(&t, &tm);
+	tap_ok(!ret && tm.nworkers == 2 && tm.workers[0].nwake > 10 && tm.workers[1].nwake > 10,
+	       "PipeIo pair: %zu wake samples", sum_wake(&tm));
+	telemetry__free(&tm);
+	make_test(&t, &cg, &w, WORK_FUTEX_PING_PONG, 2);
+	ret = run(&t, &tm);
+	tap_ok(!ret && tm.nworkers == 2 && tm.workers[0].nwake > 10 && tm.workers[1].nwake > 10,
+	       "FutexPingPong pair: %zu wake samples", sum_wake(&tm));
+	telemetry__free(&tm);
+
+	/* Grouped types reject worker counts that are not a multiple of the group. */
+	make_test(&t, &cg, &w, WORK_PIPE_IO, 3);
+	ret = run(&t, &tm);
+	tap_ok(ret == -EINVAL && tm.error && strstr(tm.error, "multiple of its group size 2"),
+	       "PipeIo with 3 workers rejected: %s", tm.error ? tm.error : "(no error)");
+	telemetry__free(&tm);
+	make_test(&t, &cg, &w, WORK_MUTEX_CONTENTION, 6);
+	ret = run(&t, &tm);
+	tap_ok(ret == -EINVAL && tm.nworkers == 0, "MutexContention(4) with 6 workers rejected");
+	telemetry__free(&tm);
+	make_test(&t, &cg, &w, WORK_FUTEX_FAN_OUT, 4);
+	ret = run(&t, &tm);
+	tap_ok(ret == -EINVAL, "FutexFanOut(4) with 4 workers rejected (needs 5)");
+	telemetry__free(&tm);
+
+	/* An exact-affinity worker never reports a CPU outside its set. */
+	make_test(&t, &cg, &w, WORK_AFFINITY_CHURN, 2);
+	w.affinity = AFFINITY_EXACT;
+	cpumask_zero(&w.affinity_cpus);
+	cpumask_set(&w.affinity_cpus, 1);
+	ret = run(&t, &tm);
+	{
+		bool inside = !ret && tm.nworkers == 2;
+		char buf[64];
+
+		for (size_t i = 0; inside && i < tm.nworkers; i++)
+			inside = cpumask_subset(&tm.workers[i].cpus_used, &w.affinity_cpus) &&
+				 !cpumask_empty(&tm.workers[i].cpus_used);
+		tap_ok(inside, "exact affinity {1}: CPUs used %s",
+		       tm.nworkers ? cpumask_format(&tm.workers[0].cpus_used, buf, sizeof(buf)) : "-");
+	}
+	telemetry__free(&tm);
+
+	/* Fan-out marks its messenger; receivers record wakes. */
+	make_test(&t, &cg, &w, WORK_FUTEX_FAN_OUT, 3);
+	w.params[0] = 2;
+	ret = run(&t, &tm);
+	tap_ok(!ret && tm.nworkers == 3 && tm.workers[0].is_messenger && !tm.workers[1].is_messenger &&
+	       tm.workers[1].nwake > 0 && tm.workers[0].nwake == 0,
+	       "FutexFanOut: messenger flagged, receivers have %zu wake samples", sum_wake(&tm));
+	telemetry__free(&tm);
+
+	/* Events: scenario start/end arrive through the hook as they happen. */
+	nevents_seen = 0;
+	make_test(&t, &cg, &w, WORK_CPU_SPIN, 1);
+	ret = run(&t, &tm);
+	tap_ok(!ret && nevents_seen == tm.nevents && tm.nevents >= 3 &&
+	       tm.events[0].kind == EVT_SCENARIO_START &&
+	       tm.events[tm.nevents - 1].kind == EVT_SCENARIO_END,
+	       "%zu events, first scenario_start, last scenario_end", tm.nevents);
+	telemetry__free(&tm);
+	return tap_done();
+}
