@@ -170,6 +170,9 @@ static int entry_cmp(const void *a, const void *b)
 
 	if (x->built != y->built)
 		return x->built < y->built ? 1 : -1;
+	/* same second: the higher version first, then by key */
+	if (x->version && y->version && strverscmp(x->version, y->version))
+		return strverscmp(y->version, x->version);
 	return strcmp(x->key, y->key);
 }
 
@@ -371,6 +374,16 @@ static int write_metadata(const char *dir, const struct kernel_store_req *r, con
 	return ret;
 }
 
+/* Test hook: KTSTR_TEST_STORE_DELAY_MS widens the race window the lock has to close. */
+static void test_delay(void)
+{
+	const char *d = getenv("KTSTR_TEST_STORE_DELAY_MS");
+	unsigned long ms = d ? strtoul(d, NULL, 10) : 0;
+
+	if (ms && ms < 60000)
+		usleep(ms * 1000);
+}
+
 int kernel_cache__store(const struct kernel_store_req *r, char **key_out)
 {
 	_cleanup_free_ char *root = NULL, *version = NULL, *key = NULL, *tmp = NULL;
@@ -432,6 +445,7 @@ int kernel_cache__store(const struct kernel_store_req *r, char **key_out)
 		ret = fsync_dir(tmp);
 	if (ret < 0)
 		goto out;
+	test_delay();
 	/* a corrupt entry in the way: move it aside, then replace */
 	trash = xasprintf("%s/.trash-%s-%d", root, key, getpid());
 	if (!access(dst, F_OK) && rename(dst, trash) == 0)

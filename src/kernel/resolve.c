@@ -11,9 +11,13 @@
 static int found(const char *image, const char *config, const char *source,
 		 const char *why, struct kernel_image **out, char **err)
 {
+	_cleanup_free_ char *abs = realpath(image, NULL);
 	struct kernel_image *k;
 	int ret;
 
+	/* absolute, so the path survives a chdir of whoever boots it */
+	if (abs)
+		image = abs;
 	ret = kernel_image__open(image, config, &k);
 	if (ret < 0) {
 		*err = xasprintf("%s: %s (%s)", image, strerror(-ret), why);
