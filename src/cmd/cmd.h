@@ -20,6 +20,12 @@ struct run_opts {
 	bool quiet, verbose;
 	bool keep_going;
 	bool strict_thresholds;		/* --release-thresholds: no TCG relaxation */
+	/* Ad-hoc VM runs without a spec (tests, benchmarks, debugging). */
+	const char *topology;		/* --topology LABEL ("1n2l2c1t") */
+	char **exec_argv;		/* --exec: run this command in the guest */
+	bool topo_only;			/* --topo-only: boot, check topology, power off */
+	uint64_t timeout_ns;		/* --timeout: run-phase timeout override; 0 = spec's */
+	uint64_t boot_timeout_ns;	/* --boot-timeout; 0 = default */
 };
 
 /* Each returns the process exit status. */

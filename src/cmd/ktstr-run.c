@@ -5,6 +5,7 @@
 
 #include "cmd/cmd.h"
 #include "util/log.h"
+#include "util/units.h"
 
 enum run_mode { MODE_RUN, MODE_LINT, MODE_DRY_RUN, MODE_LIST };
 
@@ -20,6 +21,11 @@ enum {
 	OPT_RELEASE_THRESHOLDS,
 	OPT_KEEP_GOING,
 	OPT_VERSION,
+	OPT_TOPOLOGY,
+	OPT_EXEC,
+	OPT_TOPO_ONLY,
+	OPT_TIMEOUT,
+	OPT_BOOT_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -39,6 +45,11 @@ static const struct option long_opts[] = {
 	{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "topology", required_argument, NULL, OPT_TOPOLOGY },
+	{ "exec", no_argument, NULL, OPT_EXEC },
+	{ "topo-only", no_argument, NULL, OPT_TOPO_ONLY },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "boot-timeout", required_argument, NULL, OPT_BOOT_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -46,6 +57,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ktstr-run [options] SPEC...\n"
+		"       ktstr-run [options] [--topology LABEL] --topo-only\n"
+		"       ktstr-run [options] [--topology LABEL] --exec -- /path/to/cmd [args...]\n"
 		"Boot one VM per spec test, run its workload under the scheduler and judge it.\n"
 		"\n"
 		"modes:\n"
@@ -62,6 +75,12 @@ static void usage(FILE *f)
 		"  --junit FILE           write JUnit XML\n"
 		"  --release-thresholds   no TCG relaxation of the default thresholds\n"
 		"  --keep-going           (accepted; every test always runs)\n"
+		"  --timeout DUR          run-phase timeout (default: duration + 30s)\n"
+		"  --boot-timeout DUR     boot timeout: no agent after DUR is a TIMEOUT (default 60s)\n"
+		"ad-hoc VMs (no spec):\n"
+		"  --topology LABEL       topology for --exec/--topo-only (default 1n1l2c1t)\n"
+		"  --topo-only            boot, compare the guest's topology, power off\n"
+		"  --exec                 run the command after -- in the guest; its exit code decides\n"
 		"  -q, --quiet / -v, --verbose\n"
 		"  -h, --help / --version\n"
 		"\n"
@@ -86,6 +105,7 @@ int main(int argc, char **argv)
 {
 	struct run_opts o = { .results_dir = "ktstr-results" };
 	enum run_mode mode = MODE_RUN;
+	bool exec = false;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "E:j:qvh", long_opts, NULL)) != -1) {
@@ -146,6 +166,24 @@ int main(int argc, char **argv)
 		case OPT_KEEP_GOING:
 			o.keep_going = true;
 			break;
+		case OPT_TOPOLOGY:
+			o.topology = optarg;
+			break;
+		case OPT_EXEC:
+			exec = true;
+			break;
+		case OPT_TOPO_ONLY:
+			o.topo_only = true;
+			break;
+		case OPT_TIMEOUT:
+		case OPT_BOOT_TIMEOUT:
+			if (parse_duration_ns(optarg, c == OPT_TIMEOUT ? &o.timeout_ns :
+					      &o.boot_timeout_ns)) {
+				fprintf(stderr, "ktstr-run: '%s' is not a duration (\"30s\")\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -156,6 +194,19 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (exec || o.topo_only) {
+		if (mode != MODE_RUN || (exec && o.topo_only)) {
+			fprintf(stderr, "ktstr-run: --exec and --topo-only run one ad-hoc VM\n");
+			return 2;
+		}
+		if (exec && optind >= argc) {
+			fprintf(stderr, "ktstr-run: --exec needs a command after --\n");
+			return 2;
+		}
+		if (exec)
+			o.exec_argv = argv + optind;
+		return cmd_run(&o);
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "ktstr-run: no spec given\n");

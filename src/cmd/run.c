@@ -1,10 +1,957 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* cmd_run: run every selected spec test in a VM and report the verdicts. */
+/*
+ * cmd_run: run every selected spec test in its own VM and report verdicts.
+ * Per test: resolve the kernel, open the plugin on the host, merge the
+ * thresholds, build the initramfs (cached base + per-test suffix), boot,
+ * check the topology, collect telemetry, judge it. Tests run on a pool of
+ * -j threads; SIGINT/SIGTERM kill every VM and remove every temp file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "check/check.h"
 #include "cmd/cmd.h"
+#include "kernel/kernel.h"
+#include "plugin/loader.h"
+#include "report/report.h"
+#include "spec/spec.h"
+#include "util/log.h"
+#include "vm/initramfs.h"
+#include "vm/topo.h"
+#include "vm/vm.h"
+
+#define DEFAULT_BOOT_TIMEOUT_NS (60 * NSEC_PER_SEC)
+#define RUN_GRACE_NS (30 * NSEC_PER_SEC)
+#define TEARDOWN_TIMEOUT_NS (10 * NSEC_PER_SEC)
+#define CONSOLE_TAIL_LINES 20
+
+struct runner;
+
+/* One test (all its repeats) and its verdict. */
+struct job {
+	struct runner *rn;
+	const struct spec_file *sf;
+	const struct spec_test *t;	/* NULL for an ad-hoc --exec / --topo-only run */
+	char *name;
+	struct spec_topology topo;
+	struct kernel_image *kernel;
+	char *kernel_err;
+	struct test_result *res;
+	bool started, running;
+	const char *phase;
+};
+
+struct runner {
+	const struct run_opts *o;
+	pthread_mutex_t lock;
+	struct report *rep;
+	bool kvm;
+	char *accel_reason;
+	char *guest_bin;
+	char *cache_dir;
+	char *tmp_root;
+	struct job *jobs;
+	size_t njobs, next;
+	bool cancelled;
+};
+
+/* SIGINT/SIGTERM: make the cancel pipe readable; every VM loop polls it. */
+static int cancel_pipe[2] = { -1, -1 };
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+
+	if (!got_signal)
+		got_signal = sig;
+	(void)!write(cancel_pipe[1], "x", 1);
+	errno = saved;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* test names become directory names: keep [A-Za-z0-9._-], map the rest to '_' */
+static char *sanitise(const char *name)
+{
+	char *s = xstrdup(name);
+
+	for (char *p = s; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *p))
+			*p = '_';
+	return s;
+}
+
+/* The guest agent: $KTSTR_GUEST, beside this binary (build tree), the install dir. */
+static char *find_guest(void)
+{
+	const char *env = getenv("KTSTR_GUEST");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env)
+		return xstrdup(env);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		char *p;
+
+		self[n] = '\0';
+		p = xasprintf("%s/ktstr-guest", dirname(self));
+		if (!access(p, X_OK))
+			return p;
+		free(p);
+	}
+	return xstrdup(KTSTR_PKGLIBEXECDIR "/ktstr-guest");
+}
+
+static unsigned host_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? n : 1;
+}
+
+/* Last n lines of the console. */
+static char *tail_lines(const char *s, size_t len, unsigned n)
+{
+	const char *p = s + len;
+
+	while (p > s && n) {
+		p--;
+		if (*p == '\n' && p != s + len - 1)
+			n--;
+	}
+	if (*p == '\n')
+		p++;
+	return xstrdup(p);
+}
+
+/* The console line that says the kernel panicked, if any. */
+static char *find_panic(const char *console)
+{
+	const char *p;
+
+	if (!console)
+		return NULL;
+	p = strstr(console, "Kernel panic");
+	if (!p)
+		return NULL;
+	return xstrndup(p, strcspn(p, "\r\n"));
+}
+
+struct plugin_files {
+	struct initramfs *ir;
+	int err;
+};
+
+static int add_plugin_file(void *ctx, const char *host_path, const char *guest_name)
+{
+	struct plugin_files *pf = ctx;
+	_cleanup_free_ char *gp = xasprintf("/ktstr/files/%s", guest_name);
+	_cleanup_free_ char *err = NULL;
+	int ret;
+
+	if (strstr(guest_name, "..") || guest_name[0] == '/')
+		return -EINVAL;
+	ret = initramfs__add_elf(pf->ir, host_path, gp, &err);
+	if (ret == -ENOEXEC)	/* not ELF: plain file */
+		ret = initramfs__add_file(pf->ir, host_path, gp);
+	if (ret && !pf->err)
+		pf->err = ret;
+	return ret;
+}
+
+struct prepared {
+	char *initrd;
+	char *run_json;
+	bool cache_hit;
+	uint64_t prep_ns;
+};
+
+/* Everything of one test that lives on the host while its VM runs. */
+struct test_ctx {
+	struct job *job;
+	struct plugin *plugin;
+	struct thresholds th;
+	char *dir;		/* results */
+	char *tmp;		/* temp: initrd and suffix, removed afterwards */
+	struct topo want;
+	char *topo_diff;
+	char *sched_state;	/* last SCHD payload */
+	char *sched_name;
+};
+
+static json_t *strv_json(const char *const *v)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; v && v[i]; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static const char *spec_ext(const struct spec_file *sf)
+{
+	return sf->format == SPEC_FORMAT_INI ? "ini" : "yaml";
+}
+
+static char *build_run_json(struct test_ctx *tc, enum vm_machine m)
+{
+	const struct job *j = tc->job;
+	const struct run_opts *o = j->rn->o;
+	json_t *r = json_pack("{s:i, s:s, s:b}", "version", 1, "channel",
+			      qemu__channel_device(m), "relaxed", !j->rn->kvm);
+	char *s;
+
+	if (o->topo_only) {
+		json_object_set_new(r, "mode", json_string("topo"));
+	} else if (o->exec_argv) {
+		json_object_set_new(r, "mode", json_string("exec"));
+		json_object_set_new(r, "exec", strv_json((const char *const *)o->exec_argv));
+	} else {
+		_cleanup_free_ char *sp = xasprintf("/ktstr/spec.%s", spec_ext(j->sf));
+
+		json_object_set_new(r, "mode", json_string("run"));
+		json_object_set_new(r, "test", json_string(j->t->name));
+		json_object_set_new(r, "spec", json_string(sp));
+		json_object_set_new(r, "format", json_string(spec_ext(j->sf)));
+	}
+	json_object_set_new(r, "name", json_string(j->name));
+	if (tc->plugin && j->t) {
+		_cleanup_free_ char *copy = xstrdup(tc->plugin->path);
+		_cleanup_free_ char *gp = xasprintf("/ktstr/plugins/%s", basename(copy));
+
+		json_object_set_new(r, "plugin", json_pack("{s:s, s:s, s:o, s:o, s:s, s:I}",
+			"name", tc->plugin->ops->name, "path", gp,
+			"flags", strv_json((const char *const *)j->t->sched.flags),
+			"args", strv_json((const char *const *)j->t->sched.args),
+			"files_dir", "/ktstr/files",
+			"watchdog_timeout_ns", (json_int_t)j->t->sched.watchdog_timeout_ns));
+	}
+	s = json_dumps(r, JSON_INDENT(2));
+	json_decref(r);
+	return s;
+}
+
+/* Host binaries an ad-hoc --exec command needs: resolve argv[0] on $PATH. */
+static char *which(const char *prog)
+{
+	_cleanup_free_ char *path = xstrdup(getenv("PATH") ?: "/usr/bin:/bin");
+	char *save = NULL;
+
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) ? NULL : xstrdup(prog);
+	for (char *d = strtok_r(path, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char *p = xasprintf("%s/%s", d, prog);
+
+		if (!access(p, X_OK))
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
+/* The base (agent, libraries, plugin and its files: cached) and the per-test suffix. */
+static int prepare_initrd(struct test_ctx *tc, enum vm_machine m, struct prepared *pp,
+			  char **err)
+{
+	struct job *j = tc->job;
+	struct runner *rn = j->rn;
+	struct initramfs *base = initramfs__new(INITRAMFS_GZIP);
+	struct initramfs *suffix = initramfs__new(INITRAMFS_GZIP);
+	_cleanup_free_ char *base_path = NULL, *suffix_path = NULL, *rj = NULL;
+	uint64_t t0 = now_ns();
+	int ret;
+
+	ret = initramfs__add_elf(base, rn->guest_bin, "/init", err);
+	if (!ret && tc->plugin) {
+		_cleanup_free_ char *copy = xstrdup(tc->plugin->path);
+		_cleanup_free_ char *gp = xasprintf("/ktstr/plugins/%s", basename(copy));
+
+		ret = initramfs__add_elf(base, tc->plugin->path, gp, err);
+		if (!ret && tc->plugin->ops->guest_files && j->t) {
+			struct plugin_files pf = { .ir = base };
+
+			ret = tc->plugin->ops->guest_files((const char *const *)j->t->sched.flags,
+							   (const char *const *)j->t->sched.args,
+							   add_plugin_file, &pf);
+			if (ret || pf.err) {
+				ret = ret ?: pf.err;
+				*err = xasprintf("plugin %s: guest files: %s", tc->plugin->ops->name,
+						 strerror(-ret));
+			}
+		}
+	}
+	if (!ret) {
+		pthread_mutex_lock(&rn->lock);
+		ret = initramfs__cached(base, rn->cache_dir, &base_path, &pp->cache_hit, err);
+		pthread_mutex_unlock(&rn->lock);
+	}
+	/* the suffix: the spec as given, payload binaries, the command, run.json */
+	if (!ret && j->t && j->sf) {
+		_cleanup_free_ char *sp = xasprintf("/ktstr/spec.%s", spec_ext(j->sf));
+
+		ret = initramfs__add_data(suffix, sp, j->sf->text, j->sf->text_len, 0644);
+		for (size_t i = 0; !ret && i < j->t->npayloads; i++) {
+			const struct spec_payload *p = &j->t->payloads[i];
+
+			ret = initramfs__add_elf(suffix, p->path, p->path, err);
+			if (ret == -ENOEXEC) {
+				free(*err);
+				*err = NULL;
+				ret = initramfs__add_file(suffix, p->path, p->path);
+			}
+			if (ret && !*err)
+				*err = xasprintf("payload %s (%s): %s", p->name, p->path,
+						 strerror(-ret));
+		}
+	}
+	if (!ret && rn->o->exec_argv) {
+		_cleanup_free_ char *prog = which(rn->o->exec_argv[0]);
+
+		if (!prog) {
+			*err = xasprintf("--exec: %s not found on $PATH", rn->o->exec_argv[0]);
+			ret = -ENOENT;
+		} else if (!str_eq(prog, rn->o->exec_argv[0])) {
+			*err = xasprintf("--exec: give the full path (%s)", prog);
+			ret = -EINVAL;
+		} else {
+			ret = initramfs__add_elf(suffix, prog, prog, err);
+		}
+	}
+	if (!ret) {
+		rj = build_run_json(tc, m);
+		ret = initramfs__add_data(suffix, "/ktstr/run.json", rj, strlen(rj), 0644);
+		suffix_path = xasprintf("%s/suffix.cpio", tc->tmp);
+		ret = ret ?: initramfs__write(suffix, suffix_path, err);
+	}
+	if (!ret) {
+		const char *parts[] = { base_path, suffix_path };
+
+		pp->initrd = xasprintf("%s/initrd", tc->tmp);
+		ret = initramfs__concat(pp->initrd, parts, 2);
+		if (ret)
+			*err = xasprintf("%s: %s", pp->initrd, strerror(-ret));
+		pp->run_json = TAKE_PTR(rj);
+	}
+	pp->prep_ns = now_ns() - t0;
+	initramfs__free(base);
+	initramfs__free(suffix);
+	return ret;
+}
+
+/* Channel frames: check the topology as soon as the guest reports it. */
+static int on_msg(void *ctx, const struct proto_msg *m)
+{
+	struct test_ctx *tc = ctx;
+
+	if (str_eq(m->type, MSG_TOPO)) {
+		struct topo *got = xcalloc(1, sizeof(*got));
+		_cleanup_free_ char *err = NULL;
+		int ret = topo__from_json(m->payload, got, &err);
+
+		if (ret)
+			tc->topo_diff = xasprintf("guest topology unreadable: %s", err);
+		else if (topo__compare(&tc->want, got, &tc->topo_diff))
+			ret = 1;
+		free(got);
+		return ret ? 1 : 0;
+	}
+	if (str_eq(m->type, MSG_SCHED)) {
+		free(tc->sched_state);
+		tc->sched_state = xstrndup(m->payload, m->len);
+	}
+	if (str_eq(m->type, MSG_ARTIFACT)) {
+		json_t *a = json_loads(m->payload, 0, NULL);
+		const char *name = json_string_value(json_object_get(a, "name"));
+		const char *data = json_string_value(json_object_get(a, "data"));
+
+		if (name && data && !strchr(name, '/') && name[0] != '.') {
+			_cleanup_free_ char *p = xasprintf("%s/%s", tc->dir, name);
+
+			write_file(p, data, strlen(data));
+		}
+		json_decref(a);
+	}
+	return 0;
+}
+
+static void on_tick(void *ctx, const char *phase, uint64_t elapsed)
+{
+	struct test_ctx *tc = ctx;
+	struct runner *rn = tc->job->rn;
+	uint64_t expected = tc->job->t ? tc->job->t->duration_ns : 0;
+
+	pthread_mutex_lock(&rn->lock);
+	tc->job->phase = phase;
+	if (!rn->o->quiet)
+		report__progress(rn->rep, tc->job->name, phase, elapsed, expected);
+	pthread_mutex_unlock(&rn->lock);
+}
+
+static void write_timings(const char *dir, const struct prepared *pp, const struct vm_result *vr,
+			  uint64_t total)
+{
+	json_t *o = json_pack("{s:I, s:b, s:I, s:I, s:I, s:I}",
+		"host_prep_ns", (json_int_t)pp->prep_ns, "initramfs_cache_hit", pp->cache_hit,
+		"boot_ns", (json_int_t)vr->boot_ns, "run_ns", (json_int_t)vr->run_ns,
+		"teardown_ns", (json_int_t)vr->teardown_ns, "total_ns", (json_int_t)total);
+	_cleanup_free_ char *p = xasprintf("%s/timings.json", dir);
+
+	json_dump_file(o, p, JSON_INDENT(2));
+	json_decref(o);
+}
+
+static void set_error(struct run_result *rr, enum test_status st, const char *phase,
+		      const char *fmt, ...) __printf(4, 5);
+
+static void set_error(struct run_result *rr, enum test_status st, const char *phase,
+		      const char *fmt, ...)
+{
+	va_list ap;
+	char buf[4096];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	rr->status = st;
+	free(rr->phase);
+	rr->phase = phase ? xstrdup(phase) : NULL;
+	run_result__add_detail(rr, DETAIL_OTHER, "harness", NULL, "%s", buf);
+}
+
+/* Turn what the VM sent into one run's verdict. */
+static void judge(struct test_ctx *tc, const struct vm_result *vr, const char *console,
+		  size_t console_len, struct run_result *rr)
+{
+	const struct job *j = tc->job;
+	_cleanup_free_ char *panic = find_panic(console);
+	json_t *done = vr->done ? json_loads(vr->done, 0, NULL) : NULL;
+	const char *derr = json_string_value(json_object_get(done, "error"));
+
+	rr->boot_ns = vr->boot_ns;
+	rr->run_ns = vr->run_ns;
+	switch (vr->outcome) {
+	case VM_SPAWN_FAILED:
+		set_error(rr, TEST_ERROR, "boot", "%s", vr->error ?: "QEMU did not start");
+		goto out;
+	case VM_CANCELLED:
+		set_error(rr, TEST_ERROR, vr->phase, "interrupted during %s", vr->phase);
+		goto out;
+	case VM_STOPPED:
+		set_error(rr, TEST_ERROR, "boot", "%s", tc->topo_diff ?: "stopped");
+		goto out;
+	case VM_TIMEOUT:
+		if (str_eq(vr->phase, "teardown") && done && !derr)
+			break;	/* results are complete; the hang is reported below */
+		set_error(rr, TEST_TIMEOUT, vr->phase, "%s timeout: %s", vr->phase,
+			  str_eq(vr->phase, "boot") ? "the guest agent never reported (no HELO)" :
+			  str_eq(vr->phase, "run") ? "no DONE from the guest in time" :
+			  "QEMU did not exit after DONE");
+		goto out;
+	case VM_EXITED:
+		if (panic)
+			set_error(rr, TEST_ERROR, vr->phase, "%s", panic);
+		else
+			set_error(rr, TEST_ERROR, vr->phase,
+				  "QEMU exited (status %d) without a DONE from the guest during %s",
+				  vr->wait_status, vr->phase);
+		goto out;
+	case VM_DONE:
+		break;
+	}
+	if (derr) {
+		set_error(rr, TEST_ERROR, "run", "guest: %s", derr);
+		goto out;
+	}
+	if (!vr->topo && !j->rn->o->exec_argv) {
+		set_error(rr, TEST_ERROR, "boot", "the guest never reported its topology");
+		goto out;
+	}
+	if (j->rn->o->topo_only) {
+		rr->status = TEST_PASS;
+	} else if (j->rn->o->exec_argv) {
+		json_int_t code = json_integer_value(json_object_get(done, "exit_code"));
+
+		rr->status = code ? TEST_FAIL : TEST_PASS;
+		if (code)
+			run_result__add_detail(rr, DETAIL_OTHER, "exit_code", NULL,
+					       "command exited with %d", (int)code);
+	} else {
+		_cleanup_free_ char *terr = NULL;
+
+		if (!vr->result) {
+			set_error(rr, TEST_ERROR, "run", "no telemetry (RSLT) from the guest");
+			goto out;
+		}
+		if (telemetry__from_json(vr->result, strlen(vr->result), &rr->telemetry, &terr)) {
+			set_error(rr, TEST_ERROR, "collect", "telemetry: %s", terr);
+			goto out;
+		}
+		check__evaluate(j->t, &tc->th, &rr->telemetry, console, console_len, rr);
+		if (tc->sched_state && !strstr(tc->sched_state, "\"running\"") &&
+		    rr->status == TEST_PASS) {
+			rr->status = TEST_FAIL;
+			run_result__add_detail(rr, DETAIL_SCHEDULER_DIED, "scheduler", NULL,
+					       "scheduler died: %s", tc->sched_state);
+		}
+	}
+	if (vr->outcome == VM_TIMEOUT) {
+		set_error(rr, TEST_TIMEOUT, "teardown", "QEMU did not exit after DONE");
+	}
+out:
+	json_decref(done);
+}
+
+static void first_reason(struct test_result *res)
+{
+	for (size_t i = 0; i < res->nruns && !res->reason; i++) {
+		const struct run_result *rr = &res->runs[i];
+
+		if (rr->status != TEST_PASS && rr->ndetails)
+			res->reason = xasprintf("%s%s", res->nruns > 1 ? "" : "",
+						rr->details[0].message);
+	}
+}
+
+/* Load the plugin on the host and merge thresholds: defaults, plugin, spec. */
+static int open_plugin(struct test_ctx *tc, char **skip, char **err)
+{
+	const struct job *j = tc->job;
+	const char *name = j->t->sched.plugin ?: "eevdf";
+	struct thresholds pt = { 0 };
+	int ret;
+
+	ret = plugin__open(name, &tc->plugin, err);
+	if (ret)
+		return ret;
+	ret = plugin__check_flags(tc->plugin, (const char *const *)j->t->sched.flags, err);
+	if (ret)
+		return ret;
+	if (tc->plugin->ops->validate) {
+		char buf[512] = "";
+
+		ret = tc->plugin->ops->validate((const char *const *)j->t->sched.flags,
+						(const char *const *)j->t->sched.args, buf,
+						sizeof(buf));
+		if (ret) {
+			*err = xasprintf("plugin %s: %s", name, buf[0] ? buf : strerror(-ret));
+			return ret;
+		}
+	}
+	if (tc->plugin->ops->needs_sched_ext && j->kernel->config_known && !j->kernel->sched_ext) {
+		*skip = xasprintf("plugin %s needs sched_ext; kernel %s lacks "
+				  "CONFIG_SCHED_CLASS_EXT", name, j->kernel->version ?: j->kernel->image);
+		return 0;
+	}
+	thresholds__defaults(&tc->th, !j->rn->kvm && !j->rn->o->strict_thresholds);
+	ret = plugin__thresholds(tc->plugin, &pt, err);
+	if (ret)
+		return ret;
+	thresholds__merge(&tc->th, &pt, THR_LAYER_PLUGIN);
+	thresholds__merge(&tc->th, &j->t->assert, THR_LAYER_SPEC);
+	return 0;
+}
+
+/* The kernel command line a test adds: plugin kargs and sysctls, spec kargs and sysctls. */
+static char **test_kargs(const struct test_ctx *tc)
+{
+	char **v = NULL;
+	size_t n = 0;
+	const struct ktstr_plugin *p = tc->plugin ? tc->plugin->ops : NULL;
+	const struct spec_test *t = tc->job->t;
+
+	for (size_t i = 0; p && p->kargs && p->kargs[i]; i++)
+		*(char **)array_push(&v, &n, sizeof(char *)) = xstrdup(p->kargs[i]);
+	for (size_t i = 0; p && p->sysctls && p->sysctls[i]; i++)
+		*(char **)array_push(&v, &n, sizeof(char *)) = xasprintf("sysctl.%s", p->sysctls[i]);
+	for (size_t i = 0; t && t->kargs && t->kargs[i]; i++)
+		*(char **)array_push(&v, &n, sizeof(char *)) = xstrdup(t->kargs[i]);
+	for (size_t i = 0; t && t->sysctls && t->sysctls[i]; i++)
+		*(char **)array_push(&v, &n, sizeof(char *)) = xasprintf("sysctl.%s", t->sysctls[i]);
+	if (tc->job->rn->o->verbose)	/* -v: the whole boot on the console log */
+		*(char **)array_push(&v, &n, sizeof(char *)) = xstrdup("loglevel=7");
+	array_push(&v, &n, sizeof(char *));
+	return v;
+}
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* $KTSTR_MACHINE=q35|microvm forces a machine type (benchmarks, debugging). */
+static enum vm_machine machine_override(void)
+{
+	const char *m = getenv("KTSTR_MACHINE");
+
+	if (str_eq(m, "q35"))
+		return VM_MACHINE_Q35;
+	if (str_eq(m, "microvm"))
+		return VM_MACHINE_MICROVM;
+	return VM_MACHINE_AUTO;
+}
+
+/* One repeat: prepare, boot, collect, judge. */
+static void run_once(struct test_ctx *tc, unsigned rep, struct run_result *rr)
+{
+	struct job *j = tc->job;
+	struct runner *rn = j->rn;
+	const struct run_opts *o = rn->o;
+	struct vm_config cfg = { .kernel = j->kernel->image, .topo = j->topo, .kvm = rn->kvm };
+	struct prepared pp = { 0 };
+	struct vm_result vr = { 0 };
+	_cleanup_free_ char *err = NULL, *console_path = NULL, *console = NULL;
+	char **kargs = test_kargs(tc);
+	uint64_t t0 = now_ns(), duration = j->t ? j->t->duration_ns : 0;
+	size_t console_len = 0;
+	struct vm_run_opts vo = {
+		.cfg = &cfg, .dir = tc->dir, .cancel_fd = cancel_pipe[0],
+		.on_msg = on_msg, .on_tick = on_tick, .ctx = tc,
+		.boot_timeout_ns = o->boot_timeout_ns ?: DEFAULT_BOOT_TIMEOUT_NS,
+		.teardown_timeout_ns = TEARDOWN_TIMEOUT_NS,
+	};
+
+	(void)rep;
+	vo.run_timeout_ns = o->timeout_ns ?: (j->t && j->t->timeout_ns) ? j->t->timeout_ns :
+			    duration + RUN_GRACE_NS;
+	cfg.memory_mb = j->t ? spec_test__vm_memory_mb(j->t) :
+			MAX(spec_topology__cpus(&j->topo) * 64, 256u);
+	cfg.kargs = (const char *const *)kargs;
+	cfg.machine = machine_override();
+	console_path = xasprintf("%s/console.log", tc->dir);
+	cfg.console_log = console_path;
+	if (prepare_initrd(tc, qemu__pick_machine(&cfg), &pp, &err)) {
+		set_error(rr, TEST_ERROR, "prepare", "initramfs: %s", err ?: "failed");
+		goto out;
+	}
+	cfg.initrd = pp.initrd;
+	free(tc->topo_diff);
+	tc->topo_diff = NULL;
+	vm__run(&vo, &vr);
+	if (read_file(console_path, &console, &console_len))
+		console = NULL;
+	judge(tc, &vr, console, console_len, rr);
+	if (vr.output) {
+		_cleanup_free_ char *p = xasprintf("%s/output.log", tc->dir);
+
+		write_file(p, vr.output, vr.output_len);
+	}
+	if (console && rr->status != TEST_PASS && !j->res->console_tail)
+		j->res->console_tail = tail_lines(console, console_len, CONSOLE_TAIL_LINES);
+	rr->total_ns = now_ns() - t0;
+	write_timings(tc->dir, &pp, &vr, rr->total_ns);
+out:
+	if (pp.initrd)
+		unlink(pp.initrd);
+	{
+		_cleanup_free_ char *s = xasprintf("%s/suffix.cpio", tc->tmp);
+
+		unlink(s);
+	}
+	free(pp.initrd);
+	free(pp.run_json);
+	vm_result__free(&vr);
+	strv_free(kargs);
+}
+
+static void run_job(struct job *j)
+{
+	struct runner *rn = j->rn;
+	struct test_result *res = j->res;
+	struct test_ctx tc = { .job = j };
+	_cleanup_free_ char *err = NULL, *skip = NULL, *san = sanitise(j->name);
+	char label[32];
+	unsigned repeats = j->t ? MAX(j->t->repeats, 1u) : 1;
+	uint64_t t0 = now_ns();
+	int ret;
+
+	topo__from_spec(&j->topo, &tc.want);
+	tc.dir = xasprintf("%s/%s", rn->o->results_dir, san);
+	tc.tmp = xasprintf("%s/%s", rn->tmp_root, san);
+	res->results_dir = xstrdup(tc.dir);
+	res->accel = xstrdup(rn->accel_reason);
+	res->topology = xstrdup(spec_topology__label(&j->topo, label, sizeof(label)));
+	ret = mkdir_p(tc.dir, 0755);
+	if (!ret)
+		ret = mkdir_p(tc.tmp, 0700);
+	if (ret) {
+		res->status = TEST_ERROR;
+		res->reason = xasprintf("%s: %s", tc.dir, strerror(-ret));
+		goto out;
+	}
+	if (!j->kernel) {
+		res->status = TEST_ERROR;
+		res->reason = xasprintf("no kernel: %s", j->kernel_err ?: "not found");
+		goto out;
+	}
+	res->kernel = xstrdup(j->kernel->why ?: j->kernel->image);
+	if (j->t) {
+		ret = open_plugin(&tc, &skip, &err);
+		res->thresholds = tc.th;
+		if (ret) {
+			res->status = TEST_ERROR;
+			res->reason = xasprintf("scheduler: %s", err ?: strerror(-ret));
+			goto out;
+		}
+		res->scheduler = xstrdup(tc.plugin->ops->name);
+		if (skip) {
+			res->status = TEST_SKIP;
+			res->reason = TAKE_PTR(skip);
+			goto out;
+		}
+	}
+	res->status = TEST_PASS;
+	for (unsigned r = 0; r < repeats; r++) {
+		struct run_result *rr = array_push(&res->runs, &res->nruns, sizeof(*rr));
+
+		run_once(&tc, r, rr);
+		res->status = test_status_worst(res->status, rr->status);
+		if (rr->status != TEST_PASS || got_signal)
+			break;
+	}
+	first_reason(res);
+out:
+	res->elapsed_ns = now_ns() - t0;
+	if (j->t) {
+		_cleanup_free_ char *p = xasprintf("%s/result.json", tc.dir);
+
+		report__write_json(res, j->t, p);
+	}
+	rm_rf(tc.tmp);
+	if (tc.plugin)
+		plugin__close(tc.plugin);
+	free(tc.dir);
+	free(tc.tmp);
+	free(tc.topo_diff);
+	free(tc.sched_state);
+}
+
+static void *worker(void *arg)
+{
+	struct runner *rn = arg;
+
+	for (;;) {
+		struct job *j;
+
+		pthread_mutex_lock(&rn->lock);
+		if (rn->next >= rn->njobs || got_signal) {
+			pthread_mutex_unlock(&rn->lock);
+			return NULL;
+		}
+		j = &rn->jobs[rn->next++];
+		j->started = j->running = true;
+		j->phase = "prepare";
+		pthread_mutex_unlock(&rn->lock);
+
+		run_job(j);
+
+		pthread_mutex_lock(&rn->lock);
+		if (!got_signal)
+			j->running = false;
+		if (!got_signal)
+			report__test_done(rn->rep, j->res);
+		if (rn->o->verbose)
+			fprintf(stderr, "ktstr-run: %s: %s%s%s (results in %s)\n", j->name,
+				test_status_name(j->res->status), j->res->reason ? ": " : "",
+				j->res->reason ?: "", j->res->results_dir ?: "-");
+		pthread_mutex_unlock(&rn->lock);
+	}
+}
+
+static struct job *add_job(struct runner *rn, const char *name)
+{
+	struct job *j = array_push(&rn->jobs, &rn->njobs, sizeof(*rn->jobs));
+
+	j->rn = rn;
+	j->name = xstrdup(name);
+	j->res = xcalloc(1, sizeof(*j->res));
+	j->res->name = xstrdup(name);
+	return j;
+}
+
+/* Specs -> jobs (filtered), or one ad-hoc job for --exec / --topo-only. */
+static int collect_jobs(struct runner *rn, struct spec_file ***sfs, size_t *nsfs)
+{
+	const struct run_opts *o = rn->o;
+	struct spec_filter *filter = NULL;
+	_cleanup_free_ char *ferr = NULL;
+	int ret = 0;
+
+	if (o->exec_argv || o->topo_only) {
+		struct spec_topology st = { .numa_nodes = 1, .llcs = 1, .cores = 2, .threads = 1 };
+		_cleanup_free_ char *name = NULL;
+		char label[32];
+
+		if (o->topology && spec_topology__parse(o->topology, &st)) {
+			fprintf(stderr, "ktstr-run: --topology: '%s' is not like 1n2l2c1t\n",
+				o->topology);
+			return 2;
+		}
+		name = xasprintf("%s/%s", o->topo_only ? "topo" : "exec",
+				 spec_topology__label(&st, label, sizeof(label)));
+		add_job(rn, name)->topo = st;
+		return 0;
+	}
+	if (spec_filter__new(o->filter, &filter, &ferr)) {
+		fprintf(stderr, "ktstr-run: -E: %s\n", ferr);
+		return 2;
+	}
+	for (size_t i = 0; i < o->nspecs; i++) {
+		struct diag_list diags = { 0 };
+		struct spec_file *sf = NULL;
+		int r = spec_file__load(o->specs[i], SPEC_FORMAT_AUTO, &sf, &diags);
+
+		diag_sort(&diags);
+		diag_print(&diags, stderr);
+		diag_free(&diags);
+		if (r || !sf) {
+			if (r != -EINVAL)
+				fprintf(stderr, "ktstr-run: %s: %s\n", o->specs[i], strerror(-r));
+			spec_file__free(sf);
+			ret = 2;
+			continue;
+		}
+		*(struct spec_file **)array_push(sfs, nsfs, sizeof(*sfs)) = sf;
+		for (size_t k = 0; k < sf->ntests; k++) {
+			const struct spec_test *t = &sf->tests[k];
+			struct job *j;
+
+			if (!spec_filter__match(filter, t->name))
+				continue;
+			j = add_job(rn, t->name);
+			j->sf = sf;
+			j->t = t;
+			j->topo = t->topology;
+			j->res->spec_path = xstrdup(sf->path);
+		}
+	}
+	spec_filter__free(filter);
+	return ret;
+}
+
+/* Default -j: what the host carries without oversubscribing (TCG vCPUs cost host CPUs). */
+static unsigned default_jobs(const struct runner *rn)
+{
+	unsigned maxv = 1;
+
+	if (rn->kvm)
+		return MAX(host_cpus() / 2, 1u);
+	for (size_t i = 0; i < rn->njobs; i++)
+		maxv = MAX(maxv, spec_topology__cpus(&rn->jobs[i].topo));
+	return MAX(host_cpus() / maxv, 1u);
+}
 
 int cmd_run(const struct run_opts *o)
 {
-	(void)o;
-	fprintf(stderr, "ktstr-run: running tests is not built yet\n");
-	return 99;
+	struct runner rn = { .o = o };
+	struct spec_file **sfs = NULL;
+	size_t nsfs = 0;
+	struct report_opts ropts = { .tap = o->tap, .junit = o->junit, .quiet = o->quiet,
+				     .results_dir = o->results_dir, .color = isatty(2) };
+	const struct test_result **results = NULL;
+	size_t nres = 0;
+	pthread_t *threads;
+	unsigned nthreads;
+	int status;
+	char tmpl[] = "/tmp/ktstr-run.XXXXXX";
+
+	pthread_mutex_init(&rn.lock, NULL);
+	status = collect_jobs(&rn, &sfs, &nsfs);
+	if (status || !rn.njobs) {
+		if (!rn.njobs && !status)
+			fprintf(stderr, "ktstr-run: no test matches\n");
+		status = status ?: 2;
+		goto free_jobs;
+	}
+	rn.kvm = qemu__pick_accel(o->accel == ACCEL_KVM ? VM_ACCEL_KVM :
+				  o->accel == ACCEL_TCG ? VM_ACCEL_TCG : VM_ACCEL_AUTO, "",
+				  &rn.accel_reason);
+	if (!o->quiet)
+		fprintf(stderr, "ktstr-run: accelerator: %s\n", rn.accel_reason);
+	rn.guest_bin = find_guest();
+	rn.cache_dir = initramfs__cache_dir();
+	if (!mkdtemp(tmpl)) {
+		fprintf(stderr, "ktstr-run: mkdtemp: %s\n", strerror(errno));
+		status = 99;
+		goto free_jobs;
+	}
+	rn.tmp_root = xstrdup(tmpl);
+	for (size_t i = 0; i < rn.njobs; i++) {
+		struct job *j = &rn.jobs[i];
+		const char *sel = (j->t && j->t->kernel) ? j->t->kernel : o->kernel;
+
+		if (kernel__resolve(sel, &j->kernel, &j->kernel_err))
+			j->kernel = NULL;
+		else if (!o->quiet && (i == 0 || o->verbose))
+			fprintf(stderr, "ktstr-run: kernel: %s\n",
+				j->kernel->why ?: j->kernel->image);
+	}
+	if (pipe2(cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		status = 99;
+		goto free_tmp;
+	}
+	install_signals();
+	rn.rep = report__new(&ropts);
+	report__begin(rn.rep, rn.njobs);
+	nthreads = MIN(o->jobs ?: default_jobs(&rn), (unsigned)rn.njobs);
+	threads = xcalloc(nthreads, sizeof(*threads));
+	for (unsigned i = 0; i < nthreads; i++)
+		pthread_create(&threads[i], NULL, worker, &rn);
+	for (unsigned i = 0; i < nthreads; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+	if (got_signal) {
+		fprintf(stderr, "\nktstr-run: interrupted by %s; stopped:\n",
+			got_signal == SIGINT ? "SIGINT" : "SIGTERM");
+		for (size_t i = 0; i < rn.njobs; i++)
+			if (rn.jobs[i].running)
+				fprintf(stderr, "  %s (%s)\n", rn.jobs[i].name,
+					rn.jobs[i].phase ?: "prepare");
+		status = 128 + got_signal;
+	} else {
+		for (size_t i = 0; i < rn.njobs; i++)
+			*(const struct test_result **)array_push(&results, &nres,
+								 sizeof(*results)) = rn.jobs[i].res;
+		report__end(rn.rep);
+		status = test_results__exit_code(results, nres);
+	}
+	report__free(rn.rep);
+	free(results);
+free_tmp:
+	rm_rf(rn.tmp_root);
+free_jobs:
+	for (size_t i = 0; i < rn.njobs; i++) {
+		free(rn.jobs[i].name);
+		free(rn.jobs[i].kernel_err);
+		kernel_image__free(rn.jobs[i].kernel);
+		test_result__free(rn.jobs[i].res);
+	}
+	free(rn.jobs);
+	for (size_t i = 0; i < nsfs; i++)
+		spec_file__free(sfs[i]);
+	free(sfs);
+	free(rn.tmp_root);
+	free(rn.guest_bin);
+	free(rn.cache_dir);
+	free(rn.accel_reason);
+	pthread_mutex_destroy(&rn.lock);
+	return status;
 }

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* QEMU command lines for test VMs: accelerator, machine, topology, NUMA, channel. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+
+#include "vm/qemu.h"
+
+/* Pieces of the guest command line every ktstr VM gets. */
+static const char *const base_cmdline[] = {
+	"console=ttyS0", "panic=-1", "rdinit=/init", "quiet", "nokaslr",
+	"sysctl.kernel.sched_schedstats=1", "mitigations=off", "no_timer_check",
+	"random.trust_cpu=on", "i8042.noaux", "i8042.nomux", "i8042.nopnp", "i8042.dumbkbd",
+	"reboot=k", "lockdown=none", "sysctl.kernel.unprivileged_bpf_disabled=0",
+	NULL,
+};
+
+static bool cpuinfo_has_virt(const char *proc_root)
+{
+	_cleanup_free_ char *path = xasprintf("%s/proc/cpuinfo", proc_root);
+	_cleanup_free_ char *s = NULL;
+	char *line, *save = NULL;
+
+	if (read_file(path, &s, NULL))
+		return false;
+	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *tok, *save2 = NULL;
+
+		if (!str_startswith(line, "flags"))
+			continue;
+		line = strchr(line, ':');
+		if (!line)
+			continue;
+		for (tok = strtok_r(line + 1, " \t", &save2); tok; tok = strtok_r(NULL, " \t", &save2))
+			if (str_eq(tok, "vmx") || str_eq(tok, "svm"))
+				return true;
+		return false;	/* the first CPU's flags are enough */
+	}
+	return false;
+}
+
+bool qemu__pick_accel(enum vm_accel want, const char *proc_root, char **reason)
+{
+	_cleanup_free_ char *kvm = xasprintf("%s/dev/kvm", proc_root);
+	int fd;
+	bool virt;
+
+	if (want == VM_ACCEL_KVM) {
+		*reason = xstrdup("kvm (requested with --accel kvm)");
+		return true;
+	}
+	if (want == VM_ACCEL_TCG) {
+		*reason = xstrdup("tcg (requested with --accel tcg)");
+		return false;
+	}
+	fd = open(kvm, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		*reason = xasprintf("tcg (%s: %s)", kvm, strerror(errno));
+		return false;
+	}
+	close(fd);
+	virt = cpuinfo_has_virt(proc_root);
+	if (!virt) {
+		*reason = xstrdup("tcg (/dev/kvm opens but /proc/cpuinfo shows no vmx/svm)");
+		return false;
+	}
+	*reason = xstrdup("kvm (/dev/kvm opens and the CPU has vmx/svm)");
+	return true;
+}
+
+enum vm_machine qemu__pick_machine(const struct vm_config *c)
+{
+	if (c->machine != VM_MACHINE_AUTO)
+		return c->machine;
+	return c->topo.numa_nodes > 1 ? VM_MACHINE_Q35 : VM_MACHINE_MICROVM;
+}
+
+const char *qemu__machine_name(enum vm_machine m)
+{
+	return m == VM_MACHINE_MICROVM ? "microvm" : "q35";
+}
+
+const char *qemu__channel_device(enum vm_machine m)
+{
+	return m == VM_MACHINE_MICROVM ? "/dev/ttyS1" : "/dev/vport0p1";
+}
+
+const char *qemu__binary(const struct vm_config *c)
+{
+	const char *s;
+
+	if (c->qemu)
+		return c->qemu;
+	if ((s = getenv("KTSTR_QEMU")) && *s)
+		return s;
+	if ((s = getenv("QEMU")) && *s)
+		return s;
+	return "qemu-system-x86_64";
+}
+
+static char *append(char *s, const char *add)
+{
+	char *n = s ? xasprintf("%s %s", s, add) : xstrdup(add);
+
+	free(s);
+	return n;
+}
+
+char *qemu__kernel_cmdline(const struct vm_config *c)
+{
+	char *s = NULL;
+
+	for (size_t i = 0; base_cmdline[i]; i++)
+		s = append(s, base_cmdline[i]);
+	if (qemu__pick_machine(c) == VM_MACHINE_MICROVM)
+		s = append(s, "pci=off");
+	for (size_t i = 0; c->kargs && c->kargs[i]; i++)
+		s = append(s, c->kargs[i]);
+	return s;
+}
+
+static void push(char ***argv, size_t *n, char *s)
+{
+	*(char **)array_push(argv, n, sizeof(char *)) = s;
+}
+
+#define PUSH(...) push(&v, &n, xasprintf(__VA_ARGS__))
+
+int qemu__argv(const struct vm_config *c, char ***argv, char **err)
+{
+	const struct spec_topology *t = &c->topo;
+	enum vm_machine m = qemu__pick_machine(c);
+	unsigned nodes = MAX(t->numa_nodes, 1u), llcs = MAX(t->llcs, 1u);
+	unsigned cores = MAX(t->cores, 1u), threads = MAX(t->threads, 1u);
+	uint64_t node_mb[SPEC_MAX_NUMA_NODES], total = 0;
+	char **v = NULL;
+	size_t n = 0;
+
+	*err = NULL;
+	if (nodes > SPEC_MAX_NUMA_NODES || llcs % nodes) {
+		*err = xasprintf("%u LLCs cannot be spread evenly over %u NUMA nodes", llcs, nodes);
+		return -EINVAL;
+	}
+	if (m == VM_MACHINE_MICROVM && nodes > 1) {
+		*err = xstrdup("microvm has no NUMA: use q35 for more than one node");
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < nodes; i++) {
+		node_mb[i] = t->node_memory_mb[i];
+		if (!node_mb[i])
+			node_mb[i] = MAX(c->memory_mb / nodes, 128);
+		total += node_mb[i];
+	}
+
+	PUSH("%s", qemu__binary(c));
+	PUSH("-nodefaults");
+	PUSH("-no-user-config");
+	PUSH("-display");
+	PUSH("none");
+	PUSH("-no-reboot");
+	PUSH("-machine");
+	if (m == VM_MACHINE_MICROVM)
+		PUSH("microvm,rtc=on");
+	else
+		PUSH("q35");
+	PUSH("-accel");
+	PUSH(c->kvm ? "kvm" : "tcg,thread=multi");
+	PUSH("-cpu");
+	PUSH(c->kvm ? "host" : "max");
+	/* each LLC is a socket: QEMU 7.2 shares the L3 per socket */
+	PUSH("-smp");
+	PUSH("cpus=%u,sockets=%u,cores=%u,threads=%u", llcs * cores * threads, llcs, cores,
+	     threads);
+	PUSH("-m");
+	PUSH("%" PRIu64 "M", total);
+	if (nodes > 1) {
+		for (unsigned i = 0; i < nodes; i++) {
+			PUSH("-object");
+			PUSH("memory-backend-ram,id=mem%u,size=%" PRIu64 "M", i, node_mb[i]);
+			PUSH("-numa");
+			PUSH("node,nodeid=%u,memdev=mem%u", i, i);
+		}
+		for (unsigned s = 0; s < llcs; s++) {
+			PUSH("-numa");
+			PUSH("cpu,node-id=%u,socket-id=%u", s / (llcs / nodes), s);
+		}
+		for (unsigned a = 0; t->has_distances && a < nodes; a++)
+			for (unsigned b = 0; b < nodes; b++) {
+				if (a == b)
+					continue;
+				PUSH("-numa");
+				PUSH("dist,src=%u,dst=%u,val=%u", a, b, t->distance[a][b]);
+			}
+	}
+	PUSH("-kernel");
+	PUSH("%s", c->kernel);
+	if (c->initrd) {
+		PUSH("-initrd");
+		PUSH("%s", c->initrd);
+	}
+	PUSH("-append");
+	push(&v, &n, qemu__kernel_cmdline(c));
+	PUSH("-chardev");
+	PUSH("file,id=con,path=%s", c->console_log ? c->console_log : "/dev/null");
+	PUSH("-serial");
+	PUSH("chardev:con");
+	/* the results channel is QEMU's stdout, a pipe to the host */
+	PUSH("-chardev");
+	PUSH("stdio,id=ktstr,signal=off");
+	if (m == VM_MACHINE_MICROVM) {
+		PUSH("-device");
+		PUSH("isa-serial,iobase=0x2f8,irq=3,chardev=ktstr");
+	} else {
+		PUSH("-device");
+		PUSH("virtio-serial-pci");
+		PUSH("-device");
+		PUSH("virtserialport,chardev=ktstr,name=ktstr");
+	}
+	push(&v, &n, NULL);
+	*argv = v;
+	return 0;
+}
+
+void qemu__argv_free(char **argv)
+{
+	for (size_t i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+char *qemu__argv_string(char *const *argv)
+{
+	char *s = NULL;
+
+	for (size_t i = 0; argv[i]; i++) {
+		const char *a = argv[i];
+		bool plain = *a != '\0';
+		_cleanup_free_ char *q = NULL;
+
+		for (const char *p = a; *p && plain; p++)
+			plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				       "-_=,./:+@%", *p);
+		if (plain) {
+			s = append(s, a);
+			continue;
+		}
+		q = xstrdup("'");
+		for (const char *p = a; *p; p++) {
+			char *nq = *p == '\'' ? xasprintf("%s'\\''", q) : xasprintf("%s%c", q, *p);
+
+			free(q);
+			q = nq;
+		}
+		{
+			char *nq = xasprintf("%s'", q);
+
+			free(q);
+			q = nq;
+		}
+		s = append(s, q);
+	}
+	return s;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Mapping a test VM onto QEMU: accelerator choice, machine type, the spec
+ * topology as sockets/cores/threads and NUMA nodes, the kernel command line
+ * and the results channel device.
+ */
+#ifndef KTSTR_QEMU_H
+#define KTSTR_QEMU_H
+
+#include "util/util.h"
+#include "spec/spec.h"
+
+enum vm_accel { VM_ACCEL_AUTO, VM_ACCEL_KVM, VM_ACCEL_TCG };
+enum vm_machine { VM_MACHINE_AUTO, VM_MACHINE_Q35, VM_MACHINE_MICROVM };
+
+/* Everything needed to start one VM. Borrowed pointers; the caller owns them. */
+struct vm_config {
+	const char *qemu;		/* NULL: $KTSTR_QEMU, $QEMU, qemu-system-x86_64 */
+	const char *kernel;
+	const char *initrd;
+	struct spec_topology topo;
+	uint64_t memory_mb;		/* total; split over nodes unless node_memory_mb set */
+	bool kvm;
+	enum vm_machine machine;	/* AUTO: qemu__pick_machine() */
+	const char *const *kargs;	/* extra kernel arguments, NULL-terminated */
+	const char *console_log;	/* kernel console (ttyS0) goes to this file */
+};
+
+/*
+ * Decide KVM or TCG. Auto picks KVM only when /dev/kvm opens read-write and
+ * /proc/cpuinfo shows vmx or svm. *reason is one line ("tcg: no vmx/svm...").
+ * Returns true for KVM. proc_root is "" normally (tests pass a fake tree).
+ */
+bool qemu__pick_accel(enum vm_accel want, const char *proc_root, char **reason);
+/* microvm when one NUMA node is enough (it boots faster), else q35. */
+enum vm_machine qemu__pick_machine(const struct vm_config *c);
+const char *qemu__machine_name(enum vm_machine m);
+/* Guest device of the results channel for a machine. */
+const char *qemu__channel_device(enum vm_machine m);
+/* The kernel command line (ktstr defaults + c->kargs). */
+char *qemu__kernel_cmdline(const struct vm_config *c);
+/* argv for QEMU, NULL-terminated, malloc'd strings. The results channel is QEMU's stdout. */
+int qemu__argv(const struct vm_config *c, char ***argv, char **err);
+void qemu__argv_free(char **argv);
+/* Shell-quoted one-line form (saved as qemu.cmdline). */
+char *qemu__argv_string(char *const *argv);
+/* The QEMU binary to run. */
+const char *qemu__binary(const struct vm_config *c);
+
+#endif

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * One test VM as a process: spawn QEMU in its own process group, read the
+ * results channel, enforce the boot / run / teardown deadlines, and always
+ * reap it. Nothing here prints; what happened is returned in struct vm_result.
+ */
+#ifndef KTSTR_VM_H
+#define KTSTR_VM_H
+
+#include "vm/proto.h"
+#include "vm/qemu.h"
+
+enum vm_outcome {
+	VM_DONE,		/* DONE frame received and QEMU exited */
+	VM_EXITED,		/* QEMU exited without a DONE frame (crash, panic, killed) */
+	VM_TIMEOUT,		/* a deadline passed; vm_result.phase says which */
+	VM_STOPPED,		/* the message callback asked to stop (e.g. topology mismatch) */
+	VM_CANCELLED,		/* the cancel fd became readable (SIGINT/SIGTERM) */
+	VM_SPAWN_FAILED,
+};
+
+struct vm_run_opts {
+	const struct vm_config *cfg;
+	const char *dir;		/* artifacts: qemu.cmdline, qemu.log, agent.log */
+	uint64_t boot_timeout_ns;	/* spawn -> HELO */
+	uint64_t run_timeout_ns;	/* HELO -> DONE */
+	uint64_t teardown_timeout_ns;	/* DONE -> QEMU exit */
+	int cancel_fd;			/* readable = stop now; -1 = none */
+	/* Each frame as it arrives; nonzero stops the VM (VM_STOPPED). */
+	int (*on_msg)(void *ctx, const struct proto_msg *m);
+	/* About every 250 ms with the current phase ("boot", "run", "teardown"). */
+	void (*on_tick)(void *ctx, const char *phase, uint64_t elapsed_ns);
+	void *ctx;
+};
+
+struct vm_result {
+	enum vm_outcome outcome;
+	const char *phase;		/* VM_TIMEOUT and friends: "boot", "run", "teardown" */
+	int wait_status;		/* QEMU's, from waitpid() */
+	char *hello;			/* payloads of the last frame of each kind, or NULL */
+	char *topo;
+	char *result;
+	char *done;
+	char *output;			/* every OUTP payload, concatenated */
+	size_t output_len;
+	unsigned bad_frames;
+	uint64_t boot_ns, run_ns, teardown_ns;
+	char *error;			/* VM_SPAWN_FAILED: why */
+};
+
+int vm__run(const struct vm_run_opts *o, struct vm_result *r);
+void vm_result__free(struct vm_result *r);
+const char *vm_outcome_name(enum vm_outcome o);
+
+#endif
