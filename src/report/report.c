@@ -1,45 +1,143 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The report front: fans each result out to the enabled renderers. */
-#include "report/report.h"
+/* The report front: keeps the results and fans each one out to the enabled renderers. */
+#include <errno.h>
 
-struct report {
-	struct report_opts o;
-	size_t ntests;
-};
+#include "report/internal.h"
+
+/* Length of a well-formed UTF-8 sequence at s that XML 1.0 allows, or 0. */
+size_t report_utf8_len(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		cp = s[0] & 0x1f;
+		n = 2;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		cp = s[0] & 0x0f;
+		n = 3;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		cp = s[0] & 0x07;
+		n = 4;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond Unicode, and XML's excluded U+FFFE/U+FFFF */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || cp == 0xfffe || cp == 0xffff)
+		return 0;
+	return n;
+}
+
+char *report_utf8_clean(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	char *out = xmalloc(strlen(str) + 1), *o = out;
+
+	while (*s) {
+		size_t n = report_utf8_len(s);
+
+		if (!n) {
+			*o++ = '?';
+			s++;
+			continue;
+		}
+		memcpy(o, s, n);
+		o += n;
+		s += n;
+	}
+	*o = '\0';
+	return out;
+}
+
+double report_secs(uint64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+const char *report_reason(const struct test_result *t)
+{
+	if (t->reason && *t->reason)
+		return t->reason;
+	for (size_t i = 0; i < t->nruns; i++) {
+		const struct run_result *rr = &t->runs[i];
+
+		if (rr->status != TEST_PASS && rr->ndetails)
+			return rr->details[0].message;
+	}
+	return NULL;
+}
+
+char *report_labels(const struct test_result *t)
+{
+	bool eevdf = !t->scheduler || !*t->scheduler || str_startswith(t->scheduler, "eevdf");
+
+	const char *topo = t->topology ? t->topology : "?";
+
+	if (eevdf)
+		return xasprintf("[topo=%s]", topo);
+	return xasprintf("[sched=%s] [topo=%s]", t->scheduler, topo);
+}
 
 struct report *report__new(const struct report_opts *o)
 {
 	struct report *r = xcalloc(1, sizeof(*r));
 
 	r->o = *o;
+	r->text = o->tap ? stderr : stdout;
+	r->tty = isatty(fileno(r->text));
 	return r;
 }
 
 void report__begin(struct report *r, size_t ntests)
 {
 	r->ntests = ntests;
+	if (r->o.tap)
+		report_tap__begin(r);
 }
 
 void report__progress(struct report *r, const char *test, const char *phase,
 		      uint64_t elapsed_ns, uint64_t expected_ns)
 {
+	if (!r->o.quiet)
+		report_text__progress(r, test, phase, elapsed_ns, expected_ns);
 }
 
 void report__test_done(struct report *r, const struct test_result *t)
 {
+	*(const struct test_result **)array_push(&r->results, &r->nresults, sizeof(t)) = t;
+	r->relaxed |= t->thresholds.relaxed;
+	report_text__test(r, t);
+	if (r->o.tap)
+		report_tap__test(r, t);
 }
 
 int report__end(struct report *r)
 {
-	return 0;
+	int ret = 0;
+
+	report_text__end(r);
+	if (r->o.tap)
+		report_tap__end(r);
+	if (r->o.junit)
+		ret = report_junit__write(r, r->o.junit);
+	return ret;
 }
 
 void report__free(struct report *r)
 {
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nseen; i++)
+		free(r->seen[i].test);
+	free(r->seen);
+	free(r->results);
 	free(r);
-}
-
-int report__write_json(const struct test_result *t, const struct spec_test *spec, const char *path)
-{
-	return 0;
 }

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Shared state and helpers of the report renderers (text, TAP, JUnit, JSON). */
+#ifndef KTSTR_REPORT_INTERNAL_H
+#define KTSTR_REPORT_INTERNAL_H
+
+#include "report/report.h"
+
+struct progress_seen {
+	char *test;
+	const char *phase;	/* last phase printed (static strings from the runner) */
+};
+
+struct report {
+	struct report_opts o;
+	size_t ntests;
+	const struct test_result **results;	/* borrowed until report__end */
+	size_t nresults;
+	FILE *text;		/* the human report: stdout, or stderr with --tap */
+	bool tty;		/* progress updated in place */
+	bool line_dirty;	/* a progress line is on screen */
+	struct progress_seen *seen;
+	size_t nseen;
+	unsigned tap_n;
+	bool relaxed;		/* some test ran with TCG-relaxed thresholds */
+};
+
+/* report.c */
+/* Length of a well-formed UTF-8 sequence at s that XML 1.0 allows, or 0. */
+size_t report_utf8_len(const unsigned char *s);
+/* A copy with every byte that is not part of valid UTF-8 replaced by '?'. */
+char *report_utf8_clean(const char *s);
+double report_secs(uint64_t ns);
+/* The one-line reason: the runner's, else the first detail of a failing run. */
+const char *report_reason(const struct test_result *t);
+/* "[sched=X] [topo=Y]" (no sched bracket for EEVDF), for headers. */
+char *report_labels(const struct test_result *t);
+
+/* report-text.c */
+void report_text__progress(struct report *r, const char *test, const char *phase,
+			   uint64_t elapsed_ns, uint64_t expected_ns);
+void report_text__test(struct report *r, const struct test_result *t);
+void report_text__end(struct report *r);
+/* ktstr's failure block: header, details, --- stats ---, --- timeline ---, console tail. */
+char *report_text__failure(const struct test_result *t);
+
+/* report-tap.c */
+void report_tap__begin(struct report *r);
+void report_tap__test(struct report *r, const struct test_result *t);
+void report_tap__end(struct report *r);
+
+/* report-junit.c */
+int report_junit__write(const struct report *r, const char *path);
+
+#endif

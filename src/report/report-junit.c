@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * JUnit XML (--junit FILE): one testsuite, one testcase per test; FAIL is a
+ * <failure>, ERROR and TIMEOUT an <error>, SKIP <skipped>; the ktstr failure
+ * block goes in the element body and the console tail in <system-out>.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <time.h>
+
+#include "report/internal.h"
+
+/*
+ * Escape text for XML 1.0 content and attribute values: the five entities,
+ * newlines and tabs as character references inside attributes, control
+ * characters XML cannot carry dropped to '?', invalid UTF-8 replaced by '?'.
+ */
+static void xml_escape(FILE *f, const char *str, bool attr)
+{
+	const unsigned char *s = (const unsigned char *)(str ? str : "");
+
+	while (*s) {
+		size_t n;
+
+		switch (*s) {
+		case '&': fputs("&amp;", f); s++; continue;
+		case '<': fputs("&lt;", f); s++; continue;
+		case '>': fputs("&gt;", f); s++; continue;
+		case '"': fputs(attr ? "&quot;" : "\"", f); s++; continue;
+		case '\'': fputs(attr ? "&apos;" : "'", f); s++; continue;
+		case '\n': fputs(attr ? "&#10;" : "\n", f); s++; continue;
+		case '\t': fputs(attr ? "&#9;" : "\t", f); s++; continue;
+		case '\r': fputs("&#13;", f); s++; continue;
+		default: break;
+		}
+		if (*s < 0x20 || *s == 0x7f) {
+			fputc('?', f);
+			s++;
+			continue;
+		}
+		n = report_utf8_len(s);
+		if (!n) {
+			fputc('?', f);
+			s++;
+			continue;
+		}
+		fwrite(s, 1, n, f);
+		s += n;
+	}
+}
+
+/* The spec file's base name without extension: JUnit's classname. */
+static char *classname(const struct test_result *t)
+{
+	const char *p = t->spec_path ? t->spec_path : "ktstr";
+	const char *base = strrchr(p, '/');
+	char *dot, *c = xasprintf("ktstr.%s", base ? base + 1 : p);
+
+	dot = strrchr(c, '.');
+	if (dot && dot > c + 6)
+		*dot = '\0';
+	return c;
+}
+
+static void testcase(FILE *f, const struct test_result *t)
+{
+	_cleanup_free_ char *cls = classname(t);
+	const char *reason = report_reason(t);
+
+	fputs("    <testcase name=\"", f);
+	xml_escape(f, t->name, true);
+	fputs("\" classname=\"", f);
+	xml_escape(f, cls, true);
+	fprintf(f, "\" time=\"%.3f\">\n", report_secs(t->elapsed_ns));
+	if (t->status == TEST_SKIP) {
+		fputs("      <skipped message=\"", f);
+		xml_escape(f, reason, true);
+		fputs("\"/>\n", f);
+	} else if (t->status != TEST_PASS) {
+		_cleanup_free_ char *block = report_text__failure(t);
+		const char *el = t->status == TEST_FAIL ? "failure" : "error";
+
+		fprintf(f, "      <%s type=\"%s\" message=\"", el, test_status_name(t->status));
+		xml_escape(f, reason ? reason : test_status_name(t->status), true);
+		fputs("\">", f);
+		xml_escape(f, block, false);
+		fprintf(f, "</%s>\n", el);
+	}
+	if (t->console_tail && *t->console_tail) {
+		fputs("      <system-out>", f);
+		xml_escape(f, t->console_tail, false);
+		fputs("</system-out>\n", f);
+	}
+	fputs("    </testcase>\n", f);
+}
+
+int report_junit__write(const struct report *r, const char *path)
+{
+	unsigned fails = 0, errors = 0, skips = 0;
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
+	double total = 0;
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int fd;
+	FILE *f;
+
+	for (size_t i = 0; i < r->nresults; i++) {
+		enum test_status s = r->results[i]->status;
+
+		fails += s == TEST_FAIL;
+		errors += s == TEST_ERROR || s == TEST_TIMEOUT;
+		skips += s == TEST_SKIP;
+		total += report_secs(r->results[i]->elapsed_ns);
+	}
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+	fprintf(f, "<testsuites name=\"ktstr\" tests=\"%zu\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" time=\"%.3f\">\n",
+		r->nresults, fails, errors, skips, total);
+	fprintf(f, "  <testsuite name=\"ktstr\" tests=\"%zu\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" time=\"%.3f\" timestamp=\"%s\">\n",
+		r->nresults, fails, errors, skips, total, stamp);
+	if (r->relaxed)
+		fputs("    <properties>\n      <property name=\"thresholds\" value=\"relaxed for TCG\"/>\n    </properties>\n", f);
+	for (size_t i = 0; i < r->nresults; i++)
+		testcase(f, r->results[i]);
+	fputs("  </testsuite>\n</testsuites>\n", f);
+	if (fclose(f)) {
+		unlink(tmp);
+		return -EIO;
+	}
+	return rename(tmp, path) ? -errno : 0;
+}

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * TAP version 14 on stdout: the plan up front, one ok/not ok per test in
+ * completion order, "# SKIP reason" for skips, and a YAML diagnostic block
+ * with the status, reason and key figures for everything that did not pass.
+ */
+#include <inttypes.h>
+
+#include "check/check.h"
+#include "report/internal.h"
+
+/* A YAML double-quoted scalar: escapes quotes, backslashes and control bytes. */
+static void yaml_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void yaml_kv(FILE *f, const char *indent, const char *key, const char *val)
+{
+	if (!val)
+		return;
+	fprintf(f, "%s%s: ", indent, key);
+	yaml_str(f, val);
+	fputc('\n', f);
+}
+
+/* The TAP description may not contain '#' (it would start a directive). */
+static void tap_desc(FILE *f, const char *name)
+{
+	for (; *name; name++)
+		fputc(*name == '#' || *name == '\n' ? '_' : *name, f);
+}
+
+static void yaml_run(FILE *f, const struct run_result *rr)
+{
+	fprintf(f, "    - status: %s\n", test_status_name(rr->status));
+	yaml_kv(f, "      ", "phase", rr->phase);
+	if (rr->ndetails) {
+		fputs("      details:\n", f);
+		for (size_t d = 0; d < rr->ndetails; d++) {
+			fputs("        - ", f);
+			yaml_str(f, rr->details[d].message);
+			fputc('\n', f);
+		}
+	}
+	if (!rr->ncgroups)
+		return;
+	fputs("      cgroups:\n", f);
+	for (size_t i = 0; i < rr->ncgroups; i++) {
+		const struct cgroup_stats *s = &rr->cgroups[i];
+
+		fputs("        - name: ", f);
+		yaml_str(f, s->name);
+		fprintf(f, "\n          workers: %u\n          cpus: %u\n          spread_pct: %.1f\n"
+			"          max_gap_ms: %" PRIu64 "\n          migrations: %" PRIu64 "\n"
+			"          iterations: %" PRIu64 "\n", s->workers, s->cpus, s->spread,
+			s->max_gap_ms, s->total_migrations, s->total_iterations);
+		if (s->wake_samples)
+			fprintf(f, "          p99_wake_latency_us: %.1f\n", s->p99_wake_latency_us);
+	}
+}
+
+void report_tap__begin(struct report *r)
+{
+	printf("TAP version 14\n1..%zu\n", r->ntests);
+	fflush(stdout);
+}
+
+void report_tap__test(struct report *r, const struct test_result *t)
+{
+	const char *reason = report_reason(t);
+	FILE *f = stdout;
+
+	fputs(t->status == TEST_PASS || t->status == TEST_SKIP ? "ok" : "not ok", f);
+	fprintf(f, " %u - ", ++r->tap_n);
+	tap_desc(f, t->name);
+	if (t->status == TEST_SKIP) {
+		fputs(" # SKIP", f);
+		if (reason) {
+			fputc(' ', f);
+			tap_desc(f, reason);
+		}
+	}
+	fputc('\n', f);
+	if (t->status != TEST_PASS && t->status != TEST_SKIP) {
+		fputs("  ---\n", f);
+		fprintf(f, "  status: %s\n", test_status_name(t->status));
+		yaml_kv(f, "  ", "reason", reason);
+		fprintf(f, "  elapsed_s: %.2f\n", report_secs(t->elapsed_ns));
+		yaml_kv(f, "  ", "scheduler", t->scheduler);
+		yaml_kv(f, "  ", "topology", t->topology);
+		yaml_kv(f, "  ", "kernel", t->kernel);
+		yaml_kv(f, "  ", "accel", t->accel);
+		if (t->thresholds.relaxed)
+			fputs("  thresholds: \"relaxed for TCG\"\n", f);
+		yaml_kv(f, "  ", "artifacts", t->results_dir);
+		if (t->nruns) {
+			fputs("  runs:\n", f);
+			for (size_t i = 0; i < t->nruns; i++)
+				yaml_run(f, &t->runs[i]);
+		}
+		fputs("  ...\n", f);
+	}
+	fflush(f);
+}
+
+void report_tap__end(struct report *r)
+{
+	if (r->relaxed)
+		printf("# thresholds relaxed for TCG (ktstr's debug-build values)\n");
+	fflush(stdout);
+}

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The terminal report: a live progress line (in place on a TTY, one plain
+ * line per phase otherwise), one line per finished test, ktstr-shaped
+ * failure blocks, and a final table.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "check/check.h"
+#include "report/internal.h"
+
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_BOLD "\033[1m"
+#define C_OFF "\033[0m"
+
+static const char *status_color(const struct report *r, enum test_status s)
+{
+	if (!r->o.color)
+		return "";
+	switch (s) {
+	case TEST_PASS: return C_GREEN;
+	case TEST_SKIP: return C_YELLOW;
+	default: return C_RED;
+	}
+}
+
+static void clear_line(struct report *r)
+{
+	if (r->tty && r->line_dirty) {
+		fputs("\r\033[K", r->text);
+		r->line_dirty = false;
+	}
+}
+
+/* Has this phase of this test been printed already (non-TTY output)? */
+static bool phase_seen(struct report *r, const char *test, const char *phase)
+{
+	struct progress_seen *s = NULL;
+
+	for (size_t i = 0; i < r->nseen; i++)
+		if (str_eq(r->seen[i].test, test))
+			s = &r->seen[i];
+	if (!s) {
+		s = array_push(&r->seen, &r->nseen, sizeof(*s));
+		s->test = xstrdup(test);
+	}
+	if (s->phase && str_eq(s->phase, phase))
+		return true;
+	s->phase = phase;
+	return false;
+}
+
+void report_text__progress(struct report *r, const char *test, const char *phase,
+			   uint64_t elapsed_ns, uint64_t expected_ns)
+{
+	char exp[32] = "";
+
+	if (!phase)
+		phase = "?";
+	if (expected_ns)
+		snprintf(exp, sizeof(exp), "/%.1fs", report_secs(expected_ns));
+	if (r->tty) {
+		fprintf(r->text, "\r\033[K[%zu/%zu] %s: %s %.1fs%s", r->nresults + 1, r->ntests,
+			test, phase, report_secs(elapsed_ns), exp);
+		r->line_dirty = true;
+	} else if (!phase_seen(r, test, phase)) {
+		fprintf(r->text, "[%zu/%zu] %s: %s (%.1fs%s)\n", r->nresults + 1, r->ntests,
+			test, phase, report_secs(elapsed_ns), exp);
+	}
+	fflush(r->text);
+}
+
+static void print_timeline(FILE *f, const struct telemetry *tel)
+{
+	for (size_t i = 0; i < tel->nevents; i++) {
+		const struct timeline_event *e = &tel->events[i];
+
+		fprintf(f, "  +%.3fs %s", report_secs(e->at_ns), event_kind_name(e->kind));
+		if (e->step >= 0 && (e->kind == EVT_STEP_START || e->kind == EVT_STEP_END))
+			fprintf(f, "[%d]", e->step);
+		if (e->label)
+			fprintf(f, " %s", e->label);
+		if (e->detail)
+			fprintf(f, ": %s", e->detail);
+		if (e->error)
+			fprintf(f, " (failed: %s)", strerror(-e->error));
+		fputc('\n', f);
+	}
+}
+
+static const char *header_verb(enum test_status s)
+{
+	switch (s) {
+	case TEST_TIMEOUT: return "timed out";
+	case TEST_ERROR: return "errored";
+	case TEST_SKIP: return "skipped";
+	default: return "failed";
+	}
+}
+
+char *report_text__failure(const struct test_result *t)
+{
+	_cleanup_free_ char *labels = report_labels(t);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		abort();
+	fprintf(f, "ktstr '%s' %s %s:\n", t->name, labels, header_verb(t->status));
+	for (size_t i = 0; i < t->nruns; i++) {
+		const struct run_result *rr = &t->runs[i];
+
+		if (t->nruns > 1)
+			fprintf(f, "  run %zu/%zu: %s%s%s\n", i + 1, t->nruns, test_status_name(rr->status),
+				rr->phase ? " during " : "", rr->phase ? rr->phase : "");
+		for (size_t d = 0; d < rr->ndetails; d++)
+			fprintf(f, "%s  %s\n", t->nruns > 1 ? "  " : "", rr->details[d].message);
+	}
+	if (!t->nruns && report_reason(t))
+		fprintf(f, "  %s\n", report_reason(t));
+	if (t->thresholds.relaxed)
+		fputs("  (thresholds relaxed for TCG: ktstr's debug-build values; --release-thresholds for strict)\n", f);
+	for (size_t i = 0; i < t->nruns; i++) {
+		const struct run_result *rr = &t->runs[i];
+		_cleanup_free_ char *stats = NULL;
+
+		if (!rr->ncgroups)
+			continue;
+		stats = run_result__stats_text(rr);
+		fprintf(f, "\n--- stats ---%s", t->nruns > 1 ? "" : "\n");
+		if (t->nruns > 1)
+			fprintf(f, " (run %zu)\n", i + 1);
+		fputs(stats, f);
+	}
+	for (size_t i = 0; i < t->nruns; i++) {
+		if (!t->runs[i].telemetry.nevents)
+			continue;
+		fprintf(f, "\n--- timeline ---%s", t->nruns > 1 ? "" : "\n");
+		if (t->nruns > 1)
+			fprintf(f, " (run %zu)\n", i + 1);
+		print_timeline(f, &t->runs[i].telemetry);
+	}
+	if (t->console_tail && *t->console_tail) {
+		fputs("\n--- console (tail) ---\n", f);
+		fputs(t->console_tail, f);
+		if (!str_endswith(t->console_tail, "\n"))
+			fputc('\n', f);
+	}
+	if (t->results_dir)
+		fprintf(f, "\nartifacts: %s\n", t->results_dir);
+	fclose(f);
+	return buf;
+}
+
+void report_text__test(struct report *r, const struct test_result *t)
+{
+	const char *reason = report_reason(t);
+
+	clear_line(r);
+	if (r->o.quiet && t->status == TEST_PASS)
+		return;
+	fprintf(r->text, "%s%7s%s [%8.2fs] %s", status_color(r, t->status), test_status_name(t->status),
+		r->o.color ? C_OFF : "", report_secs(t->elapsed_ns), t->name);
+	if (t->nruns > 1)
+		fprintf(r->text, " (%zu runs)", t->nruns);
+	if (t->status == TEST_SKIP && reason)
+		fprintf(r->text, ": %s", reason);
+	fputc('\n', r->text);
+	if (t->status != TEST_PASS && t->status != TEST_SKIP) {
+		_cleanup_free_ char *block = report_text__failure(t);
+
+		fputs(block, r->text);
+		fputc('\n', r->text);
+	}
+	fflush(r->text);
+}
+
+void report_text__end(struct report *r)
+{
+	unsigned count[TEST_TIMEOUT + 1] = { 0 };
+	size_t wname = 4;
+
+	clear_line(r);
+	for (size_t i = 0; i < r->nresults; i++) {
+		count[r->results[i]->status]++;
+		wname = MAX(wname, strlen(r->results[i]->name));
+	}
+	wname = MIN(wname, (size_t)60);
+	if (!r->o.quiet && r->nresults) {
+		fprintf(r->text, "\n%s%-7s %9s  %-*s  %s%s\n", r->o.color ? C_BOLD : "", "STATUS", "TIME",
+			(int)wname, "TEST", "REASON", r->o.color ? C_OFF : "");
+		for (size_t i = 0; i < r->nresults; i++) {
+			const struct test_result *t = r->results[i];
+			const char *reason = report_reason(t);
+
+			fprintf(r->text, "%s%-7s%s %8.2fs  %-*s  %s\n", status_color(r, t->status),
+				test_status_name(t->status), r->o.color ? C_OFF : "",
+				report_secs(t->elapsed_ns), (int)wname, t->name,
+				t->status == TEST_PASS || !reason ? "" : reason);
+		}
+	}
+	fprintf(r->text, "\n%zu test%s: %u passed, %u failed, %u skipped, %u errors, %u timed out%s\n",
+		r->nresults, r->nresults == 1 ? "" : "s", count[TEST_PASS], count[TEST_FAIL],
+		count[TEST_SKIP], count[TEST_ERROR], count[TEST_TIMEOUT],
+		r->relaxed ? " (thresholds relaxed for TCG)" : "");
+	if (r->nresults < r->ntests)
+		fprintf(r->text, "%zu of %zu tests did not finish\n", r->ntests - r->nresults, r->ntests);
+	fflush(r->text);
+}

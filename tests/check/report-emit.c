@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Feeds the report renderers five synthetic results (PASS, FAIL with stats
+ * and a timeline, SKIP, ERROR, TIMEOUT; names with XML/TAP specials and an
+ * invalid UTF-8 byte) and writes: TAP on stdout, the text report on stderr,
+ * DIR/junit.xml and DIR/<n>.json. tests/check/report-validate.sh checks them
+ * with automake's tap-driver.sh and python3's XML and JSON parsers.
+ */
+#include "check/check.h"
+#include "report/report.h"
+
+static const char console[] = "[    0.0] Linux version 7.3.4\r\n[    1.0] Run /init as init process\r\n";
+
+static struct test_result *result(const char *name, enum test_status st, const char *reason)
+{
+	struct test_result *t = xcalloc(1, sizeof(*t));
+
+	t->name = xstrdup(name);
+	t->spec_path = xstrdup("specs/steady.yaml");
+	t->status = st;
+	t->reason = reason ? xstrdup(reason) : NULL;
+	t->topology = xstrdup("1n1l2c1t");
+	t->scheduler = xstrdup("eevdf");
+	t->kernel = xstrdup("7.3.4 (KTSTR_TEST_KERNEL)");
+	t->accel = xstrdup("tcg (no vmx/svm in /proc/cpuinfo)");
+	t->elapsed_ns = 2345 * NSEC_PER_MSEC;
+	thresholds__defaults(&t->thresholds, true);
+	return t;
+}
+
+/* A failing run judged by the real checks: one worker stuck for 3.5 s. */
+static void failing_run(struct test_result *t, const struct spec_test *spec)
+{
+	struct run_result *rr = array_push(&t->runs, &t->nruns, sizeof(*rr));
+	struct telemetry *tel = &rr->telemetry;
+	struct timeline_event *e;
+
+	for (int i = 0; i < 2; i++) {
+		struct worker_report *w = array_push(&tel->workers, &tel->nworkers, sizeof(*w));
+
+		w->pid = 100 + i;
+		w->cgroup = xstrdup("cg_0");
+		w->work_units = 50000;
+		w->iterations = 700;
+		w->cpu_time_ns = NSEC_PER_SEC;
+		w->wall_time_ns = 2 * NSEC_PER_SEC;
+		w->off_cpu_ns = NSEC_PER_SEC;
+		w->max_gap_ns = (i ? 3500 : 20) * NSEC_PER_MSEC;
+		w->max_gap_cpu = 1;
+		w->max_gap_at_ns = 1200 * NSEC_PER_MSEC;
+		w->completed = true;
+		cpumask_set(&w->cpus_used, i);
+	}
+	tel->duration_ns = 2 * NSEC_PER_SEC;
+	e = array_push(&tel->events, &tel->nevents, sizeof(*e));
+	e->kind = EVT_SCENARIO_START;
+	e->step = -1;
+	e = array_push(&tel->events, &tel->nevents, sizeof(*e));
+	e->kind = EVT_OP;
+	e->at_ns = 500 * NSEC_PER_MSEC;
+	e->step = 0;
+	e->label = xstrdup("set_cpuset");
+	e->detail = xstrdup("cg_0 cpuset 0-1 -> 1");
+	check__evaluate(spec, &t->thresholds, tel, console, sizeof(console) - 1, rr);
+	t->status = rr->status;
+	t->console_tail = check__console_tail(console, sizeof(console) - 1, 20);
+}
+
+int main(int argc, char **argv)
+{
+	struct spec_test spec = { .name = (char *)"fail/1n1l2c1t", .duration_ns = 2 * NSEC_PER_SEC,
+				  .repeats = 1,
+				  .topology = { .numa_nodes = 1, .llcs = 1, .cores = 2, .threads = 1 } };
+	struct test_result *v[5];
+	struct report_opts o = { .tap = true };
+	struct report *r;
+	_cleanup_free_ char *junit = NULL;
+	int ret = 0;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: report-emit DIR\n");
+		return 2;
+	}
+	junit = xasprintf("%s/junit.xml", argv[1]);
+	o.junit = junit;
+	v[0] = result("pass/1n1l2c1t", TEST_PASS, NULL);
+	v[1] = result("fail/1n1l2c1t", TEST_FAIL, NULL);
+	free(v[1]->scheduler);
+	v[1]->scheduler = xstrdup("scx_ktstr");
+	failing_run(v[1], &spec);
+	v[2] = result("skip/<needs sched_ext> & \"more\"", TEST_SKIP,
+		      "kernel lacks CONFIG_SCHED_CLASS_EXT # not built");
+	v[3] = result("error/boot", TEST_ERROR, "QEMU exited (status 1) without a DONE from the guest during boot");
+	v[3]->console_tail = xstrdup("bad byte \xff and a control \x01 char < & >\n");
+	v[4] = result("timeout/run", TEST_TIMEOUT, "run timeout: no DONE from the guest in time");
+
+	r = report__new(&o);
+	report__begin(r, ARRAY_SIZE(v));
+	report__progress(r, "pass/1n1l2c1t", "boot", NSEC_PER_SEC, 2 * NSEC_PER_SEC);
+	report__progress(r, "pass/1n1l2c1t", "boot", NSEC_PER_SEC + 1, 2 * NSEC_PER_SEC);
+	report__progress(r, "pass/1n1l2c1t", "run", 3 * NSEC_PER_SEC, 2 * NSEC_PER_SEC);
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		_cleanup_free_ char *path = xasprintf("%s/%zu.json", argv[1], i);
+
+		report__test_done(r, v[i]);
+		if (report__write_json(v[i], i == 1 ? &spec : NULL, path))
+			ret = 1;
+	}
+	if (report__end(r))
+		ret = 1;
+	report__free(r);
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		test_result__free(v[i]);
+		free(v[i]);
+	}
+	return ret;
+}

@@ -1,0 +1,78 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# The reports validate: TAP through automake's tap-driver.sh, JUnit XML and the
+# JSON result files through python3's parsers, the text report's ktstr shape.
+set -u
+src=${KTSTR_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${KTSTR_BUILDDIR:-$src}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ktstr-report.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); echo "not ok $n - $1"; fail=1; }
+check() { if eval "$1"; then ok "$2"; else notok "$2"; fi; }
+fail=0
+
+echo "TAP version 14"
+echo "1..12"
+"$build/tests/check/report-emit" "$tmp" >"$tmp/tap.out" 2>"$tmp/text.out"
+check "test \$? -eq 0" "report-emit wrote every report"
+
+# automake's TAP driver must parse it: 2 ok (one a SKIP), 3 not ok, no ERROR.
+env AM_TAP_AWK="${AWK:-awk}" sh "$src/build-aux/tap-driver.sh" --test-name report \
+	--log-file "$tmp/driver.log" --trs-file "$tmp/driver.trs" --color-tests no \
+	--enable-hard-errors yes --expect-failure no -- cat "$tmp/tap.out" >"$tmp/driver.out" 2>&1
+check "grep -c '^:test-result: PASS' '$tmp/driver.trs' | grep -qx 1" "tap-driver: 1 PASS"
+check "grep -c '^:test-result: SKIP' '$tmp/driver.trs' | grep -qx 1" "tap-driver: 1 SKIP"
+check "grep -c '^:test-result: FAIL' '$tmp/driver.trs' | grep -qx 3" "tap-driver: 3 FAIL (FAIL, ERROR, TIMEOUT)"
+check "! grep -q '^:test-result: ERROR' '$tmp/driver.trs'" "tap-driver: no protocol errors (plan, YAML, directives)"
+
+check "python3 - '$tmp/junit.xml' <<'EOF'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+s = root.find('testsuite')
+want = dict(tests='5', failures='1', errors='2', skipped='1')
+assert all(s.get(k) == v for k, v in want.items()), s.attrib
+cases = s.findall('testcase')
+assert len(cases) == 5
+assert cases[1].find('failure').get('message') == 'stuck 3500ms on cpu1 at +1200ms'
+assert cases[2].get('name') == 'skip/<needs sched_ext> & \"more\"'
+assert cases[2].find('skipped') is not None
+assert cases[3].find('error').get('type') == 'ERROR'
+assert cases[4].find('error').get('type') == 'TIMEOUT'
+assert '?' in cases[3].find('system-out').text
+EOF" "JUnit XML parses with the right counts, kinds and escaped names"
+
+check "python3 - '$tmp' <<'EOF'
+import sys, json
+d = sys.argv[1]
+r = json.load(open(d + '/1.json'))
+assert r['version'] == 1 and r['kind'] == 'ktstr-result'
+assert r['status'] == 'FAIL' and r['reason'] == 'stuck 3500ms on cpu1 at +1200ms', r['reason']
+th = r['thresholds']
+assert th['relaxed'] is True and th['values']['max_gap_ms']['value'] == 3000
+assert th['values']['max_imbalance_ratio']['evaluation'] == 'not evaluated (no monitor data)'
+run = r['runs'][0]
+assert run['details'][0]['kind'] == 'stuck' and run['details'][0]['check'] == 'max_gap_ms'
+assert run['cgroups'][0]['max_gap_ms'] == 3500
+assert run['telemetry']['events'][1]['label'] == 'set_cpuset'
+assert r['spec']['topology'] == '1n1l2c1t'
+for i in (0, 2, 3, 4):
+    json.load(open('%s/%d.json' % (d, i)))
+EOF" "JSON result files parse and carry verdict, thresholds, figures, timeline"
+
+check "grep -q \"^ktstr 'fail/1n1l2c1t' \\[sched=scx_ktstr\\] \\[topo=1n1l2c1t\\] failed:\$\" '$tmp/text.out'" \
+	"text: ktstr failure header"
+check "grep -q '^  cg_0: workers=2 cpus=2 spread=0.0% gap=3500ms migrations=0 iter=1400\$' '$tmp/text.out'" \
+	"text: --- stats --- block"
+check "grep -q '^  +0.500s op set_cpuset: cg_0 cpuset 0-1 -> 1\$' '$tmp/text.out'" "text: --- timeline ---"
+check "grep -q 'thresholds relaxed for TCG' '$tmp/text.out' && grep -q '^# thresholds relaxed for TCG' '$tmp/tap.out'" \
+	"TCG relaxation is said in text and TAP"
+check "test \$(grep -c 'pass/1n1l2c1t: boot' '$tmp/text.out') -eq 1" "plain progress prints each phase once"
+
+if [ $fail -ne 0 ]; then
+	echo "# --- tap ---"; sed 's/^/# /' "$tmp/tap.out"
+	echo "# --- text ---"; sed 's/^/# /' "$tmp/text.out"
+	echo "# --- driver ---"; sed 's/^/# /' "$tmp/driver.trs" "$tmp/driver.out"
+fi
+exit 0
