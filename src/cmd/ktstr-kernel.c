@@ -296,11 +296,51 @@ static int print_key(const char *key, const char *verb)
 	return 0;
 }
 
+/* Unpack a source tarball under <cache>/.sources and build it (or print the tree). */
+static int unpack_and_build(const char *tarball, const char *dir, const char *type, const char *desc,
+			    bool download_only, unsigned jobs)
+{
+	_cleanup_free_ char *top = NULL, *key = NULL;
+	struct kernel_build_opts b = { .progress = progress() };
+	char *err = NULL;
+	int ret;
+
+	ret = kernel__untar(tarball, dir, &top, &err);
+	if (ret < 0)
+		return fail(tarball, ret, err);
+	if (download_only) {
+		printf("%s\n", top);
+		return 0;
+	}
+	b.source_dir = top;
+	b.source_desc = desc;
+	b.source_type = type;
+	b.jobs = jobs;
+	ret = kernel__build(&b, &key, &err);
+	if (ret < 0)
+		return fail("build", ret, err);
+	return print_key(key, "built");
+}
+
+static int fetch_debian_source(const char *series, bool refresh, bool download_only, unsigned jobs)
+{
+	_cleanup_free_ char *tarball = NULL, *dir = NULL, *desc = NULL;
+	struct kernel_progress p = progress();
+	char *err = NULL;
+	int ret;
+
+	ret = kernel__fetch_deb_source(series, refresh, &p, &tarball, &err);
+	if (ret < 0)
+		return fail("fetch --debian-source", ret, err);
+	dir = xstrndup(tarball, strrchr(tarball, '/') - tarball);
+	desc = xasprintf("linux-source-%s (Debian " "trixie-backports)", series);
+	return unpack_and_build(tarball, dir, "deb-source", desc, download_only, jobs);
+}
+
 static int fetch_url(const char *url, const char *sha, bool download_only, unsigned jobs)
 {
-	_cleanup_free_ char *root = NULL, *dir = NULL, *dest = NULL, *top = NULL, *key = NULL;
+	_cleanup_free_ char *root = NULL, *dir = NULL, *dest = NULL;
 	struct kernel_progress p = progress();
-	struct kernel_build_opts b = { 0 };
 	const char *name = strrchr(url, '/');
 	char *err = NULL;
 	int ret;
@@ -321,22 +361,7 @@ static int fetch_url(const char *url, const char *sha, bool download_only, unsig
 		return fail(url, ret, err);
 	if (!quiet)
 		fprintf(stderr, "ktstr-kernel: downloaded %s\n", dest);
-	ret = kernel__untar(dest, dir, &top, &err);
-	if (ret < 0)
-		return fail(dest, ret, err);
-	if (download_only) {
-		printf("%s\n", top);
-		return 0;
-	}
-	b.source_dir = top;
-	b.source_desc = url;
-	b.source_type = "tarball";
-	b.jobs = jobs;
-	b.progress = p;
-	ret = kernel__build(&b, &key, &err);
-	if (ret < 0)
-		return fail("build", ret, err);
-	return print_key(key, "built");
+	return unpack_and_build(dest, dir, "tarball", url, download_only, jobs);
 }
 
 static int cmd_fetch(int argc, char **argv)
@@ -351,8 +376,10 @@ static int cmd_fetch(int argc, char **argv)
 		{ "download-only", no_argument, NULL, 'd' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "debian-source", required_argument, NULL, 'S' },
 		{ 0 }
 	};
+	const char *series = NULL;
 	struct kernel_fetch_opts o = { .progress = progress() };
 	const char *url = NULL, *sha = NULL;
 	bool download_only = false, list = false, hit = false;
@@ -371,6 +398,7 @@ static int cmd_fetch(int argc, char **argv)
 		case 'd': download_only = true; break;
 		case 'l': list = true; break;
 		case 'j': jobs = strtoul(optarg, NULL, 10); break;
+		case 'S': series = optarg; break;
 		default: return EXIT_USAGE;
 		}
 	}
@@ -379,6 +407,8 @@ static int cmd_fetch(int argc, char **argv)
 	o.version = argc - optind == 1 ? argv[optind] : NULL;
 	if (url)
 		return fetch_url(url, sha, download_only, jobs);
+	if (series)
+		return fetch_debian_source(series, o.refresh, download_only, jobs);
 	if (list) {
 		char **v;
 		size_t n;
@@ -446,7 +476,8 @@ static const struct cmd cmd_table[] = {
 	{ "path", cmd_path, "path KEY" },
 	{ "clean", cmd_clean, "clean [--keep N]" },
 	{ "fetch", cmd_fetch, "fetch [VERSION] [--force] [--refresh] [--list] | fetch --url URL "
-			      "[--sha256 HEX] [--download-only] | fetch --from-deb FILE [--base-deb FILE]" },
+			      "[--sha256 HEX] [--download-only] [-j N] | fetch --debian-source SERIES [--download-only] "
+			      "[-j N] | fetch --from-deb FILE [--base-deb FILE]" },
 	{ "build", cmd_build, "build [--source] DIR [--kconfig FILE] [-j N]" },
 	{ "info", cmd_info, "info IMAGE|KEY|VERSION" },
 	{ "resolve", cmd_resolve, "resolve [SELECTOR]" },

@@ -31,6 +31,9 @@ const char *kernel__kconfig_path(void)
 	return cands[1];
 }
 
+/* Heads the merged options in .config; dropped and re-added on every merge. */
+#define FRAGMENT_MARK "# ktstr.kconfig"
+
 struct kopt {
 	char *name;		/* CONFIG_FOO */
 	char *value;		/* "y", "m", "64", or NULL for "is not set" */
@@ -120,9 +123,11 @@ static int merge_fragment(const char *config, const struct kopt *v, size_t n)
 
 		if (parse_kline(l, &name, &value) && in_fragment(v, n, name))
 			continue;
+		if (str_eq(l, FRAGMENT_MARK))
+			continue;
 		fprintf(f, "%s\n", l);
 	}
-	fprintf(f, "# ktstr.kconfig\n");
+	fprintf(f, FRAGMENT_MARK "\n");
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].value)
 			fprintf(f, "%s=%s\n", v[i].name, v[i].value);

@@ -47,6 +47,8 @@ static bool deb_member_wanted(const char *path, bool all)
 
 	if (all)
 		return true;
+	if (str_startswith(path, "usr/src/linux-source-") && strstr(base, ".tar."))
+		return true;
 	if (!str_startswith(path, "usr/lib/modules/") && !str_startswith(path, "boot/"))
 		return false;
 	return str_startswith(base, "vmlinuz") || str_eq(base, "config") ||
@@ -303,6 +305,11 @@ static int host_mirror(char **uri, char **signed_by)
 	char *save = NULL, *line;
 
 	*uri = *signed_by = NULL;
+	if (getenv("KTSTR_DEBIAN_MIRROR") && *getenv("KTSTR_DEBIAN_MIRROR")) {
+		/* a user's proxy or local mirror, and the offline tests */
+		*uri = xstrdup(getenv("KTSTR_DEBIAN_MIRROR"));
+		return 0;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(deb822) && !*uri; i++) {
 		char *u = NULL, *sb = NULL;
 		bool deb = false;
@@ -585,16 +592,48 @@ static char *join_versions(char **v, size_t n)
 	return s;
 }
 
+/* The first file in @dir named <prefix>*<infix>*, as a path; NULL if none. */
+static char *find_in_dir(const char *dir, const char *prefix, const char *infix)
+{
+	struct dirent *de;
+	char *found = NULL;
+	DIR *d = opendir(dir);
+
+	while (d && (de = readdir(d)) && !found)
+		if (str_startswith(de->d_name, prefix) && strstr(de->d_name + strlen(prefix), infix))
+			found = xasprintf("%s/%s", dir, de->d_name);
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* `apt-get download PKGS` into @dir; offline and apt failures explained in *err. */
+static int apt_download(const struct apt_env *e, const char *const *pkgs, const char *dir,
+			const struct kernel_progress *p, char **err)
+{
+	const char *args[8] = { "download" };
+	_cleanup_free_ char *tail = NULL;
+	size_t n = 1;
+	int ret;
+
+	for (; *pkgs && n < ARRAY_SIZE(args) - 1; pkgs++)
+		args[n++] = *pkgs;
+	args[n] = NULL;
+	ret = apt(e, "apt-get", args, dir, p, &tail);
+	if (!ret)
+		return 0;
+	*err = ret < 0 ? xasprintf("cannot run apt-get: %s", strerror(-ret)) : offline_hint(tail, e->mirror);
+	return -EHOSTUNREACH;
+}
+
 /* Download both packages into a private dir, then import them. */
 static int apt_fetch(const struct apt_env *e, const char *full, const struct kernel_progress *p,
 		     char **key_out, char **err)
 {
-	_cleanup_free_ char *root = NULL, *dir = NULL, *img = NULL, *base = NULL, *tail = NULL;
+	_cleanup_free_ char *root = NULL, *dir = NULL, *img = NULL, *base = NULL;
 	_cleanup_free_ char *pi = xasprintf(PKG_IMAGE "%s", full);
 	_cleanup_free_ char *pb = xasprintf(PKG_BASE "%s", full);
-	const char *args[] = { "download", pi, pb, NULL };
-	struct dirent *de;
-	DIR *d;
+	const char *pkgs[] = { pi, pb, NULL };
 	int ret;
 
 	kernel_cache__root(&root);
@@ -606,24 +645,11 @@ static int apt_fetch(const struct apt_env *e, const char *full, const struct ker
 		return ret;
 	}
 	kernel_say(p, "downloading %s and %s", pi, pb);
-	ret = apt(e, "apt-get", args, dir, p, &tail);
-	if (ret) {
-		*err = ret < 0 ? xasprintf("cannot run apt-get: %s", strerror(-ret))
-			       : offline_hint(tail, e->mirror);
-		ret = -EHOSTUNREACH;
+	ret = apt_download(e, pkgs, dir, p, err);
+	if (ret < 0)
 		goto out;
-	}
-	d = opendir(dir);
-	while (d && (de = readdir(d))) {
-		if (!str_endswith(de->d_name, ".deb"))
-			continue;
-		if (str_startswith(de->d_name, PKG_IMAGE) && !img)
-			img = xasprintf("%s/%s", dir, de->d_name);
-		else if (str_startswith(de->d_name, PKG_BASE) && !base)
-			base = xasprintf("%s/%s", dir, de->d_name);
-	}
-	if (d)
-		closedir(d);
+	img = find_in_dir(dir, PKG_IMAGE, ".deb");
+	base = find_in_dir(dir, PKG_BASE, ".deb");
 	if (!img) {
 		*err = xasprintf("apt-get download left no %s*.deb in %s", PKG_IMAGE, dir);
 		ret = -ENOENT;
@@ -712,5 +738,79 @@ out:
 		close(vlock);
 	if (lock >= 0)
 		close(lock);
+	return ret;
+}
+
+int kernel__fetch_deb_source(const char *series, bool refresh, const struct kernel_progress *p,
+			     char **tarball, char **err)
+{
+	_cleanup_free_ char *root = NULL, *dir = NULL, *work = NULL, *pkg = NULL, *dest = NULL;
+	_cleanup_free_ char *deb = NULL, *tb = NULL, *usr_src = NULL;
+	struct apt_env e = { 0 };
+	const char *pkgs[2] = { NULL, NULL };
+	int lock, ret;
+
+	*err = NULL;
+	ret = kernel_cache__root(&root);
+	if (ret < 0) {
+		*err = xstrdup("no cache directory: set KTSTR_CACHE_DIR, XDG_CACHE_HOME or HOME");
+		return ret;
+	}
+	pkg = xasprintf("linux-source-%s", series);
+	pkgs[0] = pkg;
+	dir = xasprintf("%s/.sources", root);
+	dest = xasprintf("%s/%s.tar.xz", dir, pkg);
+	if (!refresh && !access(dest, R_OK)) {
+		kernel_say(p, "%s already downloaded", kernel_basename(dest));
+		*tarball = TAKE_PTR(dest);
+		return 0;
+	}
+	lock = kernel_cache__lock("apt");
+	if (lock < 0) {
+		*err = xasprintf("cache lock: %s", strerror(-lock));
+		return lock;
+	}
+	ret = apt_prepare(&e, refresh, p, err);
+	if (ret < 0)
+		goto out;
+	work = xasprintf("%s/.tmp-src-%d", dir, getpid());
+	rm_rf(work);
+	ret = mkdir_p(work, 0755);
+	if (ret < 0) {
+		*err = xasprintf("%s: %s", work, strerror(-ret));
+		goto out;
+	}
+	kernel_say(p, "downloading %s", pkg);
+	ret = apt_download(&e, pkgs, work, p, err);
+	if (ret < 0)
+		goto out;
+	deb = find_in_dir(work, pkg, ".deb");
+	if (!deb) {
+		*err = xasprintf("apt-get download left no %s*.deb", pkg);
+		ret = -ENOENT;
+		goto out;
+	}
+	kernel_say(p, "unpacking %s", kernel_basename(deb));
+	ret = deb_unpack(deb, work, false, NULL, err);
+	if (ret < 0)
+		goto out;
+	usr_src = xasprintf("%s/usr/src", work);
+	tb = find_in_dir(usr_src, "linux-source-", ".tar.");
+	if (!tb) {
+		*err = xasprintf("%s has no usr/src/linux-source-*.tar.*", deb);
+		ret = -ENOENT;
+		goto out;
+	}
+	if (rename(tb, dest) < 0) {
+		ret = -errno;
+		*err = xasprintf("%s: %s", dest, strerror(errno));
+		goto out;
+	}
+	*tarball = TAKE_PTR(dest);
+out:
+	if (work)
+		rm_rf(work);
+	apt_env__fini(&e);
+	close(lock);
 	return ret;
 }

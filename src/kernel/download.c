@@ -253,6 +253,25 @@ static int tar_top(const char *tarball, char **top, char **err)
 	return ret;
 }
 
+/* An absolute name or one with a ".." component would escape the destination. */
+static bool unsafe_name(const char *name)
+{
+	const char *p = name;
+
+	if (!name || name[0] == '/')
+		return true;
+	while (*p) {
+		size_t l = strcspn(p, "/");
+
+		if (l == 2 && p[0] == '.' && p[1] == '.')
+			return true;
+		p += l;
+		while (*p == '/')
+			p++;
+	}
+	return false;
+}
+
 static int extract_all(const char *tarball, const char *dest, char **err)
 {
 	struct archive *a = archive_read_new();
@@ -263,8 +282,7 @@ static int extract_all(const char *tarball, const char *dest, char **err)
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
 	archive_write_disk_set_options(w, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
-				       ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-				       ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+				       ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS);
 	archive_write_disk_set_standard_lookup(w);
 	if (archive_read_open_filename(a, tarball, 65536) != ARCHIVE_OK) {
 		*err = xasprintf("%s: %s", tarball, archive_error_string(a));
@@ -272,9 +290,19 @@ static int extract_all(const char *tarball, const char *dest, char **err)
 		goto out;
 	}
 	while ((r = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
-		_cleanup_free_ char *path = xasprintf("%s/%s", dest, archive_entry_pathname(ae));
+		const char *name = archive_entry_pathname(ae);
 		const char *hl = archive_entry_hardlink(ae);
-		_cleanup_free_ char *hlpath = hl ? xasprintf("%s/%s", dest, hl) : NULL;
+		_cleanup_free_ char *path = NULL, *hlpath = NULL;
+
+		/* entries are re-rooted under @dest, so check their own names */
+		if (!unsafe_name(name) && (!hl || !unsafe_name(hl))) {
+			path = xasprintf("%s/%s", dest, name);
+			hlpath = hl ? xasprintf("%s/%s", dest, hl) : NULL;
+		} else {
+			*err = xasprintf("%s: refusing entry '%s'", tarball, name);
+			ret = -EINVAL;
+			goto out;
+		}
 
 		archive_entry_set_pathname(ae, path);
 		if (hlpath)

@@ -153,7 +153,15 @@ int kernel__fetch_deb(const struct kernel_fetch_opts *o, char **key_out, bool *h
 /* List the versions the archive offers (newest first). */
 int kernel__deb_versions(const struct kernel_progress *p, char ***out, size_t *n, char **err);
 
-/* Unpack one member (or all when @member is NULL) of a .deb's data.tar into @destdir. */
+/*
+ * Download Debian's linux-source-<series> (e.g. "7.3") the same private way
+ * and leave its tarball at <cache>/.sources/linux-source-<series>.tar.xz
+ * (*tarball). Reused when present unless @refresh.
+ */
+int kernel__fetch_deb_source(const char *series, bool refresh, const struct kernel_progress *p,
+			     char **tarball, char **err);
+
+/* Unpack all regular files of a .deb's data.tar into @destdir (no dpkg). */
 int kernel__deb_extract(const char *deb, const char *destdir, char **err);
 
 /*

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for kernel image facts, config parsing, sha256, the cache root and store/find API. */
+#include <errno.h>
+#include <sys/stat.h>
+
+#include "kernel/kernel.h"
+#include "tap.h"
+
+static char tmpdir[] = "/tmp/ktstr-kernel-unit.XXXXXX";
+
+static char *path(const char *name)
+{
+	return xasprintf("%s/%s", tmpdir, name);
+}
+
+/* A minimal bzImage: setup header with HdrS and a kernel_version string, no payload. */
+static void write_image(const char *p, const char *version)
+{
+	unsigned char img[2048] = { 0 };
+	char v[256];
+	unsigned off = 0x400;
+
+	img[0x1f1] = 1;
+	memcpy(img + 0x202, "HdrS", 4);
+	img[0x20e] = (off - 0x200) & 0xff;
+	img[0x20f] = (off - 0x200) >> 8;
+	snprintf(v, sizeof(v), "%s (builder@host) #1 SMP", version);
+	memcpy(img + off, v, strlen(v) + 1);
+	write_file(p, img, sizeof(img));
+}
+
+static void test_image_facts(void)
+{
+	_cleanup_free_ char *img = path("bzImage"), *junk = path("junk"), *cfg = path("config");
+	_cleanup_free_ char *v = NULL, *s = NULL, *missing = NULL, *out = path("btf");
+	struct kernel_image *k = NULL;
+	bool sx = true, btf = true;
+	const char *text = "CONFIG_SMP=y\nCONFIG_SCHED_CLASS_EXT=y\n# CONFIG_DEBUG_INFO_BTF is not set\n"
+			   "CONFIG_NR_CPUS=64\nCONFIG_LOCALVERSION=\"-x\"\n";
+
+	write_image(img, "6.12.3-ktstr");
+	tap_is_int(kernel__image_version(img, &v), 0, "version read from a bzImage header");
+	tap_is_str(v, "6.12.3-ktstr", "version stops at the first space");
+	write_file(junk, "not a kernel", 12);
+	tap_is_int(kernel__image_version(junk, &s), -ENOEXEC, "a non-bzImage is ENOEXEC");
+	tap_is_int(kernel__image_version("/nonexistent/x", &s), -ENOENT, "a missing image is ENOENT");
+
+	write_file(cfg, text, strlen(text));
+	tap_is_int(kernel__config_flags(cfg, &sx, &btf), 0, "config flags read");
+	tap_ok(sx && !btf, "sched_ext=y, btf 'is not set'");
+	s = kernel__config_get(cfg, "CONFIG_NR_CPUS");
+	tap_is_str(s, "64", "config_get returns the value");
+	missing = kernel__config_get(cfg, "CONFIG_NR");
+	tap_ok(!missing, "config_get needs the whole name");
+
+	tap_is_int(kernel_image__open(img, cfg, &k), 0, "kernel_image__open");
+	tap_ok(k && k->config_known && k->sched_ext && !k->btf && str_eq(k->version, "6.12.3-ktstr"),
+	       "image facts combine header and config");
+	kernel_image__free(k);
+	k = NULL;
+	/* "config" beside the image is found when none is named */
+	tap_is_int(kernel_image__open(img, NULL, &k), 0, "kernel_image__open without a config");
+	tap_ok(k && k->config && str_endswith(k->config, "/config") && k->sched_ext,
+	       "the config beside the image is used");
+	kernel_image__free(k);
+
+	tap_is_int(kernel__extract_btf(img, out), -ENOEXEC, "extract_btf: no payload is ENOEXEC");
+	tap_ok(strstr(kernel__default_cmdline(), "console=ttyS0") &&
+	       strstr(kernel__default_cmdline(), "rdinit=/init"), "default cmdline has console and rdinit");
+}
+
+static void test_sha256(void)
+{
+	_cleanup_free_ char *p = path("abc");
+	char sum[65];
+
+	write_file(p, "abc", 3);
+	tap_is_int(kernel__sha256_file(p, sum), 0, "sha256 of a file");
+	tap_is_str(sum, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+		   "sha256(\"abc\") matches FIPS 180-2");
+}
+
+static void test_cache_root(void)
+{
+	char *r = NULL;
+
+	setenv("KTSTR_CACHE_DIR", "/c1", 1);
+	setenv("XDG_CACHE_HOME", "/x", 1);
+	setenv("HOME", "/h", 1);
+	kernel_cache__root(&r);
+	tap_is_str(r, "/c1", "KTSTR_CACHE_DIR wins");
+	free(r);
+	unsetenv("KTSTR_CACHE_DIR");
+	kernel_cache__root(&r);
+	tap_is_str(r, "/x/ktstr/kernels", "then $XDG_CACHE_HOME/ktstr/kernels");
+	free(r);
+	unsetenv("XDG_CACHE_HOME");
+	kernel_cache__root(&r);
+	tap_is_str(r, "/h/.cache/ktstr/kernels", "then ~/.cache/ktstr/kernels");
+	free(r);
+	unsetenv("HOME");
+	tap_is_int(kernel_cache__root(&r), -ENOENT, "no HOME: an error, not a guess");
+}
+
+static void test_store_find(void)
+{
+	_cleanup_free_ char *root = path("cache"), *img = path("bzImage"), *cfg = path("config");
+	_cleanup_free_ char *key = NULL, *key2 = NULL;
+	struct kernel_store_req req = { .image = img, .config = cfg, .source_type = "local",
+					.source = "unit test" };
+	struct kernel_cache_entry e = { 0 };
+
+	setenv("KTSTR_CACHE_DIR", root, 1);
+	tap_is_int(kernel_cache__store(&req, &key), 0, "store an image");
+	tap_ok(key && str_startswith(key, "6.12.3-ktstr-local-"), "key is version-type-cfghash");
+	tap_is_int(kernel_cache__store(&req, &key2), 0, "store the same again");
+	tap_is_str(key2, key, "the same content gets the same key");
+	tap_is_int(kernel_cache__find("6.12", &e), 0, "find by version prefix 6.12");
+	kernel_cache_entry__fini(&e);
+	tap_is_int(kernel_cache__find("6.12.3", &e), 0, "find by version 6.12.3");
+	tap_ok(!e.corrupt && e.sched_ext && str_eq(e.source, "unit test"), "found entry is usable");
+	kernel_cache_entry__fini(&e);
+	tap_is_int(kernel_cache__find("6.1", &e), -ENOENT, "6.1 does not match 6.12.3");
+	tap_is_int(kernel_cache__find(key, &e), 0, "find by key");
+	kernel_cache_entry__fini(&e);
+	tap_is_int(kernel_cache__get("../etc", &e), -EINVAL, "keys with slashes are refused");
+	tap_is_int(kernel_cache__remove(key), 0, "remove");
+	tap_is_int(kernel_cache__find(NULL, &e), -ENOENT, "empty cache: nothing found");
+}
+
+int main(void)
+{
+	if (!mkdtemp(tmpdir))
+		return 99;
+	tap_plan(32);
+	test_image_facts();
+	test_sha256();
+	test_cache_root();
+	test_store_find();
+	rm_rf(tmpdir);
+	return tap_done();
+}
