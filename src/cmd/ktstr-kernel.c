@@ -12,6 +12,18 @@
 #define EXIT_USAGE 2
 
 static bool quiet;
+/* fetch: hold progress back until real work starts, so a cache hit stays silent */
+static bool deferring;
+static char *deferred;
+
+static void flush_deferred(void)
+{
+	if (deferred && !quiet)
+		fputs(deferred, stderr);
+	free(deferred);
+	deferred = NULL;
+	deferring = false;
+}
 
 struct cmd {
 	const char *name;
@@ -21,6 +33,16 @@ struct cmd {
 
 static void say_line(void *ctx, const char *line)
 {
+	if (deferring) {
+		char *t = xasprintf("%s  %s\n", deferred ? deferred : "", line);
+
+		free(deferred);
+		deferred = t;
+		if (!str_startswith(line, "downloading") && !str_startswith(line, "unpacking"))
+			return;
+		flush_deferred();
+		return;
+	}
 	if (!quiet)
 		fprintf(stderr, "  %s\n", line);
 }
@@ -423,9 +445,14 @@ static int cmd_fetch(int argc, char **argv)
 		free(v);
 		return 0;
 	}
+	deferring = true;
 	ret = kernel__fetch_deb(&o, &key, &hit, &err);
 	if (ret < 0)
+		flush_deferred();
+	if (ret < 0)
 		return fail("fetch", ret, err);
+	free(deferred);
+	deferred = NULL;
 	/* a cache hit is quiet: the README runs fetch on every quick start */
 	if (hit) {
 		bool q = quiet;

@@ -138,6 +138,19 @@ void kernel_image__free(struct kernel_image *k)
 	free(k);
 }
 
+char *kernel_image__skip_reason(const struct kernel_image *k, bool needs_sched_ext)
+{
+	if (!needs_sched_ext)
+		return NULL;
+	if (!k->config_known)
+		return xasprintf("kernel %s: no config found, cannot tell whether it has sched_ext "
+				 "(use a cached kernel: ktstr-kernel fetch)", k->version);
+	if (!k->sched_ext)
+		return xasprintf("kernel %s has no sched_ext (CONFIG_SCHED_CLASS_EXT is not set)",
+				 k->version);
+	return NULL;
+}
+
 const char *kernel__default_cmdline(void)
 {
 	static char *cmdline;

@@ -30,6 +30,13 @@ struct kernel_image {
 int kernel__resolve(const char *selector, struct kernel_image **out, char **err);
 void kernel_image__free(struct kernel_image *k);
 
+/*
+ * Why a test cannot run on @k (to report as SKIP, not FAIL), or NULL when it
+ * can: a test that needs sched_ext on a kernel whose config lacks it, or
+ * whose config is unknown. Caller frees.
+ */
+char *kernel_image__skip_reason(const struct kernel_image *k, bool needs_sched_ext);
+
 /* Default guest command line pieces for ktstr VMs (console, panic, ...). */
 const char *kernel__default_cmdline(void);
 

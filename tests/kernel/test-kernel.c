@@ -62,6 +62,20 @@ static void test_image_facts(void)
 	tap_is_int(kernel_image__open(img, NULL, &k), 0, "kernel_image__open without a config");
 	tap_ok(k && k->config && str_endswith(k->config, "/config") && k->sched_ext,
 	       "the config beside the image is used");
+	{
+		_cleanup_free_ char *r1 = kernel_image__skip_reason(k, true);
+		_cleanup_free_ char *r2 = kernel_image__skip_reason(k, false);
+
+		tap_ok(!r1 && !r2, "a sched_ext kernel runs every test");
+		k->sched_ext = false;
+		free(r1);
+		r1 = kernel_image__skip_reason(k, true);
+		tap_ok(r1 && strstr(r1, "has no sched_ext"), "no sched_ext: a skip reason");
+		k->config_known = false;
+		free(r1);
+		r1 = kernel_image__skip_reason(k, true);
+		tap_ok(r1 && strstr(r1, "no config"), "unknown config: a skip reason saying so");
+	}
 	kernel_image__free(k);
 
 	tap_is_int(kernel__extract_btf(img, out), -ENOEXEC, "extract_btf: no payload is ENOEXEC");
@@ -132,7 +146,7 @@ int main(void)
 {
 	if (!mkdtemp(tmpdir))
 		return 99;
-	tap_plan(32);
+	tap_plan(35);
 	test_image_facts();
 	test_sha256();
 	test_cache_root();
