@@ -130,17 +130,27 @@ static int cmd_list(int argc, char **argv)
 		putchar('\n');
 		json_decref(arr);
 	} else if (n) {
-		printf("%-44s %-26s %-52s %-9s %-7s %s\n", "KEY", "VERSION", "SOURCE", "SCHED_EXT",
-		       "SIZE", "DATE");
+		int wk = 3, wv = 7, ws = 6;
+
+		/* columns as wide as their longest cell */
+		for (size_t i = 0; i < n; i++) {
+			wk = MAX(wk, (int)strlen(v[i].key));
+			if (v[i].corrupt)
+				continue;
+			wv = MAX(wv, (int)strlen(v[i].version));
+			ws = MAX(ws, v[i].source ? (int)strlen(v[i].source) : 1);
+		}
+		printf("%-*s  %-*s  %-*s  %-9s  %-7s  %s\n", wk, "KEY", wv, "VERSION", ws, "SOURCE",
+		       "SCHED_EXT", "SIZE", "DATE");
 		for (size_t i = 0; i < n; i++) {
 			const struct kernel_cache_entry *e = &v[i];
 			_cleanup_free_ char *sz = human_size(e->size);
 
 			if (e->corrupt) {
-				printf("%-44s (corrupt: %s)\n", e->key, e->corrupt);
+				printf("%-*s  (corrupt: %s)\n", wk, e->key, e->corrupt);
 				continue;
 			}
-			printf("%-44s %-26s %-52s %-9s %-7s %s\n", e->key, e->version,
+			printf("%-*s  %-*s  %-*s  %-9s  %-7s  %s\n", wk, e->key, wv, e->version, ws,
 			       e->source ? e->source : "-", e->sched_ext ? "yes" : "no", sz,
 			       e->date ? e->date : "-");
 		}
