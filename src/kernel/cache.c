@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 
@@ -80,6 +81,58 @@ void kernel_cache_entries__free(struct kernel_cache_entry *v, size_t n)
 	free(v);
 }
 
+/*
+ * Images already hashed by this process, by identity (path, inode, size,
+ * mtime): ktstr-run resolves a kernel per test, and rehashing an unchanged
+ * 14 MiB image each time is waste. A changed file has a new identity.
+ */
+struct verified {
+	char *path;
+	char sha[65];
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+static struct verified *verified;
+static size_t nverified;
+static pthread_mutex_t verified_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool same_file(const struct verified *v, const char *path, const struct stat *st)
+{
+	return str_eq(v->path, path) && v->ino == st->st_ino && v->size == st->st_size &&
+	       v->mtime.tv_sec == st->st_mtim.tv_sec && v->mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+static int image_sha256(const char *path, const struct stat *st, char sum[65])
+{
+	struct verified *v;
+	int ret;
+
+	pthread_mutex_lock(&verified_lock);
+	for (size_t i = 0; i < nverified; i++) {
+		if (same_file(&verified[i], path, st)) {
+			memcpy(sum, verified[i].sha, 65);
+			pthread_mutex_unlock(&verified_lock);
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&verified_lock);
+	ret = kernel__sha256_file(path, sum);
+	if (ret < 0)
+		return ret;
+	pthread_mutex_lock(&verified_lock);
+	if (nverified < 64) {
+		v = array_push(&verified, &nverified, sizeof(*verified));
+		v->path = xstrdup(path);
+		memcpy(v->sha, sum, 65);
+		v->ino = st->st_ino;
+		v->size = st->st_size;
+		v->mtime = st->st_mtim;
+	}
+	pthread_mutex_unlock(&verified_lock);
+	return 0;
+}
+
 static char *json_str(json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
@@ -138,7 +191,7 @@ static void entry_load(const char *root, const char *key, struct kernel_cache_en
 				       (unsigned long long)st.st_size, (unsigned long long)e->size);
 		return;
 	}
-	if (kernel__sha256_file(e->image, sum) < 0 || !str_eq(sum, e->sha256)) {
+	if (image_sha256(e->image, &st, sum) < 0 || !str_eq(sum, e->sha256)) {
 		e->corrupt = xstrdup("image checksum mismatch");
 		return;
 	}
