@@ -531,25 +531,12 @@ const size_t check_table_len = ARRAY_SIZE(check_table);
 
 bool check__is_monitor(enum thr_id id)
 {
-	if (id == THR_SUSTAINED_SAMPLES)
-		return true;
-	for (size_t i = 0; i < check_table_len; i++)
-		if (check_table[i].thr == id)
-			return !check_table[i].run;
-	return false;
+	return threshold_is_monitor(id);
 }
 
 const char *check__threshold_state(const struct thresholds *th, enum thr_id id)
 {
-	if (!thresholds__active(th, id, NULL))
-		return "off";
-	if (check__is_monitor(id))
-		return "not evaluated (no monitor data)";
-	for (size_t i = 0; i < check_table_len; i++)
-		if (check_table[i].thr == id && check_table[i].gate != NOGATE &&
-		    !thresholds__active(th, check_table[i].gate, NULL))
-			return "off (needs not_starved)";
-	return "on";
+	return thresholds__evaluation(th, id);
 }
 
 char *check__thresholds_describe(const struct thresholds *th)

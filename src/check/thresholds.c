@@ -65,3 +65,31 @@ bool thresholds__active(const struct thresholds *t, enum thr_id id, double *valu
 		return v->value != 0;
 	return true;
 }
+
+bool threshold_is_monitor(enum thr_id id)
+{
+	switch (id) {
+	case THR_MAX_IMBALANCE_RATIO:
+	case THR_MAX_LOCAL_DSQ_DEPTH:
+	case THR_FAIL_ON_STALL:
+	case THR_SUSTAINED_SAMPLES:
+	case THR_MAX_FALLBACK_RATE:
+	case THR_MAX_KEEP_LAST_RATE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+const char *thresholds__evaluation(const struct thresholds *t, enum thr_id id)
+{
+	if (!thresholds__active(t, id, NULL))
+		return "off";
+	if (threshold_is_monitor(id))
+		return "not evaluated (no monitor data)";
+	/* ktstr runs the spread and gap checks only together with not_starved. */
+	if ((id == THR_MAX_SPREAD_PCT || id == THR_MAX_GAP_MS) &&
+	    !thresholds__active(t, THR_NOT_STARVED, NULL))
+		return "off (needs not_starved)";
+	return "on";
+}

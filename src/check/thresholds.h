@@ -98,6 +98,17 @@ const char *thr_layer_name(enum thr_layer layer);
 void thresholds__defaults(struct thresholds *t, bool relaxed);
 /* Overlay every set or off value of src onto dst, tagging it with layer. */
 void thresholds__merge(struct thresholds *dst, const struct thresholds *src, enum thr_layer layer);
+/*
+ * Monitor thresholds are judged on host-side monitor samples (imbalance,
+ * DSQ depth, stalls, fallback/keep-last rates); nothing delivers them yet.
+ */
+bool threshold_is_monitor(enum thr_id id);
+/*
+ * How a merged threshold stands for a run, for plans and reports: "on",
+ * "off", "off (needs not_starved)" for the spread and gap checks, or
+ * "not evaluated (no monitor data)" -- never "passed" for an unjudged check.
+ */
+const char *thresholds__evaluation(const struct thresholds *t, enum thr_id id);
 /* Is the check on, and what is its value? Bools: value != 0. */
 bool thresholds__active(const struct thresholds *t, enum thr_id id, double *value);
 

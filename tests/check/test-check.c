@@ -357,6 +357,13 @@ static void test_thresholds(void)
 	tap_is_str(check__threshold_state(&th, THR_MAX_IMBALANCE_RATIO), "not evaluated (no monitor data)",
 		   "monitor thresholds are never reported as passed");
 	tap_is_str(check__threshold_state(&th, THR_MAX_SPREAD_PCT), "off", "off state");
+	{
+		bool same = true;
+
+		for (size_t i = 0; i < check_table_len; i++)
+			same &= !check_table[i].run == threshold_is_monitor(check_table[i].thr);
+		tap_ok(same, "check_table's monitor rows are the monitor thresholds");
+	}
 	tap_is_str(check__threshold_state(&th, THR_MAX_GAP_MS), "on", "on state");
 	th.v[THR_NOT_STARVED].state = THR_OFF;
 	tap_is_str(check__threshold_state(&th, THR_MAX_GAP_MS), "off (needs not_starved)",
@@ -392,7 +399,7 @@ static void test_exit_codes(void)
 
 int main(void)
 {
-	tap_plan(51);
+	tap_plan(52);
 	test_starved();
 	test_spread();
 	test_gap();
