@@ -164,6 +164,24 @@ static char *verify_fragment(const char *config, const struct kopt *v, size_t n,
 	return out;
 }
 
+/* Kernel builds stop on missing host tools; name the Debian package that has each. */
+static const char *tool_hint(const char *tail)
+{
+	static const struct { const char *needle, *hint; } tools[] = {
+		{ "flex: not found", " (install the Debian package 'flex')" },
+		{ "bison: not found", " (install the Debian package 'bison')" },
+		{ "pahole: not found", " (install the Debian package 'dwarves')" },
+		{ "bc: not found", " (install the Debian package 'bc')" },
+		{ "openssl/", " (install the Debian package 'libssl-dev')" },
+		{ "gelf.h", " (install the Debian package 'libelf-dev')" },
+	};
+
+	for (size_t i = 0; tail && i < ARRAY_SIZE(tools); i++)
+		if (strstr(tail, tools[i].needle))
+			return tools[i].hint;
+	return "";
+}
+
 static int make(const char *dir, const char *target, unsigned jobs, const struct kernel_progress *p,
 		char **err)
 {
@@ -179,7 +197,8 @@ static int make(const char *dir, const char *target, unsigned jobs, const struct
 		return ret;
 	}
 	if (ret) {
-		*err = xasprintf("`make %s` in %s failed (exit %d):\n%s", target, dir, ret, tail);
+		*err = xasprintf("`make %s` in %s failed (exit %d)%s:\n%s", target, dir, ret,
+				 tool_hint(tail), tail);
 		return -EIO;
 	}
 	return 0;
