@@ -110,7 +110,15 @@ char *report_text__failure(const struct test_result *t)
 
 	if (!f)
 		abort();
-	fprintf(f, "ktstr '%s' %s %s:\n", t->name, labels, header_verb(t->status));
+	fprintf(f, "ktstr '%s' %s %s", t->name, labels, header_verb(t->status));
+	/* TIMEOUT and ERROR name the phase they happened in. */
+	for (size_t i = 0; i < t->nruns; i++)
+		if (t->runs[i].status == t->status && t->runs[i].phase &&
+		    (t->status == TEST_TIMEOUT || t->status == TEST_ERROR)) {
+			fprintf(f, " during %s", t->runs[i].phase);
+			break;
+		}
+	fputs(":\n", f);
 	for (size_t i = 0; i < t->nruns; i++) {
 		const struct run_result *rr = &t->runs[i];
 

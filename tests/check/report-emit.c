@@ -74,6 +74,7 @@ int main(int argc, char **argv)
 	struct test_result *v[5];
 	struct report_opts o = { .tap = true };
 	struct report *r;
+	struct run_result *rr;
 	_cleanup_free_ char *junit = NULL;
 	int ret = 0;
 
@@ -93,6 +94,10 @@ int main(int argc, char **argv)
 	v[3] = result("error/boot", TEST_ERROR, "QEMU exited (status 1) without a DONE from the guest during boot");
 	v[3]->console_tail = xstrdup("bad byte \xff and a control \x01 char < & >\n");
 	v[4] = result("timeout/run", TEST_TIMEOUT, "run timeout: no DONE from the guest in time");
+	rr = array_push(&v[4]->runs, &v[4]->nruns, sizeof(*rr));
+	rr->status = TEST_TIMEOUT;
+	rr->phase = xstrdup("run");
+	run_result__add_detail(rr, DETAIL_OTHER, "harness", NULL, "run timeout: no DONE from the guest in time");
 
 	r = report__new(&o);
 	report__begin(r, ARRAY_SIZE(v));

@@ -14,7 +14,7 @@ check() { if eval "$1"; then ok "$2"; else notok "$2"; fi; }
 fail=0
 
 echo "TAP version 14"
-echo "1..12"
+echo "1..13"
 "$build/tests/check/report-emit" "$tmp" >"$tmp/tap.out" 2>"$tmp/text.out"
 check "test \$? -eq 0" "report-emit wrote every report"
 
@@ -69,6 +69,8 @@ check "grep -q '^  +0.500s op set_cpuset: cg_0 cpuset 0-1 -> 1\$' '$tmp/text.out
 check "grep -q 'thresholds relaxed for TCG' '$tmp/text.out' && grep -q '^# thresholds relaxed for TCG' '$tmp/tap.out'" \
 	"TCG relaxation is said in text and TAP"
 check "test \$(grep -c 'pass/1n1l2c1t: boot' '$tmp/text.out') -eq 1" "plain progress prints each phase once"
+check "grep -q \"^ktstr 'timeout/run' \\[topo=1n1l2c1t\\] timed out during run:\$\" '$tmp/text.out'" \
+	"text: a TIMEOUT names its phase"
 
 if [ $fail -ne 0 ]; then
 	echo "# --- tap ---"; sed 's/^/# /' "$tmp/tap.out"
