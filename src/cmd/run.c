@@ -53,6 +53,7 @@ struct runner {
 	pthread_mutex_t lock;
 	struct report *rep;
 	bool kvm;
+	unsigned tsc_khz;
 	char *accel_reason;
 	char *guest_bin;
 	char *cache_dir;
@@ -615,7 +616,8 @@ static void run_once(struct test_ctx *tc, unsigned rep, struct run_result *rr)
 	struct job *j = tc->job;
 	struct runner *rn = j->rn;
 	const struct run_opts *o = rn->o;
-	struct vm_config cfg = { .kernel = j->kernel->image, .topo = j->topo, .kvm = rn->kvm };
+	struct vm_config cfg = { .kernel = j->kernel->image, .topo = j->topo, .kvm = rn->kvm,
+				 .tsc_khz = rn->tsc_khz };
 	struct prepared pp = { 0 };
 	struct vm_result vr = { 0 };
 	_cleanup_free_ char *err = NULL, *console_path = NULL, *console = NULL;
@@ -886,6 +888,8 @@ int cmd_run(const struct run_opts *o)
 				  &rn.accel_reason);
 	if (!o->quiet)
 		fprintf(stderr, "ktstr-run: accelerator: %s\n", rn.accel_reason);
+	if (!rn.kvm)
+		rn.tsc_khz = qemu__host_tsc_khz();
 	rn.guest_bin = find_guest();
 	rn.cache_dir = initramfs__cache_dir();
 	if (!mkdtemp(tmpl)) {

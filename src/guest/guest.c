@@ -67,12 +67,16 @@ static void log_to_channel(enum log_level level, const char *fmt, va_list ap)
 	send_str(MSG_LOG, buf);
 }
 
+/*
+ * End the VM. A reset rather than ACPI power-off: microvm without ACPI has
+ * no way to power off and would just halt, while a reset (reboot=t, triple
+ * fault) makes QEMU exit under -no-reboot on every machine type.
+ */
 static void power_off(void)
 {
 	sync();
-	reboot(RB_POWER_OFF);
-	/* no ACPI power button: a reset ends QEMU too (-no-reboot) */
 	reboot(RB_AUTOBOOT);
+	reboot(RB_POWER_OFF);
 	for (;;)
 		pause();
 }

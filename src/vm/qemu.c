@@ -3,6 +3,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <time.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
 
 #include "vm/qemu.h"
 
@@ -11,7 +15,7 @@ static const char *const base_cmdline[] = {
 	"console=ttyS0", "panic=-1", "rdinit=/init", "quiet", "nokaslr",
 	"sysctl.kernel.sched_schedstats=1", "mitigations=off", "no_timer_check",
 	"random.trust_cpu=on", "i8042.noaux", "i8042.nomux", "i8042.nopnp", "i8042.dumbkbd",
-	"reboot=k", "lockdown=none", "sysctl.kernel.unprivileged_bpf_disabled=0",
+	"reboot=t", "lockdown=none", "sysctl.kernel.unprivileged_bpf_disabled=0",
 	NULL,
 };
 
@@ -98,6 +102,25 @@ const char *qemu__binary(const struct vm_config *c)
 	return "qemu-system-x86_64";
 }
 
+unsigned qemu__host_tsc_khz(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	struct timespec req = { 0, 20 * NSEC_PER_MSEC };
+	uint64_t t0, t1, c0, c1;
+
+	c0 = __rdtsc();
+	t0 = now_ns();
+	nanosleep(&req, NULL);
+	c1 = __rdtsc();
+	t1 = now_ns();
+	if (t1 <= t0 || c1 <= c0)
+		return 0;
+	return (unsigned)((c1 - c0) * 1000000ULL / (t1 - t0));
+#else
+	return 0;
+#endif
+}
+
 static char *append(char *s, const char *add)
 {
 	char *n = s ? xasprintf("%s %s", s, add) : xstrdup(add);
@@ -114,6 +137,15 @@ char *qemu__kernel_cmdline(const struct vm_config *c)
 		s = append(s, base_cmdline[i]);
 	if (qemu__pick_machine(c) == VM_MACHINE_MICROVM)
 		s = append(s, "pci=off");
+	/*
+	 * microvm has no port 0x61, HPET or PM timer: the kernel cannot calibrate
+	 * the TSC and hangs with ACPI on. TCG's TSC runs at the host's rate.
+	 */
+	if (!c->kvm && c->tsc_khz) {
+		_cleanup_free_ char *k = xasprintf("tsc_early_khz=%u", c->tsc_khz);
+
+		s = append(s, k);
+	}
 	for (size_t i = 0; c->kargs && c->kargs[i]; i++)
 		s = append(s, c->kargs[i]);
 	return s;
@@ -160,7 +192,7 @@ int qemu__argv(const struct vm_config *c, char ***argv, char **err)
 	PUSH("-no-reboot");
 	PUSH("-machine");
 	if (m == VM_MACHINE_MICROVM)
-		PUSH("microvm,rtc=on");
+		PUSH("microvm,pit=on,pic=on,rtc=on");
 	else
 		PUSH("q35");
 	PUSH("-accel");

@@ -24,6 +24,7 @@ struct vm_config {
 	enum vm_machine machine;	/* AUTO: qemu__pick_machine() */
 	const char *const *kargs;	/* extra kernel arguments, NULL-terminated */
 	const char *console_log;	/* kernel console (ttyS0) goes to this file */
+	unsigned tsc_khz;		/* TCG: host TSC rate for tsc_early_khz=, 0 = none */
 };
 
 /*
@@ -32,6 +33,8 @@ struct vm_config {
  * Returns true for KVM. proc_root is "" normally (tests pass a fake tree).
  */
 bool qemu__pick_accel(enum vm_accel want, const char *proc_root, char **reason);
+/* Measure the host's TSC rate (20 ms against CLOCK_MONOTONIC); 0 when unknown. */
+unsigned qemu__host_tsc_khz(void);
 /* microvm when one NUMA node is enough (it boots faster), else q35. */
 enum vm_machine qemu__pick_machine(const struct vm_config *c);
 const char *qemu__machine_name(enum vm_machine m);
