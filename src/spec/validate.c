@@ -589,13 +589,13 @@ static void cpuset_fit(struct vctx *c, const struct node *n, const struct spec_c
 		break;
 	case CPUSET_LLC:
 		if (cs->index >= t->llcs)
-			verr(c, AT(n), "cpuset llc:%u does not fit topology %s: its LLCs are 0-%u",
-			     cs->index, lbl, t->llcs - 1);
+			verr(c, AT(n), "cpuset llc:%u does not fit topology %s: it has %u LLC%s (0-%u)",
+			     cs->index, lbl, t->llcs, t->llcs > 1 ? "s" : "", t->llcs - 1);
 		break;
 	case CPUSET_NUMA:
 		if (cs->index >= t->numa_nodes)
-			verr(c, AT(n), "cpuset numa:%u does not fit topology %s: its nodes are 0-%u",
-			     cs->index, lbl, t->numa_nodes - 1);
+			verr(c, AT(n), "cpuset numa:%u does not fit topology %s: it has %u node%s (0-%u)",
+			     cs->index, lbl, t->numa_nodes, t->numa_nodes > 1 ? "s" : "", t->numa_nodes - 1);
 		break;
 	case CPUSET_RANGE:
 		if (cs->start < 0 || cs->end > 1 || cs->start >= cs->end)
