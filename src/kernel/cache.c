@@ -265,8 +265,7 @@ int kernel_cache__list(struct kernel_cache_entry **out, size_t *n)
 	return 0;
 }
 
-/* "7.3.4" selects "7.3.4", "7.3.4+deb13-cloud-amd64", "7.3.4-rc1", not "7.3.40". */
-static bool version_matches(const char *version, const char *sel)
+bool kernel__version_matches(const char *version, const char *sel)
 {
 	size_t l = strlen(sel);
 
@@ -291,7 +290,7 @@ int kernel_cache__find(const char *sel, struct kernel_cache_entry *out)
 			pick = i;
 	}
 	for (size_t i = 0; sel && i < n && pick == SIZE_MAX; i++)
-		if (!v[i].corrupt && version_matches(v[i].version, sel))
+		if (!v[i].corrupt && kernel__version_matches(v[i].version, sel))
 			pick = i;
 	for (size_t i = 0; !sel && i < n && pick == SIZE_MAX; i++)
 		if (!v[i].corrupt)

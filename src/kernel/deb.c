@@ -275,6 +275,28 @@ static int cached_deb(const char *version, char **key_out)
 	return found;
 }
 
+/* The highest-versioned usable deb entry matching @want (NULL: any); 1 when found. */
+static int cached_deb_match(const char *want, char **key_out)
+{
+	struct kernel_cache_entry *v;
+	size_t n, best = SIZE_MAX;
+
+	if (kernel_cache__list(&v, &n) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].corrupt || !str_eq(v[i].source_type, "deb"))
+			continue;
+		if (want && !kernel__version_matches(v[i].version, want))
+			continue;
+		if (best == SIZE_MAX || strverscmp(v[i].version, v[best].version) > 0)
+			best = i;
+	}
+	if (best != SIZE_MAX)
+		*key_out = xstrdup(v[best].key);
+	kernel_cache_entries__free(v, n);
+	return best != SIZE_MAX;
+}
+
 /* ---- apt with private state -------------------------------------------- */
 
 struct apt_env {
@@ -525,11 +547,20 @@ static int apt_versions(const struct apt_env *e, char ***out, size_t *n, char **
 	return 0;
 }
 
-static int apt_prepare(struct apt_env *e, bool refresh, const struct kernel_progress *p, char **err)
+/*
+ * Private apt state ready, lists updated when stale (or @refresh), and the
+ * versions on offer in *v (*n of them). Lists that name no kernel (say, made for
+ * another mirror) are updated once before believing them.
+ */
+static int apt_prepare(struct apt_env *e, bool refresh, const struct kernel_progress *p,
+		       char ***v, size_t *n, char **err)
 {
 	_cleanup_free_ char *root = NULL;
+	bool updated = false;
 	int ret;
 
+	*v = NULL;
+	*n = 0;
 	ret = kernel_cache__root(&root);
 	if (ret < 0) {
 		*err = xstrdup("no cache directory: set KTSTR_CACHE_DIR, XDG_CACHE_HOME or HOME");
@@ -538,9 +569,19 @@ static int apt_prepare(struct apt_env *e, bool refresh, const struct kernel_prog
 	ret = apt_env__init(e, root, err);
 	if (ret < 0)
 		return ret;
-	if (refresh || !lists_fresh(e))
-		return apt_update(e, p, err);
-	return 0;
+	if (refresh || !lists_fresh(e)) {
+		ret = apt_update(e, p, err);
+		if (ret < 0)
+			return ret;
+		updated = true;
+	}
+	ret = apt_versions(e, v, n, err);
+	if (ret < 0 || *n || updated)
+		return ret;
+	free(*v);
+	*v = NULL;
+	ret = apt_update(e, p, err);
+	return ret < 0 ? ret : apt_versions(e, v, n, err);
 }
 
 int kernel__deb_versions(const struct kernel_progress *p, char ***out, size_t *n, char **err)
@@ -554,9 +595,7 @@ int kernel__deb_versions(const struct kernel_progress *p, char ***out, size_t *n
 		*err = xasprintf("cache lock: %s", strerror(-lock));
 		return lock;
 	}
-	ret = apt_prepare(&e, false, p, err);
-	if (!ret)
-		ret = apt_versions(&e, out, n, err);
+	ret = apt_prepare(&e, false, p, out, n, err);
 	apt_env__fini(&e);
 	close(lock);
 	return ret;
@@ -694,14 +733,26 @@ int kernel__fetch_deb(const struct kernel_fetch_opts *o, char **key_out, bool *h
 		return ret;
 	}
 
+	/* a named version already cached needs no network at all */
+	if (o->version && !o->force && !o->refresh && cached_deb_match(o->version, key_out)) {
+		*hit = true;
+		return 0;
+	}
 	lock = kernel_cache__lock("apt");
 	if (lock < 0) {
 		*err = xasprintf("cache lock: %s", strerror(-lock));
 		return lock;
 	}
-	ret = apt_prepare(&e, o->refresh, &o->progress, err);
-	if (!ret)
-		ret = apt_versions(&e, &v, &n, err);
+	ret = apt_prepare(&e, o->refresh, &o->progress, &v, &n, err);
+	if (ret == -EHOSTUNREACH && !o->force && cached_deb_match(o->version, key_out)) {
+		/* offline, but a kernel is cached: the quick start keeps working */
+		kernel_say(&o->progress, "%s; using the cached %s", *err, *key_out);
+		free(*err);
+		*err = NULL;
+		*hit = true;
+		ret = 0;
+		goto out;
+	}
 	if (ret < 0)
 		goto out;
 	full = pick_version(v, n, o->version);
@@ -748,6 +799,8 @@ int kernel__fetch_deb_source(const char *series, bool refresh, const struct kern
 	_cleanup_free_ char *deb = NULL, *tb = NULL, *usr_src = NULL;
 	struct apt_env e = { 0 };
 	const char *pkgs[2] = { NULL, NULL };
+	char **vers = NULL;
+	size_t nvers = 0;
 	int lock, ret;
 
 	*err = NULL;
@@ -770,7 +823,10 @@ int kernel__fetch_deb_source(const char *series, bool refresh, const struct kern
 		*err = xasprintf("cache lock: %s", strerror(-lock));
 		return lock;
 	}
-	ret = apt_prepare(&e, refresh, p, err);
+	ret = apt_prepare(&e, refresh, p, &vers, &nvers, err);
+	for (size_t i = 0; i < nvers; i++)
+		free(vers[i]);
+	free(vers);
 	if (ret < 0)
 		goto out;
 	work = xasprintf("%s/.tmp-src-%d", dir, getpid());

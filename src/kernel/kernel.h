@@ -109,6 +109,8 @@ int kernel_cache__get(const char *key, struct kernel_cache_entry *out);
  * "7.3.4+deb13-cloud-amd64"), or NULL for any sched_ext one. -ENOENT on miss.
  */
 int kernel_cache__find(const char *sel, struct kernel_cache_entry *out);
+/* "7.3.4" selects "7.3.4", "7.3.4+deb13-cloud-amd64", "7.3.4-rc1"; "7.3" selects "7.3.4"; not "7.3.40". */
+bool kernel__version_matches(const char *version, const char *sel);
 void kernel_cache_entry__fini(struct kernel_cache_entry *e);
 void kernel_cache_entries__free(struct kernel_cache_entry *v, size_t n);
 /* Remove all but the @keep newest usable entries (corrupt ones always go); *removed counts. */

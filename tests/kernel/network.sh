@@ -3,7 +3,7 @@
 # A real fetch of Debian's trixie-backports cloud kernel through the host's
 # apt with a private state. Skips cleanly when the archive is unreachable.
 . "$(dirname "$0")/lib.sh"
-plan 7
+plan 10
 
 # offline: a mirror on a loopback port nobody listens on (runs without network)
 CLOSED=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
@@ -11,6 +11,22 @@ KTSTR_CACHE_DIR="$T/offline" KTSTR_DEBIAN_MIRROR="http://127.0.0.1:$CLOSED/debia
 rc=$?
 ok $( [ $rc = 1 ] && has "cannot reach the Debian mirror" && has "offline" && [ -z "$(ls "$T/offline" | grep -v '^\.')" ] \
 	&& echo 0 || echo 1) "unreachable mirror: a clear offline error, no entry"
+
+# offline with a cached kernel: fetch still succeeds from the cache
+D=$(fake_debs "$T/debs" 6.90.1)
+export KTSTR_DEBIAN_MIRROR="http://127.0.0.1:$CLOSED/debian"
+KTSTR_CACHE_DIR="$T/off2" "$KK" fetch --from-deb "$D" >/dev/null 2>&1
+KTSTR_CACHE_DIR="$T/off2" "$KK" fetch >"$T/stdout" 2>"$T/out"
+ok $( [ $? = 0 ] && grep -q "/6.90.1-cloud-amd64-deb-" "$T/stdout" && echo 0 || echo 1) \
+	"offline, kernel cached: fetch uses the cache"
+KTSTR_CACHE_DIR="$T/off3" "$KK" fetch --from-deb "$D" >/dev/null 2>&1
+KTSTR_CACHE_DIR="$T/off3" "$KK" fetch 6.90.1 >"$T/stdout" 2>"$T/out"
+ok $( [ $? = 0 ] && [ ! -s "$T/out" ] && [ ! -e "$T/off3/.apt" ] && echo 0 || echo 1) \
+	"a named version already cached needs no apt at all"
+KTSTR_CACHE_DIR="$T/off2" "$KK" fetch 6.91 >"$T/stdout" 2>"$T/out"
+ok $( [ $? = 1 ] && has "cannot reach the Debian mirror" && echo 0 || echo 1) \
+	"offline, version not cached: the offline error"
+unset KTSTR_DEBIAN_MIRROR
 
 run "$KK" fetch --list
 if [ $rc != 0 ]; then
