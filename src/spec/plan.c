@@ -271,8 +271,8 @@ static void print_thresholds(const struct thresholds *m, FILE *f)
 			snprintf(val, sizeof(val), "%s", v->value ? "true" : "false");
 		else
 			snprintf(val, sizeof(val), "%g%s%s", v->value,
-				 *d->unit && d->unit[0] >= 'a' && d->unit[0] <= 'z' && !str_eq(d->unit, "ms") &&
-				 !str_eq(d->unit, "ns") ? " " : "", d->unit);
+				 strlen(d->unit) > 2 && d->unit[0] >= 'a' && d->unit[0] <= 'z' ? " " : "",
+				 d->unit);
 		fprintf(f, "    %-32s %-14s %s\n", d->name, val,
 			v->state == THR_UNSET ? "unset" : thr_layer_name(v->layer));
 	}
@@ -298,8 +298,9 @@ void spec_test__print_plan(const struct spec_test *t, const struct thresholds *m
 		print_strv("  tags:", t->tags, f);
 	if (t->matrix_values && *t->matrix_values)
 		print_strv("  matrix:", t->matrix_values, f);
-	fprintf(f, "  vm: %s, %u CPUs (usable 0-%u), %u LLCs, %u NUMA nodes, memory %lluM\n",
-		spec_topology__label(tp, a, sizeof(a)), cpus, usable - 1, tp->llcs, tp->numa_nodes,
+	fprintf(f, "  vm: %s, %u CPU%s (usable 0-%u), %u LLC%s, %u NUMA node%s, memory %lluM\n",
+		spec_topology__label(tp, a, sizeof(a)), cpus, cpus == 1 ? "" : "s", usable - 1,
+		tp->llcs, tp->llcs == 1 ? "" : "s", tp->numa_nodes, tp->numa_nodes == 1 ? "" : "s",
 		(unsigned long long)mem);
 	if (tp->llcs && tp->numa_nodes && tp->cores && tp->threads && !(tp->llcs % tp->numa_nodes)) {
 		for (unsigned n = 0; n < tp->numa_nodes; n++) {
