@@ -102,6 +102,7 @@ static json_t *entry_json(const struct kernel_cache_entry *e)
 			      "image_sha256", e->sha256);
 
 	json_object_set_new(j, "corrupt", e->corrupt ? json_string(e->corrupt) : json_null());
+	json_object_set_new(j, "stale_kconfig", json_boolean(e->stale_kconfig));
 	return j;
 }
 
@@ -150,9 +151,9 @@ static int cmd_list(int argc, char **argv)
 				printf("%-*s  (corrupt: %s)\n", wk, e->key, e->corrupt);
 				continue;
 			}
-			printf("%-*s  %-*s  %-*s  %-9s  %-7s  %s\n", wk, e->key, wv, e->version, ws,
+			printf("%-*s  %-*s  %-*s  %-9s  %-7s  %s%s\n", wk, e->key, wv, e->version, ws,
 			       e->source ? e->source : "-", e->sched_ext ? "yes" : "no", sz,
-			       e->date ? e->date : "-");
+			       e->date ? e->date : "-", e->stale_kconfig ? "  (stale kconfig)" : "");
 		}
 	} else if (!quiet) {
 		_cleanup_free_ char *root = NULL;
@@ -288,27 +289,43 @@ static int cmd_btf(int argc, char **argv)
 
 static int cmd_clean(int argc, char **argv)
 {
-	static const struct option opts[] = { { "keep", required_argument, NULL, 'k' }, { 0 } };
+	static const struct option opts[] = {
+		{ "keep", required_argument, NULL, 'k' },
+		{ "all", no_argument, NULL, 'a' },
+		{ 0 }
+	};
 	unsigned long keep = 0;
-	unsigned removed = 0;
+	unsigned removed = 0, swept = 0;
+	bool all = false;
 	char *end;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "k:", opts, NULL)) != -1) {
-		if (c != 'k')
+	while ((c = getopt_long(argc, argv, "k:a", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			errno = 0;
+			keep = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || keep > UINT_MAX)
+				return fail("--keep", -EINVAL, xasprintf("'%s' is not a count", optarg));
+			break;
+		case 'a':
+			all = true;
+			break;
+		default:
 			return EXIT_USAGE;
-		errno = 0;
-		keep = strtoul(optarg, &end, 10);
-		if (errno || *end || end == optarg || keep > UINT_MAX)
-			return fail("--keep", -EINVAL, xasprintf("'%s' is not a count", optarg));
+		}
 	}
 	if (optind != argc)
 		return EXIT_USAGE;
 	ret = kernel_cache__clean(keep, &removed);
 	if (ret < 0)
 		return fail("clean", ret, NULL);
+	ret = kernel_cache__sweep(all, &swept);
+	if (ret < 0)
+		return fail("clean", ret, NULL);
 	if (!quiet)
-		fprintf(stderr, "ktstr-kernel: removed %u entr%s\n", removed, removed == 1 ? "y" : "ies");
+		fprintf(stderr, "ktstr-kernel: removed %u entr%s%s\n", removed, removed == 1 ? "y" : "ies",
+			swept ? " and leftovers of interrupted runs or downloads" : "");
 	return 0;
 }
 
@@ -511,7 +528,7 @@ static int cmd_build(int argc, char **argv)
 static const struct cmd cmd_table[] = {
 	{ "list", cmd_list, "list [--json]" },
 	{ "path", cmd_path, "path KEY" },
-	{ "clean", cmd_clean, "clean [--keep N]" },
+	{ "clean", cmd_clean, "clean [--keep N] [--all]" },
 	{ "fetch", cmd_fetch, "fetch [VERSION] [--force] [--refresh] [--list] | fetch --url URL "
 			      "[--sha256 HEX] [--download-only] [-j N] | fetch --debian-source SERIES [--download-only] "
 			      "[-j N] | fetch --from-deb FILE [--base-deb FILE]" },

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 
@@ -133,6 +135,29 @@ static int image_sha256(const char *path, const struct stat *st, char sum[65])
 	return 0;
 }
 
+/*
+ * Built entries (not distribution kernels) carry the crc32 of the
+ * ktstr.kconfig they were configured with; a different current fragment
+ * makes them stale: usable, but `build` would produce another kernel.
+ */
+static char cur_kconfig_hash[9];
+
+static void kconfig_hash_init(void)
+{
+	if (kernel_crc32_file(kernel__kconfig_path(), cur_kconfig_hash) < 0)
+		cur_kconfig_hash[0] = '\0';
+}
+
+static bool kconfig_stale(const char *type, const char *hash)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	if (!type || str_eq(type, "deb") || !hash)
+		return false;
+	pthread_once(&once, kconfig_hash_init);
+	return cur_kconfig_hash[0] && !str_eq(hash, cur_kconfig_hash);
+}
+
 static char *json_str(json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
@@ -174,6 +199,8 @@ static void entry_load(const char *root, const char *key, struct kernel_cache_en
 	e->size = json_integer_value(json_object_get(j, "image_size"));
 	e->sched_ext = json_is_true(json_object_get(j, "sched_ext"));
 	e->btf = json_is_true(json_object_get(j, "btf"));
+	e->stale_kconfig = kconfig_stale(e->source_type,
+					 json_string_value(json_object_get(j, "ktstr_kconfig_hash")));
 	if (json_is_true(json_object_get(j, "has_config")))
 		e->config = xasprintf("%s/config", e->dir);
 	json_decref(j);
@@ -274,27 +301,40 @@ bool kernel__version_matches(const char *version, const char *sel)
 	return !version[l] || version[l] == '+' || version[l] == '-' || version[l] == '.';
 }
 
+/*
+ * How well an entry answers @sel (lower is better, -1: not at all): an
+ * exact key, then a version match; with no selector, sched_ext first. An
+ * entry built with another ktstr.kconfig ranks after the current ones.
+ */
+static int find_rank(const struct kernel_cache_entry *e, const char *sel)
+{
+	if (e->corrupt)
+		return -1;
+	if (sel && str_eq(e->key, sel))
+		return 0;
+	if (sel)
+		return kernel__version_matches(e->version, sel) ? 1 + e->stale_kconfig : -1;
+	return (e->stale_kconfig ? 2 : 0) + !e->sched_ext;
+}
+
 int kernel_cache__find(const char *sel, struct kernel_cache_entry *out)
 {
 	struct kernel_cache_entry *v;
 	size_t n, pick = SIZE_MAX;
-	int ret;
+	int ret, best = INT_MAX;
 
 	ret = kernel_cache__list(&v, &n);
 	if (ret < 0)
 		return ret;
-	for (size_t i = 0; i < n && pick == SIZE_MAX; i++) {
-		if (v[i].corrupt)
-			continue;
-		if (sel ? str_eq(v[i].key, sel) : v[i].sched_ext)
+	/* the list is newest first: the first of the best rank wins */
+	for (size_t i = 0; i < n; i++) {
+		int r = find_rank(&v[i], sel);
+
+		if (r >= 0 && r < best) {
+			best = r;
 			pick = i;
+		}
 	}
-	for (size_t i = 0; sel && i < n && pick == SIZE_MAX; i++)
-		if (!v[i].corrupt && kernel__version_matches(v[i].version, sel))
-			pick = i;
-	for (size_t i = 0; !sel && i < n && pick == SIZE_MAX; i++)
-		if (!v[i].corrupt)
-			pick = i;
 	if (pick != SIZE_MAX) {
 		*out = v[pick];
 		memset(&v[pick], 0, sizeof(v[pick]));
@@ -352,6 +392,64 @@ int kernel_cache__clean(unsigned keep, unsigned *removed)
 	if (removed)
 		*removed = rm;
 	return err;
+}
+
+/* Temporary dirs (".tmp-*-<pid>", ".trash-*-<pid>", ".untar-<pid>") whose process is gone. */
+static unsigned sweep_dead_tmp(const char *dir)
+{
+	struct dirent *de;
+	unsigned n = 0;
+	DIR *d = opendir(dir);
+
+	while (d && (de = readdir(d))) {
+		const char *dash = strrchr(de->d_name, '-');
+		_cleanup_free_ char *p = NULL;
+		char *end;
+		long pid;
+
+		if (!str_startswith(de->d_name, ".tmp-") && !str_startswith(de->d_name, ".trash-") &&
+		    !str_startswith(de->d_name, ".untar-"))
+			continue;
+		if (!dash)
+			continue;
+		pid = strtol(dash + 1, &end, 10);
+		if (*end || pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		p = xasprintf("%s/%s", dir, de->d_name);
+		if (!rm_rf(p))
+			n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+int kernel_cache__sweep(bool downloads, unsigned *removed)
+{
+	_cleanup_free_ char *root = NULL, *src = NULL, *apt = NULL;
+	unsigned n;
+	int ret, lock;
+
+	ret = kernel_cache__root(&root);
+	if (ret < 0)
+		return ret;
+	src = xasprintf("%s/.sources", root);
+	n = sweep_dead_tmp(root) + sweep_dead_tmp(src);
+	if (downloads) {
+		/* the apt lock keeps a running fetch's state and sources intact */
+		lock = kernel_cache__lock("apt");
+		if (lock < 0)
+			return lock;
+		apt = xasprintf("%s/.apt", root);
+		ret = rm_rf(src);
+		if (!ret)
+			ret = rm_rf(apt);
+		close(lock);
+		n += !ret;
+	}
+	if (removed)
+		*removed = n;
+	return ret;
 }
 
 struct kernel_image *kernel_cache_entry__image(const struct kernel_cache_entry *e, const char *why)

@@ -95,6 +95,7 @@ struct kernel_cache_entry {
 	time_t built;
 	uint64_t size;		/* image bytes */
 	bool sched_ext, btf;
+	bool stale_kconfig;	/* built with another ktstr.kconfig than the current one */
 	char *corrupt;		/* NULL when usable, else why not ("image missing", ...) */
 };
 
@@ -115,6 +116,12 @@ void kernel_cache_entry__fini(struct kernel_cache_entry *e);
 void kernel_cache_entries__free(struct kernel_cache_entry *v, size_t n);
 /* Remove all but the @keep newest usable entries (corrupt ones always go); *removed counts. */
 int kernel_cache__clean(unsigned keep, unsigned *removed);
+/*
+ * Remove temporary directories left by dead processes (interrupted fetches
+ * and builds); with @downloads also the downloaded sources (.sources) and
+ * the private apt state (.apt).
+ */
+int kernel_cache__sweep(bool downloads, unsigned *removed);
 /* Remove one entry. */
 int kernel_cache__remove(const char *key);
 /* A kernel_image for a cache entry (why = @why). */

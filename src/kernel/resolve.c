@@ -125,7 +125,8 @@ int kernel__resolve(const char *selector, struct kernel_image **out, char **err)
 
 	ret = kernel_cache__find(NULL, &e);
 	if (!ret) {
-		why = xasprintf("newest usable %scache entry %s", e.sched_ext ? "sched_ext " : "", e.key);
+		why = xasprintf("newest usable %scache entry %s%s", e.sched_ext ? "sched_ext " : "", e.key,
+				e.stale_kconfig ? " (stale kconfig: `ktstr-kernel build` makes a current one)" : "");
 		*out = kernel_cache_entry__image(&e, why);
 		kernel_cache_entry__fini(&e);
 		return 0;

@@ -3,7 +3,7 @@
 # The build pipeline on a fake kernel tree: defconfig, the ktstr.kconfig
 # merge, olddefconfig, verification, bzImage, and the cache entry.
 . "$(dirname "$0")/lib.sh"
-plan 13
+plan 15
 
 SRC="$T/linux"
 cp -r "$KDIR/fake-linux" "$SRC"
@@ -22,6 +22,13 @@ grep "$KEY" "$T/out" | grep -q " yes "
 ok $? "list: sched_ext yes, source is the tree"
 "$KK" btf "$KEY" "$T/btf" >"$T/out" 2>&1
 ok $( [ "$(cat "$T/btf")" = "FAKEBTF:6.99.0-fake" ] && echo 0 || echo 1) "btf extracts .BTF from the built bzImage"
+
+{ cat "$KTSTR_SRCDIR/kconfig/ktstr.kconfig"; echo "# edited"; } >"$T/kc2"
+KTSTR_KCONFIG="$T/kc2" "$KK" list >"$T/out" 2>&1
+grep "$KEY" "$T/out" | grep -q "(stale kconfig)"
+ok $? "an entry built with another ktstr.kconfig is listed as stale"
+KTSTR_KCONFIG="$T/kc2" "$KK" resolve >"$T/stdout" 2>"$T/out"
+ok $( [ $? = 0 ] && has "stale kconfig" && echo 0 || echo 1) "discovery still uses it, and says it is stale"
 
 run "$KK" build "$SRC" -j 1
 ok $( [ $rc = 0 ] && has "make -j1 olddefconfig" && ! has "make -j1 defconfig" && echo 0 || echo 1) \

@@ -3,7 +3,7 @@
 # The kernel cache: import, list/path/clean --keep, atomic entries under
 # concurrent fetches, corrupt entries detected, never used, and refetched.
 . "$(dirname "$0")/lib.sh"
-plan 30
+plan 32
 
 D1=$(fake_debs "$T/debs" 6.90.1) && D2=$(fake_debs "$T/debs" 6.90.2) &&
 	D3=$(fake_debs "$T/debs" 6.90.3 n)
@@ -127,6 +127,12 @@ truncate -s 10 "$KTSTR_CACHE_DIR/$(key_of 6.90.1)/bzImage"
 run "$KK" clean --keep 1
 ok $( [ $rc = 0 ] && [ "$(ls "$KTSTR_CACHE_DIR")" = "$(key_of 6.90.3)" ] && echo 0 || echo 1) \
 	"clean --keep 1 keeps the newest usable entry and drops corrupt ones"
+mkdir -p "$KTSTR_CACHE_DIR/.tmp-x-999999999" "$KTSTR_CACHE_DIR/.tmp-y-$$" "$KTSTR_CACHE_DIR/.sources/a" "$KTSTR_CACHE_DIR/.apt"
 run "$KK" clean
 ok $( [ $rc = 0 ] && [ -z "$(ls "$KTSTR_CACHE_DIR")" ] && echo 0 || echo 1) "clean empties the cache"
+ok $( [ ! -e "$KTSTR_CACHE_DIR/.tmp-x-999999999" ] && [ -e "$KTSTR_CACHE_DIR/.tmp-y-$$" ] && [ -e "$KTSTR_CACHE_DIR/.sources/a" ] \
+	&& echo 0 || echo 1) "clean sweeps temporaries of dead processes only"
+run "$KK" clean --all
+ok $( [ $rc = 0 ] && [ ! -e "$KTSTR_CACHE_DIR/.sources" ] && [ ! -e "$KTSTR_CACHE_DIR/.apt" ] && echo 0 || echo 1) \
+	"clean --all also drops downloads and the apt state"
 finish
