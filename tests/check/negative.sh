@@ -1,0 +1,74 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Negative controls in real VMs (TCG): every spec in tests/check/vm/ provokes
+# failing checks on purpose; its .expect file names the status and, per
+# check, the cgroup and a regex the diagnostic must match. The specs run in
+# one ktstr-run call (few VMs); the assertions read each result.json.
+# Skipped when no kernel is available.
+set -u
+src=${KTSTR_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${KTSTR_BUILDDIR:-$src}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ktstr-negative.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+echo "TAP version 14"
+kernel=${KTSTR_TEST_KERNEL:-}
+[ -n "$kernel" ] || for k in /tmp/kfetch/debs/x/usr/lib/modules/*/vmlinuz.unsigned; do
+	[ -r "$k" ] && kernel=$k
+done
+if [ -z "$kernel" ] || [ ! -r "$kernel" ]; then
+	echo "1..0 # SKIP no kernel (set KTSTR_TEST_KERNEL)"
+	exit 0
+fi
+specs=
+for s in "$src"/tests/check/vm/*.yaml; do
+	[ -e "${s%.yaml}.expect" ] && specs="$specs $s"
+done
+# shellcheck disable=SC2086
+KTSTR_TEST_KERNEL=$kernel "$build/src/ktstr-run" -q -j 1 --results-dir "$tmp/results" \
+	--junit "$tmp/junit.xml" $specs >"$tmp/run.out" 2>&1
+echo "# ktstr-run exited $?"
+
+python3 - "$tmp/results" $specs <<'EOF'
+import json, os, re, sys
+
+results, specs = sys.argv[1], sys.argv[2:]
+lines = []
+for spec in specs:
+    name = os.path.basename(spec)[:-len('.yaml')]
+    path = os.path.join(results, name, 'result.json')
+    try:
+        r = json.load(open(path))
+    except (OSError, ValueError) as e:
+        r = None
+        lines.append((False, '%s: result.json readable' % name, str(e)))
+    details = [d for run in (r or {}).get('runs', []) for d in run['details']]
+    for raw in open(spec[:-len('.yaml')] + '.expect'):
+        raw = raw.rstrip('\n')
+        if not raw or raw.startswith('#'):
+            continue
+        if raw.startswith('status '):
+            want = raw.split()[1]
+            got = r and r['status']
+            lines.append((got == want, '%s: status %s' % (name, want),
+                          'got %s: %s' % (got, r and r.get('reason'))))
+            continue
+        if raw.startswith('pass '):
+            check = raw.split()[1]
+            bad = [d['message'] for d in details if d['check'] == check]
+            lines.append((r is not None and not bad, '%s: %s holds' % (name, check), 'details: %r' % bad))
+            continue
+        check, cgroup, regex = raw.split(' ', 2)
+        cg = None if cgroup == '-' else cgroup
+        hit = [d for d in details if d['check'] == check and d['cgroup'] == cg
+               and re.search(regex, d['message'])]
+        lines.append((bool(hit), '%s: %s fails in %s' % (name, check, cgroup),
+                      'details: %r' % [(d['check'], d['cgroup'], d['message']) for d in details]))
+print('1..%d' % len(lines))
+for i, (ok, desc, why) in enumerate(lines, 1):
+    print('%s %d - %s' % ('ok' if ok else 'not ok', i, desc))
+    if not ok:
+        print('  ---\n  why: %s\n  ...' % json.dumps(why))
+EOF
+sed 's/^/# /' "$tmp/run.out" | tail -60
+exit 0
