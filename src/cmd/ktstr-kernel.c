@@ -198,8 +198,8 @@ static void print_image(const struct kernel_image *k)
 	if (!k->config_known)
 		btf = xstrdup("unknown (no config)");
 	else if (k->btf)
-		btf = xasprintf(".BTF section of the vmlinux inside %s (`ktstr-kernel info` "
-				"extracts it via kernel__extract_btf)", k->image);
+		btf = xasprintf("the .BTF section of the vmlinux compressed inside the image "
+				"(`ktstr-kernel btf %s FILE` writes it out)", k->key ? k->key : k->image);
 	else
 		btf = xstrdup("none (CONFIG_DEBUG_INFO_BTF is not set)");
 	printf("image:     %s\n", k->image);

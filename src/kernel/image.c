@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include "kernel/internal.h"
@@ -151,13 +152,12 @@ char *kernel_image__skip_reason(const struct kernel_image *k, bool needs_sched_e
 	return NULL;
 }
 
-const char *kernel__default_cmdline(void)
+static char *cmdline;
+
+static void cmdline_init(void)
 {
-	static char *cmdline;
 	const char *v = getenv("KTSTR_VERBOSE");
 
-	if (cmdline)
-		return cmdline;
 	/*
 	 * console on the first UART; panic=-1 + reboot=t make a dead guest
 	 * exit QEMU (-no-reboot) at once; rdinit=/init runs the agent from the
@@ -166,8 +166,15 @@ const char *kernel__default_cmdline(void)
 	 */
 	cmdline = xasprintf("console=ttyS0,115200 rdinit=/init panic=-1 reboot=t "
 			    "nokaslr mitigations=off tsc=reliable audit=0 %s",
-			    v && str_eq(v, "1") ? "earlyprintk=serial loglevel=7"
-						: "loglevel=4");
+			    v && str_eq(v, "1") ? "earlyprintk=serial loglevel=7" : "loglevel=4");
+}
+
+const char *kernel__default_cmdline(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	/* ktstr-run's workers ask from several threads */
+	pthread_once(&once, cmdline_init);
 	return cmdline;
 }
 
