@@ -61,6 +61,8 @@ static int first_nonspace(const char *s)
 	return i;
 }
 
+static struct node *section_target(struct ini_ctx *c, const char *section);
+
 /* Check a line as inih will see it; report what inih would only count. */
 static void classify(struct ini_ctx *c, const char *l)
 {
@@ -72,10 +74,18 @@ static void classify(struct ini_ctx *c, const char *l)
 	if ((size_t)i >= n || l[i] == ';' || l[i] == '#')
 		return;
 	if (l[i] == '[') {
-		if (!memchr(l + i, ']', n - i))
+		const char *close = memchr(l + i, ']', n - i);
+
+		c->section_line = c->line;
+		if (!close) {
 			diag_add(c->d, DIAG_ERROR, c->file, c->line, i + 1,
 				 "section header needs a closing ']': write [section name]");
-		c->section_line = c->line;
+		} else {
+			/* a section with no keys ([cgroup cg_0]) still defines its entry */
+			_cleanup_free_ char *name = xstrndup(l + i + 1, close - l - i - 1);
+
+			section_target(c, str_trim(name));
+		}
 		return;
 	}
 	if (i > 0) {
@@ -190,6 +200,15 @@ static struct node *section_target(struct ini_ctx *c, const char *section)
 	} else if (nw == 1 && (str_eq(w[0], "topology") || str_eq(w[0], "scheduler") ||
 			       str_eq(w[0], "assert") || str_eq(w[0], "console") || str_eq(w[0], "matrix"))) {
 		t = child_map(c->root, w[0], l, 2);
+		if (t->kind != NODE_MAP) {
+			diag_add(c->d, DIAG_ERROR, c->file, l, 2,
+				 "[%s] conflicts with '%s = ...' at line %d: use one or the other",
+				 w[0], w[0], t->key_line);
+			c->targets = xrealloc(c->targets, (c->ntargets + 1) * sizeof(*c->targets));
+			c->targets[c->ntargets].section = xstrdup(section);
+			c->targets[c->ntargets++].map = NULL;
+			return NULL;
+		}
 	} else if (nw == 2 && str_eq(w[0], "cgroup")) {
 		t = named_entry(c->root, "cgroups", w[1], l);
 	} else if (nw == 2 && str_eq(w[0], "payload")) {
@@ -332,9 +351,10 @@ struct node *spec_ini__parse(const char *file, const char *text, size_t len,
 		diag_add(diags, DIAG_ERROR, file, 0, 0, "the INI parser failed (%d)", r);
 	if (r > 0 && diag_count(diags, DIAG_ERROR) == before)
 		diag_add(diags, DIAG_ERROR, file, r, 1, "INI syntax error");
-	if (!c.root->nkids && diag_count(diags, DIAG_ERROR) == before)
+	if (!c.root->nkids && diag_count(diags, DIAG_ERROR) == before && !c.ntargets)
 		diag_add(diags, DIAG_ERROR, file, 1, 1, "empty spec: expected [test] and keys such as name = ...");
-	if (diag_count(diags, DIAG_ERROR) > before) {
+	/* line-level errors are local: validate what was read so every problem shows */
+	if (!c.root->nkids) {
 		node__free(c.root);
 		return NULL;
 	}

@@ -185,7 +185,7 @@ int spec_matrix__expand(const char *file, const struct node *root, struct spec_e
 						best_d = str_distance(k->path[0], cands[j]);
 						best = cands[j];
 					}
-				if (best)
+				if (best && !str_eq(best, k->path[0]))
 					diag_at(diags, file, e, "matrix key '%s' is not a test key: did you mean '%s'?",
 						e->key, best);
 				else

@@ -270,10 +270,10 @@ static void print_thresholds(const struct thresholds *m, FILE *f)
 		else if (d->type == THR_BOOL)
 			snprintf(val, sizeof(val), "%s", v->value ? "true" : "false");
 		else
-			snprintf(val, sizeof(val), "%g%s%s", v->value,
+			snprintf(val, sizeof(val), "%.15g%s%s", v->value,
 				 strlen(d->unit) > 2 && d->unit[0] >= 'a' && d->unit[0] <= 'z' ? " " : "",
 				 d->unit);
-		fprintf(f, "    %-32s %-14s %s\n", d->name, val,
+		fprintf(f, "    %-32s %-16s %s\n", d->name, val,
 			v->state == THR_UNSET ? "unset" : thr_layer_name(v->layer));
 	}
 }

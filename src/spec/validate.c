@@ -19,7 +19,8 @@ struct vctx {
 	unsigned cpus, usable;
 	char **live;		/* cgroups that exist at this point of the test */
 	size_t nlive;
-	int *live_line;
+	char **removed;		/* cgroups a remove_cgroup op took away */
+	size_t nremoved;
 	unsigned total_workers;
 };
 
@@ -442,8 +443,11 @@ static void v_topology(struct vctx *c, const struct node *n, struct spec_topolog
 			get_size(c, x->kids[i], &spec_key_table[K_TOPO_NODE_MEMORY], &t->node_memory_mb[i]);
 	}
 	if ((x = f[K_TOPO_DISTANCES]) && want_kind(c, x, NODE_SEQ, "a list of rows")) {
-		const struct spec_key *k = &spec_key_table[K_TOPO_DISTANCES];
+		struct spec_key dk = spec_key_table[K_TOPO_DISTANCES];
+		const struct spec_key *k = &dk;
 		bool ok = x->nkids == t->numa_nodes;
+
+		dk.type = KT_UINT;
 
 		if (!ok)
 			verr(c, AT(x), "'distances' has %zu rows but the topology has %u NUMA nodes",
@@ -589,13 +593,14 @@ static void cpuset_fit(struct vctx *c, const struct node *n, const struct spec_c
 		break;
 	case CPUSET_LLC:
 		if (cs->index >= t->llcs)
-			verr(c, AT(n), "cpuset llc:%u does not fit topology %s: it has %u LLC%s (0-%u)",
-			     cs->index, lbl, t->llcs, t->llcs > 1 ? "s" : "", t->llcs - 1);
+			verr(c, AT(n), "cpuset llc:%u does not fit topology %s: %s%u",
+			     cs->index, lbl, t->llcs > 1 ? "its LLCs are 0-" : "its only LLC is ", t->llcs - 1);
 		break;
 	case CPUSET_NUMA:
 		if (cs->index >= t->numa_nodes)
-			verr(c, AT(n), "cpuset numa:%u does not fit topology %s: it has %u node%s (0-%u)",
-			     cs->index, lbl, t->numa_nodes, t->numa_nodes > 1 ? "s" : "", t->numa_nodes - 1);
+			verr(c, AT(n), "cpuset numa:%u does not fit topology %s: %s%u",
+			     cs->index, lbl, t->numa_nodes > 1 ? "its nodes are 0-" : "its only node is ",
+			     t->numa_nodes - 1);
 		break;
 	case CPUSET_RANGE:
 		if (cs->start < 0 || cs->end > 1 || cs->start >= cs->end)
@@ -918,8 +923,9 @@ static void v_work(struct vctx *c, const struct node *map, const struct node **f
 		for (int nd = cpumask_first(&w->mem_nodes); nd >= 0; nd = cpumask_next(&w->mem_nodes, nd))
 			last = nd;
 		if (last >= (int)c->t->topology.numa_nodes)
-			verr(c, AT(x), "'mem_nodes' names node %d, but the topology has nodes 0-%u",
-			     last, c->t->topology.numa_nodes - 1);
+			verr(c, AT(x), "'mem_nodes' names node %d, but the topology has %s%u", last,
+			     c->t->topology.numa_nodes > 1 ? "nodes 0-" : "only node ",
+			     c->t->topology.numa_nodes - 1);
 	}
 	switch (w->mem_policy) {
 	case MPOL_KIND_DEFAULT:
@@ -1011,6 +1017,8 @@ static void live_remove(struct vctx *c, const char *name)
 {
 	size_t len = strlen(name);
 
+	c->removed = xrealloc(c->removed, (c->nremoved + 1) * sizeof(*c->removed));
+	c->removed[c->nremoved++] = xstrdup(name);
 	for (size_t i = 0; i < c->nlive; ) {
 		if (str_eq(c->live[i], name) ||
 		    (str_startswith(c->live[i], name) && c->live[i][len] == '/')) {
@@ -1224,6 +1232,12 @@ static void check_cgroup_ref(struct vctx *c, const struct node *n, const char *w
 
 	if (is_live(c, n->value))
 		return;
+	for (size_t i = 0; i < c->nremoved; i++)
+		if (str_eq(c->removed[i], n->value)) {
+			verr(c, AT(n), "%s refers to cgroup '%s', which an earlier remove_cgroup removed",
+			     op, n->value);
+			return;
+		}
 	sugg = closest(n->value, (const char *const *)c->live, c->nlive);
 	if (sugg)
 		verr(c, AT(n), "%s refers to cgroup '%s', which no step or backdrop creates before it; did you mean '%s'?",
@@ -1425,6 +1439,15 @@ static void v_steps(struct vctx *c, const struct node *n)
 		}
 		if ((x = f[K_STEP_HOLD]))
 			v_hold(c, x, &s->hold);
+	}
+	if (t->nsteps) {
+		uint64_t st, en;
+		char a[32], b[32];
+
+		spec_test__step_times(t, t->nsteps - 1, &st, &en);
+		if (en > t->duration_ns + NSEC_PER_MSEC)
+			vwarn(c, AT(n), "the steps hold for %s in total, longer than 'duration' %s: the test runs %s",
+			      fmt_duration(en, a, sizeof(a)), fmt_duration(t->duration_ns, b, sizeof(b)), a);
 	}
 }
 
@@ -1721,5 +1744,7 @@ void spec_validate(const char *file, const struct node *root, const char *defaul
 	for (size_t i = 0; i < c.nlive; i++)
 		free(c.live[i]);
 	free(c.live);
-	free(c.live_line);
+	for (size_t i = 0; i < c.nremoved; i++)
+		free(c.removed[i]);
+	free(c.removed);
 }
