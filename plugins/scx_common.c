@@ -579,16 +579,33 @@ char *scxp_trim_verifier_log(const char *log, unsigned tail)
 		omitted = nlines - tail;
 		keep = nth_line_start(body, body_end, omitted);
 	}
-	cap = (size_t)(b - p) + (size_t)(body_end - keep) + strlen(e ? e : "") + 128;
+	cap = (size_t)(body - p) + (size_t)(body_end - keep) + strlen(e ? e : "") + 128;
 	out = malloc(cap);
 	if (!out)
 		return NULL;
-	snprintf(out, cap, "%.*s%s%.*s%s%s", (int)(b - p), p,
+	snprintf(out, cap, "%.*s%s%.*s%s%s", (int)(body - p), p,
 		 omitted ? "... (earlier verifier log lines omitted)\n" : "",
 		 (int)(body_end - keep), keep,
-		 e && body_end[-1] != '\n' ? "\n" : "", e ? e : "");
-	(void)omitted;
+		 e && body_end > keep && body_end[-1] != '\n' ? "\n" : "", e ? e : "");
 	return out;
+}
+
+int scxp_skel_open(struct ktstr_sched_ctx *ctx, struct scxp_bpf *run, struct bpf_object_skeleton *skel,
+		   const void *elf, size_t elf_sz)
+{
+	int ret = scxp_patch_timeout(elf, elf_sz, scxp_timeout_ms(ctx), &run->elf);
+
+	if (ret) {
+		scxp_log(ctx, KTSTR_LOG_ERROR, "scheduler %s: cannot set the watchdog timeout: %s",
+			 run->ops_name, strerror(-ret));
+		return ret;
+	}
+	skel->data = run->elf;
+	ret = bpf_object__open_skeleton(skel, NULL);
+	if (ret)
+		scxp_log(ctx, KTSTR_LOG_ERROR, "scheduler %s: opening the BPF object failed: %s",
+			 run->ops_name, strerror(-ret));
+	return ret;
 }
 
 static bool is_init_prog(const char *name)
@@ -643,8 +660,14 @@ int scxp_bpf_load_attach(struct ktstr_sched_ctx *ctx, struct scxp_bpf *run,
 	if (ret) {
 		scxp_state(state, sizeof(state));
 		scxp_root_ops(ops, sizeof(ops));
-		scxp_log(ctx, KTSTR_LOG_ERROR, "scheduler %s: not enabled after %u ms (state '%s', root/ops '%s')",
-			 run->ops_name, SCXP_ATTACH_TIMEOUT_MS, state, ops);
+		if (run->uei && run->uei->kind)
+			scxp_log(ctx, KTSTR_LOG_ERROR, "scheduler %s: the kernel disabled it while attaching: "
+				 "%s: %s: %s", run->ops_name, scxp_exit_kind_name(run->uei->kind),
+				 (const char *)run->uei->reason, (const char *)run->uei->msg);
+		else
+			scxp_log(ctx, KTSTR_LOG_ERROR, "scheduler %s: not enabled after %u ms "
+				 "(state '%s', root/ops '%s')", run->ops_name, SCXP_ATTACH_TIMEOUT_MS,
+				 state, ops);
 		return ret;
 	}
 	scxp_event(ctx, "scheduler attached", run->ops_name);
@@ -663,6 +686,13 @@ int scxp_bpf_poll(struct ktstr_sched_ctx *ctx, struct scxp_bpf *run, struct ktst
 			h->state = KTSTR_SCHED_RUNNING;
 			return 0;
 		}
+		/* The kernel is disabling it: ops.exit() records why within moments. */
+		for (uint64_t end = mono_ms() + 2000; !run->uei->kind && mono_ms() < end;)
+			sleep_ms(20);
+		kind = run->uei->kind;
+	}
+	if (!kind) {
+		scxp_state(state, sizeof(state));
 		/* Disabled but ops.exit() has not recorded why (yet). */
 		h->state = KTSTR_SCHED_EXITED;
 		snprintf(h->exit_kind, sizeof(h->exit_kind), "state %s", state);

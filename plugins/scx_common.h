@@ -80,6 +80,12 @@ struct scxp_bpf {
  * open and free it after load (scxp_bpf_load_attach does).
  */
 int scxp_patch_timeout(const void *elf, size_t sz, uint32_t timeout_ms, void **out);
+/*
+ * Open a skeleton (after X__create_skeleton()) from its embedded object
+ * with ops.timeout_ms set from ctx; run->ops_name names it in messages.
+ */
+int scxp_skel_open(struct ktstr_sched_ctx *ctx, struct scxp_bpf *run, struct bpf_object_skeleton *skel,
+		   const void *elf, size_t elf_sz);
 /* ctx->watchdog_timeout_ns as ops.timeout_ms (0: keep the scheduler's). */
 uint32_t scxp_timeout_ms(const struct ktstr_sched_ctx *ctx);
 

@@ -11,8 +11,6 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 
-typedef __u32 u32;
-typedef __u64 u64;
 #include "include/scx_ktstr_shared.h"
 #include "scx_ktstr.skel.h"
 #include "scx_common.h"
@@ -85,20 +83,11 @@ static int ktstr_attach(struct ktstr_sched_ctx *ctx)
 		st->skel = NULL;
 		return ret;
 	}
+	st->run.ops_name = "ktstr";
 	elf = scx_ktstr__elf_bytes(&elf_sz);
-	ret = scxp_patch_timeout(elf, elf_sz, scxp_timeout_ms(ctx), &st->run.elf);
-	if (ret) {
-		scxp_log(ctx, KTSTR_LOG_ERROR, "scx_ktstr: cannot set the watchdog timeout: %s",
-			 strerror(-ret));
+	ret = scxp_skel_open(ctx, &st->run, st->skel->skeleton, elf, elf_sz);
+	if (ret)
 		return ret;
-	}
-	st->skel->skeleton->data = st->run.elf;
-	ret = bpf_object__open_skeleton(st->skel->skeleton, NULL);
-	if (ret) {
-		scxp_log(ctx, KTSTR_LOG_ERROR, "scx_ktstr: opening the BPF object failed: %s",
-			 strerror(-ret));
-		return ret;
-	}
 
 	st->skel->rodata->slice_ns = slice_ms * 1000000ULL;
 	st->skel->rodata->fifo = scxp_flag_on(ctx->flags, "fifo");
@@ -114,7 +103,6 @@ static int ktstr_attach(struct ktstr_sched_ctx *ctx)
 		scxp_log(ctx, KTSTR_LOG_DEBUG, "scx_ktstr: %u LLC DSQs", nr);
 	}
 
-	st->run.ops_name = "ktstr";
 	st->run.uei = &st->skel->bss->uei;
 	return scxp_bpf_load_attach(ctx, &st->run, st->skel->skeleton, st->skel->maps.ktstr_ops);
 }

@@ -18,12 +18,6 @@
 #include <bpf/bpf_core_read.h>
 #include "scx_ktstr_shared.h"
 
-typedef __u8 u8;
-typedef __u32 u32;
-typedef __s32 s32;
-typedef __u64 u64;
-typedef __s64 s64;
-
 #define __pai __attribute__((preserve_access_index))
 
 struct sched_ext_entity {
@@ -32,11 +26,19 @@ struct sched_ext_entity {
 	u32 weight;
 } __pai;
 
+struct cpumask {
+	unsigned long bits[1];
+} __pai;
+
 struct task_struct {
 	int pid;
 	int tgid;
+	unsigned int flags;
+	const struct cpumask *cpus_ptr;
 	struct sched_ext_entity scx;
 } __pai;
+
+#define PF_KTHREAD		0x00200000
 
 struct scx_init_task_args {
 	bool fork;
@@ -79,6 +81,7 @@ s32 scx_bpf_select_cpu_dfl(struct task_struct *p, s32 prev_cpu, u64 wake_flags, 
 s32 scx_bpf_task_cpu(const struct task_struct *p) __ksym;
 void scx_bpf_kick_cpu(s32 cpu, u64 flags) __ksym;
 u32 scx_bpf_nr_cpu_ids(void) __ksym;
+bool bpf_cpumask_test_cpu(u32 cpu, const struct cpumask *cpumask) __ksym;
 void scx_bpf_error_bstr(char *fmt, unsigned long long *data, u32 data__sz) __ksym;
 
 /* scx_bpf_error("fmt", args...): abort the scheduler with a message (as in scx's common.bpf.h). */

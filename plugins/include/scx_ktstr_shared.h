@@ -13,6 +13,13 @@
 #include <stdbool.h>
 #endif
 
+/* The kernel's short names, used by the BPF code and so by its skeletons. */
+typedef __u8 u8;
+typedef __u32 u32;
+typedef __s32 s32;
+typedef __u64 u64;
+typedef __s64 s64;
+
 struct task_struct;
 struct scx_exit_info;
 

@@ -289,12 +289,23 @@ static bool flag_key_eq(const char *a, const char *b)
 	return la == flag_key_len(b) && !strncmp(a, b, la);
 }
 
+/*
+ * The declaration of flag: a plugin may declare both "stall" and "stall="
+ * (value optional), so prefer the one whose form matches.
+ */
 static const struct ktstr_flag *flag_decl(const struct plugin *p, const char *flag)
 {
-	for (const struct ktstr_flag *f = p->ops->flags; f && f->name; f++)
-		if (flag_key_eq(f->name, flag))
+	const struct ktstr_flag *any = NULL;
+	bool has_value = strchr(flag, '=') != NULL;
+
+	for (const struct ktstr_flag *f = p->ops->flags; f && f->name; f++) {
+		if (!flag_key_eq(f->name, flag))
+			continue;
+		if (str_endswith(f->name, "=") == has_value)
 			return f;
-	return NULL;
+		any = any ? any : f;
+	}
+	return any;
 }
 
 static bool flag_enabled(const char *const *flags, const char *name)

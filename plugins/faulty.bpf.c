@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * faulty: a deliberately broken sched_ext scheduler. ktstr's own tests use
+ * it to prove that every check can fail and that ejections are reported
+ * with the kernel's reason.
+ *
+ * Base policy: a global FIFO (one shared DSQ, idle CPUs served directly in
+ * select_cpu), which is correct. Each fault is switched on through .rodata
+ * by a plugin flag:
+ *
+ *   stall_permille	user tasks whose pid hashes below this (out of 1000)
+ *			are queued on a DSQ nobody consumes (never PID 1
+ *			or the process that attached the scheduler); the kernel's
+ *			watchdog ejects the scheduler ("runnable task stall").
+ *   error_after	after this many enqueues, scx_bpf_error() aborts the
+ *			scheduler with a message naming the count.
+ *   concentrate	every task that may run on CPU 0 is queued on CPU 0's
+ *			local DSQ: the other CPUs idle (unfairness, gaps).
+ *   delay_ns		a CPU takes a task from the shared DSQ at most once
+ *			per delay_ns, and kicks itself meanwhile: tasks are
+ *			held back (latency, gaps).
+ *   fail_verify	ops.enqueue dereferences a hash map lookup without a
+ *			NULL check; the verifier rejects the program at load.
+ */
+#include "scx_ktstr_common.bpf.h"
+
+char _license[] SEC("license") = "GPL";
+
+#define SHARED_DSQ	0
+#define LIMBO_DSQ	1	/* never consumed */
+
+const volatile u32 stall_permille;
+const volatile u64 error_after;
+const volatile bool concentrate;
+const volatile u64 delay_ns;
+const volatile bool fail_verify;
+const volatile u64 slice_ns = SCX_SLICE_DFL;
+const volatile s32 exempt_tgid;	/* the process that attaches us (the guest agent) */
+
+struct ktstr_uei uei;
+u64 nr_enqueued, nr_stalled, nr_dispatched, nr_delayed;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u64);
+} last_dispatch SEC(".maps");
+
+/* A hash map: its lookups can return NULL (array lookups with a constant key cannot, since 6.x). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u64);
+} verify_trap SEC(".maps");
+
+static bool stalled(struct task_struct *p)
+{
+	u32 h;
+
+	if (!stall_permille || (p->flags & PF_KTHREAD) || p->tgid == exempt_tgid || p->tgid == 1)
+		return false;
+	h = ((u32)p->pid * 2654435761u) % 1000;
+	return h < stall_permille;
+}
+
+s32 BPF_STRUCT_OPS(faulty_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
+{
+	bool is_idle = false;
+	s32 cpu;
+
+	if (concentrate && bpf_cpumask_test_cpu(0, p->cpus_ptr))
+		return 0;
+	if (stalled(p))
+		return prev_cpu;
+	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
+	if (is_idle && !delay_ns)
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, slice_ns, 0);
+	return cpu;
+}
+
+void BPF_STRUCT_OPS(faulty_enqueue, struct task_struct *p, u64 enq_flags)
+{
+	u64 n = __sync_fetch_and_add(&nr_enqueued, 1) + 1;
+
+	if (fail_verify) {
+		u32 key = 0;
+		u64 *v = bpf_map_lookup_elem(&verify_trap, &key);
+
+		*v = n;		/* no NULL check: the verifier refuses this */
+	}
+	if (error_after && n == error_after)
+		scx_bpf_error("faulty: error-after: %llu events reached", n);
+	if (stalled(p)) {
+		__sync_fetch_and_add(&nr_stalled, 1);
+		scx_bpf_dsq_insert(p, LIMBO_DSQ, slice_ns, enq_flags);
+		return;
+	}
+	if (concentrate && bpf_cpumask_test_cpu(0, p->cpus_ptr)) {
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | 0, slice_ns, enq_flags);
+		return;
+	}
+	scx_bpf_dsq_insert(p, SHARED_DSQ, slice_ns, enq_flags);
+}
+
+void BPF_STRUCT_OPS(faulty_dispatch, s32 cpu, struct task_struct *prev)
+{
+	if (delay_ns) {
+		u32 key = 0;
+		u64 *last = bpf_map_lookup_elem(&last_dispatch, &key);
+		u64 now = bpf_ktime_get_ns();
+
+		if (!last)
+			return;
+		if (now - *last < delay_ns) {
+			__sync_fetch_and_add(&nr_delayed, 1);
+			scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+			return;
+		}
+		*last = now;
+	}
+	if (scx_bpf_dsq_move_to_local(SHARED_DSQ))
+		__sync_fetch_and_add(&nr_dispatched, 1);
+}
+
+s32 BPF_STRUCT_OPS(faulty_init)
+{
+	s32 ret = scx_bpf_create_dsq(SHARED_DSQ, -1);
+
+	return ret ? ret : scx_bpf_create_dsq(LIMBO_DSQ, -1);
+}
+
+void BPF_STRUCT_OPS(faulty_exit, struct scx_exit_info *ei)
+{
+	KTSTR_UEI_RECORD(uei, ei);
+}
+
+SEC(".struct_ops")
+struct sched_ext_ops faulty_ops = {
+	.select_cpu	= (void *)faulty_select_cpu,
+	.enqueue	= (void *)faulty_enqueue,
+	.dispatch	= (void *)faulty_dispatch,
+	.init		= (void *)faulty_init,
+	.exit		= (void *)faulty_exit,
+	.timeout_ms	= 20000,
+	.exit_dump_len	= KTSTR_EXIT_DUMP_LEN,
+	.name		= "faulty",
+};

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * faulty plugin: attaches the deliberately broken faulty.bpf.c scheduler
+ * with the faults the spec's flags switch on, so ktstr's tests can show
+ * that each check fails and each ejection is reported with its reason.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "include/scx_ktstr_shared.h"
+#include "faulty.skel.h"
+#include "scx_common.h"
+
+static const char *const only_alone[] = { "stall", "error-after=", "concentrate", "delay-dispatch-ms=", NULL };
+
+static const struct ktstr_flag flags[] = {
+	{ "stall", "stall=FRACTION (0..1, default 0.5) of user tasks, chosen by pid, are never "
+		   "dispatched: the kernel's watchdog ejects the scheduler (runnable task stall)",
+	  NULL, NULL },
+	{ "stall=", "as 'stall', with the fraction given", NULL, NULL },
+	{ "error-after=", "call scx_bpf_error() after N enqueue events", NULL, NULL },
+	{ "concentrate", "queue every task that may run there on CPU 0: the other CPUs idle", NULL, NULL },
+	{ "delay-dispatch-ms=", "a CPU takes a queued task at most once per N ms", NULL, NULL },
+	{ "fail-verify", "include a program the BPF verifier rejects: attach fails with its log",
+	  NULL, only_alone },
+	{ NULL },
+};
+
+/* No overrides: the faulty scheduler is judged by ktstr's default thresholds, which it must fail. */
+static const struct ktstr_threshold thresholds[] = { { NULL, NULL } };
+
+struct state {
+	struct faulty *skel;
+	struct scxp_bpf run;
+};
+
+/* "stall", "stall=0.25", "stall=25%" as per mille. */
+static int stall_permille(const char *const *fl, uint32_t *out)
+{
+	const char *v = scxp_flag_value(fl, "stall");
+	char *end;
+	double f;
+
+	*out = 0;
+	if (!scxp_flag_on(fl, "stall"))
+		return 0;
+	if (!v) {
+		*out = 500;
+		return 0;
+	}
+	errno = 0;
+	f = strtod(v, &end);
+	if (*end == '%') {
+		f /= 100;
+		end++;
+	}
+	if (errno || end == v || *end || f < 0 || f > 1)
+		return -EINVAL;
+	*out = (uint32_t)(f * 1000 + 0.5);
+	return 0;
+}
+
+static int faulty_validate(const char *const *fl, const char *const *args, char *err, size_t errlen)
+{
+	uint32_t pm;
+	int ret = scxp_validate_numeric(flags, fl, err, errlen);
+
+	if (ret)
+		return ret;
+	if (stall_permille(fl, &pm)) {
+		snprintf(err, errlen, "flag stall: want a fraction from 0 to 1 (or a percentage), got '%s'",
+			 scxp_flag_value(fl, "stall"));
+		return -EINVAL;
+	}
+	if (args && args[0]) {
+		snprintf(err, errlen, "faulty takes no arguments (got '%s'); use its flags", args[0]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int faulty_attach(struct ktstr_sched_ctx *ctx)
+{
+	struct state *st = calloc(1, sizeof(*st));
+	struct faulty__rodata *ro;
+	uint64_t error_after, delay_ms;
+	uint32_t pm;
+	const void *elf;
+	size_t elf_sz;
+	char err[160];
+	int ret;
+
+	if (!st)
+		return -ENOMEM;
+	ctx->priv = st;
+	ret = faulty_validate(ctx->flags, ctx->args, err, sizeof(err));
+	if (ret) {
+		scxp_log(ctx, KTSTR_LOG_ERROR, "faulty: %s", err);
+		return ret;
+	}
+	st->skel = calloc(1, sizeof(*st->skel));
+	if (!st->skel)
+		return -ENOMEM;
+	ret = faulty__create_skeleton(st->skel);
+	if (ret) {
+		free(st->skel);
+		st->skel = NULL;
+		return ret;
+	}
+	st->run.ops_name = "faulty";
+	elf = faulty__elf_bytes(&elf_sz);
+	ret = scxp_skel_open(ctx, &st->run, st->skel->skeleton, elf, elf_sz);
+	if (ret)
+		return ret;
+
+	ro = st->skel->rodata;
+	stall_permille(ctx->flags, &pm);
+	scxp_flag_u64(ctx->flags, "error-after", 0, &error_after);
+	scxp_flag_u64(ctx->flags, "delay-dispatch-ms", 0, &delay_ms);
+	ro->stall_permille = pm;
+	ro->exempt_tgid = getpid();
+	ro->error_after = error_after;
+	ro->concentrate = scxp_flag_on(ctx->flags, "concentrate");
+	ro->delay_ns = delay_ms * 1000000ULL;
+	ro->fail_verify = scxp_flag_on(ctx->flags, "fail-verify");
+	scxp_log(ctx, KTSTR_LOG_DEBUG, "faulty: stall %u/1000, error-after %" PRIu64
+		 ", concentrate %d, delay %" PRIu64 " ms, fail-verify %d", pm, error_after,
+		 ro->concentrate, delay_ms, ro->fail_verify);
+
+	st->run.uei = &st->skel->bss->uei;
+	return scxp_bpf_load_attach(ctx, &st->run, st->skel->skeleton, st->skel->maps.faulty_ops);
+}
+
+static int faulty_poll(struct ktstr_sched_ctx *ctx, struct ktstr_health *h)
+{
+	struct state *st = ctx->priv;
+
+	if (!st || !st->skel || !st->skel->bss)
+		return -EINVAL;
+	return scxp_bpf_poll(ctx, &st->run, h);
+}
+
+static int faulty_stats(struct ktstr_sched_ctx *ctx, char *buf, size_t len)
+{
+	struct state *st = ctx->priv;
+	const struct faulty__bss *b;
+	int n;
+
+	if (!st || !st->skel || !st->skel->bss)
+		return -EINVAL;
+	b = st->skel->bss;
+	n = snprintf(buf, len,
+		     "{\"nr_enqueued\":%" PRIu64 ",\"nr_stalled\":%" PRIu64 ",\"nr_dispatched\":%" PRIu64
+		     ",\"nr_delayed\":%" PRIu64 "}",
+		     (uint64_t)b->nr_enqueued, (uint64_t)b->nr_stalled, (uint64_t)b->nr_dispatched,
+		     (uint64_t)b->nr_delayed);
+	return n >= 0 && (size_t)n < len ? 0 : -ENOSPC;
+}
+
+static void faulty_detach(struct ktstr_sched_ctx *ctx)
+{
+	struct state *st = ctx->priv;
+
+	if (!st)
+		return;
+	scxp_bpf_detach(&st->run);
+	if (st->skel)
+		faulty__destroy(st->skel);
+	free(st);
+	ctx->priv = NULL;
+}
+
+KTSTR_PLUGIN_EXPORT const struct ktstr_plugin ktstr_plugin = {
+	.abi_version = KTSTR_PLUGIN_ABI_VERSION,
+	.sz = sizeof(struct ktstr_plugin),
+	.name = "faulty",
+	.description = "deliberately faulty sched_ext scheduler: stalls, BPF errors, "
+		       "concentration, dispatch delay, verifier rejection",
+	.needs_sched_ext = true,
+	.flags = flags,
+	.thresholds = thresholds,
+	.validate = faulty_validate,
+	.attach = faulty_attach,
+	.poll = faulty_poll,
+	.stats = faulty_stats,
+	.detach = faulty_detach,
+};
