@@ -315,88 +315,17 @@ static void apt_env__fini(struct apt_env *e)
 	free(e->mirror);
 }
 
-/*
- * The Debian mirror and keyring of the host: the first non-security "deb"
- * source in /etc/apt/sources.list.d/ *.sources (deb822) or sources.list.
- * Read only; the system's apt configuration is never changed.
- */
+/* The mirror: KTSTR_DEBIAN_MIRROR (a proxy, a local mirror, the offline tests), else the host's. */
 static int host_mirror(char **uri, char **signed_by)
 {
-	static const char *const deb822[] = { "/etc/apt/sources.list.d/debian.sources" };
-	_cleanup_free_ char *text = NULL;
-	char *save = NULL, *line;
+	const char *env = getenv("KTSTR_DEBIAN_MIRROR");
 
 	*uri = *signed_by = NULL;
-	if (getenv("KTSTR_DEBIAN_MIRROR") && *getenv("KTSTR_DEBIAN_MIRROR")) {
-		/* a user's proxy or local mirror, and the offline tests */
-		*uri = xstrdup(getenv("KTSTR_DEBIAN_MIRROR"));
+	if (env && *env) {
+		*uri = xstrdup(env);
 		return 0;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(deb822) && !*uri; i++) {
-		char *u = NULL, *sb = NULL;
-		bool deb = false;
-
-		free(text);
-		text = NULL;
-		if (read_file(deb822[i], &text, NULL) < 0)
-			continue;
-		/* stanza by stanza; a blank line ends one */
-		for (line = strtok_r(text, "\n", &save);; line = strtok_r(NULL, "\n", &save)) {
-			char *l = line ? str_trim(line) : NULL;
-
-			if (!l || !*l) {
-				if (deb && u && !strstr(u, "security") && !*uri) {
-					*uri = TAKE_PTR(u);
-					*signed_by = TAKE_PTR(sb);
-				}
-				free(u);
-				free(sb);
-				u = sb = NULL;
-				deb = false;
-				if (!l)
-					break;
-				continue;
-			}
-			if (l[0] == '#')
-				continue;
-			if (str_startswith(l, "Types:"))
-				deb = strstr(l, "deb") != NULL;
-			else if (str_startswith(l, "URIs:") && !u)
-				u = xstrndup(str_trim(l + 5), strcspn(str_trim(l + 5), " \t"));
-			else if (str_startswith(l, "Signed-By:") && !sb)
-				sb = xstrdup(str_trim(l + 10));
-		}
-	}
-	free(text);
-	text = NULL;
-	if (!*uri && !read_file("/etc/apt/sources.list", &text, NULL)) {
-		for (line = strtok_r(text, "\n", &save); line && !*uri; line = strtok_r(NULL, "\n", &save)) {
-			char *l = str_trim(line), *tok, *s2 = NULL;
-
-			if (!str_startswith(l, "deb "))
-				continue;
-			l += 4;
-			while (*l == ' ')
-				l++;
-			if (*l == '[') {
-				char *e = strchr(l, ']');
-
-				if (!e)
-					continue;
-				*e = '\0';
-				tok = strstr(l, "signed-by=");
-				if (tok)
-					*signed_by = xstrndup(tok + 10, strcspn(tok + 10, " "));
-				l = e + 1;
-			}
-			tok = strtok_r(l, " \t", &s2);
-			if (tok && !strstr(tok, "security"))
-				*uri = xstrdup(tok);
-			else
-				free(TAKE_PTR(*signed_by));
-		}
-	}
-	return *uri ? 0 : -ENOENT;
+	return kernel_apt_mirror("/etc/apt", uri, signed_by);
 }
 
 static int apt_env__init(struct apt_env *e, const char *root, char **err)

@@ -23,4 +23,12 @@ int kernel_copy_file(const char *src, const char *dst);
 /* "/x/y/z" -> "z" pointer inside @path. */
 const char *kernel_basename(const char *path);
 
+/*
+ * The Debian mirror URI and keyring (Signed-By, may be NULL) of the apt
+ * configuration under @etc ("/etc/apt"): *.sources (deb822), sources.list,
+ * sources.list.d/ *.list; "deb" entries only, security archives skipped, a
+ * ".../debian" archive preferred. Read only. 0 or -ENOENT.
+ */
+int kernel_apt_mirror(const char *etc, char **uri, char **signed_by);
+
 #endif

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <sys/stat.h>
 
+#include "kernel/internal.h"
 #include "kernel/kernel.h"
 #include "tap.h"
 
@@ -142,15 +143,64 @@ static void test_store_find(void)
 	tap_is_int(kernel_cache__find(NULL, &e), -ENOENT, "empty cache: nothing found");
 }
 
+/* Write @text to <tmpdir>/etc<n>/<rel>, creating directories. */
+static void put(int n, const char *rel, const char *text)
+{
+	_cleanup_free_ char *p = xasprintf("%s/etc%d/%s", tmpdir, n, rel);
+	_cleanup_free_ char *dir = xstrndup(p, strrchr(p, '/') - p);
+
+	mkdir_p(dir, 0755);
+	write_file(p, text, strlen(text));
+}
+
+static void test_mirror(void)
+{
+	_cleanup_free_ char *e1 = path("etc1"), *e2 = path("etc2"), *e3 = path("etc3");
+	_cleanup_free_ char *e4 = path("etc4");
+	char *uri = NULL, *sb = NULL;
+
+	/* hosts under .invalid: no real mirror is named in the repository */
+	put(1, "sources.list.d/a.sources",
+	    "Types: deb-src\nURIs: http://src.invalid/debian\nSuites: bookworm\n\n"
+	    "Types: deb\n# a comment\nURIs: http://sec.invalid/debian-security\nSuites: bookworm-security\n"
+	    "Signed-By: /k/security.gpg\n\n"
+	    "Types: deb deb-src\nURIs: http://mirror.invalid/debian http://other.invalid/debian\n"
+	    "Suites: bookworm\nComponents: main\nSigned-By: /k/archive.gpg\n");
+	tap_is_int(kernel_apt_mirror(e1, &uri, &sb), 0, "mirror from a deb822 .sources file");
+	tap_is_str(uri, "http://mirror.invalid/debian", "deb-src and security stanzas are skipped");
+	tap_is_str(sb, "/k/archive.gpg", "Signed-By of the same stanza");
+	free(uri);
+	free(sb);
+
+	put(2, "sources.list", "# comment\ndeb-src http://src.invalid/debian bookworm main\n"
+	    "deb [arch=amd64 signed-by=/k/a.gpg] http://mirror.invalid/debian/ bookworm main\n");
+	tap_is_int(kernel_apt_mirror(e2, &uri, &sb), 0, "mirror from sources.list");
+	tap_ok(str_eq(uri, "http://mirror.invalid/debian/") && str_eq(sb, "/k/a.gpg"),
+	       "one-line format with options");
+	free(uri);
+	free(sb);
+
+	put(3, "sources.list.d/node.sources", "Types: deb\nURIs: http://thirdparty.invalid/node\nSuites: x\n");
+	put(3, "sources.list", "deb http://mirror.invalid/debian bookworm main\n");
+	tap_is_int(kernel_apt_mirror(e3, &uri, &sb), 0, "mirror among third-party sources");
+	tap_ok(str_eq(uri, "http://mirror.invalid/debian") && !sb, "a Debian archive beats a third-party one");
+	free(uri);
+	free(sb);
+
+	mkdir_p(e4, 0755);
+	tap_is_int(kernel_apt_mirror(e4, &uri, &sb), -ENOENT, "no sources: ENOENT");
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir))
 		return 99;
-	tap_plan(35);
+	tap_plan(43);
 	test_image_facts();
 	test_sha256();
 	test_cache_root();
 	test_store_find();
+	test_mirror();
 	rm_rf(tmpdir);
 	return tap_done();
 }
