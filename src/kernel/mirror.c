@@ -100,37 +100,33 @@ static void parse_list(char *text, struct mirror *best)
 	}
 }
 
+/* Feed every file matching @pattern (a glob) to @parse. */
+static void parse_files(const char *pattern, void (*parse)(char *, struct mirror *), struct mirror *best)
+{
+	glob_t g;
+	char *text;
+
+	if (glob(pattern, 0, NULL, &g))
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		if (read_file(g.gl_pathv[i], &text, NULL) < 0)
+			continue;
+		parse(text, best);
+		free(text);
+	}
+	globfree(&g);
+}
+
 int kernel_apt_mirror(const char *etc, char **uri, char **signed_by)
 {
 	struct mirror best = { 0 };
 	_cleanup_free_ char *pat = xasprintf("%s/sources.list.d/*.sources", etc);
 	_cleanup_free_ char *list = xasprintf("%s/sources.list", etc);
 	_cleanup_free_ char *lpat = xasprintf("%s/sources.list.d/*.list", etc);
-	char *text;
-	glob_t g;
 
-	if (!glob(pat, 0, NULL, &g)) {
-		for (size_t i = 0; i < g.gl_pathc; i++) {
-			if (read_file(g.gl_pathv[i], &text, NULL) < 0)
-				continue;
-			parse_deb822(text, &best);
-			free(text);
-		}
-		globfree(&g);
-	}
-	if (!read_file(list, &text, NULL)) {
-		parse_list(text, &best);
-		free(text);
-	}
-	if (!glob(lpat, 0, NULL, &g)) {
-		for (size_t i = 0; i < g.gl_pathc; i++) {
-			if (read_file(g.gl_pathv[i], &text, NULL) < 0)
-				continue;
-			parse_list(text, &best);
-			free(text);
-		}
-		globfree(&g);
-	}
+	parse_files(pat, parse_deb822, &best);
+	parse_files(list, parse_list, &best);
+	parse_files(lpat, parse_list, &best);
 	*uri = best.uri;
 	*signed_by = best.signed_by;
 	return best.uri ? 0 : -ENOENT;
