@@ -34,6 +34,8 @@ static const struct ktstr_flag flags[] = {
 /* No overrides: the faulty scheduler is judged by ktstr's default thresholds, which it must fail. */
 static const struct ktstr_threshold thresholds[] = { { NULL, NULL } };
 
+static const char *const numeric[] = { "error-after=", "delay-dispatch-ms=", NULL };
+
 struct state {
 	struct faulty *skel;
 	struct scxp_bpf run;
@@ -68,7 +70,7 @@ static int stall_permille(const char *const *fl, uint32_t *out)
 static int faulty_validate(const char *const *fl, const char *const *args, char *err, size_t errlen)
 {
 	uint32_t pm;
-	int ret = scxp_validate_numeric(flags, fl, err, errlen);
+	int ret = scxp_validate_numeric(numeric, fl, err, errlen);
 
 	if (ret)
 		return ret;

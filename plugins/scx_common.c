@@ -115,19 +115,15 @@ int scxp_flag_u64(const char *const *flags, const char *name, uint64_t def, uint
 	return v ? parse_u64(v, out) : 0;
 }
 
-int scxp_validate_numeric(const struct ktstr_flag *decl, const char *const *flags, char *err, size_t errlen)
+int scxp_validate_numeric(const char *const *numeric, const char *const *flags, char *err, size_t errlen)
 {
-	for (const struct ktstr_flag *f = decl; f && f->name; f++) {
-		size_t n = strlen(f->name);
-		const char *v;
+	for (; numeric && *numeric; numeric++) {
+		const char *v = scxp_flag_value(flags, *numeric);
 		uint64_t x;
 
-		if (!n || f->name[n - 1] != '=')
-			continue;
-		v = scxp_flag_value(flags, f->name);
 		if (v && parse_u64(v, &x)) {
 			snprintf(err, errlen, "flag '%.*s': '%s' is not an unsigned number",
-				 (int)(n - 1), f->name, v);
+				 (int)key_len(*numeric), *numeric, v);
 			return -EINVAL;
 		}
 	}

@@ -38,8 +38,8 @@ bool scxp_flag_on(const char *const *flags, const char *name);
 const char *scxp_flag_value(const char *const *flags, const char *name);
 /* Parse a flag's unsigned value; def when absent; -EINVAL when malformed. */
 int scxp_flag_u64(const char *const *flags, const char *name, uint64_t def, uint64_t *out);
-/* A validate() body for flags whose values are unsigned numbers ("name=" entries). */
-int scxp_validate_numeric(const struct ktstr_flag *decl, const char *const *flags, char *err, size_t errlen);
+/* Check that the flags named in numeric (NULL-terminated, "name=") carry unsigned numbers. */
+int scxp_validate_numeric(const char *const *numeric, const char *const *flags, char *err, size_t errlen);
 
 /* /sys/kernel/sched_ext/state ("enabled", "disabled", ...) and root/ops; -errno. */
 int scxp_state(char *buf, size_t len);
