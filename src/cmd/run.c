@@ -373,6 +373,11 @@ static int on_msg(void *ctx, const struct proto_msg *m)
 		free(got);
 		return ret ? 1 : 0;
 	}
+	if (str_eq(m->type, MSG_HELLO) || str_eq(m->type, MSG_DONE)) {
+		pthread_mutex_lock(&tc->job->rn->lock);
+		tc->job->phase = str_eq(m->type, MSG_HELLO) ? "run" : "teardown";
+		pthread_mutex_unlock(&tc->job->rn->lock);
+	}
 	if (str_eq(m->type, MSG_SCHED)) {
 		free(tc->sched_state);
 		tc->sched_state = xstrndup(m->payload, m->len);
@@ -873,7 +878,9 @@ int cmd_run(const struct run_opts *o)
 	pthread_t *threads;
 	unsigned nthreads;
 	int status;
-	char tmpl[] = "/tmp/ktstr-run.XXXXXX";
+	const char *tmpdir = getenv("TMPDIR");
+	_cleanup_free_ char *tmpl = xasprintf("%s/ktstr-run.XXXXXX",
+					      tmpdir && *tmpdir ? tmpdir : "/tmp");
 
 	pthread_mutex_init(&rn.lock, NULL);
 	status = collect_jobs(&rn, &sfs, &nsfs);

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for src/vm/qemu.c: accelerator choice, machine, topology and NUMA arguments. */
+#include <errno.h>
+#include <sys/stat.h>
+
+#include "tap.h"
+#include "vm/qemu.h"
+
+static bool has_pair(char **argv, const char *opt, const char *val)
+{
+	for (size_t i = 0; argv[i] && argv[i + 1]; i++)
+		if (str_eq(argv[i], opt) && str_eq(argv[i + 1], val))
+			return true;
+	return false;
+}
+
+static const char *value_of(char **argv, const char *opt)
+{
+	for (size_t i = 0; argv[i] && argv[i + 1]; i++)
+		if (str_eq(argv[i], opt))
+			return argv[i + 1];
+	return NULL;
+}
+
+static void test_numa(void)
+{
+	struct vm_config c = { .kernel = "/k", .initrd = "/i", .memory_mb = 1024,
+			       .console_log = "/r/console.log",
+			       .topo = { .numa_nodes = 2, .llcs = 4, .cores = 2, .threads = 1 } };
+	const char *const kargs[] = { "sched_ext.slice=5", NULL };
+	char **argv = NULL, *err = NULL;
+
+	c.kargs = kargs;
+	tap_ok(qemu__argv(&c, &argv, &err) == 0, "2n4l2c1t builds");
+	tap_ok(qemu__pick_machine(&c) == VM_MACHINE_Q35 && has_pair(argv, "-machine", "q35"),
+	       "NUMA needs q35");
+	tap_ok(has_pair(argv, "-smp", "cpus=8,sockets=4,cores=2,threads=1"), "each LLC is a socket");
+	tap_ok(has_pair(argv, "-numa", "cpu,node-id=0,socket-id=1") &&
+	       has_pair(argv, "-numa", "cpu,node-id=1,socket-id=2") &&
+	       has_pair(argv, "-numa", "cpu,node-id=1,socket-id=3"), "sockets grouped into nodes");
+	tap_ok(has_pair(argv, "-object", "memory-backend-ram,id=mem1,size=512M") &&
+	       has_pair(argv, "-numa", "node,nodeid=1,memdev=mem1") && has_pair(argv, "-m", "1024M"),
+	       "memory split evenly over nodes");
+	tap_ok(has_pair(argv, "-accel", "tcg,thread=multi") && has_pair(argv, "-cpu", "max"),
+	       "TCG with -cpu max");
+	tap_ok(has_pair(argv, "-device", "virtserialport,chardev=ktstr,name=ktstr") &&
+	       has_pair(argv, "-chardev", "file,id=con,path=/r/console.log"),
+	       "q35: virtio-serial channel, console to file");
+	tap_ok(strstr(value_of(argv, "-append"), "console=ttyS0 panic=-1 rdinit=/init") &&
+	       str_endswith(value_of(argv, "-append"), "sched_ext.slice=5") &&
+	       !strstr(value_of(argv, "-append"), "pci=off"), "kernel cmdline: defaults, then extras");
+	tap_ok(argv[0] && strstr(argv[0], "qemu"), "argv[0] is QEMU");
+	qemu__argv_free(argv);
+
+	c.topo.has_distances = true;
+	c.topo.distance[0][1] = 21;
+	c.topo.distance[1][0] = 31;
+	c.topo.node_memory_mb[0] = 300;
+	c.topo.node_memory_mb[1] = 700;
+	qemu__argv(&c, &argv, &err);
+	tap_ok(has_pair(argv, "-numa", "dist,src=0,dst=1,val=21") &&
+	       has_pair(argv, "-numa", "dist,src=1,dst=0,val=31"), "distances passed");
+	tap_ok(has_pair(argv, "-m", "1000M") &&
+	       has_pair(argv, "-object", "memory-backend-ram,id=mem0,size=300M"),
+	       "per-node memory from the spec");
+	qemu__argv_free(argv);
+
+	c.topo.llcs = 3;
+	tap_ok(qemu__argv(&c, &argv, &err) == -EINVAL && err, "3 LLCs over 2 nodes is refused");
+	free(err);
+}
+
+static void test_single(void)
+{
+	struct vm_config c = { .kernel = "/k", .memory_mb = 256, .tsc_khz = 2000000,
+			       .topo = { .numa_nodes = 1, .llcs = 1, .cores = 1, .threads = 2 } };
+	char **argv = NULL, *err = NULL, *s;
+
+	tap_ok(qemu__argv(&c, &argv, &err) == 0, "1n1l1c2t builds");
+	tap_ok(qemu__pick_machine(&c) == VM_MACHINE_MICROVM, "one node: microvm");
+	tap_ok(has_pair(argv, "-device", "isa-serial,iobase=0x2f8,irq=3,chardev=ktstr"),
+	       "microvm: channel on the second UART");
+	tap_ok(strstr(value_of(argv, "-append"), "pci=off") &&
+	       strstr(value_of(argv, "-append"), "tsc_early_khz=2000000"),
+	       "microvm: pci=off and the TSC rate");
+	tap_is_str(qemu__channel_device(VM_MACHINE_MICROVM), "/dev/ttyS1", "guest channel device");
+	s = qemu__argv_string(argv);
+	tap_ok(strstr(s, " -append 'console=ttyS0 ") != NULL, "command line string quotes spaces");
+	free(s);
+	qemu__argv_free(argv);
+	{
+		char a1[] = "a b", a2[] = "it's", a3[] = "plain";
+		char *q[] = { a1, a2, a3, NULL };
+
+		s = qemu__argv_string(q);
+		tap_is_str(s, "'a b' 'it'\\''s' plain", "shell quoting");
+		free(s);
+	}
+	c.machine = VM_MACHINE_Q35;
+	c.kvm = true;
+	qemu__argv(&c, &argv, &err);
+	tap_ok(has_pair(argv, "-accel", "kvm") && has_pair(argv, "-cpu", "host") &&
+	       !strstr(value_of(argv, "-append"), "tsc_early_khz"), "KVM: -cpu host, no TSC hint");
+	qemu__argv_free(argv);
+}
+
+static void test_accel(void)
+{
+	char dir[] = "/tmp/ktstr-test-qemu.XXXXXX", *reason = NULL, *p;
+	bool kvm;
+
+	if (!mkdtemp(dir))
+		return;
+	p = xasprintf("%s/proc", dir);
+	mkdir(p, 0755);
+	free(p);
+	p = xasprintf("%s/dev", dir);
+	mkdir(p, 0755);
+	free(p);
+	kvm = qemu__pick_accel(VM_ACCEL_AUTO, dir, &reason);
+	tap_ok(!kvm && strstr(reason, "tcg") && strstr(reason, "/dev/kvm"),
+	       "no /dev/kvm: tcg, and says why (%s)", reason);
+	free(reason);
+	p = xasprintf("%s/dev/kvm", dir);
+	write_file(p, "", 0);
+	free(p);
+	p = xasprintf("%s/proc/cpuinfo", dir);
+	{
+		const char *ci = "processor\t: 0\nflags\t\t: fpu sse2 hypervisor\n";
+
+		write_file(p, ci, strlen(ci));
+	}
+	kvm = qemu__pick_accel(VM_ACCEL_AUTO, dir, &reason);
+	tap_ok(!kvm && strstr(reason, "no vmx/svm"), "kvm opens but no vmx/svm: tcg");
+	free(reason);
+	{
+		const char *ci = "processor\t: 0\nflags\t\t: fpu vmx sse2\n";
+
+		write_file(p, ci, strlen(ci));
+	}
+	free(p);
+	kvm = qemu__pick_accel(VM_ACCEL_AUTO, dir, &reason);
+	tap_ok(kvm && strstr(reason, "kvm"), "kvm opens and vmx: kvm");
+	free(reason);
+	kvm = qemu__pick_accel(VM_ACCEL_TCG, dir, &reason);
+	tap_ok(!kvm && strstr(reason, "requested"), "--accel tcg wins");
+	free(reason);
+	rm_rf(dir);
+}
+
+int main(void)
+{
+	tap_plan(25);
+	test_numa();
+	test_single();
+	test_accel();
+	return tap_done();
+}
