@@ -20,7 +20,7 @@ start_server() {
 	shift
 	env "$@" python3 "$KDIR/httpd.py" "$SRV" >"$T/$_n.port" 2>>"$T/$_n.log" &
 	echo $! >"$T/$_n.pid"
-	for _i in $(seq 50); do
+	for _i in $(seq 200); do
 		[ -s "$T/$_n.port" ] && break
 		sleep 0.1
 	done
