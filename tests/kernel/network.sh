@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 plan 10
 
+ORIG_MIRROR=${KTSTR_DEBIAN_MIRROR-}
 # offline: a mirror on a loopback port nobody listens on (runs without network)
 CLOSED=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 KTSTR_CACHE_DIR="$T/offline" KTSTR_DEBIAN_MIRROR="http://127.0.0.1:$CLOSED/debian" "$KK" fetch >"$T/out" 2>&1
@@ -26,7 +27,7 @@ ok $( [ $? = 0 ] && [ ! -s "$T/out" ] && [ ! -e "$T/off3/.apt" ] && echo 0 || ec
 KTSTR_CACHE_DIR="$T/off2" "$KK" fetch 6.91 >"$T/stdout" 2>"$T/out"
 ok $( [ $? = 1 ] && has "cannot reach the Debian mirror" && echo 0 || echo 1) \
 	"offline, version not cached: the offline error"
-unset KTSTR_DEBIAN_MIRROR
+if [ -n "$ORIG_MIRROR" ]; then export KTSTR_DEBIAN_MIRROR="$ORIG_MIRROR"; else unset KTSTR_DEBIAN_MIRROR; fi
 
 run "$KK" fetch --list
 if [ $rc != 0 ]; then
