@@ -186,7 +186,7 @@ static void print_cgroups(const struct spec_cgroup *v, size_t n, const struct sp
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "%scgroup %s cpuset ", indent, v[i].name);
 		print_cpuset(&v[i].cpuset, &t->topology, f);
-		fputc('\n', f);
+		fprintf(f, "%s\n", v[i].nworks ? "" : " (no workers)");
 		for (size_t j = 0; j < v[i].nworks; j++)
 			print_work(&v[i].works[j], t, in2, f);
 	}
