@@ -30,7 +30,11 @@ static void xml_escape(FILE *f, const char *str, bool attr)
 		case '\'': fputs(attr ? "&apos;" : "'", f); s++; continue;
 		case '\n': fputs(attr ? "&#10;" : "\n", f); s++; continue;
 		case '\t': fputs(attr ? "&#9;" : "\t", f); s++; continue;
-		case '\r': fputs("&#13;", f); s++; continue;
+		case '\r':	/* serial CRLF: keep it only where a parser would not normalise it */
+			if (attr)
+				fputs("&#13;", f);
+			s++;
+			continue;
 		default: break;
 		}
 		if (*s < 0x20 || *s == 0x7f) {

@@ -154,7 +154,9 @@ char *report_text__failure(const struct test_result *t)
 	}
 	if (t->console_tail && *t->console_tail) {
 		fputs("\n--- console (tail) ---\n", f);
-		fputs(t->console_tail, f);
+		for (const char *c = t->console_tail; *c; c++)
+			if (*c != '\r')	/* serial consoles write CRLF */
+				fputc(*c, f);
 		if (!str_endswith(t->console_tail, "\n"))
 			fputc('\n', f);
 	}
