@@ -533,17 +533,10 @@ int kernel__deb_versions(const struct kernel_progress *p, char ***out, size_t *n
 /* "7.3.4" or "7.3" or "7.3.4+deb13-cloud-amd64" -> the newest matching full version. */
 static const char *pick_version(char **v, size_t n, const char *want)
 {
-	size_t l;
-
-	if (!want)
-		return n ? v[0] : NULL;
-	l = strlen(want);
-	for (size_t i = 0; i < n; i++) {
-		if (str_eq(v[i], want))
+	/* v is sorted newest first */
+	for (size_t i = 0; i < n; i++)
+		if (!want || kernel__version_matches(v[i], want))
 			return v[i];
-		if (!strncmp(v[i], want, l) && (v[i][l] == '+' || v[i][l] == '.' || v[i][l] == '-'))
-			return v[i];
-	}
 	return NULL;
 }
 
