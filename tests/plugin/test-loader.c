@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Loader tests: search path, ABI refusal, missing plugins, flag checks, the threshold layer. */
+#include <errno.h>
+
+#include "tap.h"
+#include "plugin/loader.h"
+#include "util/log.h"
+
+static char *test_lib(const char *name)
+{
+	const char *bd = getenv("KTSTR_BUILDDIR");
+
+	return xasprintf("%s/tests/plugin/.libs/%s.so", bd ? bd : KTSTR_BUILDDIR, name);
+}
+
+static bool has(const char *s, const char *needle)
+{
+	return s && strstr(s, needle);
+}
+
+/* Flags must be refused with a message containing needle (NULL: accepted). */
+static void expect_flags(struct plugin *p, const char *const *flags, const char *needle, const char *name)
+{
+	char *err = NULL;
+	int ret = plugin__check_flags(p, flags, &err);
+
+	if (!needle)
+		tap_ok(ret == 0, "%s", name);
+	else
+		tap_ok(ret == -EINVAL && has(err, needle), "%s: %s", name, err ? err : "(accepted)");
+	free(err);
+}
+
+static void test_open(void)
+{
+	struct plugin *p = NULL;
+	char *err = NULL, *path, *sp;
+	int ret;
+
+	ret = plugin__open("eevdf", &p, &err);
+	tap_is_int(ret, 0, "eevdf opens by name from the build tree");
+	tap_ok(p && str_eq(p->ops->name, "eevdf") && str_endswith(p->path, "plugins/.libs/eevdf.so"),
+	       "eevdf: name and path (%s)", p ? p->path : "-");
+	plugin__close(p);
+
+	ret = plugin__open("no-such-scheduler", &p, &err);
+	tap_is_int(ret, -ENOENT, "a missing plugin is -ENOENT");
+	tap_ok(has(err, "plugin 'no-such-scheduler' not found") && has(err, "plugins/.libs") &&
+	       has(err, "KTSTR_PLUGIN_PATH"), "the message names the plugin and the search path: %s", err);
+	free(err);
+
+	ret = plugin__open("/nonexistent/x.so", &p, &err);
+	tap_is_int(ret, -ENOENT, "a missing path is -ENOENT");
+	free(err);
+
+	path = test_lib("wrong-abi");
+	ret = plugin__open(path, &p, &err);
+	tap_is_int(ret, -EPROTO, "a plugin with another ABI version is refused");
+	tap_ok(has(err, "plugin 'wrong-abi'") && has(err, "ABI version 999") && has(err, "ABI version 1;"),
+	       "the refusal names the plugin, its ABI and ours: %s", err);
+	tap_ok(!p, "nothing is returned for a refused plugin");
+	free(err);
+	free(path);
+
+	setenv("KTSTR_PLUGIN_PATH", "/first/dir:/second/dir", 1);
+	sp = plugin__search_path();
+	tap_ok(str_startswith(sp, "/first/dir:/second/dir:") && has(sp, "/plugins/.libs:") &&
+	       has(sp, KTSTR_PLUGINDIR) && str_endswith(sp, "/ktstr/plugins"),
+	       "search order: KTSTR_PLUGIN_PATH, build tree, plugin dir, guest dir (%s)", sp);
+	free(sp);
+	path = xasprintf("%s/tests/plugin/.libs", getenv("KTSTR_BUILDDIR") ? getenv("KTSTR_BUILDDIR") : KTSTR_BUILDDIR);
+	setenv("KTSTR_PLUGIN_PATH", path, 1);
+	ret = plugin__open("flag-test", &p, &err);
+	tap_is_int(ret, 0, "KTSTR_PLUGIN_PATH finds a plugin by name");
+	plugin__close(p);
+	unsetenv("KTSTR_PLUGIN_PATH");
+	free(path);
+}
+
+static void test_flags(void)
+{
+	const char *const ok[] = { "llc", "steal", "slice-ms=5", NULL };
+	const char *const typo[] = { "stael", NULL };
+	const char *const unknown[] = { "turbo", NULL };
+	const char *const need[] = { "steal", NULL };
+	const char *const excl[] = { "llc", "solo", NULL };
+	const char *const noval[] = { "slice-ms", NULL };
+	const char *const extra[] = { "llc=1", NULL };
+	const char *const twice[] = { "llc", "llc", NULL };
+	_cleanup_free_ char *path = test_lib("flag-test");
+	struct plugin *p;
+	char *err = NULL;
+
+	if (plugin__open(path, &p, &err)) {
+		tap_ok(0, "flag-test opens: %s", err);
+		return;
+	}
+	expect_flags(p, ok, NULL, "declared flags with their requirements pass");
+	expect_flags(p, NULL, NULL, "no flags pass");
+	expect_flags(p, typo, "no flag 'stael'; did you mean 'steal'?", "a typo gets a did-you-mean");
+	expect_flags(p, unknown, "flags: llc, steal, solo, slice-ms=", "an unknown flag lists the known ones");
+	expect_flags(p, need, "'steal' requires flag 'llc'", "requires");
+	expect_flags(p, excl, "'solo' cannot be combined with 'llc'", "excludes");
+	expect_flags(p, noval, "needs a value", "a value flag without value");
+	expect_flags(p, extra, "takes no value", "a plain flag with a value");
+	expect_flags(p, twice, "given twice", "a flag given twice");
+	free(err);
+	plugin__close(p);
+}
+
+static void test_builtin_flags(void)
+{
+	const char *const stall_val[] = { "stall=0.25", NULL };
+	const char *const stall_bare[] = { "stall", NULL };
+	const char *const bad_combo[] = { "stall", "fail-verify", NULL };
+	const char *const slice0[] = { "slice-ms=0", NULL };
+	struct plugin *p;
+	char *err = NULL, buf[256];
+
+	if (plugin__open("faulty", &p, &err)) {
+		tap_ok(0, "faulty opens: %s", err);
+		return;
+	}
+	expect_flags(p, stall_val, NULL, "faulty: stall=FRACTION is accepted");
+	expect_flags(p, stall_bare, NULL, "faulty: bare stall is accepted");
+	expect_flags(p, bad_combo, "'fail-verify' cannot be combined with 'stall'",
+		     "faulty: fail-verify excludes the runtime faults");
+	tap_ok(p->ops->validate(stall_val, NULL, buf, sizeof(buf)) == 0, "faulty validate: stall=0.25");
+	{
+		const char *const bad[] = { "stall=2", NULL };
+
+		tap_ok(p->ops->validate(bad, NULL, buf, sizeof(buf)) == -EINVAL && has(buf, "fraction"),
+		       "faulty validate: stall=2 is out of range: %s", buf);
+	}
+	tap_ok(p->ops->needs_sched_ext && !p->ops->thresholds[0].name, "faulty: needs sched_ext, no threshold overrides");
+	plugin__close(p);
+
+	if (plugin__open("scx_ktstr", &p, &err)) {
+		tap_ok(0, "scx_ktstr opens: %s", err);
+		return;
+	}
+	tap_ok(p->ops->validate(slice0, NULL, buf, sizeof(buf)) == -EINVAL && has(buf, "slice-ms"),
+	       "scx_ktstr validate: slice-ms=0 refused: %s", buf);
+	plugin__close(p);
+
+	if (plugin__open("exec", &p, &err)) {
+		tap_ok(0, "exec opens: %s", err);
+		return;
+	}
+	tap_ok(p->ops->validate(NULL, NULL, buf, sizeof(buf)) == -EINVAL && has(buf, "binary"),
+	       "exec validate: needs a binary: %s", buf);
+	plugin__close(p);
+	free(err);
+}
+
+static void test_thresholds(void)
+{
+	_cleanup_free_ char *path = test_lib("flag-test");
+	_cleanup_free_ char *bad = test_lib("bad-thresholds");
+	struct thresholds t, merged;
+	struct plugin *p;
+	char *err = NULL;
+	double v;
+	int ret;
+
+	if (plugin__open(path, &p, &err)) {
+		tap_ok(0, "flag-test opens: %s", err);
+		return;
+	}
+	tap_is_int(plugin__thresholds(p, &t, &err), 0, "threshold overrides parse");
+	tap_ok(t.v[THR_MAX_GAP_MS].state == THR_SET && t.v[THR_MAX_GAP_MS].value == 5000 &&
+	       t.v[THR_MAX_GAP_MS].layer == THR_LAYER_PLUGIN, "number: max_gap_ms 5000 from the scheduler layer");
+	tap_ok(t.v[THR_ISOLATION].state == THR_SET && t.v[THR_ISOLATION].value == 1, "bool: isolation true");
+	tap_ok(t.v[THR_MAX_SPREAD_PCT].state == THR_OFF, "off: max_spread_pct");
+	tap_ok(t.v[THR_MAX_IMBALANCE_RATIO].value == 2.5, "float: max_imbalance_ratio 2.5");
+	tap_ok(t.v[THR_NOT_STARVED].state == THR_UNSET, "others stay unset");
+	thresholds__defaults(&merged, true);
+	thresholds__merge(&merged, &t, THR_LAYER_PLUGIN);
+	tap_ok(!thresholds__active(&merged, THR_MAX_SPREAD_PCT, &v) &&
+	       thresholds__active(&merged, THR_MAX_GAP_MS, &v) && v == 5000,
+	       "merged over the defaults: spread off, gap 5000");
+	plugin__close(p);
+
+	if (plugin__open(bad, &p, &err)) {
+		tap_ok(0, "bad-thresholds opens: %s", err);
+		return;
+	}
+	ret = plugin__thresholds(p, &t, &err);
+	tap_ok(ret == -EINVAL && has(err, "max_gap_ms") && has(err, "'soon'"),
+	       "a bad threshold value is refused: %s", err);
+	free(err);
+	plugin__close(p);
+}
+
+int main(void)
+{
+	tap_plan(35);
+	log_set_level(LOG_ERROR);
+	test_open();
+	test_flags();
+	test_builtin_flags();
+	test_thresholds();
+	return tap_done();
+}
