@@ -1,0 +1,89 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Benchmark (not a test; `make bench`): what ktstr adds to a VM boot.
+#
+#  bare:  QEMU with ktstr's exact command line (same kernel, machine,
+#         topology, memory, kernel arguments) but a trivial static /init
+#         that ends the VM at once;
+#  ktstr: ktstr-run on a spec with an empty workload, same topology.
+#
+# Prints the median wall time of each, their ratio, and the host
+# preparation time of a cold and of a cached (second) run.
+# Environment: KTSTR_TEST_KERNEL, BENCH_RUNS (default 3), BENCH_TOPOLOGY
+# (default 1n1l2c1t), KTSTR_MACHINE (q35|microvm, as for ktstr-run).
+. "${KTSTR_SRCDIR:-.}/tests/vm/lib.sh"
+
+RUNS=${BENCH_RUNS:-3}
+SHAPE=${BENCH_TOPOLOGY:-1n1l2c1t}
+CC=${CC:-cc}
+vm_find_kernel || { echo "boot-overhead: no kernel (set KTSTR_TEST_KERNEL)" >&2; exit 77; }
+[ -x "$KTSTR_RUN" ] || { echo "boot-overhead: build ktstr-run first" >&2; exit 77; }
+
+now() { date +%s.%N; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ms() { awk -v s="$1" 'BEGIN { printf "%.0f", s * 1000 }'; }
+
+# the trivial init, statically linked, in its own initramfs
+mkdir -p "$VM_DIR/bare/dev"
+"$CC" -static -O2 -o "$VM_DIR/bare/init" "$KTSTR_SRCDIR/tests/bench/bare-init.c" ||
+	{ echo "boot-overhead: cannot build a static init (libc6-dev?)" >&2; exit 77; }
+(cd "$VM_DIR/bare" && printf 'init\ndev\n' | cpio -o -H newc --quiet | gzip -1) >"$VM_DIR/bare.cpio.gz"
+
+cat >"$VM_DIR/empty.yaml" <<EOF
+# an empty workload: boot, check topology, attach EEVDF, run nothing, power off
+name: bench-empty
+topology: $SHAPE
+duration: 1ms
+EOF
+
+ktstr_once() {
+	rm -rf "$VM_RESULTS"
+	t0=$(now)
+	vm_run -q "$VM_DIR/empty.yaml"
+	t1=$(now)
+	[ "$VM_RC" -eq 0 ] || { echo "boot-overhead: ktstr-run failed ($VM_RC)" >&2; cat "$VM_DIR/err" >&2; exit 99; }
+	echo "$t1 - $t0" | bc
+}
+
+prep_ns() { sed -n 's/.*"host_prep_ns": *\([0-9]*\).*/\1/p' "$(vm_result_dir bench-empty)/timings.json"; }
+
+# first run: cold initramfs cache
+cold=$(ktstr_once)
+cold_prep=$(prep_ns)
+# the exact QEMU command line ktstr used, for the bare boots
+cmdline=$(cat "$(vm_result_dir bench-empty)/qemu.cmdline")
+: >"$VM_DIR/ktstr.times"
+: >"$VM_DIR/bare.times"
+: >"$VM_DIR/prep.times"
+i=0
+while [ $i -lt "$RUNS" ]; do
+	ktstr_once >>"$VM_DIR/ktstr.times"
+	prep_ns >>"$VM_DIR/prep.times"
+	eval "set -- $cmdline"
+	bare_args=
+	for a in "$@"; do
+		case $prev in -initrd) a=$VM_DIR/bare.cpio.gz ;; esac
+		case $a in file,id=con,path=*) a=file,id=con,path=$VM_DIR/bare-console.log ;; esac
+		bare_args="$bare_args '$a'"
+		prev=$a
+	done
+	t0=$(now)
+	eval "$bare_args" </dev/null >/dev/null 2>"$VM_DIR/bare.err"
+	t1=$(now)
+	grep -q "bare-init: up" "$VM_DIR/bare-console.log" ||
+		{ echo "boot-overhead: bare boot did not reach init" >&2; tail "$VM_DIR/bare-console.log" >&2; exit 99; }
+	echo "$t1 - $t0" | bc >>"$VM_DIR/bare.times"
+	i=$((i + 1))
+done
+
+bare=$(median <"$VM_DIR/bare.times")
+ktstr=$(median <"$VM_DIR/ktstr.times")
+warm_prep=$(median <"$VM_DIR/prep.times")
+machine=$(echo "$cmdline" | sed -n 's/.* -machine \([a-z0-9]*\).*/\1/p')
+echo "boot-overhead: kernel $VM_KERNEL"
+echo "boot-overhead: topology $SHAPE, machine $machine, $RUNS runs each (median)"
+echo "  bare QEMU boot, trivial init:  $(ms "$bare") ms"
+echo "  ktstr-run, empty workload:     $(ms "$ktstr") ms (first, cold cache: $(ms "$cold") ms)"
+echo "  ratio ktstr / bare:            $(awk -v a="$ktstr" -v b="$bare" 'BEGIN { printf "%.2f", a / b }')"
+echo "  host prep, cold cache:         $((cold_prep / 1000000)) ms"
+echo "  host prep, cached:             $((warm_prep / 1000000)) ms"
