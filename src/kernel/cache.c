@@ -303,7 +303,8 @@ bool kernel__version_matches(const char *version, const char *sel)
 
 /*
  * How well an entry answers @sel (lower is better, -1: not at all): an
- * exact key, then a version match; with no selector, sched_ext first. An
+ * exact key, then a version match (the highest version among equals); with
+ * no selector, sched_ext first (the newest among equals). An
  * entry built with another ktstr.kconfig ranks after the current ones.
  */
 static int find_rank(const struct kernel_cache_entry *e, const char *sel)
@@ -332,6 +333,10 @@ int kernel_cache__find(const char *sel, struct kernel_cache_entry *out)
 
 		if (r >= 0 && r < best) {
 			best = r;
+			pick = i;
+		} else if (r == best && sel && r > 0 &&
+			   strverscmp(v[i].version, v[pick].version) > 0) {
+			/* "7.2" means the highest 7.2.x, whenever it was fetched */
 			pick = i;
 		}
 	}

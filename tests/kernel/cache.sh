@@ -3,7 +3,7 @@
 # The kernel cache: import, list/path/clean --keep, atomic entries under
 # concurrent fetches, corrupt entries detected, never used, and refetched.
 . "$(dirname "$0")/lib.sh"
-plan 32
+plan 33
 
 D1=$(fake_debs "$T/debs" 6.90.1) && D2=$(fake_debs "$T/debs" 6.90.2) &&
 	D3=$(fake_debs "$T/debs" 6.90.3 n)
@@ -62,6 +62,14 @@ assert all(e["corrupt"] is None for e in v)
 ' "$T/out" >"$T/out2" 2>&1
 ok $? "list --json: three entries with sched_ext flags"
 
+# make 6.90.3 the oldest by date: the version, not the date, must decide
+python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1])); m["built_epoch"] = 1000
+json.dump(m, open(sys.argv[1], "w"))' "$KTSTR_CACHE_DIR/$K3/metadata.json"
+"$KK" resolve 6.90 >"$T/stdout" 2>"$T/out"
+grep -q "6.90.3-cloud-amd64" "$T/stdout"
+ok $? "a version prefix picks the highest matching version"
 run "$KK" resolve
 has "6.90.2-cloud-amd64"
 ok $? "discovery prefers the newest sched_ext entry over a newer one without"
