@@ -44,8 +44,9 @@ const char *kernel__default_cmdline(void);
 
 /*
  * Describe an image file: version from the bzImage setup header, flags from
- * @config (NULL: look for "config"/".config" beside the image, then
- * /lib/modules/<version>/config style neighbours). Returns 0 or -errno.
+ * @config (NULL: "config" or ".config" beside the image, the build tree's
+ * .config for arch/x86/boot/bzImage, or /boot's config-<version>).
+ * Free with kernel_image__free(). Returns 0 or -errno.
  */
 int kernel_image__open(const char *image, const char *config, struct kernel_image **out);
 /* The kernel_version string of a bzImage (setup header 0x20E). 0 or -errno. */
