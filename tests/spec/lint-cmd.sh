@@ -3,12 +3,7 @@
 # The spec commands (cmd_lint, cmd_list, cmd_dry_run) through the spec-tool
 # driver: exit statuses, diagnostics on stderr, -E filtering, plans of the
 # example specs.
-src=${KTSTR_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-build=${KTSTR_BUILDDIR:-$src}
-tool=$build/tests/spec/spec-tool
-cases=$src/tests/spec/cases
-tmp=$(mktemp -d) || exit 99
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; sed 's/^/# /' "$tmp/err" "$tmp/out" 2>/dev/null; }

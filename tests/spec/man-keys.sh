@@ -2,12 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # ktstr-spec(5) documents exactly the keys of the key table (per section),
 # every work type with its parameters, and every threshold.
-src=${KTSTR_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-build=${KTSTR_BUILDDIR:-$src}
-tool=$build/tests/spec/spec-tool
+. "$(dirname "$0")/lib.sh"
 man=$src/man/ktstr-spec.5
-tmp=$(mktemp -d) || exit 99
-trap 'rm -rf "$tmp"' EXIT
 
 # What the man page documents, as "kind name" lines.
 awk '

@@ -5,12 +5,7 @@
 # diagnostics, or the plan). An INI case whose first line reads
 # "; equivalent: OTHER.yaml" must also print exactly what OTHER.yaml prints.
 # UPDATE=1 rewrites the .expected files (review the diff before committing).
-src=${KTSTR_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-build=${KTSTR_BUILDDIR:-$src}
-tool=$build/tests/spec/spec-tool
-cases=$src/tests/spec/cases
-tmp=$(mktemp -d) || exit 99
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 list=$(cd "$cases" && ls *.yaml *.ini 2>/dev/null | sort)
 n=0
