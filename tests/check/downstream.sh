@@ -24,6 +24,9 @@ for tool in autoreconf automake make; do
 	fi
 done
 
+# The downstream build is its own project: do not leak the outer make's
+# command-line variables (TESTS=...) into it.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 cp -R "$src/tests/downstream" "$tmp/proj"
 chmod -R u+w "$tmp/proj"
 mkdir -p "$tmp/proj/m4"

@@ -65,7 +65,7 @@ int main(void)
 	char *text;
 	int n;
 
-	tap_plan(21);
+	tap_plan(20);
 	n = gate("clean.log", NULL);
 	if (!tap_ok(n == 0, "clean boot (with a clean sched_ext detach) passes the gate"))
 		show();
