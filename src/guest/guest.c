@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
+#include <zlib.h>
 
 #include "guest/guest.h"
 #include "plugin/loader.h"
@@ -81,13 +82,23 @@ static void power_off(void)
 		pause();
 }
 
+/*
+ * A crashed agent still owes the host a DONE: format it into static buffers
+ * (no malloc in a signal handler: the heap may be what broke), then reset.
+ */
 static void crash_handler(int sig)
 {
-	char msg[96];
-	int n = snprintf(msg, sizeof(msg), "{\"status\":\"error\",\"error\":\"agent crashed: signal %d\"}",
-			 sig);
+	static char msg[128], frame[256];
+	int n = snprintf(msg, sizeof(msg),
+			 "{\"status\":\"error\",\"error\":\"agent crashed: signal %d\"}", sig);
+	unsigned long crc = crc32(crc32(0L, Z_NULL, 0), (const Bytef *)msg, n);
+	int f = snprintf(frame, sizeof(frame), PROTO_MAGIC " %s 999999 %d %08lx\n%s\n",
+			 MSG_DONE, n, crc, msg);
 
-	send_frame(MSG_DONE, msg, n);
+	if (chan_fd >= 0 && write(chan_fd, frame, f) < 0)
+		chan_fd = -1;
+	if (write(2, frame, f) < 0)
+		chan_fd = -1;
 	power_off();
 }
 

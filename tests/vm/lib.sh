@@ -5,6 +5,7 @@
 #
 # Use:   . "$KTSTR_SRCDIR/tests/vm/lib.sh"
 #        vm_require_kernel            # prints "1..0 # SKIP ..." and exits 0 without one
+#                                     # (kernel: $KTSTR_TEST_KERNEL, else `ktstr-kernel resolve`)
 #        tap_plan 3
 #        vm_run --topo-only --topology 1n1l2c1t; tap_is "$VM_RC" 0 "boots"
 # shellcheck shell=sh
@@ -17,6 +18,13 @@ VM_KERNEL=
 VM_RC=
 TAP_N=0
 TAP_FAILED=0
+
+if [ -n "${KTSTR_TEST_KERNEL:-}" ] && [ -r "$KTSTR_TEST_KERNEL" ]; then
+	VM_KERNEL=$KTSTR_TEST_KERNEL
+elif [ -x "$KTSTR_KERNEL_CMD" ]; then
+	VM_KERNEL=$("$KTSTR_KERNEL_CMD" -q resolve 2>/dev/null | head -n 1)
+	[ -n "$VM_KERNEL" ] && [ -r "$VM_KERNEL" ] || VM_KERNEL=
+fi
 
 # Private dirs: temp files, results, the initramfs cache. Removed on exit.
 VM_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ktstr-vmtest.XXXXXX") || exit 99
@@ -65,19 +73,9 @@ tap_done() { [ "$TAP_FAILED" -eq 0 ]; exit $?; }
 
 skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 
-# vm_find_kernel: VM_KERNEL from $KTSTR_TEST_KERNEL or `ktstr-kernel path`.
-vm_find_kernel() {
-	if [ -n "${KTSTR_TEST_KERNEL:-}" ] && [ -r "$KTSTR_TEST_KERNEL" ]; then
-		VM_KERNEL=$KTSTR_TEST_KERNEL
-		return 0
-	fi
-	if [ -x "$KTSTR_KERNEL_CMD" ]; then
-		VM_KERNEL=$("$KTSTR_KERNEL_CMD" path 2>/dev/null | head -n 1)
-		[ -n "$VM_KERNEL" ] && [ -r "$VM_KERNEL" ] && return 0
-	fi
-	VM_KERNEL=
-	return 1
-}
+# vm_find_kernel: VM_KERNEL from $KTSTR_TEST_KERNEL or `ktstr-kernel resolve`
+# (resolved when this file is sourced, before the private cache dir is set).
+vm_find_kernel() { [ -n "$VM_KERNEL" ]; }
 
 vm_require_kernel() {
 	[ -x "$KTSTR_RUN" ] || skip_all "ktstr-run not built ($KTSTR_RUN)"
