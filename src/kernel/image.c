@@ -7,6 +7,7 @@
 #include <libelf.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include "kernel/internal.h"
 #include "kernel/kernel.h"
@@ -80,13 +81,15 @@ static char *config_beside(const char *image, const char *version)
 {
 	_cleanup_free_ char *dir = xstrdup(image);
 	char *slash = strrchr(dir, '/');
+	/* the third only for a build tree's arch/x86/boot/bzImage */
 	const char *names[] = { "config", ".config", "../../../.config" };
+	size_t n = str_endswith(image, "arch/x86/boot/bzImage") ? 3 : 2;
 
 	if (slash)
 		*slash = '\0';
 	else
 		dir = (free(dir), xstrdup("."));
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+	for (size_t i = 0; i < n; i++) {
 		char *p = xasprintf("%s/%s", dir, names[i]);
 
 		if (!access(p, R_OK))
@@ -94,7 +97,7 @@ static char *config_beside(const char *image, const char *version)
 		free(p);
 	}
 	if (version) {
-		/* /boot/vmlinuz-V -> /boot/config-V; /lib/modules/V/vmlinuz -> config */
+		/* /boot/vmlinuz-V -> /boot/config-V */
 		char *p = xasprintf("%s/config-%s", dir, version);
 
 		if (!access(p, R_OK))
@@ -102,6 +105,39 @@ static char *config_beside(const char *image, const char *version)
 		free(p);
 	}
 	return NULL;
+}
+
+/*
+ * An image with no config file may carry its own (CONFIG_IKCONFIG): keep
+ * it at <cache>/.ikconfig/<crc32 of path>-<size>-<mtime>.config, or a
+ * ".none" marker, so the vmlinux is decompressed once per image, not per
+ * test. NULL when there is none.
+ */
+static char *ikconfig_for(const char *image, const struct stat *st)
+{
+	_cleanup_free_ char *root = NULL, *dir = NULL, *none = NULL;
+	char *cfg;
+	uLong crc = crc32(0, (const Bytef *)image, strlen(image));
+
+	if (kernel_cache__root(&root) < 0)
+		return NULL;
+	dir = xasprintf("%s/.ikconfig", root);
+	cfg = xasprintf("%s/%08lx-%lld-%lld.config", dir, crc, (long long)st->st_size,
+			(long long)st->st_mtime);
+	none = xasprintf("%s/%08lx-%lld-%lld.none", dir, crc, (long long)st->st_size,
+			 (long long)st->st_mtime);
+	if (!access(cfg, R_OK))
+		return cfg;
+	if (!access(none, F_OK) || mkdir_p(dir, 0755) < 0) {
+		free(cfg);
+		return NULL;
+	}
+	if (kernel__extract_ikconfig(image, cfg) < 0) {
+		write_file(none, "", 0);
+		free(cfg);
+		return NULL;
+	}
+	return cfg;
 }
 
 int kernel_image__open(const char *image, const char *config, struct kernel_image **out)
@@ -120,6 +156,8 @@ int kernel_image__open(const char *image, const char *config, struct kernel_imag
 	if (ret < 0)
 		k->version = xstrdup("unknown");
 	k->config = config ? xstrdup(config) : config_beside(image, k->version);
+	if (!k->config && ret >= 0)
+		k->config = ikconfig_for(image, &st);
 	if (k->config && !kernel__config_flags(k->config, &k->sched_ext, &k->btf))
 		k->config_known = true;
 	*out = k;
@@ -298,5 +336,47 @@ out:
 	if (elf)
 		elf_end(elf);
 	unlink(vmlinux);
+	return ret;
+}
+
+int kernel__extract_ikconfig(const char *image, const char *out_path)
+{
+	_cleanup_free_ char *vmlinux = xasprintf("%s.vmlinux-%d", out_path, getpid());
+	_cleanup_free_ char *buf = NULL;
+	unsigned char *start, *end, *outbuf = NULL;
+	size_t len, cap = 0, have = 0;
+	z_stream z = { 0 };
+	int ret, zr;
+
+	ret = kernel__extract_vmlinux(image, vmlinux);
+	if (ret < 0)
+		return ret;
+	ret = read_file(vmlinux, &buf, &len);
+	unlink(vmlinux);
+	if (ret < 0)
+		return ret;
+	/* kernel/configs.c: "IKCFG_ST" + gzip'd .config + "IKCFG_ED" */
+	start = memmem(buf, len, "IKCFG_ST\x1f\x8b", 10);
+	if (!start)
+		return -ENODATA;
+	start += 8;
+	end = memmem(start, len - ((char *)start - buf), "IKCFG_ED", 8);
+	if (!end)
+		return -ENODATA;
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+		return -ENOMEM;
+	z.next_in = start;
+	z.avail_in = end - start;
+	do {
+		if (have == cap)
+			outbuf = xrealloc(outbuf, cap = cap ? cap * 2 : 1 << 18);
+		z.next_out = outbuf + have;
+		z.avail_out = cap - have;
+		zr = inflate(&z, Z_NO_FLUSH);
+		have = cap - z.avail_out;
+	} while (zr == Z_OK);
+	inflateEnd(&z);
+	ret = zr == Z_STREAM_END ? write_file(out_path, outbuf, have) : -EINVAL;
+	free(outbuf);
 	return ret;
 }

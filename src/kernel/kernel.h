@@ -45,7 +45,8 @@ const char *kernel__default_cmdline(void);
 /*
  * Describe an image file: version from the bzImage setup header, flags from
  * @config (NULL: "config" or ".config" beside the image, the build tree's
- * .config for arch/x86/boot/bzImage, or /boot's config-<version>).
+ * .config for arch/x86/boot/bzImage, /boot's config-<version>, else the
+ * IKCONFIG copy inside the image, kept under <cache>/.ikconfig/).
  * Free with kernel_image__free(). Returns 0 or -errno.
  */
 int kernel_image__open(const char *image, const char *config, struct kernel_image **out);
@@ -60,6 +61,11 @@ char *kernel__config_get(const char *config, const char *option);
  * via libarchive's raw reader) into @out_path. 0 or -errno.
  */
 int kernel__extract_vmlinux(const char *image, const char *out_path);
+/*
+ * Write the config a kernel built with CONFIG_IKCONFIG carries inside its
+ * vmlinux to @out_path. -ENODATA when it carries none.
+ */
+int kernel__extract_ikconfig(const char *image, const char *out_path);
 /*
  * Write the raw .BTF section of the vmlinux inside @image to @out_path (a
  * file bpftool reads with `bpftool btf dump file F format c`). -ENODATA when

@@ -32,11 +32,18 @@ has() { grep -qF -- "$1" "$T/out"; }
 finish() { exit $tap_failed; }
 
 # fake_image VERSION OUT: a bzImage whose gzip payload is an ELF with .BTF "FAKEBTF:VERSION"
+# (and the config file $FAKE_IKCONFIG embedded the IKCONFIG way, when set)
 fake_image() {
 	_fi="$T/img.$$"
 	mkdir -p "$_fi"
 	printf 'FAKEBTF:%s' "$1" >"$_fi/btf"
 	printf 'int x;\n' | ${CC:-cc} -c -x c - -o "$_fi/v.o" &&
+	if [ -n "${FAKE_IKCONFIG:-}" ]; then
+		# kernel/configs.c layout: IKCFG_ST, the gzip'd config, IKCFG_ED
+		{ printf IKCFG_ST; gzip -9 -n -c "$FAKE_IKCONFIG"; printf IKCFG_ED; } >"$_fi/ikcfg" &&
+		objcopy --add-section .ikcfg="$_fi/ikcfg" "$_fi/v.o" "$_fi/v2.o" &&
+		mv "$_fi/v2.o" "$_fi/v.o"
+	fi &&
 	objcopy --add-section .BTF="$_fi/btf" "$_fi/v.o" "$_fi/vmlinux" &&
 	gzip -9 -n -c "$_fi/vmlinux" >"$_fi/p.gz" &&
 	python3 "$KDIR/fake-linux/mkbzimage.py" "$1" "$_fi/p.gz" "$2"

@@ -4,7 +4,7 @@
 # key), the cache, ./linux, ../linux, the running kernel; and a missing
 # asked-for kernel is an error that says how to get it, never a substitute.
 . "$(dirname "$0")/lib.sh"
-plan 16
+plan 20
 
 W="$T/work/sub"
 mkdir -p "$W"
@@ -78,4 +78,18 @@ resolve_is "$W/linux/arch/x86/boot/bzImage" "a corrupt cache entry is passed ove
 run "$KK" info "$T/direct.img"
 ok $( [ $rc = 0 ] && has "version:   6.60.0-direct" && has "console=" && echo 0 || echo 1) \
 	"info IMAGE: version from the setup header, default cmdline"
+# IKCONFIG: an image without a config file describes itself
+printf 'CONFIG_SCHED_CLASS_EXT=y\nCONFIG_DEBUG_INFO_BTF=y\nCONFIG_IKCONFIG=y\n' >"$T/ik.config"
+mkdir -p "$T/ik"
+FAKE_IKCONFIG="$T/ik.config" fake_image 6.61.0-ik "$T/ik/vmlinuz"
+run "$KK" info "$T/ik/vmlinuz"
+ok $( [ $rc = 0 ] && has "sched_ext: yes" && has "/.ikconfig/" && echo 0 || echo 1) \
+	"no config file: sched_ext read from the image's IKCONFIG"
+ok $( cmp -s "$T/ik.config" "$KTSTR_CACHE_DIR"/.ikconfig/*.config && echo 0 || echo 1) \
+	"the embedded config is kept in the cache, byte for byte"
+run "$KK" info "$T/direct.img"
+ok $( [ $rc = 0 ] && has "sched_ext: unknown" && ls "$KTSTR_CACHE_DIR"/.ikconfig/*.none >/dev/null 2>&1 \
+	&& echo 0 || echo 1) "no config anywhere: unknown, and remembered"
+"$KK" btf "$T/ik/vmlinuz" "$T/ik.btf" >"$T/out" 2>&1
+ok $( [ "$(cat "$T/ik.btf")" = "FAKEBTF:6.61.0-ik" ] && echo 0 || echo 1) "btf of an image path"
 finish
