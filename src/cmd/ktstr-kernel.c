@@ -529,9 +529,11 @@ static const struct cmd cmd_table[] = {
 	{ "list", cmd_list, "list [--json]" },
 	{ "path", cmd_path, "path KEY" },
 	{ "clean", cmd_clean, "clean [--keep N] [--all]" },
-	{ "fetch", cmd_fetch, "fetch [VERSION] [--force] [--refresh] [--list] | fetch --url URL "
-			      "[--sha256 HEX] [--download-only] [-j N] | fetch --debian-source SERIES [--download-only] "
-			      "[-j N] | fetch --from-deb FILE [--base-deb FILE]" },
+	{ "fetch", cmd_fetch, "fetch [VERSION] [--force] [--refresh] [--list]\n"
+			      "  ktstr-kernel fetch --url URL "
+			      "[--sha256 HEX] [--download-only] [-j N]\n"
+			      "  ktstr-kernel fetch --debian-source SERIES [--download-only] [-j N]\n"
+			      "  ktstr-kernel fetch --from-deb FILE [--base-deb FILE]" },
 	{ "build", cmd_build, "build [--source] DIR [--kconfig FILE] [-j N]" },
 	{ "info", cmd_info, "info IMAGE|KEY|VERSION" },
 	{ "resolve", cmd_resolve, "resolve [SELECTOR]" },
