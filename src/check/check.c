@@ -313,6 +313,9 @@ static void build_views(struct check_ctx *c)
 		}
 		*(size_t *)array_push(&g->w, &g->n, sizeof(size_t)) = i;
 	}
+	for (size_t j = 0; j < c->r->ncgroups; j++)	/* judged twice: keep the last */
+		free(c->r->cgroups[j].name);
+	free(c->r->cgroups);
 	c->r->cgroups = xcalloc(c->ncgs ? c->ncgs : 1, sizeof(*c->r->cgroups));
 	c->r->ncgroups = c->ncgs;
 	for (size_t j = 0; j < c->ncgs; j++) {

@@ -22,6 +22,7 @@ struct report {
 	size_t nseen;
 	unsigned tap_n;
 	bool relaxed;		/* some test ran with TCG-relaxed thresholds */
+	char *unevaluated;	/* the first test's unevaluated thresholds, for the summary */
 };
 
 /* report.c */
@@ -32,6 +33,8 @@ char *report_utf8_clean(const char *s);
 double report_secs(uint64_t ns);
 /* The one-line reason: the runner's, else the first detail of a failing run. */
 const char *report_reason(const struct test_result *t);
+/* Active thresholds nothing judged ("max_imbalance_ratio, ..."), malloc'd; NULL when none. */
+char *report_unevaluated(const struct thresholds *th);
 /* "[sched=X] [topo=Y]" (no sched bracket for EEVDF), for headers. */
 char *report_labels(const struct test_result *t);
 

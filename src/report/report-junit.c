@@ -132,8 +132,17 @@ int report_junit__write(const struct report *r, const char *path)
 		r->nresults, fails, errors, skips, total);
 	fprintf(f, "  <testsuite name=\"ktstr\" tests=\"%zu\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" time=\"%.3f\" timestamp=\"%s\">\n",
 		r->nresults, fails, errors, skips, total, stamp);
-	if (r->relaxed)
-		fputs("    <properties>\n      <property name=\"thresholds\" value=\"relaxed for TCG\"/>\n    </properties>\n", f);
+	if (r->relaxed || r->unevaluated) {
+		fputs("    <properties>\n", f);
+		if (r->relaxed)
+			fputs("      <property name=\"thresholds\" value=\"relaxed for TCG\"/>\n", f);
+		if (r->unevaluated) {
+			fputs("      <property name=\"not evaluated (no monitor data)\" value=\"", f);
+			xml_escape(f, r->unevaluated, true);
+			fputs("\"/>\n", f);
+		}
+		fputs("    </properties>\n", f);
+	}
 	for (size_t i = 0; i < r->nresults; i++)
 		testcase(f, r->results[i]);
 	fputs("  </testsuite>\n</testsuites>\n", f);

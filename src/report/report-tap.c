@@ -84,6 +84,7 @@ void report_tap__begin(struct report *r)
 void report_tap__test(struct report *r, const struct test_result *t)
 {
 	const char *reason = report_reason(t);
+	_cleanup_free_ char *ne = report_unevaluated(&t->thresholds);
 	FILE *f = stdout;
 
 	fputs(t->status == TEST_PASS || t->status == TEST_SKIP ? "ok" : "not ok", f);
@@ -109,6 +110,8 @@ void report_tap__test(struct report *r, const struct test_result *t)
 		if (t->thresholds.relaxed)
 			fputs("  thresholds: \"relaxed for TCG\"\n", f);
 		yaml_kv(f, "  ", "artifacts", t->results_dir);
+		if (ne)
+			fprintf(f, "  not_evaluated: \"%s (no monitor data)\"\n", ne);
 		if (t->nruns) {
 			fputs("  runs:\n", f);
 			for (size_t i = 0; i < t->nruns; i++)

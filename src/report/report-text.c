@@ -217,6 +217,8 @@ void report_text__end(struct report *r)
 		r->nresults, r->nresults == 1 ? "" : "s", count[TEST_PASS], count[TEST_FAIL],
 		count[TEST_SKIP], count[TEST_ERROR], count[TEST_TIMEOUT],
 		r->relaxed ? " (thresholds relaxed for TCG)" : "");
+	if (r->unevaluated)
+		fprintf(r->text, "not evaluated (no monitor data): %s\n", r->unevaluated);
 	if (r->nresults < r->ntests)
 		fprintf(r->text, "%zu of %zu tests did not finish\n", r->ntests - r->nresults, r->ntests);
 	fflush(r->text);

@@ -2,6 +2,7 @@
 /* The report front: keeps the results and fans each one out to the enabled renderers. */
 #include <errno.h>
 
+#include "check/check.h"
 #include "report/internal.h"
 
 /* Length of a well-formed UTF-8 sequence at s that XML 1.0 allows, or 0. */
@@ -75,6 +76,29 @@ const char *report_reason(const struct test_result *t)
 	return NULL;
 }
 
+char *report_unevaluated(const struct thresholds *th)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	bool any = false;
+
+	if (!f)
+		abort();
+	for (unsigned i = 0; i < THR__COUNT; i++) {
+		if (!str_startswith(thresholds__evaluation(th, i), "not evaluated"))
+			continue;
+		fprintf(f, "%s%s", any ? ", " : "", threshold_table[i].name);
+		any = true;
+	}
+	fclose(f);
+	if (!any) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 char *report_labels(const struct test_result *t)
 {
 	bool eevdf = !t->scheduler || !*t->scheduler || str_startswith(t->scheduler, "eevdf");
@@ -114,6 +138,8 @@ void report__test_done(struct report *r, const struct test_result *t)
 {
 	*(const struct test_result **)array_push(&r->results, &r->nresults, sizeof(t)) = t;
 	r->relaxed |= t->thresholds.relaxed;
+	if (!r->unevaluated && t->status != TEST_SKIP && t->nruns)
+		r->unevaluated = report_unevaluated(&t->thresholds);
 	report_text__test(r, t);
 	if (r->o.tap)
 		report_tap__test(r, t);
@@ -139,5 +165,6 @@ void report__free(struct report *r)
 		free(r->seen[i].test);
 	free(r->seen);
 	free(r->results);
+	free(r->unevaluated);
 	free(r);
 }
