@@ -35,7 +35,7 @@ struct vm_config {
 bool qemu__pick_accel(enum vm_accel want, const char *proc_root, char **reason);
 /* Measure the host's TSC rate (20 ms against CLOCK_MONOTONIC); 0 when unknown. */
 unsigned qemu__host_tsc_khz(void);
-/* microvm when one NUMA node is enough (it boots faster), else q35. */
+/* The machine type: c->machine, or q35 (see qemu.c for the measurements). */
 enum vm_machine qemu__pick_machine(const struct vm_config *c);
 const char *qemu__machine_name(enum vm_machine m);
 /* Guest device of the results channel for a machine. */

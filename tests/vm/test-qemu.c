@@ -73,11 +73,12 @@ static void test_numa(void)
 static void test_single(void)
 {
 	struct vm_config c = { .kernel = "/k", .memory_mb = 256, .tsc_khz = 2000000,
+			       .machine = VM_MACHINE_MICROVM,
 			       .topo = { .numa_nodes = 1, .llcs = 1, .cores = 1, .threads = 2 } };
 	char **argv = NULL, *err = NULL, *s;
 
 	tap_ok(qemu__argv(&c, &argv, &err) == 0, "1n1l1c2t builds");
-	tap_ok(qemu__pick_machine(&c) == VM_MACHINE_MICROVM, "one node: microvm");
+	tap_ok(qemu__pick_machine(&c) == VM_MACHINE_MICROVM, "microvm when asked");
 	tap_ok(has_pair(argv, "-device", "isa-serial,iobase=0x2f8,irq=3,chardev=ktstr"),
 	       "microvm: channel on the second UART");
 	tap_ok(strstr(value_of(argv, "-append"), "pci=off") &&
@@ -96,7 +97,8 @@ static void test_single(void)
 		tap_is_str(s, "'a b' 'it'\\''s' plain", "shell quoting");
 		free(s);
 	}
-	c.machine = VM_MACHINE_Q35;
+	c.machine = VM_MACHINE_AUTO;
+	tap_ok(qemu__pick_machine(&c) == VM_MACHINE_Q35, "default machine: q35 (fast channel)");
 	c.kvm = true;
 	qemu__argv(&c, &argv, &err);
 	tap_ok(has_pair(argv, "-accel", "kvm") && has_pair(argv, "-cpu", "host") &&
@@ -150,7 +152,7 @@ static void test_accel(void)
 
 int main(void)
 {
-	tap_plan(25);
+	tap_plan(26);
 	test_numa();
 	test_single();
 	test_accel();
