@@ -302,6 +302,12 @@ static int handler(void *user, const char *section, const char *name, const char
 		diag_add(c->d, DIAG_ERROR, c->file, c->line, kcol, "empty key name");
 		return 1;
 	}
+	if (map->nkids >= SPEC_MAX_MAP_KEYS && !node__get(map, last)) {
+		diag_add(c->d, DIAG_ERROR, c->file, c->line, kcol, "more than %d keys in one section",
+			 SPEC_MAX_MAP_KEYS);
+		c->stop = true;
+		return 1;
+	}
 	v = make_value(c, value, vcol);
 	if (!v)
 		return 1;

@@ -201,6 +201,13 @@ int spec_matrix__expand(const char *file, const struct node *root, struct spec_e
 				bad = true;
 				continue;
 			}
+			if (k->npath > SPEC_MAX_DEPTH) {
+				diag_at(diags, file, e, "matrix key '%.40s...' is more than %d levels deep",
+					e->key, SPEC_MAX_DEPTH);
+				free_path(k);
+				bad = true;
+				continue;
+			}
 			k->label = k->path[k->npath - 1];
 			if (total * e->nkids > SPEC_MAX_MATRIX) {
 				diag_add(diags, DIAG_ERROR, file, e->line, e->col,
@@ -217,6 +224,11 @@ int spec_matrix__expand(const char *file, const struct node *root, struct spec_e
 			for (size_t j = 0; j < nkeys; j++)
 				if (i != j && str_eq(keys[i].path[keys[i].npath - 1], keys[j].path[keys[j].npath - 1]))
 					keys[i].label = keys[i].n->key;
+	}
+	if (!bad && total > 1 && node__count(root) * total > SPEC_MAX_EXPANDED_NODES) {
+		diag_at(diags, file, m, "the spec is too large to expand %zu times: make it smaller or split it",
+			total);
+		bad = true;
 	}
 	if (bad) {
 		for (size_t i = 0; i < nkeys; i++)

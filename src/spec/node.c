@@ -60,6 +60,15 @@ struct node *node__dup(const struct node *n)
 	return d;
 }
 
+size_t node__count(const struct node *n)
+{
+	size_t c = 1;
+
+	for (size_t i = 0; i < n->nkids; i++)
+		c += node__count(n->kids[i]);
+	return c;
+}
+
 void node__free(struct node *n)
 {
 	if (!n)

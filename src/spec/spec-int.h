@@ -12,6 +12,10 @@
 #define SPEC_MAX_DEPTH 32
 /* Total nodes one file may produce (keeps hostile inputs small). */
 #define SPEC_MAX_NODES 200000
+/* Keys in one map (duplicate detection is linear per key). */
+#define SPEC_MAX_MAP_KEYS 1024
+/* Nodes all matrix expansions together may copy. */
+#define SPEC_MAX_EXPANDED_NODES 4000000
 
 enum node_kind { NODE_SCALAR, NODE_MAP, NODE_SEQ };
 
@@ -38,6 +42,7 @@ struct node *node__scalar(const char *value, int line, int col);
 void node__append(struct node *parent, struct node *child, const char *key, int kline, int kcol);
 struct node *node__get(const struct node *map, const char *key);
 struct node *node__dup(const struct node *n);
+size_t node__count(const struct node *n);
 void node__free(struct node *n);
 const char *node_kind_name(enum node_kind k);
 

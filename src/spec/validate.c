@@ -1049,7 +1049,8 @@ static void v_cgroup(struct vctx *c, const struct node *n, const char *parent,
 		wt = worktype_lookup(tn->value);
 	CHECK_MAP(c, n, SEC_CGROUP, wt ? wt : &worktype_table[WORK_CPU_SPIN], f);
 	if (*narr >= SPEC_MAX_CGROUPS) {
-		verr(c, AT(n), "more than %d cgroups in one list", SPEC_MAX_CGROUPS);
+		if (*narr == SPEC_MAX_CGROUPS)
+			verr(c, AT(n), "more than %d cgroups in one list (children included)", SPEC_MAX_CGROUPS);
 		return;
 	}
 	cg = array_push(arr, narr, sizeof(*cg));
@@ -1125,6 +1126,10 @@ static void v_cgroups(struct vctx *c, const struct node *n, struct spec_cgroup *
 		return;
 	if (!want_kind(c, n, NODE_SEQ, "a list of cgroup maps"))
 		return;
+	if (n->nkids > SPEC_MAX_CGROUPS) {
+		verr(c, AT(n), "%zu cgroups; at most %d are allowed", n->nkids, SPEC_MAX_CGROUPS);
+		return;
+	}
 	for (size_t i = 0; i < n->nkids; i++)
 		v_cgroup(c, n->kids[i], NULL, arr, narr, 0);
 	for (size_t i = first; i < *narr; i++)
@@ -1739,7 +1744,7 @@ void spec_validate(const char *file, const struct node *root, const char *defaul
 	if (c.total_workers > SPEC_MAX_WORKERS)
 		verr(&c, AT(root), "the test asks for %u workers in total; at most %d are allowed",
 		     c.total_workers, SPEC_MAX_WORKERS);
-	if (!t->ncgroups && !t->nsteps)
+	if (!f[K_TEST_CGROUPS] && !f[K_TEST_STEPS])
 		vwarn(&c, AT(root), "the test has no 'cgroups' and no 'steps': nothing runs");
 	for (size_t i = 0; i < c.nlive; i++)
 		free(c.live[i]);

@@ -100,6 +100,12 @@ static struct node *build(struct yaml_ctx *c, yaml_parser_t *p, yaml_event_t *ev
 		if (key) {
 			const struct node *prev = node__get(n, key->value);
 
+			if (!prev && n->nkids >= SPEC_MAX_MAP_KEYS) {
+				yerr(c, e.start_mark, "more than 1024 keys in one map");
+				node__free(key);
+				node__free(val);
+				goto fail;
+			}
 			if (prev) {
 				diag_add(c->diags, DIAG_ERROR, c->file, key->line, key->col,
 					 "duplicate key '%s' (first given at line %d): remove one",
