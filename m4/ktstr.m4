@@ -58,7 +58,7 @@ AC_DEFUN([KTSTR_CHECK], [
       test ! -d "$ktstr_prefix/lib/ktstr/plugins" || KTSTR_PLUGINDIR="$ktstr_prefix/lib/ktstr/plugins"
     ])
   ])
-  AC_MSG_CHECKING([for ktstr-run])
+  AC_MSG_CHECKING([for a usable ktstr])
   AS_IF([test "$ktstr_found" = yes],
     [AC_MSG_RESULT([$KTSTR_RUN (plugins: ${KTSTR_PLUGINDIR:-default search path})])],
     [AC_MSG_RESULT([no])])
