@@ -54,17 +54,20 @@ struct run {
 	size_t npayloads;
 };
 
-static void emit(struct run *r, enum event_kind kind, const char *label, int error,
-		 const char *fmt, ...) __printf(5, 6);
+static void emit_at(struct run *r, uint64_t at, enum event_kind kind, const char *label, int error,
+		    const char *fmt, ...) __printf(6, 7);
 
-/* Record an event and hand it to the agent at once (it streams them to the host). */
-static void emit(struct run *r, enum event_kind kind, const char *label, int error,
-		 const char *fmt, ...)
+/*
+ * Record an event and hand it to the agent at once (it streams them to the
+ * host). at is absolute CLOCK_MONOTONIC; 0 means now.
+ */
+static void emit_at(struct run *r, uint64_t at, enum event_kind kind, const char *label, int error,
+		    const char *fmt, ...)
 {
 	struct timeline_event *e = array_push(&r->out->events, &r->out->nevents, sizeof(*e));
 	va_list ap;
 
-	e->at_ns = now_ns() - r->t0;
+	e->at_ns = (at ? at : now_ns()) - r->t0;
 	e->kind = kind;
 	e->step = r->step;
 	e->label = xstrdup(label);
@@ -80,6 +83,8 @@ static void emit(struct run *r, enum event_kind kind, const char *label, int err
 	if (r->hooks && r->hooks->event)
 		r->hooks->event(r->hooks->ctx, e);
 }
+
+#define emit(r, ...) emit_at(r, 0, __VA_ARGS__)
 
 static struct cg_state *cg_find(struct run *r, const char *name)
 {
@@ -453,6 +458,7 @@ static int apply_op(struct run *r, const struct spec_op *op)
 {
 	_cleanup_free_ char *detail = NULL;
 	const char *name = op_kind_name(op->kind);
+	uint64_t started = now_ns();
 	struct cpumask a, b;
 	struct worker_group *g;
 	char *err = NULL;
@@ -555,7 +561,8 @@ static int apply_op(struct run *r, const struct spec_op *op)
 		free(detail);
 		detail = d;
 	}
-	emit(r, EVT_OP, name, ret, "%s", detail ? detail : "");
+	/* Stamped when the op began, so effects (migrations) come after it. */
+	emit_at(r, started, EVT_OP, name, ret, "%s", detail ? detail : "");
 	free(err);
 	return ret;
 }
