@@ -229,6 +229,7 @@ struct spec_test {
 	struct spec_console console;
 	char **matrix_values;		/* "key=value" of this expansion, NULL-terminated */
 	struct spec_loc loc;
+	bool name_from_file;		/* no 'name' key: base_name is the file's name */
 };
 
 enum spec_format { SPEC_FORMAT_AUTO, SPEC_FORMAT_YAML, SPEC_FORMAT_INI };

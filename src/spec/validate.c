@@ -1695,8 +1695,10 @@ void spec_validate(const char *file, const struct node *root, const char *defaul
 	f[K_TEST_MATRIX] = NULL;	/* expanded away before validation */
 	if ((x = f[K_TEST_NAME]) && get_str(&c, x, &t->name) && !valid_name(t->name, false))
 		verr(&c, AT(x), "test name '%s' must be letters, digits, '_', '-' or '.' (no '/')", t->name);
-	if (!t->name)
+	if (!t->name) {
 		t->name = xstrdup(default_name);
+		t->name_from_file = true;
+	}
 	if ((x = f[K_TEST_DESCRIPTION]))
 		get_str(&c, x, &t->description);
 	if ((x = f[K_TEST_TAGS]))

@@ -51,7 +51,7 @@ int main(void)
 	char buf[128], *err = NULL;
 	int r;
 
-	tap_plan(22);
+	tap_plan(23);
 	for (unsigned i = 0; i < K__COUNT; i++) {
 		const struct spec_key *k = &spec_key_table[i];
 
@@ -112,5 +112,17 @@ int main(void)
 	tap_is_int(errors_of("name: x\ncgroups: [{name: cg_0, workers: 3, type: pipe_io}]\n"), 1,
 		   "odd worker count for a paired work type");
 	tap_is_int(errors_of("\xff\xfe\x00garbage: [\n"), 1, "binary garbage is one error, not a crash");
+	{
+		const char *y = "cgroups: [{name: cg_0}]\nmatrix: {duration: [1s, 2s]}\n";
+		struct diag_list dl = {};
+		struct spec_file *sf;
+
+		spec_file__parse("/ktstr/spec.yaml", y, strlen(y), SPEC_FORMAT_AUTO, &sf, &dl);
+		tap_ok(sf && sf->ntests == 2 && spec_file__find(sf, "steady/duration=2s") == &sf->tests[1] &&
+		       !spec_file__find(sf, "steady/duration=3s"),
+		       "a test named after its file is found under its original name");
+		diag_free(&dl);
+		spec_file__free(sf);
+	}
 	return tap_done();
 }
