@@ -250,7 +250,14 @@ static int exec_attach(struct ktstr_sched_ctx *ctx)
 		st->saved = true;
 		return ret == -ETIMEDOUT ? -ETIMEDOUT : -ECHILD;
 	}
-	scxp_event(ctx, "scheduler attached", base_name(path));
+	{
+		char state[64] = "", rops[160] = "", detail[800];
+
+		scxp_state(state, sizeof(state));
+		scxp_root_ops(rops, sizeof(rops));
+		snprintf(detail, sizeof(detail), "%s (state %s, root/ops %s)", base_name(path), state, rops);
+		scxp_event(ctx, "scheduler attached", detail);
+	}
 	return 0;
 }
 

@@ -617,7 +617,7 @@ int scxp_bpf_load_attach(struct ktstr_sched_ctx *ctx, struct scxp_bpf *run,
 	struct bpf_object *obj = *skel->obj;
 	libbpf_print_fn_t old;
 	struct bpf_program *prog;
-	char state[64] = "", ops[160] = "";
+	char state[64] = "", ops[160] = "", detail[320];
 	int ret;
 
 	bpf_object__for_each_program(prog, obj)
@@ -666,7 +666,10 @@ int scxp_bpf_load_attach(struct ktstr_sched_ctx *ctx, struct scxp_bpf *run,
 				 state, ops);
 		return ret;
 	}
-	scxp_event(ctx, "scheduler attached", run->ops_name);
+	scxp_state(state, sizeof(state));
+	scxp_root_ops(ops, sizeof(ops));
+	snprintf(detail, sizeof(detail), "%s (state %s, root/ops %s)", run->ops_name, state, ops);
+	scxp_event(ctx, "scheduler attached", detail);
 	return 0;
 }
 

@@ -1,0 +1,157 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# The built-in scheduler plugins in real VMs (TCG) through ktstr-run:
+# scx_ktstr attaches (state enabled, root/ops ktstr) and a steady spec
+# passes under it; each fault of the faulty plugin fails its test with the
+# kernel's reason (stall, scx_bpf_error) or errors with the verifier log;
+# exec runs an external scheduler binary (scx_ktstr_bin); a plugin with a
+# wrong ABI is refused before any VM boots. Skipped without a kernel.
+set -u
+src=${KTSTR_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${KTSTR_BUILDDIR:-$src}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ktstr-plugin-vm.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+echo "TAP version 14"
+kernel=${KTSTR_TEST_KERNEL:-}
+[ -n "$kernel" ] || for k in /tmp/kfetch/debs/x/usr/lib/modules/*/vmlinuz.unsigned; do
+	[ -r "$k" ] && kernel=$k
+done
+if [ -z "$kernel" ] || [ ! -r "$kernel" ]; then
+	echo "1..0 # SKIP no sched_ext kernel (set KTSTR_TEST_KERNEL)"
+	exit 0
+fi
+
+spec() {
+	cat > "$tmp/$1.yaml"
+}
+spec plug-scx <<EOF2
+name: plug-scx
+description: scx_ktstr keeps a steady load fair
+topology: 1n1l2c1t
+duration: 2s
+scheduler:
+  plugin: scx_ktstr
+  flags: [slice-ms=10]
+  watchdog_timeout: 4s
+cgroups:
+  - name: cg_0
+    workers: 2
+EOF2
+spec plug-faulty <<EOF2
+name: plug-faulty
+description: each fault of the faulty scheduler
+topology: 1n1l2c1t
+duration: 6s
+scheduler:
+  plugin: faulty
+  watchdog_timeout: 3s
+cgroups:
+  - name: cg_0
+    workers: 2
+matrix:
+  scheduler.flags: [stall=1, error-after=50, fail-verify]
+EOF2
+spec plug-exec <<EOF2
+name: plug-exec
+description: an external scheduler binary through exec
+topology: 1n1l2c1t
+duration: 2s
+scheduler:
+  plugin: exec
+  flags: [ops=ktstr]
+  args: ["$build/plugins/scx_ktstr_bin", "--fifo"]
+  watchdog_timeout: 4s
+cgroups:
+  - name: cg_0
+    workers: 2
+EOF2
+spec plug-abi <<EOF2
+name: plug-abi
+description: a plugin built for another ABI is refused
+topology: 1n1l2c1t
+duration: 1s
+scheduler:
+  plugin: $build/tests/plugin/.libs/wrong-abi.so
+cgroups:
+  - name: cg_0
+EOF2
+
+KTSTR_TEST_KERNEL=$kernel KTSTR_BUILDDIR=$build "$build/src/ktstr-run" -q -j 1 \
+	--results-dir "$tmp/results" "$tmp"/plug-*.yaml >"$tmp/run.out" 2>&1
+echo "# ktstr-run exited $?"
+
+python3 - "$tmp/results" <<'EOF2'
+import json, os, re, sys
+
+results = sys.argv[1]
+byname, dirs = {}, {}
+for root, _, files in os.walk(results):
+    if 'result.json' in files:
+        try:
+            r = json.load(open(os.path.join(root, 'result.json')))
+        except (OSError, ValueError):
+            continue
+        byname[r['name']] = r
+        dirs[r['name']] = root
+
+def text(name, f):
+    try:
+        return open(os.path.join(dirs[name], f), errors='replace').read()
+    except (KeyError, OSError):
+        return ''
+
+def everything(name):
+    r = byname.get(name) or {}
+    return json.dumps(r) + text(name, 'agent.log')
+
+checks = []
+def check(ok, what, name):
+    r = byname.get(name) or {}
+    checks.append((bool(ok), what, '%s: %s' % (r.get('status'), r.get('reason'))))
+
+n = 'plug-scx'
+check(byname.get(n, {}).get('status') == 'PASS', 'scx_ktstr: steady spec passes', n)
+check(re.search(r'scheduler attached.*ktstr \(state enabled, root/ops ktstr\)', text(n, 'agent.log')),
+      'scx_ktstr: sysfs state enabled and root/ops ktstr after attach', n)
+check(re.search(r'"nr_enqueued": *[1-9]', text(n, 'sched_stats.json')), 'scx_ktstr: its counters moved', n)
+
+n = 'plug-faulty/flags=stall=1'
+check(byname.get(n, {}).get('status') == 'FAIL', 'faulty stall: FAIL', n)
+check('runnable task stall' in everything(n), 'faulty stall: reason is the runnable task stall', n)
+check('SCX_EXIT_ERROR_STALL' in everything(n), 'faulty stall: exit kind SCX_EXIT_ERROR_STALL', n)
+check(text(n, 'sched_ext_dump.txt'), 'faulty stall: the kernel debug dump is an artifact', n)
+
+n = 'plug-faulty/flags=error-after=50'
+check(byname.get(n, {}).get('status') == 'FAIL', 'faulty error-after: FAIL', n)
+check('faulty: error-after: 50 events reached' in everything(n),
+      "faulty error-after: reason carries scx_bpf_error's message", n)
+
+n = 'plug-faulty/flags=fail-verify'
+check(byname.get(n, {}).get('status') == 'ERROR', 'faulty fail-verify: ERROR', n)
+vl = text(n, 'verifier.log')
+check('BEGIN PROG LOAD LOG' in vl and 'faulty_enqueue' in vl and len(vl.splitlines()) < 80,
+      'faulty fail-verify: the trimmed verifier log is an artifact', n)
+
+n = 'plug-exec'
+check(byname.get(n, {}).get('status') == 'PASS', 'exec: steady spec passes under scx_ktstr_bin', n)
+check('scx_ktstr_bin: attached' in text(n, 'scheduler.out'), "exec: the binary's output is an artifact", n)
+check(re.search(r'scheduler attached.*scx_ktstr_bin \(state enabled, root/ops ktstr\)', text(n, 'agent.log')),
+      'exec: attach seen in sysfs', n)
+
+n = 'plug-abi'
+r = byname.get(n, {})
+check(r.get('status') == 'ERROR' and re.search(r"plugin 'wrong-abi' .* ABI version 999, this ktstr speaks ABI version 1",
+                                               r.get('reason') or ''),
+      'wrong ABI: refused with a clear message', n)
+
+print('1..%d' % len(checks))
+for i, (ok, what, why) in enumerate(checks, 1):
+    print('%s %d - %s' % ('ok' if ok else 'not ok', i, what))
+    if not ok:
+        print('  ---\n  got: %s\n  ...' % json.dumps(why))
+sys.exit(0 if all(c[0] for c in checks) else 1)
+EOF2
+rc=$?
+[ $rc = 0 ] || sed 's/^/# /' "$tmp/run.out" | tail -40
+exit $rc
