@@ -195,6 +195,7 @@ struct test_ctx {
 	char *topo_diff;
 	char *sched_state;	/* last SCHD payload */
 	char *sched_name;
+	char *guest_error_log;	/* last error-level LOG from the guest (a plugin's verifier log) */
 };
 
 static json_t *strv_json(const char *const *v)
@@ -378,6 +379,10 @@ static int on_msg(void *ctx, const struct proto_msg *m)
 		tc->job->phase = str_eq(m->type, MSG_HELLO) ? "run" : "teardown";
 		pthread_mutex_unlock(&tc->job->rn->lock);
 	}
+	if (str_eq(m->type, MSG_LOG) && m->len > 7 && !strncmp(m->payload, "error: ", 7)) {
+		free(tc->guest_error_log);
+		tc->guest_error_log = xstrndup(m->payload + 7, m->len - 7);
+	}
 	if (str_eq(m->type, MSG_SCHED)) {
 		free(tc->sched_state);
 		tc->sched_state = xstrndup(m->payload, m->len);
@@ -483,6 +488,9 @@ static void judge(struct test_ctx *tc, const struct vm_result *vr, const char *c
 	}
 	if (derr) {
 		set_error(rr, TEST_ERROR, "run", "guest: %s", derr);
+		/* the guest's own account, e.g. a plugin's trimmed verifier log */
+		if (tc->guest_error_log)
+			run_result__add_detail(rr, DETAIL_OTHER, "guest", NULL, "%s", tc->guest_error_log);
 		goto out;
 	}
 	if (!vr->topo && !j->rn->o->exec_argv) {
@@ -749,6 +757,7 @@ out:
 	free(tc.tmp);
 	free(tc.topo_diff);
 	free(tc.sched_state);
+	free(tc.guest_error_log);
 }
 
 static void *worker(void *arg)
