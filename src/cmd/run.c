@@ -908,6 +908,12 @@ int cmd_run(const struct run_opts *o)
 		rn.tsc_khz = qemu__host_tsc_khz();
 	rn.guest_bin = find_guest();
 	rn.cache_dir = initramfs__cache_dir();
+	/* from here on SIGINT/SIGTERM stop cleanly: the temp dir is always removed */
+	if (pipe2(cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		status = 99;
+		goto free_jobs;
+	}
+	install_signals();
 	if (!mkdtemp(tmpl)) {
 		fprintf(stderr, "ktstr-run: mkdtemp: %s\n", strerror(errno));
 		status = 99;
@@ -924,11 +930,6 @@ int cmd_run(const struct run_opts *o)
 			fprintf(stderr, "ktstr-run: kernel: %s\n",
 				j->kernel->why ?: j->kernel->image);
 	}
-	if (pipe2(cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-		status = 99;
-		goto free_tmp;
-	}
-	install_signals();
 	rn.rep = report__new(&ropts);
 	report__begin(rn.rep, rn.njobs);
 	nthreads = MIN(o->jobs ?: default_jobs(&rn), (unsigned)rn.njobs);
@@ -955,7 +956,6 @@ int cmd_run(const struct run_opts *o)
 	}
 	report__free(rn.rep);
 	free(results);
-free_tmp:
 	rm_rf(rn.tmp_root);
 free_jobs:
 	for (size_t i = 0; i < rn.njobs; i++) {

@@ -5,9 +5,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <glob.h>
 #include <libelf.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -188,6 +190,46 @@ static char *find_in(const char *dirs, const char *name, const char *origin)
 	return NULL;
 }
 
+static char *ld_conf_dirs;
+static pthread_once_t ld_conf_once = PTHREAD_ONCE_INIT;
+
+/* Directories from an ld.so.conf file, following "include" globs (bounded depth). */
+static void read_ld_conf(const char *path, int depth)
+{
+	_cleanup_free_ char *text = NULL;
+	char *line, *save = NULL;
+
+	if (depth > 4 || read_file(path, &text, NULL))
+		return;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *hash = strchr(line, '#');
+
+		if (hash)
+			*hash = '\0';
+		line = str_trim(line);
+		if (str_startswith(line, "include") && (line[7] == ' ' || line[7] == '\t')) {
+			glob_t g;
+
+			if (!glob(str_trim(line + 8), 0, NULL, &g)) {
+				for (size_t i = 0; i < g.gl_pathc; i++)
+					read_ld_conf(g.gl_pathv[i], depth + 1);
+				globfree(&g);
+			}
+		} else if (line[0] == '/') {
+			char *n = ld_conf_dirs ? xasprintf("%s:%s", ld_conf_dirs, line) : xstrdup(line);
+
+			free(ld_conf_dirs);
+			ld_conf_dirs = n;
+		}
+	}
+}
+
+static void load_ld_conf(void)
+{
+	read_ld_conf("/etc/ld.so.conf", 0);
+}
+
+/* Search order: RUNPATH, LD_LIBRARY_PATH, /etc/ld.so.conf (what ld.so.cache is built from), defaults. */
 char *elf__find_lib(const char *name, const char *runpath, const char *origin)
 {
 	static const char default_dirs[] =
@@ -201,6 +243,9 @@ char *elf__find_lib(const char *name, const char *runpath, const char *origin)
 	if (runpath && (p = find_in(runpath, name, origin)))
 		return p;
 	if (ldp && *ldp && (p = find_in(ldp, name, origin)))
+		return p;
+	pthread_once(&ld_conf_once, load_ld_conf);
+	if (ld_conf_dirs && (p = find_in(ld_conf_dirs, name, origin)))
 		return p;
 	return find_in(default_dirs, name, origin);
 }

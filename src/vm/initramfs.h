@@ -58,7 +58,10 @@ char *initramfs__cache_dir(void);
 /* ELF facts: interpreter (or NULL), DT_NEEDED names, RUNPATH/RPATH (or NULL). */
 int elf__deps(const char *path, char **interp, char ***needed, size_t *nneeded, char **runpath,
 	      char **err);
-/* Find a library by DT_NEEDED name: runpath ($ORIGIN expanded), LD_LIBRARY_PATH, default dirs. */
+/*
+ * Find a library by DT_NEEDED name: runpath ($ORIGIN expanded), LD_LIBRARY_PATH,
+ * the /etc/ld.so.conf directories, the default multiarch dirs.
+ */
 char *elf__find_lib(const char *name, const char *runpath, const char *origin);
 /* The full closure: every shared library path (host) the binary needs, plus the interpreter. */
 int elf__closure(const char *path, char ***libs, size_t *nlibs, char **interp, char **err);
