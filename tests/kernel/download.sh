@@ -4,7 +4,7 @@
 # resume after truncation, restart when a resume cannot be trusted,
 # HTTP errors, the offline error, and fetch --url building what it got.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 19
 
 SRV="$T/srv"
 mkdir -p "$SRV" "$T/src"
@@ -74,6 +74,23 @@ head -c 1000 "$SRV/linux-6.99.tar.gz" >"$DL.part"
 run "$KK" fetch --url "http://127.0.0.1:$P2/linux-6.99.tar.gz" --sha256 "$SHA" --download-only
 ok $( [ $rc = 0 ] && { has "ignored the resume request" || has "cannot resume"; } && [ "$(sha256sum <"$DL" | cut -d' ' -f1)" = "$SHA" ] \
 	&& echo 0 || echo 1) "a server ignoring Range: downloaded from the start"
+
+# a real interruption: a signal in the middle of a slow transfer, then a rerun
+start_server slow KTSTR_HTTPD_RATE=1000000
+rm -rf "$KTSTR_CACHE_DIR/.sources"
+"$KK" fetch --url "http://127.0.0.1:$port/linux-6.99.tar.gz" --sha256 "$SHA" --download-only >"$T/out" 2>&1 &
+fp=$!
+for i in $(seq 100); do
+	[ "$(stat -c %s "$DL.part" 2>/dev/null || echo 0)" -gt 200000 ] && break
+	sleep 0.05
+done
+kill -TERM $fp  # (background jobs of a script ignore SIGINT)
+{ wait $fp; } 2>/dev/null
+ok $( [ -s "$DL.part" ] && [ ! -e "$DL" ] && [ ! -e "$KTSTR_CACHE_DIR/.sources/linux-6.99" ] && echo 0 || echo 1) \
+	"an interrupted download leaves only its .part ($(stat -c %s "$DL.part" 2>/dev/null) bytes)"
+run "$KK" fetch --url "http://127.0.0.1:$port/linux-6.99.tar.gz" --sha256 "$SHA" --download-only
+ok $( [ $rc = 0 ] && has "resuming" && [ "$(sha256sum <"$DL" | cut -d' ' -f1)" = "$SHA" ] && echo 0 || echo 1) \
+	"the rerun resumes it to a complete, verified file"
 
 run "$KK" fetch --url "http://127.0.0.1:$P1/missing.tar.gz" --download-only
 ok $( [ $rc = 1 ] && has "HTTP 404" && echo 0 || echo 1) "HTTP 404 is reported"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Loopback HTTP server for the download tests: http.server plus Range (206)
 # support, on a random 127.0.0.1 port printed on stdout; requests are logged.
-import http.server, os, re, sys
+import http.server, os, re, sys, time
 
 class Handler(http.server.SimpleHTTPRequestHandler):
     def send_head(self):
@@ -25,11 +25,25 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.end_headers()
         return f
 
+    def copyfile(self, src, dst):
+        # KTSTR_HTTPD_RATE (bytes/s) slows transfers so a test can interrupt one
+        rate = int(os.environ.get("KTSTR_HTTPD_RATE", "0"))
+        if not rate:
+            return super().copyfile(src, dst)
+        chunk = max(rate // 10, 1)
+        while True:
+            buf = src.read(chunk)
+            if not buf:
+                break
+            dst.write(buf)
+            dst.flush()
+            time.sleep(0.1)
+
     def log_message(self, fmt, *args):
         sys.stderr.write("%s range=%s\n" % (self.requestline, self.headers.get("Range")))
         sys.stderr.flush()
 
 os.chdir(sys.argv[1])
-srv = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 print(srv.server_address[1], flush=True)
 srv.serve_forever()
