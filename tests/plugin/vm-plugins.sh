@@ -132,6 +132,10 @@ check(byname.get(n, {}).get('status') == 'ERROR', 'faulty fail-verify: ERROR', n
 vl = text(n, 'verifier.log')
 check('BEGIN PROG LOAD LOG' in vl and 'faulty_enqueue' in vl and len(vl.splitlines()) < 80,
       'faulty fail-verify: the trimmed verifier log is an artifact', n)
+details = ' '.join(d.get('message', '') if isinstance(d, dict) else str(d)
+                   for run in byname.get(n, {}).get('runs', []) for d in run.get('details', []))
+check('BEGIN PROG LOAD LOG' in details and 'faulty_enqueue' in details,
+      "faulty fail-verify: the ERROR's report carries the verifier log", n)
 
 n = 'plug-exec'
 check(byname.get(n, {}).get('status') == 'PASS', 'exec: steady spec passes under scx_ktstr_bin', n)
