@@ -222,7 +222,7 @@ static int cmd_info(int argc, char **argv)
 
 	if (argc != 2)
 		return EXIT_USAGE;
-	if (!stat(argv[1], &st)) {
+	if (!stat(argv[1], &st) && S_ISREG(st.st_mode)) {
 		ret = kernel_image__open(argv[1], NULL, &k);
 		if (ret < 0)
 			return fail(argv[1], ret, NULL);
