@@ -62,8 +62,26 @@ void kernel_say(const struct kernel_progress *p, const char *fmt, ...)
 		p->line(p->ctx, s);
 }
 
+/* The environment with LC_ALL=C: apt's and make's messages are parsed for hints. */
+static char **c_locale_env(void)
+{
+	size_t n = 0, k = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = xcalloc(n + 2, sizeof(*env));
+	for (size_t i = 0; i < n; i++)
+		if (!str_startswith(environ[i], "LC_ALL=") && !str_startswith(environ[i], "LANGUAGE="))
+			env[k++] = environ[i];
+	env[k++] = (char *)"LC_ALL=C";
+	env[k] = NULL;
+	return env;
+}
+
 int kernel_run(const char *const argv[], const char *cwd, const struct kernel_progress *p, char **tail_out)
 {
+	_cleanup_free_ char **env = c_locale_env();
 	posix_spawn_file_actions_t fa;
 	struct tail tail = { 0 };
 	_cleanup_free_ char *line = NULL;
@@ -80,7 +98,7 @@ int kernel_run(const char *const argv[], const char *cwd, const struct kernel_pr
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
 	if (cwd)
 		posix_spawn_file_actions_addchdir_np(&fa, cwd);
-	ret = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	ret = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pipefd[1]);
 	if (ret) {
