@@ -17,7 +17,7 @@
 #include "workload/workload.h"
 #include "workload/internal.h"
 
-#define STOP_GRACE_NS (2 * NSEC_PER_SEC)
+#define STOP_GRACE_NS (5 * NSEC_PER_SEC)	/* ktstr: shared 5 s deadline */
 #define TICK_NS (100 * NSEC_PER_MSEC)
 #define PAYLOAD_OUTPUT_MAX (64 * 1024)
 
@@ -193,7 +193,7 @@ static void stop_groups(struct run *r, const char *top)
 			continue;
 		if (!worker_group__reap(g, deadline))
 			emit(r, EVT_NOTE, "stop", -ETIMEDOUT,
-			     "workers in '%s' did not stop within 2s and were killed", g->cgroup);
+			     "workers in '%s' did not stop within 5s and were killed", g->cgroup);
 		g->stopped = true;
 		note_worker_errors(r, g);
 		worker_group__collect(g, r->t0, r->out);

@@ -137,7 +137,7 @@ int main(void)
 						r->wall_time_ns : 0;
 
 		/* The host is shared: a spinner may wait runnable, but it never sleeps. */
-		tap_ok(on > 0.3, "CpuSpin on-CPU %.1f%% of %.0f ms wall", on * 100, r->wall_time_ns / 1e6);
+		tap_ok(on > 0.05, "CpuSpin ran on-CPU %.1f%% of %.0f ms wall", on * 100, r->wall_time_ns / 1e6);
 		tap_ok(busy > 0.9 && busy < 1.1, "CpuSpin on-CPU + runnable-waiting = %.1f%% of wall",
 		       busy * 100);
 		tap_ok(r->max_gap_ns > 0 && r->max_gap_cpu >= 0, "CpuSpin max gap %.3f ms on cpu %d",

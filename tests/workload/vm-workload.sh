@@ -21,12 +21,15 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/wl-vm.XXXXXX")
 mkdir -p "$W/a" "$W/b"
 
 # Boot 1: 2 CPUs.
-wl_boot "$W/a" 2 1 "$S/wl-isolation.yaml" "$S/wl-types.yaml" "$S/wl-cpuset-change.yaml"
+wl_boot "$W/a" 2 1 "$S/wl-isolation.yaml" "$S/wl-types.yaml" "$S/wl-churn.yaml" \
+	"$S/wl-cpuset-change.yaml"
 wl_check "$W/a" wl-isolation noerror progress '*' \
 	oncpu cg_spin 90 within cg_spin 0 within cg_pair 1 within cg_bursty 1 isolated '*' \
 	wake cg_pair 10 offcpu cg_bursty 30 wake cg_bursty 5
-wl_check "$W/a" wl-types noerror workers '*' 21 progress '*' \
-	wake futex_fan_out 1 wake fan_out_compute 1 wake mutex_contention 1 wake cache_pipe 1
+wl_check "$W/a" wl-types noerror workers '*' 16 progress '*' \
+	wake futex_fan_out 1 wake fan_out_compute 1 wake mutex_contention 1 wake cache_pipe 1 \
+	wake io_sync 1 wake sequence 1
+wl_check "$W/a" wl-churn noerror workers '*' 5 progress '*' wake fork_exit 1 wake nice_sweep 1
 wl_check "$W/a" wl-cpuset-change noerror progress cg_0 event op set_cpuset \
 	migrated-after cg_0 set_cpuset 1
 
