@@ -41,19 +41,12 @@ static int for_each_test(const struct run_opts *o, bool print_ok,
 			fprintf(stderr, "%s: invalid: %zu error(s)\n", o->specs[i],
 				diag_count(&dl, DIAG_ERROR));
 		} else {
-			size_t n = 0;
-
-			for (size_t j = 0; j < sf->ntests; j++) {
-				if (!spec_filter__match(flt, sf->tests[j].name))
-					continue;
-				n++;
-				if (fn)
+			for (size_t j = 0; j < sf->ntests; j++)
+				if (fn && spec_filter__match(flt, sf->tests[j].name))
 					fn(o, &sf->tests[j], arg);
-			}
 			if (print_ok && !o->quiet)
 				printf("%s: ok, %zu test(s)%s\n", o->specs[i], sf->ntests,
 				       diag_count(&dl, DIAG_WARNING) ? ", with warnings" : "");
-			(void)n;
 		}
 		diag_free(&dl);
 		spec_file__free(sf);

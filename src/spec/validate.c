@@ -1163,7 +1163,6 @@ static const enum spec_key_id op_key_ids[7] = {
 static struct node *op_from_string(const struct node *s)
 {
 	struct node *m = node__new(NODE_MAP, s->line, s->col);
-	const char *p = s->value;
 	const char *words[8];
 	int cols[8];
 	size_t nw = 0;
@@ -1176,7 +1175,6 @@ static struct node *op_from_string(const struct node *s)
 		words[nw] = tok;
 		cols[nw++] = s->col + (int)(tok - copy) + (s->quoted ? 1 : 0);
 	}
-	(void)p;
 #define PUT(key, i) node__append(m, node__scalar(words[i], s->line, cols[i]), key, s->line, cols[i])
 	if (nw)
 		PUT("op", 0);
@@ -1231,7 +1229,7 @@ static struct node *op_from_string(const struct node *s)
 	return m;
 }
 
-static void check_cgroup_ref(struct vctx *c, const struct node *n, const char *what, const char *op)
+static void check_cgroup_ref(struct vctx *c, const struct node *n, const char *op)
 {
 	const char *sugg;
 
@@ -1250,7 +1248,6 @@ static void check_cgroup_ref(struct vctx *c, const struct node *n, const char *w
 	else
 		verr(c, AT(n), "%s refers to cgroup '%s', which no step or backdrop creates before it (add it to 'cgroups' or use add_cgroup first)",
 		     op, n->value);
-	(void)what;
 }
 
 static void v_op(struct vctx *c, const struct node *in, struct spec_op *op)
@@ -1301,11 +1298,11 @@ static void v_op(struct vctx *c, const struct node *in, struct spec_op *op)
 			else if (is_live(c, x->value))
 				verr(c, AT(x), "add_cgroup: cgroup '%s' already exists at this point", x->value);
 		} else {
-			check_cgroup_ref(c, x, "cgroup", op_kind_name(kind));
+			check_cgroup_ref(c, x, op_kind_name(kind));
 		}
 	}
 	if ((x = f[K_OP_TARGET]) && op_keys[kind][1] != NO && get_str(c, x, &op->cgroup2))
-		check_cgroup_ref(c, x, "target", op_kind_name(kind));
+		check_cgroup_ref(c, x, op_kind_name(kind));
 	if ((x = f[K_OP_CPUSET]) && op_keys[kind][2] != NO)
 		v_cpuset(c, x, &op->cpuset);
 	if ((x = f[K_OP_WORK]) && op_keys[kind][3] != NO) {
