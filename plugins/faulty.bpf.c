@@ -6,19 +6,22 @@
  *
  * Base policy: a global FIFO (one shared DSQ, idle CPUs served directly in
  * select_cpu), which is correct. Each fault is switched on through .rodata
- * by a plugin flag:
+ * by a plugin flag. The faults hit "targets": user tasks other than PID 1
+ * and the process that attached the scheduler (the guest agent), so the
+ * harness keeps running and reports what happened to the workers.
  *
- *   stall_permille	user tasks whose pid hashes below this (out of 1000)
- *			are queued on a DSQ nobody consumes (never PID 1
- *			or the process that attached the scheduler); the kernel's
+ *   stall_permille	targets whose pid hashes below this (out of 1000)
+ *			are queued on a DSQ nobody consumes; the kernel's
  *			watchdog ejects the scheduler ("runnable task stall").
  *   error_after	after this many enqueues, scx_bpf_error() aborts the
  *			scheduler with a message naming the count.
- *   concentrate	every task that may run on CPU 0 is queued on CPU 0's
- *			local DSQ: the other CPUs idle (unfairness, gaps).
- *   delay_ns		a CPU takes a task from the shared DSQ at most once
- *			per delay_ns, and kicks itself meanwhile: tasks are
- *			held back (latency, gaps).
+ *   concentrate	every target that may run on CPU 0 is queued on CPU
+ *			0's local DSQ with a 1 s slice: the other CPUs idle
+ *			and workers starve (unfairness, gaps, starvation).
+ *   delay_ns		targets wait on their own DSQ, from which a CPU takes
+ *			a task at most once per delay_ns (kicking itself
+ *			meanwhile): long gaps without tripping the watchdog
+ *			as long as delay_ns is below it.
  *   fail_verify	ops.enqueue dereferences a hash map lookup without a
  *			NULL check; the verifier rejects the program at load.
  */
@@ -28,6 +31,8 @@ char _license[] SEC("license") = "GPL";
 
 #define SHARED_DSQ	0
 #define LIMBO_DSQ	1	/* never consumed */
+#define DELAY_DSQ	2	/* consumed at most once per delay_ns per CPU */
+#define CONCENTRATE_SLICE_NS	(1000ULL * 1000 * 1000)
 
 const volatile u32 stall_permille;
 const volatile u64 error_after;
@@ -55,14 +60,29 @@ struct {
 	__type(value, u64);
 } verify_trap SEC(".maps");
 
+static bool targeted(struct task_struct *p)
+{
+	return !(p->flags & PF_KTHREAD) && p->tgid != exempt_tgid && p->tgid != 1;
+}
+
 static bool stalled(struct task_struct *p)
 {
 	u32 h;
 
-	if (!stall_permille || (p->flags & PF_KTHREAD) || p->tgid == exempt_tgid || p->tgid == 1)
+	if (!stall_permille || !targeted(p))
 		return false;
 	h = ((u32)p->pid * 2654435761u) % 1000;
 	return h < stall_permille;
+}
+
+static bool concentrated(struct task_struct *p)
+{
+	return concentrate && targeted(p) && bpf_cpumask_test_cpu(0, p->cpus_ptr);
+}
+
+static bool delayed(struct task_struct *p)
+{
+	return delay_ns && targeted(p);
 }
 
 s32 BPF_STRUCT_OPS(faulty_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
@@ -70,12 +90,12 @@ s32 BPF_STRUCT_OPS(faulty_select_cpu, struct task_struct *p, s32 prev_cpu, u64 w
 	bool is_idle = false;
 	s32 cpu;
 
-	if (concentrate && bpf_cpumask_test_cpu(0, p->cpus_ptr))
+	if (concentrated(p))
 		return 0;
 	if (stalled(p))
 		return prev_cpu;
 	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
-	if (is_idle && !delay_ns)
+	if (is_idle && !delayed(p))
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, slice_ns, 0);
 	return cpu;
 }
@@ -97,8 +117,12 @@ void BPF_STRUCT_OPS(faulty_enqueue, struct task_struct *p, u64 enq_flags)
 		scx_bpf_dsq_insert(p, LIMBO_DSQ, slice_ns, enq_flags);
 		return;
 	}
-	if (concentrate && bpf_cpumask_test_cpu(0, p->cpus_ptr)) {
-		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | 0, slice_ns, enq_flags);
+	if (concentrated(p)) {
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | 0, CONCENTRATE_SLICE_NS, enq_flags);
+		return;
+	}
+	if (delayed(p)) {
+		scx_bpf_dsq_insert(p, DELAY_DSQ, slice_ns, enq_flags);
 		return;
 	}
 	scx_bpf_dsq_insert(p, SHARED_DSQ, slice_ns, enq_flags);
@@ -106,29 +130,38 @@ void BPF_STRUCT_OPS(faulty_enqueue, struct task_struct *p, u64 enq_flags)
 
 void BPF_STRUCT_OPS(faulty_dispatch, s32 cpu, struct task_struct *prev)
 {
-	if (delay_ns) {
-		u32 key = 0;
-		u64 *last = bpf_map_lookup_elem(&last_dispatch, &key);
-		u64 now = bpf_ktime_get_ns();
+	u32 key = 0;
+	u64 *last, now;
 
-		if (!last)
-			return;
-		if (now - *last < delay_ns) {
-			__sync_fetch_and_add(&nr_delayed, 1);
-			scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
-			return;
-		}
-		*last = now;
-	}
-	if (scx_bpf_dsq_move_to_local(SHARED_DSQ))
+	if (scx_bpf_dsq_move_to_local(SHARED_DSQ)) {
 		__sync_fetch_and_add(&nr_dispatched, 1);
+		return;
+	}
+	if (!delay_ns || scx_bpf_dsq_nr_queued(DELAY_DSQ) <= 0)
+		return;
+	last = bpf_map_lookup_elem(&last_dispatch, &key);
+	if (!last)
+		return;
+	now = bpf_ktime_get_ns();
+	if (now - *last < delay_ns) {
+		/* Nothing else to run: come back soon instead of idling. */
+		__sync_fetch_and_add(&nr_delayed, 1);
+		scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+		return;
+	}
+	if (scx_bpf_dsq_move_to_local(DELAY_DSQ)) {
+		*last = now;
+		__sync_fetch_and_add(&nr_dispatched, 1);
+	}
 }
 
 s32 BPF_STRUCT_OPS(faulty_init)
 {
 	s32 ret = scx_bpf_create_dsq(SHARED_DSQ, -1);
 
-	return ret ? ret : scx_bpf_create_dsq(LIMBO_DSQ, -1);
+	if (!ret)
+		ret = scx_bpf_create_dsq(LIMBO_DSQ, -1);
+	return ret ? ret : scx_bpf_create_dsq(DELAY_DSQ, -1);
 }
 
 void BPF_STRUCT_OPS(faulty_exit, struct scx_exit_info *ei)

@@ -24,8 +24,10 @@ static const struct ktstr_flag flags[] = {
 	  NULL, NULL },
 	{ "stall=", "as 'stall', with the fraction given", NULL, NULL },
 	{ "error-after=", "call scx_bpf_error() after N enqueue events", NULL, NULL },
-	{ "concentrate", "queue every task that may run there on CPU 0: the other CPUs idle", NULL, NULL },
-	{ "delay-dispatch-ms=", "a CPU takes a queued task at most once per N ms", NULL, NULL },
+	{ "concentrate", "queue every worker that may run there on CPU 0 with a 1 s slice: the other "
+			 "CPUs idle, workers starve", NULL, NULL },
+	{ "delay-dispatch-ms=", "a CPU takes a waiting worker at most once per N ms (keep N below "
+				"the watchdog timeout)", NULL, NULL },
 	{ "fail-verify", "include a program the BPF verifier rejects: attach fails with its log",
 	  NULL, only_alone },
 	{ NULL },

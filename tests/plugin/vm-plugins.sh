@@ -3,7 +3,8 @@
 # The built-in scheduler plugins in real VMs (TCG) through ktstr-run:
 # scx_ktstr attaches (state enabled, root/ops ktstr) and a steady spec
 # passes under it; each fault of the faulty plugin fails its test with the
-# kernel's reason (stall, scx_bpf_error) or errors with the verifier log;
+# kernel's reason (stall, scx_bpf_error), fails a check (concentrate:
+# starvation, delay-dispatch-ms: gap) or errors with the verifier log;
 # exec runs an external scheduler binary (scx_ktstr_bin); a plugin with a
 # wrong ABI is refused before any VM boots. Skipped without a kernel.
 set -u
@@ -51,6 +52,32 @@ cgroups:
     workers: 2
 matrix:
   scheduler.flags: [stall=1, error-after=50, fail-verify]
+EOF2
+spec plug-conc <<EOF2
+name: plug-conc
+description: faulty concentrate starves workers on CPU 0
+topology: 1n1l2c1t
+duration: 2s
+scheduler:
+  plugin: faulty
+  flags: [concentrate]
+  watchdog_timeout: 10s
+cgroups:
+  - name: cg_0
+    workers: 4
+EOF2
+spec plug-delay <<EOF2
+name: plug-delay
+description: faulty delay-dispatch-ms holds workers back past max_gap_ms
+topology: 1n1l2c1t
+duration: 5s
+scheduler:
+  plugin: faulty
+  flags: [delay-dispatch-ms=3500]
+  watchdog_timeout: 10s
+cgroups:
+  - name: cg_0
+    workers: 2
 EOF2
 spec plug-exec <<EOF2
 name: plug-exec
@@ -136,6 +163,13 @@ details = ' '.join(d.get('message', '') if isinstance(d, dict) else str(d)
                    for run in byname.get(n, {}).get('runs', []) for d in run.get('details', []))
 check('BEGIN PROG LOAD LOG' in details and 'faulty_enqueue' in details,
       "faulty fail-verify: the ERROR's report carries the verifier log", n)
+
+n = 'plug-conc'
+check(byname.get(n, {}).get('status') == 'FAIL' and re.search(r'starved', everything(n)),
+      'faulty concentrate: FAIL, workers starve', n)
+n = 'plug-delay'
+check(byname.get(n, {}).get('status') == 'FAIL' and re.search(r'stuck \d+ms on cpu', everything(n)),
+      'faulty delay-dispatch-ms: FAIL on the gap check', n)
 
 n = 'plug-exec'
 check(byname.get(n, {}).get('status') == 'PASS', 'exec: steady spec passes under scx_ktstr_bin', n)
