@@ -10,7 +10,7 @@ nok() { n=$((n + 1)); echo "not ok $n - $1"; sed 's/^/# /' "$tmp/err" "$tmp/out"
 check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
 
 echo "TAP version 14"
-echo "1..12"
+echo "1..14"
 
 "$tool" lint "$src"/specs/*.yaml "$src"/specs/*.ini >"$tmp/out" 2>"$tmp/err"
 check "every example spec lints clean" '[ $? -eq 0 ] && [ ! -s "$tmp/err" ]'
@@ -47,3 +47,17 @@ check "dry-run shows thresholds with their layer" \
 "$tool" dry-run --strict "$src/specs/steady.yaml" >"$tmp/out" 2>"$tmp/err"
 check "--release-thresholds uses the release defaults" \
 	'grep -q "max_gap_ms  *2000ms  *default" "$tmp/out" && grep -q "release defaults" "$tmp/out"'
+
+# The same commands through ktstr-run itself.
+run=$build/src/ktstr-run
+if [ -x "$run" ]; then
+	"$run" --lint "$src"/specs/*.yaml "$src"/specs/*.ini >"$tmp/out" 2>"$tmp/err"
+	check "ktstr-run --lint accepts the example specs" '[ $? -eq 0 ]'
+	"$run" --lint "$cases/0015-cpuset-misfit.yaml" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "ktstr-run --lint rejects a bad spec with every error" \
+		'[ $rc -eq 1 ] && [ $(grep -c "^.*0015-cpuset-misfit.yaml:[0-9]*:[0-9]*: error:" "$tmp/err") -eq 9 ]'
+else
+	n=$((n + 1)); echo "ok $n # SKIP no src/ktstr-run"
+	n=$((n + 1)); echo "ok $n # SKIP no src/ktstr-run"
+fi
