@@ -57,6 +57,7 @@ struct runner {
 	char *accel_reason;
 	char *guest_bin;
 	char *cache_dir;
+	char *vmlinux_dir;
 	char *tmp_root;
 	struct job *jobs;
 	size_t njobs, next;
@@ -194,6 +195,7 @@ struct test_ctx {
 	struct topo want;
 	char *topo_diff;
 	char *sched_state;	/* last SCHD payload */
+	char *boot_image;	/* the PVH vmlinux, or NULL to boot the bzImage */
 	char *sched_name;
 	char *guest_error_log;	/* last error-level LOG from the guest (a plugin's verifier log) */
 };
@@ -629,7 +631,8 @@ static void run_once(struct test_ctx *tc, unsigned rep, struct run_result *rr)
 	struct job *j = tc->job;
 	struct runner *rn = j->rn;
 	const struct run_opts *o = rn->o;
-	struct vm_config cfg = { .kernel = j->kernel->image, .topo = j->topo, .kvm = rn->kvm,
+	struct vm_config cfg = { .kernel = tc->boot_image ?: j->kernel->image, .topo = j->topo,
+				 .kvm = rn->kvm,
 				 .tsc_khz = rn->tsc_khz };
 	struct prepared pp = { 0 };
 	struct vm_result vr = { 0 };
@@ -732,6 +735,15 @@ static void run_job(struct job *j)
 			res->reason = TAKE_PTR(skip);
 			goto out;
 		}
+	}
+	if (!rn->kvm && !getenv("KTSTR_NO_PVH")) {
+		/* once per image; other tests wait for the extraction instead of repeating it */
+		pthread_mutex_lock(&rn->lock);
+		if (qemu__pvh_kernel(j->kernel->image, rn->vmlinux_dir, &tc.boot_image) &&
+		    rn->o->verbose)
+			fprintf(stderr, "ktstr-run: %s: booting the bzImage (no PVH vmlinux)\n",
+				j->name);
+		pthread_mutex_unlock(&rn->lock);
 	}
 	res->status = TEST_PASS;
 	for (unsigned r = 0; r < repeats; r++) {
@@ -908,6 +920,11 @@ int cmd_run(const struct run_opts *o)
 		rn.tsc_khz = qemu__host_tsc_khz();
 	rn.guest_bin = find_guest();
 	rn.cache_dir = initramfs__cache_dir();
+	{
+		_cleanup_free_ char *copy = xstrdup(rn.cache_dir);
+
+		rn.vmlinux_dir = xasprintf("%s/vmlinux", dirname(copy));
+	}
 	/* from here on SIGINT/SIGTERM stop cleanly: the temp dir is always removed */
 	if (pipe2(cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		status = 99;
@@ -971,6 +988,7 @@ free_jobs:
 	free(rn.tmp_root);
 	free(rn.guest_bin);
 	free(rn.cache_dir);
+	free(rn.vmlinux_dir);
 	free(rn.accel_reason);
 	pthread_mutex_destroy(&rn.lock);
 	return status;

@@ -47,6 +47,13 @@ int qemu__argv(const struct vm_config *c, char ***argv, char **err);
 void qemu__argv_free(char **argv);
 /* Shell-quoted one-line form (saved as qemu.cmdline). */
 char *qemu__argv_string(char *const *argv);
+/* Does this vmlinux carry a PVH entry point (XEN_ELFNOTE_PHYS32_ENTRY)? */
+bool qemu__has_pvh_note(const char *vmlinux);
+/*
+ * The uncompressed vmlinux of a bzImage, extracted once into cache_dir, when
+ * it can boot through PVH (faster under TCG). -ENOEXEC when it cannot.
+ */
+int qemu__pvh_kernel(const char *image, const char *cache_dir, char **out);
 /* The QEMU binary to run. */
 const char *qemu__binary(const struct vm_config *c);
 
