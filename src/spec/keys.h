@@ -98,6 +98,8 @@ enum key_type {
 	X(CG_NAME, CGROUP, "name", STR, 0, 0, 0, "required", \
 	  "path below the test's cgroup: \"cg_0\" or \"cg_0/sub_a\"") \
 	X(CG_CPUSET, CGROUP, "cpuset", CPUSET, 0, 0, SEC_CPUSET, "none", "the cgroup's cpuset") \
+	X(CG_WORK, CGROUP, "work", MAP, 0, 0, SEC_WORK, "the cgroup's own work keys", \
+	  "the first work as a map (INI: work.type = ...), instead of work keys in the cgroup") \
 	X(CG_WORKS, CGROUP, "works", MAPS, 0, 16, SEC_WORK, "one CpuSpin work", \
 	  "groups of workers; the cgroup's own work keys describe the first") \
 	X(CG_CHILDREN, CGROUP, "children", MAPS, 0, SPEC_MAX_CGROUPS, SEC_CGROUP, "none", \

@@ -1083,7 +1083,22 @@ static void v_cgroup(struct vctx *c, const struct node *n, const char *parent,
 			direct = true;
 	for (size_t i = 0; !direct && wt && i < n->nkids; i++)
 		direct = param_of(wt, n->kids[i]->key) != NULL;
-	if (direct || !f[K_CG_WORKS]) {
+	if ((x = f[K_CG_WORK])) {
+		const struct node *wf[K__COUNT];
+		const struct node *wtn = node__get(x, "type");
+		const struct worktype_desc *d = wtn && wtn->kind == NODE_SCALAR ?
+			worktype_lookup(wtn->value) : NULL;
+		struct spec_work w;
+
+		if (direct)
+			verr(c, KEYAT(x), "cgroup %s gives its work both as 'work' and as keys of the cgroup: use one",
+			     (*arr)[idx].name);
+		else if (CHECK_MAP(c, x, SEC_WORK, d ? d : &worktype_table[WORK_CPU_SPIN], wf)) {
+			v_work(c, x, wf, &w, where);
+			cg = &(*arr)[idx];
+			*(struct spec_work *)array_push(&cg->works, &cg->nworks, sizeof(w)) = w;
+		}
+	} else if (direct || !f[K_CG_WORKS]) {
 		struct spec_work w;
 
 		v_work(c, n, f, &w, where);
