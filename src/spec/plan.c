@@ -365,9 +365,13 @@ void spec_test__print_plan(const struct spec_test *t, const struct thresholds *m
 		case HOLD_FIXED:
 			fprintf(f, " (hold %s)\n", dur(h->ns, a, sizeof(a)));
 			break;
-		case HOLD_LOOP:
-			fprintf(f, " (ops repeat every %s)\n", dur(h->interval_ns, a, sizeof(a)));
+		case HOLD_LOOP: {
+			uint64_t runs = h->interval_ns ? (en - st + h->interval_ns - 1) / h->interval_ns : 0;
+
+			fprintf(f, " (ops run %llu time%s, every %s)\n", (unsigned long long)runs,
+				runs == 1 ? "" : "s", dur(h->interval_ns, a, sizeof(a)));
 			break;
+		}
 		}
 		print_cgroups(s->cgroups, s->ncgroups, t, "    ", f);
 		for (size_t j = 0; j < s->nops; j++)
