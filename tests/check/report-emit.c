@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Feeds the report renderers five synthetic results (PASS, FAIL with stats
- * and a timeline, SKIP, ERROR, TIMEOUT; names with XML/TAP specials and an
+ * Feeds the report renderers six synthetic results (PASS, FAIL with stats
+ * and a timeline, SKIP, ERROR, TIMEOUT, two repeats of which one fails; names with XML/TAP specials and an
  * invalid UTF-8 byte) and writes: TAP on stdout, the text report on stderr,
  * DIR/junit.xml and DIR/<n>.json. tests/check/report-validate.sh checks them
  * with automake's tap-driver.sh and python3's XML and JSON parsers.
@@ -28,8 +28,8 @@ static struct test_result *result(const char *name, enum test_status st, const c
 	return t;
 }
 
-/* A failing run judged by the real checks: one worker stuck for 3.5 s. */
-static void failing_run(struct test_result *t, const struct spec_test *spec)
+/* A run judged by the real checks; gap_ms 3500 makes one worker stuck (FAIL). */
+static void judged_run(struct test_result *t, const struct spec_test *spec, uint64_t gap_ms)
 {
 	struct run_result *rr = array_push(&t->runs, &t->nruns, sizeof(*rr));
 	struct telemetry *tel = &rr->telemetry;
@@ -45,7 +45,7 @@ static void failing_run(struct test_result *t, const struct spec_test *spec)
 		w->cpu_time_ns = NSEC_PER_SEC;
 		w->wall_time_ns = 2 * NSEC_PER_SEC;
 		w->off_cpu_ns = NSEC_PER_SEC;
-		w->max_gap_ns = (i ? 3500 : 20) * NSEC_PER_MSEC;
+		w->max_gap_ns = (i ? gap_ms : 20) * NSEC_PER_MSEC;
 		w->max_gap_cpu = 1;
 		w->max_gap_at_ns = 1200 * NSEC_PER_MSEC;
 		w->completed = true;
@@ -62,7 +62,8 @@ static void failing_run(struct test_result *t, const struct spec_test *spec)
 	e->label = xstrdup("set_cpuset");
 	e->detail = xstrdup("cg_0 cpuset 0-1 -> 1");
 	check__evaluate(spec, &t->thresholds, tel, console, sizeof(console) - 1, rr);
-	t->status = rr->status;
+	t->status = test_status_worst(t->status, rr->status);
+	free(t->console_tail);
 	t->console_tail = check__console_tail(console, sizeof(console) - 1, 20);
 }
 
@@ -71,7 +72,7 @@ int main(int argc, char **argv)
 	struct spec_test spec = { .name = (char *)"fail/1n1l2c1t", .duration_ns = 2 * NSEC_PER_SEC,
 				  .repeats = 1,
 				  .topology = { .numa_nodes = 1, .llcs = 1, .cores = 2, .threads = 1 } };
-	struct test_result *v[5];
+	struct test_result *v[6];
 	struct report_opts o = { .tap = true };
 	struct report *r;
 	struct run_result *rr;
@@ -88,7 +89,7 @@ int main(int argc, char **argv)
 	v[1] = result("fail/1n1l2c1t", TEST_FAIL, NULL);
 	free(v[1]->scheduler);
 	v[1]->scheduler = xstrdup("scx_ktstr");
-	failing_run(v[1], &spec);
+	judged_run(v[1], &spec, 3500);
 	v[2] = result("skip/<needs sched_ext> & \"more\"", TEST_SKIP,
 		      "kernel lacks CONFIG_SCHED_CLASS_EXT # not built");
 	v[3] = result("error/boot", TEST_ERROR, "QEMU exited (status 1) without a DONE from the guest during boot");
@@ -99,6 +100,10 @@ int main(int argc, char **argv)
 	rr->phase = xstrdup("run");
 	run_result__add_detail(rr, DETAIL_OTHER, "harness", NULL, "run timeout: no DONE from the guest in time");
 
+	v[5] = result("repeat/1n1l2c1t", TEST_PASS, NULL);	/* repeats: 2, the second fails */
+	judged_run(v[5], &spec, 20);
+	judged_run(v[5], &spec, 3500);
+
 	r = report__new(&o);
 	report__begin(r, ARRAY_SIZE(v));
 	report__progress(r, "pass/1n1l2c1t", "boot", NSEC_PER_SEC, 2 * NSEC_PER_SEC);
@@ -108,7 +113,7 @@ int main(int argc, char **argv)
 		_cleanup_free_ char *path = xasprintf("%s/%zu.json", argv[1], i);
 
 		report__test_done(r, v[i]);
-		if (report__write_json(v[i], i == 1 ? &spec : NULL, path))
+		if (report__write_json(v[i], i == 1 || i == 5 ? &spec : NULL, path))
 			ret = 1;
 	}
 	if (report__end(r))

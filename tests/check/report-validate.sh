@@ -14,27 +14,27 @@ check() { if eval "$1"; then ok "$2"; else notok "$2"; fi; }
 fail=0
 
 echo "TAP version 14"
-echo "1..14"
+echo "1..16"
 "$build/tests/check/report-emit" "$tmp" >"$tmp/tap.out" 2>"$tmp/text.out"
 check "test \$? -eq 0" "report-emit wrote every report"
 
-# automake's TAP driver must parse it: 2 ok (one a SKIP), 3 not ok, no ERROR.
+# automake's TAP driver must parse it: 2 ok (one a SKIP), 4 not ok, no ERROR.
 env AM_TAP_AWK="${AWK:-awk}" sh "$src/build-aux/tap-driver.sh" --test-name report \
 	--log-file "$tmp/driver.log" --trs-file "$tmp/driver.trs" --color-tests no \
 	--enable-hard-errors yes --expect-failure no -- cat "$tmp/tap.out" >"$tmp/driver.out" 2>&1
 check "grep -c '^:test-result: PASS' '$tmp/driver.trs' | grep -qx 1" "tap-driver: 1 PASS"
 check "grep -c '^:test-result: SKIP' '$tmp/driver.trs' | grep -qx 1" "tap-driver: 1 SKIP"
-check "grep -c '^:test-result: FAIL' '$tmp/driver.trs' | grep -qx 3" "tap-driver: 3 FAIL (FAIL, ERROR, TIMEOUT)"
+check "grep -c '^:test-result: FAIL' '$tmp/driver.trs' | grep -qx 4" "tap-driver: 4 FAIL (FAIL, ERROR, TIMEOUT, failed repeat)"
 check "! grep -q '^:test-result: ERROR' '$tmp/driver.trs'" "tap-driver: no protocol errors (plan, YAML, directives)"
 
 check "python3 - '$tmp/junit.xml' <<'EOF'
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 s = root.find('testsuite')
-want = dict(tests='5', failures='1', errors='2', skipped='1')
+want = dict(tests='6', failures='2', errors='2', skipped='1')
 assert all(s.get(k) == v for k, v in want.items()), s.attrib
 cases = s.findall('testcase')
-assert len(cases) == 5
+assert len(cases) == 6
 assert cases[1].find('failure').get('message') == 'stuck 3500ms on cpu1 at +1200ms'
 assert cases[2].get('name') == 'skip/<needs sched_ext> & \"more\"'
 assert cases[2].find('skipped') is not None
@@ -59,6 +59,9 @@ assert run['telemetry']['events'][1]['label'] == 'set_cpuset'
 assert r['spec']['topology'] == '1n1l2c1t'
 for i in (0, 2, 3, 4):
     json.load(open('%s/%d.json' % (d, i)))
+rep = json.load(open(d + '/5.json'))
+assert [x['status'] for x in rep['runs']] == ['PASS', 'FAIL'] and rep['status'] == 'FAIL'
+assert rep['runs'][0]['cgroups'][0]['max_gap_ms'] == 20
 EOF" "JSON result files parse and carry verdict, thresholds, figures, timeline"
 
 check "grep -q \"^ktstr 'fail/1n1l2c1t' \\[sched=scx_ktstr\\] \\[topo=1n1l2c1t\\] failed:\$\" '$tmp/text.out'" \
@@ -74,6 +77,10 @@ check "grep -q \"^ktstr 'timeout/run' \\[topo=1n1l2c1t\\] timed out during run:\
 check "grep -q '^not evaluated (no monitor data): max_imbalance_ratio, max_local_dsq_depth, fail_on_stall, sustained_samples, max_fallback_rate, max_keep_last_rate\$' '$tmp/text.out' &&
        grep -q '^  not_evaluated: \"max_imbalance_ratio, .* (no monitor data)\"\$' '$tmp/tap.out'" \
 	"monitor thresholds are reported as not evaluated, never passed"
+check "grep -q '^  run 1/2: PASS\$' '$tmp/text.out' && grep -q '^  run 2/2: FAIL\$' '$tmp/text.out'" \
+	"text: repeats show each run's status"
+check "grep -q '^--- stats --- (run 1)\$' '$tmp/text.out' && grep -q '^--- stats --- (run 2)\$' '$tmp/text.out'" \
+	"text: repeats show every run's figures"
 
 if [ $fail -ne 0 ]; then
 	echo "# --- tap ---"; sed 's/^/# /' "$tmp/tap.out"
