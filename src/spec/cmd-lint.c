@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* ktstr-run --lint, --dry-run and --list: the spec commands (the only spec code that prints). */
+#include <errno.h>
+
 #include "cmd/cmd.h"
 #include "plugin/loader.h"
 #include "spec/spec.h"
@@ -9,10 +11,56 @@
 enum { LINT_OK = 0, LINT_INVALID = 1, LINT_USAGE = 2 };
 
 /*
- * Load every spec, print its diagnostics (sorted, all of them) and call fn
- * on each expanded test that matches the filter. Returns the exit status.
+ * Load every spec, check plugin flags (lint, dry-run), print the
+ * diagnostics (sorted, all of them) and call fn on each expanded test that
+ * matches the filter. Returns the exit status.
  */
-static int for_each_test(const struct run_opts *o, bool print_ok,
+/*
+ * What only the plugin knows: its flags. Each test's flags go through
+ * plugin__check_flags(); a plugin that does not open is a warning (the run
+ * would fail there, but the spec itself may be fine).
+ */
+static void check_plugin_flags(const struct spec_file *sf, struct diag_list *dl)
+{
+	for (size_t i = 0; i < sf->ntests; i++) {
+		const struct spec_test *t = &sf->tests[i];
+		const struct spec_loc *l = &t->sched.loc;
+		_cleanup_free_ char *err = NULL;
+		struct plugin *p = NULL;
+		bool seen = false, same_plugin = false;
+
+		/* matrix expansions share a plugin; check each flag set once */
+		for (size_t j = 0; j < i && !seen; j++) {
+			char **a = sf->tests[j].sched.flags, **b = t->sched.flags;
+
+			if (!str_eq(sf->tests[j].sched.plugin, t->sched.plugin))
+				continue;
+			same_plugin = true;
+			while (a && b && *a && *b && str_eq(*a, *b))
+				a++, b++;
+			seen = (!a || !*a) && (!b || !*b);
+		}
+		if (seen)
+			continue;
+		if (plugin__open(t->sched.plugin, &p, &err)) {
+			if (!same_plugin)
+				diag_add(dl, DIAG_WARNING, sf->path, l->line, l->col,
+					 "scheduler plugin '%s' did not open, so its flags are not checked: %s",
+					 t->sched.plugin, err ? err : "not found");
+			continue;
+		}
+		if (plugin__check_flags(p, (const char *const *)t->sched.flags, &err)) {
+			if (sf->ntests > 1)
+				diag_add(dl, DIAG_ERROR, sf->path, l->line, l->col, "%s (in test %s)",
+					 err ? err : "bad flags", t->name);
+			else
+				diag_add(dl, DIAG_ERROR, sf->path, l->line, l->col, "%s", err ? err : "bad flags");
+		}
+		plugin__close(p);
+	}
+}
+
+static int for_each_test(const struct run_opts *o, bool print_ok, bool check_flags,
 			 void (*fn)(const struct run_opts *o, const struct spec_test *t, void *arg),
 			 void *arg)
 {
@@ -34,6 +82,11 @@ static int for_each_test(const struct run_opts *o, bool print_ok,
 		struct spec_file *sf = NULL;
 		int r = spec_file__load(o->specs[i], SPEC_FORMAT_AUTO, &sf, &dl);
 
+		if (!r && check_flags) {
+			check_plugin_flags(sf, &dl);
+			if (diag_count(&dl, DIAG_ERROR))
+				r = -EINVAL;
+		}
 		diag_sort(&dl);
 		diag_print(&dl, stderr);
 		if (r) {
@@ -57,7 +110,7 @@ static int for_each_test(const struct run_opts *o, bool print_ok,
 
 int cmd_lint(const struct run_opts *o)
 {
-	return for_each_test(o, true, NULL, NULL);
+	return for_each_test(o, true, true, NULL, NULL);
 }
 
 static void list_one(const struct run_opts *o, const struct spec_test *t, void *arg)
@@ -67,7 +120,7 @@ static void list_one(const struct run_opts *o, const struct spec_test *t, void *
 
 int cmd_list(const struct run_opts *o)
 {
-	return for_each_test(o, false, list_one, NULL);
+	return for_each_test(o, false, false, list_one, NULL);
 }
 
 struct dry_ctx {
@@ -117,7 +170,7 @@ int cmd_dry_run(const struct run_opts *o)
 	int r;
 
 	d.relaxed = !kvm && !o->strict_thresholds;
-	r = for_each_test(o, false, plan_one, &d);
+	r = for_each_test(o, false, true, plan_one, &d);
 	free(d.accel_reason);
 	return r;
 }
