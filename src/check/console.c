@@ -30,9 +30,10 @@ static const struct console_deny {
 			   "inconsistent lock state|possible irq lock inversion|"
 			   "suspicious RCU usage|bad unlock balance|"
 			   "INFO: trying to register non-static key|INFO: lockdep is turned off|"
-			   "INFO: possible" },
+			   "INFO: possible|held lock freed|lock held when returning to user space|"
+			   "nested lock was not taken" },
 	{ "soft/hard lockup", "soft lockup - CPU#|hard LOCKUP" },
-	{ "RCU stall", "rcu_\\w+ self-detected stall|rcu: INFO: rcu_\\w+ detected stalls|"
+	{ "RCU stall", "rcu_\\w+ self-detected stall|rcu: INFO: rcu_\\w+ detected (expedited )?stalls|"
 		       "self-detected stall on CPU|detected stalls on CPUs/tasks" },
 	{ "hung task", "blocked for more than \\d+ seconds" },
 	{ "sched_ext error", "sched_ext: BPF scheduler \"[^\"]*\" disabled \\((?!unregistered from|disabled by sysrq)|"
