@@ -117,6 +117,7 @@ struct report *report__new(const struct report_opts *o)
 	r->o = *o;
 	r->text = o->tap ? stderr : stdout;
 	r->tty = isatty(fileno(r->text));
+	r->o.color = o->color && r->tty;	/* no escapes in a redirected report */
 	return r;
 }
 
