@@ -82,7 +82,12 @@ static bool child_alive(void *arg)
 
 	if (st->exited)
 		return false;
-	if (waitpid(st->pid, &st->status, WNOHANG) == st->pid) {
+	pid_t r = waitpid(st->pid, &st->status, WNOHANG);
+
+	if (r == st->pid || (r < 0 && errno == ECHILD)) {
+		/* ECHILD: someone else reaped it; the status is unknown. */
+		if (r < 0)
+			st->status = 0xff << 8;
 		st->exited = true;
 		return false;
 	}
