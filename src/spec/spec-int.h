@@ -80,6 +80,8 @@ void spec_test__free_contents(struct spec_test *t);
 enum spec_enum { SPEC_ENUM_OP, SPEC_ENUM_CPUSET, SPEC_ENUM_POLICY, SPEC_ENUM_AFFINITY, SPEC_ENUM_MPOL };
 int spec_enum__lookup(enum spec_enum e, const char *s);
 char *spec_enum__names(enum spec_enum e);
+/* "a, b, c" (caller frees). */
+char *spec__join(const char *const *v, size_t n);
 const char *spec_enum__suggest(enum spec_enum e, const char *s);
 
 #endif

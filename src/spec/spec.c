@@ -75,29 +75,33 @@ int spec_enum__lookup(enum spec_enum e, const char *s)
 	return -1;
 }
 
-/* The names of an enum as "a, b, c" for "expected one of" messages. */
-char *spec_enum__names(enum spec_enum e)
+char *spec__join(const char *const *v, size_t n)
 {
-	const char *const *tab = NULL;
-	size_t n = 0, len = 0;
+	size_t len = 1;
 	char *out;
 
-	switch (e) {
-	case SPEC_ENUM_OP: tab = op_names; n = ARRAY_SIZE(op_names); break;
-	case SPEC_ENUM_CPUSET: tab = cpuset_names; n = ARRAY_SIZE(cpuset_names); break;
-	case SPEC_ENUM_POLICY: tab = policy_names; n = ARRAY_SIZE(policy_names); break;
-	case SPEC_ENUM_AFFINITY: tab = affinity_names; n = ARRAY_SIZE(affinity_names); break;
-	case SPEC_ENUM_MPOL: tab = mpol_names; n = ARRAY_SIZE(mpol_names); break;
-	}
 	for (size_t i = 0; i < n; i++)
-		len += strlen(tab[i]) + 2;
-	out = xcalloc(1, len + 1);
+		len += strlen(v[i]) + 2;
+	out = xcalloc(1, len);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			strcat(out, ", ");
-		strcat(out, tab[i]);
+		strcat(out, v[i]);
 	}
 	return out;
+}
+
+/* The names of an enum as "a, b, c" for "expected one of" messages. */
+char *spec_enum__names(enum spec_enum e)
+{
+	switch (e) {
+	case SPEC_ENUM_OP: return spec__join(op_names, ARRAY_SIZE(op_names));
+	case SPEC_ENUM_CPUSET: return spec__join(cpuset_names, ARRAY_SIZE(cpuset_names));
+	case SPEC_ENUM_POLICY: return spec__join(policy_names, ARRAY_SIZE(policy_names));
+	case SPEC_ENUM_AFFINITY: return spec__join(affinity_names, ARRAY_SIZE(affinity_names));
+	case SPEC_ENUM_MPOL: return spec__join(mpol_names, ARRAY_SIZE(mpol_names));
+	}
+	return xstrdup("");
 }
 
 /* Closest name of an enum within edit distance 3, for did-you-mean. */

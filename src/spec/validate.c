@@ -179,8 +179,12 @@ static bool check_map(struct vctx *c, const struct node *map, enum spec_section 
 		if (sugg)
 			verr(c, KEYAT(kid), "unknown key '%s' in %s: did you mean '%s'?", kid->key,
 			     spec_section_name(sec), sugg);
-		else
-			verr(c, KEYAT(kid), "unknown key '%s' in %s", kid->key, spec_section_name(sec));
+		else {
+			_cleanup_free_ char *valid = spec__join(cands, ncands);
+
+			verr(c, KEYAT(kid), "unknown key '%s' in %s (valid keys: %s)", kid->key,
+			     spec_section_name(sec), valid);
+		}
 	}
 	return true;
 }
