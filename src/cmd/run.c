@@ -276,8 +276,12 @@ static int prepare_initrd(struct test_ctx *tc, enum vm_machine m, struct prepare
 {
 	struct job *j = tc->job;
 	struct runner *rn = j->rn;
-	struct initramfs *base = initramfs__new(INITRAMFS_GZIP);
-	struct initramfs *suffix = initramfs__new(INITRAMFS_GZIP);
+	/*
+	 * zstd: under TCG the guest inflates gzip visibly slower (measured ~0.4 s
+	 * more CPU per boot for the 5.5 MB base than zstd or no compression)
+	 */
+	struct initramfs *base = initramfs__new(INITRAMFS_ZSTD);
+	struct initramfs *suffix = initramfs__new(INITRAMFS_ZSTD);
 	_cleanup_free_ char *base_path = NULL, *suffix_path = NULL, *rj = NULL;
 	uint64_t t0 = now_ns();
 	int ret;

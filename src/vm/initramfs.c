@@ -2,6 +2,7 @@
 /* Building the guest initramfs: ELF closure (libelf), cpio newc (libarchive), content cache. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -422,6 +423,8 @@ int initramfs__write(const struct initramfs *ir, const char *path, char **err)
 		break;
 	case INITRAMFS_ZSTD:
 		r = archive_write_add_filter_zstd(a);
+		if (r == ARCHIVE_OK)	/* inflating costs the same at any level; 9 writes fast */
+			archive_write_set_filter_option(a, "zstd", "compression-level", "9");
 		break;
 	case INITRAMFS_LZ4:	/* the kernel reads only legacy LZ4: not offered by libarchive */
 		r = ARCHIVE_FATAL;
@@ -528,6 +531,51 @@ char *initramfs__cache_dir(void)
 	return xstrdup("/var/tmp/ktstr/initramfs");
 }
 
+#define CACHE_KEEP 16
+
+/* Keep the CACHE_KEEP newest base archives: every rebuilt agent or plugin makes a new one. */
+static void cache_prune(const char *cache_dir)
+{
+	DIR *d = opendir(cache_dir);
+	struct dirent *de;
+	struct {
+		char *name;
+		struct timespec mtime;
+	} v[256];
+	size_t n = 0;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) && n < ARRAY_SIZE(v)) {
+		_cleanup_free_ char *p = NULL;
+		struct stat st;
+
+		if (!str_startswith(de->d_name, "base-") || !str_endswith(de->d_name, ".cpio"))
+			continue;
+		p = xasprintf("%s/%s", cache_dir, de->d_name);
+		if (stat(p, &st))
+			continue;
+		v[n].name = TAKE_PTR(p);
+		v[n].mtime = st.st_mtim;
+		n++;
+	}
+	closedir(d);
+	while (n > CACHE_KEEP) {
+		size_t oldest = 0;
+
+		for (size_t i = 1; i < n; i++)
+			if (v[i].mtime.tv_sec < v[oldest].mtime.tv_sec ||
+			    (v[i].mtime.tv_sec == v[oldest].mtime.tv_sec &&
+			     v[i].mtime.tv_nsec < v[oldest].mtime.tv_nsec))
+				oldest = i;
+		unlink(v[oldest].name);
+		free(v[oldest].name);
+		v[oldest] = v[--n];
+	}
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+}
+
 int initramfs__cached(const struct initramfs *ir, const char *cache_dir, char **out, bool *hit,
 		      char **err)
 {
@@ -549,12 +597,15 @@ int initramfs__cached(const struct initramfs *ir, const char *cache_dir, char **
 	}
 	path = xasprintf("%s/base-%s.cpio", cache_dir, key);
 	*hit = !access(path, R_OK);
+	if (*hit)
+		utimensat(AT_FDCWD, path, NULL, 0);	/* recently used: pruned last */
 	if (!*hit) {
 		ret = initramfs__write(ir, path, err);
 		if (ret) {
 			free(path);
 			return ret;
 		}
+		cache_prune(cache_dir);
 	}
 	*out = path;
 	return 0;

@@ -125,7 +125,7 @@ static void test_elf(void)
 
 static void test_archive(const char *dir)
 {
-	struct initramfs *ir = initramfs__new(INITRAMFS_GZIP);
+	struct initramfs *ir = initramfs__new(INITRAMFS_ZSTD);
 	_cleanup_free_ char *path = xasprintf("%s/a.cpio", dir), *err = NULL;
 	_cleanup_free_ char *cache = xasprintf("%s/cache", dir);
 	char *base = NULL, *base2 = NULL, key1[33], key2[33];
@@ -138,7 +138,7 @@ static void test_archive(const char *dir)
 	initramfs__add_data(ir, "/ktstr/run.json", "{}", 2, 0644);
 	tap_ok(initramfs__write(ir, path, &err) == 0, "archive written");
 	tap_ok(list(path, &l) == 0, "archive reads back");
-	tap_is_int(l.filter, ARCHIVE_FILTER_GZIP, "gzip compressed");
+	tap_is_int(l.filter, ARCHIVE_FILTER_ZSTD, "zstd compressed");
 	i = find(&l, "init");
 	tap_ok(i >= 0 && (l.modes[i] & 0111) && S_ISREG(l.modes[i]), "/init is an executable file");
 	tap_ok(find(&l, "lib/x86_64-linux-gnu/libc.so.6") >= 0, "libc in the multiarch dir");
