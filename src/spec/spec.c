@@ -54,24 +54,29 @@ const char *sched_policy_name(enum sched_policy p) { return NAME_OR_Q(policy_nam
 const char *affinity_kind_name(enum affinity_kind a) { return NAME_OR_Q(affinity_names, a); }
 const char *mem_policy_name(enum mem_policy m) { return NAME_OR_Q(mpol_names, m); }
 
-/* Reverse lookups used by the validator: index into a name table or -1. */
-static int name_index(const char *const *tab, size_t n, const char *s)
+/* The name table of an enum written in specs. */
+static const char *const *enum_table(enum spec_enum e, size_t *n)
 {
+	switch (e) {
+	case SPEC_ENUM_OP: *n = ARRAY_SIZE(op_names); return op_names;
+	case SPEC_ENUM_CPUSET: *n = ARRAY_SIZE(cpuset_names); return cpuset_names;
+	case SPEC_ENUM_POLICY: *n = ARRAY_SIZE(policy_names); return policy_names;
+	case SPEC_ENUM_AFFINITY: *n = ARRAY_SIZE(affinity_names); return affinity_names;
+	case SPEC_ENUM_MPOL: *n = ARRAY_SIZE(mpol_names); return mpol_names;
+	}
+	*n = 0;
+	return NULL;
+}
+
+/* Reverse lookup used by the validator: the value for a name, or -1. */
+int spec_enum__lookup(enum spec_enum e, const char *s)
+{
+	size_t n;
+	const char *const *tab = enum_table(e, &n);
+
 	for (size_t i = 0; i < n; i++)
 		if (tab[i] && str_eq_loose(tab[i], s))
 			return i;
-	return -1;
-}
-
-int spec_enum__lookup(enum spec_enum e, const char *s)
-{
-	switch (e) {
-	case SPEC_ENUM_OP: return name_index(op_names, ARRAY_SIZE(op_names), s);
-	case SPEC_ENUM_CPUSET: return name_index(cpuset_names, ARRAY_SIZE(cpuset_names), s);
-	case SPEC_ENUM_POLICY: return name_index(policy_names, ARRAY_SIZE(policy_names), s);
-	case SPEC_ENUM_AFFINITY: return name_index(affinity_names, ARRAY_SIZE(affinity_names), s);
-	case SPEC_ENUM_MPOL: return name_index(mpol_names, ARRAY_SIZE(mpol_names), s);
-	}
 	return -1;
 }
 
@@ -94,39 +99,26 @@ char *spec__join(const char *const *v, size_t n)
 /* The names of an enum as "a, b, c" for "expected one of" messages. */
 char *spec_enum__names(enum spec_enum e)
 {
-	switch (e) {
-	case SPEC_ENUM_OP: return spec__join(op_names, ARRAY_SIZE(op_names));
-	case SPEC_ENUM_CPUSET: return spec__join(cpuset_names, ARRAY_SIZE(cpuset_names));
-	case SPEC_ENUM_POLICY: return spec__join(policy_names, ARRAY_SIZE(policy_names));
-	case SPEC_ENUM_AFFINITY: return spec__join(affinity_names, ARRAY_SIZE(affinity_names));
-	case SPEC_ENUM_MPOL: return spec__join(mpol_names, ARRAY_SIZE(mpol_names));
-	}
-	return xstrdup("");
+	size_t n;
+	const char *const *tab = enum_table(e, &n);
+
+	return spec__join(tab, n);
 }
 
 /* Closest name of an enum within edit distance 3, for did-you-mean. */
 const char *spec_enum__suggest(enum spec_enum e, const char *s)
 {
+	size_t n;
+	const char *const *tab = enum_table(e, &n);
 	const char *best = NULL;
 	unsigned best_d = 4;
 
-	for (int i = 0; i < 16; i++) {
-		const char *n = NULL;
-		unsigned d;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = str_distance(tab[i], s);
 
-		switch (e) {
-		case SPEC_ENUM_OP: n = i < (int)ARRAY_SIZE(op_names) ? op_names[i] : NULL; break;
-		case SPEC_ENUM_CPUSET: n = i < (int)ARRAY_SIZE(cpuset_names) ? cpuset_names[i] : NULL; break;
-		case SPEC_ENUM_POLICY: n = i < (int)ARRAY_SIZE(policy_names) ? policy_names[i] : NULL; break;
-		case SPEC_ENUM_AFFINITY: n = i < (int)ARRAY_SIZE(affinity_names) ? affinity_names[i] : NULL; break;
-		case SPEC_ENUM_MPOL: n = i < (int)ARRAY_SIZE(mpol_names) ? mpol_names[i] : NULL; break;
-		}
-		if (!n)
-			continue;
-		d = str_distance(n, s);
 		if (d < best_d) {
 			best_d = d;
-			best = n;
+			best = tab[i];
 		}
 	}
 	return best;
