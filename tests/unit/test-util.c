@@ -21,7 +21,7 @@ int main(void)
 	ssize_t n;
 	struct thresholds t, spec;
 
-	tap_plan(21);
+	tap_plan(26);
 	tap_ok(!parse_duration_ns("500ms", &ns) && ns == 500 * NSEC_PER_MSEC, "500ms");
 	tap_ok(!parse_duration_ns("2s", &ns) && ns == 2 * NSEC_PER_SEC, "2s");
 	tap_ok(!parse_duration_ns("3", &ns) && ns == 3 * NSEC_PER_SEC, "bare seconds");
@@ -36,6 +36,11 @@ int main(void)
 	tap_ok(cpumask_parse("3-1", &m) == -EINVAL, "reversed range rejected");
 	tap_ok(cpumask_parse("1,,2", &m) == -EINVAL, "empty element rejected");
 	tap_ok(str_eq_loose("CpuSpin", "cpu_spin"), "loose compare");
+	tap_is_str(fmt_duration(1500 * NSEC_PER_MSEC, buf, sizeof(buf)), "1.5s", "1.5s formats back");
+	tap_is_str(fmt_duration(250 * NSEC_PER_MSEC, buf, sizeof(buf)), "250ms", "250ms formats back");
+	tap_ok(!parse_size_mb("1.5G", &mb) && mb == 1536, "1.5G is 1536M");
+	tap_ok(!parse_percent("12.5%", &f, false) && f == 0.125, "12.5%% is 0.125");
+	tap_ok(parse_percent("-5%", &f, true) == -EINVAL, "negative percentage rejected");
 	tap_is_int(str_distance("max_gap_ms", "max_gap_sm"), 2, "edit distance");
 
 	/* framing: noise before, a good frame, a corrupted frame, a good frame */
