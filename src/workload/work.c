@@ -4,7 +4,9 @@
  * Each loop runs until the stop flag is set, counts work units through
  * worker_progress()/worker_spin() (checkpoints every 1024 units) and records
  * wake-to-run latency where the type blocks. What a unit is per type is
- * documented in man/ktstr-workloads.7.
+ * documented in man/ktstr-workloads.7. Buffers stay mapped when a loop
+ * returns: the worker takes its final NUMA snapshot after that, and _exit
+ * frees them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -223,7 +225,6 @@ static int cache_work(struct worker_ctx *w, bool yield)
 			worker_yield(w);
 		worker_iter(w);
 	}
-	munmap(buf, len);
 	return 0;
 }
 
@@ -250,7 +251,6 @@ static int work_cache_pipe(struct worker_ctx *w)
 		ret = pipe_exchange(w);
 		worker_iter(w);
 	}
-	munmap(buf, len);
 	return ret;
 }
 
@@ -356,8 +356,6 @@ static int work_fan_out_compute(struct worker_ctx *w)
 		}
 		worker_iter(w);
 	}
-	if (m)
-		munmap(m, 3 * n * n * sizeof(uint64_t));
 	return 0;
 }
 
@@ -513,7 +511,6 @@ static int work_page_fault_churn(struct worker_ctx *w)
 		madvise((void *)r, len, MADV_DONTNEED);
 		worker_iter(w);
 	}
-	munmap((void *)r, len);
 	return 0;
 }
 

@@ -178,20 +178,30 @@ static uint64_t vmstat_numa_migrated(void)
 	return p ? strtoull(p + 20, NULL, 10) : 0;
 }
 
-/* Pages per node from /proc/self/numa_maps ("N0=12 N1=3" tokens). */
+/*
+ * Pages per node from /proc/self/numa_maps ("N0=12 N1=3" tokens), private
+ * anonymous mappings only: the binary's and libraries' page cache sits
+ * wherever the initramfs was unpacked and says nothing about the policy.
+ */
 static void numa_pages(uint64_t pages[TELEMETRY_MAX_NUMA_NODES])
 {
 	_cleanup_free_ char *buf = NULL;
-	char *save = NULL, *tok;
+	char *save = NULL, *line;
 
 	if (read_file("/proc/self/numa_maps", &buf, NULL))
 		return;
-	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
-		unsigned node;
-		unsigned long n;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *lsave = NULL, *tok;
 
-		if (sscanf(tok, "N%u=%lu", &node, &n) == 2 && node < TELEMETRY_MAX_NUMA_NODES)
-			pages[node] += n;
+		if (strstr(line, " file="))
+			continue;
+		for (tok = strtok_r(line, " ", &lsave); tok; tok = strtok_r(NULL, " ", &lsave)) {
+			unsigned node;
+			unsigned long n;
+
+			if (sscanf(tok, "N%u=%lu", &node, &n) == 2 && node < TELEMETRY_MAX_NUMA_NODES)
+				pages[node] += n;
+		}
 	}
 }
 
@@ -290,7 +300,7 @@ static __attribute__((noreturn)) void child_main(struct worker_ctx *w, volatile 
 {
 	struct worker_slot *s = w->slot;
 	struct sigaction sa = { .sa_handler = on_stop };	/* no SA_RESTART: blocking calls return EINTR */
-	uint64_t ss0[3], ss1[3], mig0 = 0, cpu0;
+	uint64_t ss0[3], ss1[3], mig0 = 0, cpu0, numa0[TELEMETRY_MAX_NUMA_NODES] = { 0 };
 	sigset_t set;
 	int ret;
 
@@ -309,8 +319,10 @@ static __attribute__((noreturn)) void child_main(struct worker_ctx *w, volatile 
 	if (!worker_should_stop()) {
 		apply_attrs(w, affinity);
 		worker_allowed_cpus(mount, &w->allowed0);
-		if (w->work->mem_policy != MPOL_KIND_DEFAULT)
+		if (w->work->mem_policy != MPOL_KIND_DEFAULT) {
 			mig0 = vmstat_numa_migrated();
+			numa_pages(numa0);
+		}
 		read_schedstat(ss0);
 		cpu0 = thread_cpu_ns();
 		s->start_ns = w->last_cp_ns = now_ns();
@@ -328,7 +340,10 @@ static __attribute__((noreturn)) void child_main(struct worker_ctx *w, volatile 
 		s->sched_run_delay_ns = ss1[1] - ss0[1];
 		s->sched_run_count = ss1[2] - ss0[2];
 		if (w->work->mem_policy != MPOL_KIND_DEFAULT) {
+			/* What the run placed: pages mapped before the policy (inherited) drop out. */
 			numa_pages(s->numa_pages);
+			for (unsigned k = 0; k < TELEMETRY_MAX_NUMA_NODES; k++)
+				s->numa_pages[k] = s->numa_pages[k] > numa0[k] ? s->numa_pages[k] - numa0[k] : 0;
 			s->numa_pages_migrated = vmstat_numa_migrated() - mig0;
 		}
 	}

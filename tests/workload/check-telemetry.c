@@ -16,6 +16,7 @@
  *     migrated-after CG LABEL CPU  a worker of CG moved to CPU after that event
  *     event KIND LABEL      an event of that kind and label, without error
  *     detail LABEL TEXT     an event with that label whose detail contains TEXT
+ *     numa CG NODE PCT      at least PCT% of each worker's pages are on NODE
  *     noerror               no workload error and no failed event
  *
  * CG "*" means every cgroup. Exit status: 0 when all passed.
@@ -52,6 +53,9 @@ static void dump_worker(const struct worker_report *w)
 	       (unsigned long long)w->wake_sample_total, cpumask_format(&w->cpus_used, a, sizeof(a)),
 	       cpumask_format(&w->allowed, b, sizeof(b)), w->completed,
 	       (unsigned long long)w->migration_count);
+	printf(" numa");
+	for (unsigned k = 0; k < 4; k++)
+		printf(" %llu", (unsigned long long)w->numa_pages[k]);
 	for (size_t m = 0; m < w->nmigrations && m < 8; m++)
 		printf(" %.3fs:%d->%d", w->migrations[m].at_ns / 1e9, w->migrations[m].from_cpu,
 		       w->migrations[m].to_cpu);
@@ -73,6 +77,15 @@ static void dump_worker(const struct worker_report *w)
 static double pct(uint64_t a, uint64_t b)
 {
 	return b ? 100.0 * a / b : 0;
+}
+
+static uint64_t numa_total(const struct worker_report *w)
+{
+	uint64_t n = 0;
+
+	for (unsigned k = 0; k < TELEMETRY_MAX_NUMA_NODES; k++)
+		n += w->numa_pages[k];
+	return n;
 }
 
 static int load(const char *path)
@@ -198,6 +211,14 @@ int main(int argc, char **argv)
 				found |= str_eq(tm.events[k].label, cg) && strstr(tm.events[k].detail, argv[i + 1]);
 			tap_ok(found, "an event '%s' mentions '%s'", cg, argv[i + 1]);
 			i += 2;
+		} else if (str_eq(a, "numa") && i + 2 < argc) {
+			unsigned node = strtoul(argv[i + 1], NULL, 10);
+			double want = strtod(argv[i + 2], NULL);
+
+			FOR_CG(cg, node < TELEMETRY_MAX_NUMA_NODES &&
+				   pct(w->numa_pages[node], numa_total(w)) >= want,
+			       "%s: >= %g%% of pages on node %u", cg, want, node);
+			i += 3;
 		} else if (str_eq(a, "noerror")) {
 			bool ok = !tm.error;
 
