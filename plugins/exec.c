@@ -286,6 +286,17 @@ static int exec_poll(struct ktstr_sched_ctx *ctx, struct ktstr_health *h)
 	h->exit_kind[0] = h->reason[0] = '\0';
 	child_alive(st);
 	scan_kmsg(st);
+	if (!st->kreason[0] && !st->exited && !scxp_state(state, sizeof(state)) &&
+	    strcmp(state, "enabled") && strcmp(state, "enabling")) {
+		/* Disabling: the kernel's log line and the process's exit follow within moments. */
+		for (int i = 0; i < 40 && !st->kreason[0] && !st->exited; i++) {
+			struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+			child_alive(st);
+			scan_kmsg(st);
+		}
+	}
 	if (st->kreason[0]) {
 		int kind = scxp_exit_kind_from_reason(st->kreason);
 
