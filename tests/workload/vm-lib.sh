@@ -102,6 +102,11 @@ wl_check() {
 		tr -d '\r' < "$work/console.log" | grep '^WL-LEFTOVER ' | sed 's/^/# /'
 	fi
 	"$WL_CHECK" "$work/$name.json" "$@" > "$work/$name.tap" 2>&1
+	wl_tap "$work/$name.tap" "$name"
+}
+
+# wl_tap FILE NAME: copy check-telemetry's TAP lines, numbered on from WL_N.
+wl_tap() {
 	while IFS= read -r l; do
 		case $l in
 		"ok "*|"not ok "*)
@@ -110,9 +115,9 @@ wl_check() {
 			;;
 		"Bail out!"*)
 			WL_N=$((WL_N + 1))
-			echo "not ok $WL_N - $name: ${l#Bail out! }"
+			echo "not ok $WL_N - $2: ${l#Bail out! }"
 			;;
 		*) printf '%s\n' "$l" ;;
 		esac
-	done < "$work/$name.tap"
+	done < "$1"
 }

@@ -27,17 +27,5 @@ else
 fi
 "$WL_CHECK" "$W/res/wl-numa/result.json" noerror progress '*' within cg_0 0 within cg_1 1 \
 	isolated '*' numa cg_0 0 80 numa cg_1 1 80 > "$W/check.tap" 2>&1
-while IFS= read -r l; do
-	case $l in
-	"ok "*|"not ok "*)
-		WL_N=$((WL_N + 1))
-		printf '%s\n' "$l" | sed -E "s/^(not )?ok [0-9]+/\\1ok $WL_N/"
-		;;
-	"Bail out!"*)
-		WL_N=$((WL_N + 1))
-		echo "not ok $WL_N - ${l#Bail out! }"
-		;;
-	*) printf '%s\n' "$l" ;;
-	esac
-done < "$W/check.tap"
+wl_tap "$W/check.tap" wl-numa
 echo "1..$WL_N"
