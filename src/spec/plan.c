@@ -33,13 +33,14 @@ unsigned spec_topology__node_of_llc(const struct spec_topology *t, unsigned llc)
 /*
  * Resolve a cpuset against a topology the way the guest does: LLC and node
  * sets take all their CPUs; range, disjoint and overlap partition the usable
- * CPUs (0 .. usable-1); exact is taken as written.
+ * CPUs (0 .. usable-1) exactly as the guest's cpuset__resolve() does; exact
+ * is taken as written.
  */
 int spec_cpuset__resolve(const struct spec_cpuset *cs, const struct spec_topology *t,
 			 struct cpumask *out)
 {
 	unsigned cpus = spec_topology__cpus(t), u = spec_topology__usable_cpus(t);
-	double lo = 0, hi = 0, chunk;
+	double lo = 0, hi = 0;
 
 	cpumask_zero(out);
 	if (!t->numa_nodes || !t->llcs || !t->cores || !t->threads || t->llcs % t->numa_nodes)
@@ -64,23 +65,19 @@ int spec_cpuset__resolve(const struct spec_cpuset *cs, const struct spec_topolog
 		hi = floor(cs->end * u);
 		break;
 	case CPUSET_DISJOINT:
-	case CPUSET_OVERLAP:
-		if (!cs->of || cs->index >= cs->of)
-			return -EINVAL;
-		chunk = (double)u / cs->of;
-		lo = floor(cs->index * chunk);
-		hi = floor((cs->index + 1) * chunk);
-		if (cs->kind == CPUSET_OVERLAP) {
-			double extra = ceil(cs->frac * chunk);
+	case CPUSET_OVERLAP: {
+		/* as the guest does (src/workload/cpuset.c): whole chunks, the last takes the rest */
+		unsigned ch, ov;
 
-			hi += extra;
-			if (hi > u) {	/* the last partition overlaps backwards */
-				lo -= hi - u;
-				hi = u;
-			}
-			lo = MAX(lo, 0);
-		}
+		if (!cs->of || cs->index >= cs->of || cs->of > u)
+			return -EINVAL;
+		ch = u / cs->of;
+		ov = cs->kind == CPUSET_OVERLAP ? (unsigned)(ch * cs->frac) : 0;
+		lo = cs->index * ch;
+		lo = cs->index && lo > ov ? lo - ov : 0;
+		hi = cs->index == cs->of - 1 ? u : MIN((cs->index + 1) * ch + ov, u);
 		break;
+	}
 	case CPUSET_EXACT:
 		*out = cs->cpus;
 		break;
