@@ -452,6 +452,24 @@ static void set_error(struct run_result *rr, enum test_status st, const char *ph
 	run_result__add_detail(rr, DETAIL_OTHER, "harness", NULL, "%s", buf);
 }
 
+/* The last SCHD frame said the scheduler is gone: that is the scheduler's failure. */
+static void sched_died(const struct test_ctx *tc, struct run_result *rr)
+{
+	json_t *s = tc->sched_state ? json_loads(tc->sched_state, 0, NULL) : NULL;
+	const char *state = json_string_value(json_object_get(s, "state"));
+
+	if (state && !str_eq(state, "running")) {
+		const char *kind = json_string_value(json_object_get(s, "exit_kind"));
+		const char *why = json_string_value(json_object_get(s, "reason"));
+
+		rr->status = test_status_worst(rr->status, TEST_FAIL);
+		run_result__add_detail(rr, DETAIL_SCHEDULER_DIED, "scheduler", NULL,
+				       "scheduler %s%s%s%s%s", state, kind && *kind ? ": " : "",
+				       kind ?: "", why && *why ? ": " : "", why ?: "");
+	}
+	json_decref(s);
+}
+
 /* Turn what the VM sent into one run's verdict. */
 static void judge(struct test_ctx *tc, const struct vm_result *vr, const char *console,
 		  size_t console_len, struct run_result *rr)
@@ -524,12 +542,7 @@ static void judge(struct test_ctx *tc, const struct vm_result *vr, const char *c
 			goto out;
 		}
 		check__evaluate(j->t, &tc->th, &rr->telemetry, console, console_len, rr);
-		if (tc->sched_state && !strstr(tc->sched_state, "\"running\"") &&
-		    rr->status == TEST_PASS) {
-			rr->status = TEST_FAIL;
-			run_result__add_detail(rr, DETAIL_SCHEDULER_DIED, "scheduler", NULL,
-					       "scheduler died: %s", tc->sched_state);
-		}
+		sched_died(tc, rr);
 	}
 	if (vr->outcome == VM_TIMEOUT) {
 		set_error(rr, TEST_TIMEOUT, "teardown", "QEMU did not exit after DONE");

@@ -152,7 +152,7 @@ static void test_accel(void)
 
 int main(void)
 {
-	tap_plan(26);
+	tap_plan(25);
 	test_numa();
 	test_single();
 	test_accel();

@@ -98,7 +98,7 @@ static void test_json(void)
 
 int main(void)
 {
-	tap_plan(28);
+	tap_plan(27);
 	test_spec();
 	test_sysfs("sysfs-2n4l2c1t", 2, 4, 2, 1, 256);
 	test_sysfs("sysfs-1n2l2c2t-nol3", 1, 2, 2, 2, 512);
