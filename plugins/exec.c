@@ -143,29 +143,10 @@ static void scan_kmsg(struct state *st)
 	if (st->kmsg < 0)
 		return;
 	while ((n = read(st->kmsg, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
-		const char *m, *d;
-
 		if (n <= 0)
 			continue;	/* EPIPE: records were overwritten; go on with the next */
 		rec[n] = '\0';
-		m = strchr(rec, ';');
-		if (!m)
-			continue;
-		m++;
-		m = strncmp(m, "sched_ext: ", 11) ? NULL : m + 11;
-		if (!m)
-			continue;
-		rec[strcspn(rec, "\n")] = '\0';
-		d = strstr(m, "\" disabled (");
-		if (!strncmp(m, "BPF scheduler \"", 15) && d) {
-			const char *r = d + strlen("\" disabled (");
-			size_t l = strcspn(r, ")");
-
-			snprintf(st->kreason, sizeof(st->kreason), "%.*s", (int)l, r);
-			st->kmsg_text[0] = '\0';
-		} else if (st->kreason[0] && !st->kmsg_text[0] && strstr(m, ": ")) {
-			snprintf(st->kmsg_text, sizeof(st->kmsg_text), "%s", strstr(m, ": ") + 2);
-		}
+		scxp_kmsg_record(rec, st->kreason, sizeof(st->kreason), st->kmsg_text, sizeof(st->kmsg_text));
 	}
 }
 

@@ -243,6 +243,37 @@ void scxp_health_set(struct ktstr_health *h, int kind, const char *reason, const
 		 reason && *reason && msg && *msg ? ": " : "", msg ? msg : "");
 }
 
+void scxp_kmsg_record(const char *rec, char *reason, size_t rlen, char *msg, size_t mlen)
+{
+	static const char dis[] = "\" disabled (";
+	const char *m = strchr(rec, ';'), *d;
+	size_t len;
+
+	if (!m || strncmp(++m, "sched_ext: ", 11))
+		return;
+	m += 11;
+	len = strcspn(m, "\n");
+	d = strstr(m, dis);
+	if (!strncmp(m, "BPF scheduler \"", 15) && d && d < m + len) {
+		const char *r = d + strlen(dis), *end = m + len;
+
+		/* The reason runs to the last ')' of the line. */
+		while (end > r && end[-1] != ')')
+			end--;
+		if (end > r)
+			end--;
+		else
+			end = m + len;
+		snprintf(reason, rlen, "%.*s", (int)(end - r), r);
+		msg[0] = '\0';
+	} else if (reason[0] && !msg[0]) {
+		const char *c = strstr(m, ": ");
+
+		if (c && c < m + len)
+			snprintf(msg, mlen, "%.*s", (int)(m + len - c - 2), c + 2);
+	}
+}
+
 /* ---- the sched_ext_dump tracepoint ---- */
 
 static const char *tracefs_dir(void)

@@ -56,6 +56,13 @@ int scxp_exit_kind_from_reason(const char *reason);
 /* Fill health from an exit kind: ERROR kinds are EJECTED, others EXITED. */
 void scxp_health_set(struct ktstr_health *h, int kind, const char *reason, const char *msg);
 
+/*
+ * Feed one /dev/kmsg record ("6,123,456,-;sched_ext: ..."): the kernel's
+ * 'BPF scheduler "x" disabled (REASON)' line sets reason and clears msg;
+ * the next "sched_ext: x: MESSAGE" line sets msg.
+ */
+void scxp_kmsg_record(const char *rec, char *reason, size_t rlen, char *msg, size_t mlen);
+
 /* The sched_ext_dump tracepoint: enable it (mounting tracefs if needed), read its lines. */
 int scxp_dump_trace_enable(void);
 /* The dump lines collected so far (malloc'd, NUL-terminated), or NULL. */

@@ -169,14 +169,32 @@ static void test_health(void)
 	       "a non-numeric value is refused: %s", err);
 }
 
+static void test_kmsg(void)
+{
+	char reason[128] = "", msg[512] = "";
+
+	scxp_kmsg_record("6,100,5000,-;sched_ext: BPF scheduler \"ktstr\" enabled\n", reason, sizeof(reason),
+			 msg, sizeof(msg));
+	tap_ok(!reason[0], "an enable line sets no reason");
+	scxp_kmsg_record("3,101,6000,-;sched_ext: BPF scheduler \"rusty\" disabled (runnable task stall)\n",
+			 reason, sizeof(reason), msg, sizeof(msg));
+	scxp_kmsg_record("6,102,6001,-;random: crng init done\n", reason, sizeof(reason), msg, sizeof(msg));
+	scxp_kmsg_record("3,103,6002,-;sched_ext: rusty: kworker/1:2[77] failed to run for 4.512s\n",
+			 reason, sizeof(reason), msg, sizeof(msg));
+	tap_is_str(reason, "runnable task stall", "the disabled line gives the reason");
+	tap_is_str(msg, "kworker/1:2[77] failed to run for 4.512s", "the next sched_ext line gives the message");
+	tap_is_int(scxp_exit_kind_from_reason(reason), 1026, "and the reason maps to SCX_EXIT_ERROR_STALL");
+}
+
 int main(void)
 {
-	tap_plan(19);
+	tap_plan(23);
 	libbpf_set_print(silent);
 	test_object("plugins/scx_ktstr.bpf.o", "ktstr_ops", 8);
 	test_object("plugins/faulty.bpf.o", "faulty_ops", 5);
 	test_patch();
 	test_trim();
 	test_health();
+	test_kmsg();
 	return tap_done();
 }
