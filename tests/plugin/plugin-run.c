@@ -3,7 +3,8 @@
  * plugin-run: drive one scheduler plugin through its guest lifecycle
  * (attach, poll every 100 ms under a CPU-burning load, stats, detach) the
  * way the guest agent does, and print what happened as key: value lines.
- * Used by the plugin VM tests as the program under test inside the VM.
+ * The example test loads the out-of-tree plugin with it; by hand it runs a
+ * plugin inside a small VM without the rest of ktstr.
  *
  * plugin-run [-f FLAG]... [-a ARG]... [-w WATCHDOG_MS] [-d SECONDS] [-l LOAD] [-A DIR] PLUGIN
  * Exit: 0 scheduler ran to the end, 1 it exited or was ejected, 2 attach failed, 3 usage/open.
