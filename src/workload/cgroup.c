@@ -400,20 +400,34 @@ int cgroup_mgr__remove(struct cgroup_mgr *m, const char *name)
 	return ret;
 }
 
+int cgroup_mgr__teardown(struct cgroup_mgr *m)
+{
+	int ret = 0, r;
+
+	if (!m || !m->root)
+		return 0;
+	while (m->ncreated) {
+		_cleanup_free_ char *dir = cgroup_mgr__path(m, m->created[m->ncreated - 1]);
+
+		r = drain_rmdir(m, dir);
+		if (r && !ret)
+			ret = r;
+		free(m->created[--m->ncreated]);
+	}
+	if (m->made_root) {
+		r = drain_rmdir(m, m->root);
+		if (r && !ret)
+			ret = r;
+		m->made_root = false;
+	}
+	return ret;
+}
+
 void cgroup_mgr__destroy(struct cgroup_mgr *m)
 {
 	if (!m)
 		return;
-	if (m->root) {
-		for (size_t i = m->ncreated; i-- > 0;) {
-			_cleanup_free_ char *dir = cgroup_mgr__path(m, m->created[i]);
-
-			drain_rmdir(m, dir);
-			free(m->created[i]);
-		}
-		if (m->made_root)
-			drain_rmdir(m, m->root);
-	}
+	cgroup_mgr__teardown(m);
 	free(m->created);
 	free(m->root);
 	free(m->mount);

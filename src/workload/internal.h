@@ -34,7 +34,12 @@ struct cgroup_mgr {
  * manager on which every operation is a successful no-op.
  */
 int cgroup_mgr__open(const char *root, struct cgroup_mgr **out, char **err);
-/* Remove everything created, deepest and newest first (tasks drained first). */
+/*
+ * Remove everything created, newest (so deepest) first, tasks drained first,
+ * and root if we made it. 0 or the first -errno (m->err says where).
+ */
+int cgroup_mgr__teardown(struct cgroup_mgr *m);
+/* Teardown (if not done) and free. Accepts NULL. */
 void cgroup_mgr__destroy(struct cgroup_mgr *m);
 bool cgroup_mgr__enabled(const struct cgroup_mgr *m);
 /* Absolute directory of name ("cg_0/sub", CGROUP_HOST, "" = root); malloc'd. */
@@ -173,6 +178,7 @@ struct worker_group {
 	bool stopped;			/* reaped and reported */
 	int *status;			/* wait status per worker */
 	bool *reaped;
+	bool *err_noted;		/* setup error already reported (steps.c) */
 	uint64_t *cpu_ns;		/* from wait4's rusage */
 };
 

@@ -46,6 +46,7 @@ struct run {
 	unsigned usable;
 	int step;
 	bool aborted;
+	int ret;		/* first failure, 0 if none */
 	struct worker_group **groups;
 	size_t ngroups;
 	struct cg_state *cgs;
@@ -85,6 +86,15 @@ static void emit_at(struct run *r, uint64_t at, enum event_kind kind, const char
 }
 
 #define emit(r, ...) emit_at(r, 0, __VA_ARGS__)
+
+/* Remember the first failure for out->error and the return value. */
+static void run_error(struct run *r, int err, const char *what)
+{
+	if (r->ret)
+		return;
+	r->ret = err;
+	r->out->error = xstrdup(what);
+}
 
 static struct cg_state *cg_find(struct run *r, const char *name)
 {
@@ -162,14 +172,25 @@ static int spawn_work(struct run *r, const struct spec_work *w, const char *cgro
 	return ret;
 }
 
+/*
+ * A worker that could not apply its policy, nice, memory policy or affinity
+ * still runs, but the test did not get what the spec asked for: a note as
+ * soon as it is seen, and the run's error.
+ */
 static void note_worker_errors(struct run *r, struct worker_group *g)
 {
 	for (unsigned i = 0; i < g->nspawned; i++) {
 		const char *e = worker_group__error(g, i);
+		char *msg;
 
-		if (e)
-			emit(r, EVT_NOTE, "worker", -EINVAL, "%s worker %u (pid %d) in '%s': %s",
-			     g->work->type->name, i, (int)g->pids[i], g->cgroup, e);
+		if (!e || g->err_noted[i])
+			continue;
+		g->err_noted[i] = true;
+		msg = xasprintf("%s worker %u (pid %d) in '%s': %s", g->work->type->name, i,
+				(int)g->pids[i], g->cgroup, e);
+		emit(r, EVT_NOTE, "worker", -EINVAL, "%s", msg);
+		run_error(r, -EINVAL, msg);
+		free(msg);
 	}
 }
 
@@ -230,8 +251,10 @@ static int setup_cgroups(struct run *r, const struct spec_cgroup *cgs, size_t n)
 
 				cpumask_zero(&node);
 				cpumask_set(&node, c->cpuset.index);
-				if (cgroup_mgr__set_mems(r->mgr, c->name, &node))
+				if (cgroup_mgr__set_mems(r->mgr, c->name, &node)) {
 					emit(r, EVT_NOTE, "cpuset", -EINVAL, "%s", cgroup_mgr__error(r->mgr));
+					run_error(r, -EINVAL, cgroup_mgr__error(r->mgr));
+				}
 			}
 			ret = cg_set_cpus(r, c->name, &cpus);
 			if (ret) {
@@ -253,6 +276,8 @@ static int setup_cgroups(struct run *r, const struct spec_cgroup *cgs, size_t n)
 	}
 	for (size_t i = first; i < r->ngroups; i++)
 		worker_group__start(r->groups[i]);
+	if (ret)
+		run_error(r, ret, r->out->events[r->out->nevents - 1].detail);
 	return ret;
 }
 
@@ -268,6 +293,9 @@ static void hold_until(struct run *r, uint64_t until)
 		ts.tv_sec = 0;
 		ts.tv_nsec = MIN(until - now, TICK_NS);
 		nanosleep(&ts, NULL);
+		for (size_t i = 0; i < r->ngroups; i++)
+			if (!r->groups[i]->stopped)
+				note_worker_errors(r, r->groups[i]);
 		if (r->hooks && r->hooks->tick && r->hooks->tick(r->hooks->ctx)) {
 			r->aborted = true;
 			emit(r, EVT_NOTE, "abort", -ECANCELED, "the agent stopped the scenario early");
@@ -469,7 +497,20 @@ static int apply_op(struct run *r, const struct spec_op *op)
 	switch (op->kind) {
 	case OP_ADD_CGROUP:
 		ret = cg_create(r, op->cgroup);
-		detail = xasprintf("'%s'", op->cgroup);
+		if (!ret && op->cpuset.kind != CPUSET_NONE) {
+			ret = cpuset__resolve(&op->cpuset, r->topo, &a, &err);
+			if (!ret)
+				ret = cg_set_cpus(r, op->cgroup, &a);
+		}
+		/* A work given with the op (it has a source location) is spawned too. */
+		if (!ret && op->work.loc.line && op->work.type) {
+			ret = spawn_work(r, &op->work, op->cgroup, &g, &err);
+			if (!ret)
+				worker_group__start(g);
+		}
+		detail = xasprintf("'%s'%s%s%s%s", op->cgroup, err ? ": " : "", err ? err : "",
+				   op->cpuset.kind != CPUSET_NONE && !ret ? " cpuset " : "",
+				   op->cpuset.kind != CPUSET_NONE && !ret ? cpumask_format(&a, buf, sizeof(buf)) : "");
 		break;
 	case OP_REMOVE_CGROUP:
 		stop_groups(r, op->cgroup);
@@ -563,6 +604,14 @@ static int apply_op(struct run *r, const struct spec_op *op)
 	}
 	/* Stamped when the op began, so effects (migrations) come after it. */
 	emit_at(r, started, EVT_OP, name, ret, "%s", detail ? detail : "");
+	if (ret) {
+		/* As ktstr: a failed op ends the scenario; what ran so far is reported. */
+		char *msg = xasprintf("op %s failed: %s", name, detail ? detail : strerror(-ret));
+
+		run_error(r, ret, msg);
+		free(msg);
+		r->aborted = true;
+	}
 	free(err);
 	return ret;
 }
@@ -594,8 +643,8 @@ static void run_step(struct run *r, const struct spec_step *s)
 
 	emit(r, EVT_STEP_START, s->name ? s->name : "step", 0, "step %d", r->step);
 	apply_ops(r, s);
-	if (!r->aborted && s->ncgroups)
-		setup_cgroups(r, s->cgroups, s->ncgroups);
+	if (!r->aborted && s->ncgroups && setup_cgroups(r, s->cgroups, s->ncgroups))
+		r->aborted = true;
 	end = start + hold_ns(r, s, start - r->t0);
 	if (s->hold.kind == HOLD_LOOP && s->hold.interval_ns) {
 		/* Repeat the ops every interval until the loop's time is up. */
@@ -648,10 +697,8 @@ int workload__run(const struct spec_test *t, const struct topo *topo, const char
 		goto teardown;
 	}
 	ret = setup_cgroups(&r, t->cgroups, t->ncgroups);
-	if (ret) {
-		out->error = xstrdup(out->events[out->nevents - 1].detail);
+	if (ret)
 		goto stop;
-	}
 	if (!t->nsteps)
 		hold_until(&r, r.t0 + t->duration_ns);
 	for (size_t i = 0; i < t->nsteps && !r.aborted; i++) {
@@ -669,11 +716,16 @@ teardown:
 	for (size_t i = 0; i < r.ngroups; i++)
 		worker_group__free(r.groups[i]);
 	free(r.groups);
+	if (r.mgr && cgroup_mgr__teardown(r.mgr)) {
+		/* Left behind for the next test: say exactly what. */
+		emit(&r, EVT_NOTE, "teardown", -EBUSY, "%s", cgroup_mgr__error(r.mgr));
+		run_error(&r, -EBUSY, cgroup_mgr__error(r.mgr));
+	}
 	cgroup_mgr__destroy(r.mgr);
 	for (size_t i = 0; i < r.ncgs; i++)
 		free(r.cgs[i].name);
 	free(r.cgs);
 	if (!out->duration_ns)
 		out->duration_ns = now_ns() - r.t0;
-	return ret;
+	return ret ? ret : r.ret;
 }

@@ -467,6 +467,7 @@ int worker_group__spawn(const struct spec_work *w, unsigned n, const char *cgrou
 	g->pids = xcalloc(n, sizeof(*g->pids));
 	g->status = xcalloc(n, sizeof(*g->status));
 	g->reaped = xcalloc(n, sizeof(*g->reaped));
+	g->err_noted = xcalloc(n, sizeof(*g->err_noted));
 	g->cpu_ns = xcalloc(n, sizeof(*g->cpu_ns));
 	g->affinity = xcalloc(n, sizeof(*g->affinity));
 	g->slots_len = n * sizeof(struct worker_slot);
@@ -694,6 +695,7 @@ void worker_group__free(struct worker_group *g)
 	free(g->pids);
 	free(g->status);
 	free(g->reaped);
+	free(g->err_noted);
 	free(g->cpu_ns);
 	free(g->affinity);
 	free(g);

@@ -24,6 +24,22 @@ static void on_event(void *ctx, const struct timeline_event *ev)
 
 static const struct workload_hooks hooks = { .event = on_event };
 
+static unsigned ticks;
+
+static int stop_after_3(void *ctx)
+{
+	return ++ticks >= 3;
+}
+
+static size_t count_events(const struct telemetry *tm, enum event_kind k, const char *label)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < tm->nevents; i++)
+		n += tm->events[i].kind == k && str_eq(tm->events[i].label, label);
+	return n;
+}
+
 /* A test with one cgroup holding one work item of type d and n workers. */
 static void make_test(struct spec_test *t, struct spec_cgroup *cg, struct spec_work *w,
 		      enum work_type type, unsigned n)
@@ -87,7 +103,7 @@ int main(void)
 	int ret;
 
 	topo__from_spec(&st, &topo);
-	tap_plan(WORK__COUNT + 15);
+	tap_plan(WORK__COUNT + 21);
 
 	/* Every work type makes progress and every worker reports. */
 	for (unsigned ty = 0; ty < WORK__COUNT; ty++) {
@@ -235,6 +251,76 @@ int main(void)
 	       tm.events[0].kind == EVT_SCENARIO_START &&
 	       tm.events[tm.nevents - 1].kind == EVT_SCENARIO_END,
 	       "%zu events, first scenario_start, last scenario_end", tm.nevents);
+	telemetry__free(&tm);
+
+	/* Steps: a loop hold repeats its ops; a failed op ends the scenario with an error. */
+	{
+		struct spec_op ops[1] = { { .kind = OP_SET_AFFINITY, .cgroup = (char *)"cg_0" } };
+		struct spec_op bad[1] = { { .kind = OP_SET_CPUSET, .cgroup = (char *)"cg_0",
+					    .cpuset = { .kind = CPUSET_DISJOINT, .index = 0, .of = 3 } } };
+		struct spec_step steps[2] = {
+			{ .name = (char *)"loop", .ops = ops, .nops = 1,
+			  .hold = { .kind = HOLD_LOOP, .interval_ns = 50 * NSEC_PER_MSEC,
+				    .loop_ns = 300 * NSEC_PER_MSEC } },
+			{ .name = (char *)"bad", .ops = bad, .nops = 1,
+			  .hold = { .kind = HOLD_FIXED, .ns = 100 * NSEC_PER_MSEC } },
+		};
+		size_t n;
+
+		make_test(&t, &cg, &w, WORK_CPU_SPIN, 2);
+		ops[0].work.affinity = AFFINITY_SINGLE_CPU;
+		t.steps = steps;
+		t.nsteps = 1;
+		ret = run(&t, &tm);
+		n = count_events(&tm, EVT_OP, "set_affinity");
+		tap_ok(!ret && n >= 4 && n <= 7, "loop hold 300ms/50ms applied its op %zu times", n);
+		telemetry__free(&tm);
+
+		steps[0].hold = (struct spec_hold){ .kind = HOLD_FIXED, .ns = 50 * NSEC_PER_MSEC };
+		t.nsteps = 2;
+		t.duration_ns = 10 * NSEC_PER_SEC;
+		ret = run(&t, &tm);
+		tap_ok(ret == -EINVAL && tm.error &&
+		       strstr(tm.error, "not enough usable CPUs (2) for 3 partitions") &&
+		       tm.duration_ns < 5 * NSEC_PER_SEC && tm.nworkers == 2,
+		       "failed op ends the scenario: %s", tm.error ? tm.error : "(no error)");
+		tap_ok(count_events(&tm, EVT_STEP_START, "bad") == 1 &&
+		       count_events(&tm, EVT_SCENARIO_END, "unit") == 1 &&
+		       tm.events[tm.nevents - 1].kind == EVT_SCENARIO_END,
+		       "the timeline still closes with scenario_end");
+		telemetry__free(&tm);
+	}
+
+	/* The agent's tick stops the scenario early; the workers still report. */
+	{
+		struct workload_hooks h = { .event = on_event, .tick = stop_after_3 };
+
+		make_test(&t, &cg, &w, WORK_CPU_SPIN, 1);
+		t.duration_ns = 10 * NSEC_PER_SEC;
+		ticks = 0;
+		ret = workload__run(&t, &topo, NULL, &h, &tm);
+		tap_ok(!ret && tm.duration_ns < 2 * NSEC_PER_SEC && tm.nworkers == 1 &&
+		       tm.workers[0].work_units > 0 && count_events(&tm, EVT_NOTE, "abort") == 1,
+		       "tick stops a 10s scenario after %.2fs", tm.duration_ns / 1e9);
+		telemetry__free(&tm);
+	}
+
+	/* A worker whose affinity cannot be applied is reported, and runs anyway. */
+	make_test(&t, &cg, &w, WORK_CPU_SPIN, 1);
+	w.affinity = AFFINITY_EXACT;
+	cpumask_zero(&w.affinity_cpus);
+	cpumask_set(&w.affinity_cpus, KTSTR_MAX_CPUS - 1);
+	ret = run(&t, &tm);
+	tap_ok(ret == -EINVAL && tm.error && strstr(tm.error, "sched_setaffinity: Invalid argument") &&
+	       tm.nworkers == 1 && tm.workers[0].work_units > 0,
+	       "affinity failure: %s", tm.error ? tm.error : "(no error)");
+	telemetry__free(&tm);
+
+	/* Sequence without phases is refused. */
+	make_test(&t, &cg, &w, WORK_SEQUENCE, 1);
+	ret = run(&t, &tm);
+	tap_ok(ret == -EINVAL && tm.error && strstr(tm.error, "at least one phase"),
+	       "Sequence without phases rejected");
 	telemetry__free(&tm);
 	return tap_done();
 }
