@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # The workload end to end through ktstr-run and the guest agent (q35, NUMA):
-# cpusets per node, memory policies, and the telemetry in result.json.
+# cpusets per node, memory policies, a NUMA cpuset swap with its op timeline,
+# all read back from the result.json files.
 . "${KTSTR_SRCDIR:-.}/tests/workload/vm-lib.sh"
 S=$KTSTR_SRCDIR/tests/workload/specs
 RUN=$KTSTR_BUILDDIR/src/ktstr-run
@@ -17,15 +18,24 @@ if [ ! -x "$RUN" ] || [ ! -x "$KTSTR_BUILDDIR/src/ktstr-guest" ]; then
 fi
 W=$(mktemp -d "${TMPDIR:-/tmp}/wl-run.XXXXXX")
 [ -n "$WL_KEEP" ] || trap 'rm -rf "$W"' EXIT
-"$RUN" -q --kernel "$WL_KERNEL" --results-dir "$W/res" "$S/wl-numa.yaml" > "$W/run.log" 2>&1
-WL_N=1
-if [ -s "$W/res/wl-numa/result.json" ]; then
-	echo "ok 1 - ktstr-run wrote result.json (exit $?)"
-else
-	echo "not ok 1 - ktstr-run wrote no result.json"
-	sed 's/^/# /' "$W/run.log" | tail -n 20
-fi
-"$WL_CHECK" "$W/res/wl-numa/result.json" noerror progress '*' within cg_0 0 within cg_1 1 \
-	isolated '*' numa cg_0 0 80 numa cg_1 1 80 > "$W/check.tap" 2>&1
-wl_tap "$W/check.tap" wl-numa
+"$RUN" -q --kernel "$WL_KERNEL" --results-dir "$W/res" "$S/wl-numa.yaml" "$S/wl-numa-swap.yaml" \
+	> "$W/run.log" 2>&1
+WL_N=0
+# wl_run_check NAME ASSERTION...: check one test's result.json from ktstr-run.
+wl_run_check() {
+	name=$1; shift
+	WL_N=$((WL_N + 1))
+	if [ -s "$W/res/$name/result.json" ]; then
+		echo "ok $WL_N - $name: ktstr-run wrote result.json"
+	else
+		echo "not ok $WL_N - $name: ktstr-run wrote no result.json"
+		sed 's/^/# /' "$W/run.log" | tail -n 20
+	fi
+	"$WL_CHECK" "$W/res/$name/result.json" "$@" > "$W/$name.tap" 2>&1
+	wl_tap "$W/$name.tap" "$name"
+}
+wl_run_check wl-numa noerror progress '*' within cg_0 0 within cg_1 1 \
+	isolated '*' numa cg_0 0 80 numa cg_1 1 80
+wl_run_check wl-numa-swap noerror progress '*' event step_start swapped event op swap_cpusets \
+	migrated-after cg_0 swap_cpusets 1 migrated-after cg_1 swap_cpusets 0
 echo "1..$WL_N"
