@@ -324,6 +324,13 @@ int elf__closure(const char *path, char ***libs, size_t *nlibs, char **interp, c
 	return 0;
 }
 
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 int initramfs__add_elf(struct initramfs *ir, const char *host_path, const char *guest_path,
 		       char **err)
 {
@@ -346,7 +353,9 @@ int initramfs__add_elf(struct initramfs *ir, const char *host_path, const char *
 		_cleanup_free_ char *copy = xstrdup(libs[i]);
 		_cleanup_free_ char *gp = xasprintf(INITRAMFS_LIBDIR "/%s", basename(copy));
 
-		/* the interpreter is itself in DT_NEEDED of libc: keep one copy each */
+		/* libc names the interpreter in DT_NEEDED: it is already at its PT_INTERP path */
+		if (interp && same_file(interp, libs[i]))
+			continue;
 		if (!initramfs__has(ir, gp))
 			ret = initramfs__add_file(ir, libs[i], gp);
 	}

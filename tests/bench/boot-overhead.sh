@@ -19,8 +19,18 @@ CC=${CC:-cc}
 vm_find_kernel || { echo "boot-overhead: no kernel (set KTSTR_TEST_KERNEL)" >&2; exit 77; }
 [ -x "$KTSTR_RUN" ] || { echo "boot-overhead: build ktstr-run first" >&2; exit 77; }
 
-now() { date +%s.%N; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# timed OUT-FILE CMD...: appends "wall cpu" (cpu = user + sys of CMD and its children)
+TIME=/usr/bin/time
+[ -x "$TIME" ] || { echo "boot-overhead: needs GNU time (/usr/bin/time)" >&2; exit 77; }
+timed() {
+	out=$1; shift
+	"$TIME" -f '%e %U %S' -o "$VM_DIR/time.tmp" "$@"
+	rc=$?
+	awk '{ printf "%s %.2f\n", $1, $2 + $3 }' "$VM_DIR/time.tmp" >>"$out"
+	return $rc
+}
+# median of column $1
+median() { awk -v c="${1:-1}" '{ print $c }' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.0f", s * 1000 }'; }
 
 # the trivial init, statically linked, in its own initramfs
@@ -38,17 +48,16 @@ EOF
 
 ktstr_once() {
 	rm -rf "$VM_RESULTS"
-	t0=$(now)
-	vm_run -q "$VM_DIR/empty.yaml"
-	t1=$(now)
-	[ "$VM_RC" -eq 0 ] || { echo "boot-overhead: ktstr-run failed ($VM_RC)" >&2; cat "$VM_DIR/err" >&2; exit 99; }
-	echo "$t1 - $t0" | bc
+	timed "$1" "$KTSTR_RUN" -q --kernel "$VM_KERNEL" --results-dir "$VM_RESULTS" \
+		"$VM_DIR/empty.yaml" >"$VM_DIR/out" 2>"$VM_DIR/err" ||
+		{ echo "boot-overhead: ktstr-run failed" >&2; cat "$VM_DIR/out" "$VM_DIR/err" >&2; exit 99; }
 }
 
 prep_ns() { sed -n 's/.*"host_prep_ns": *\([0-9]*\).*/\1/p' "$(vm_result_dir bench-empty)/timings.json"; }
 
-# first run: cold initramfs cache
-cold=$(ktstr_once)
+# first run: cold initramfs cache (and the vmlinux extracted for PVH)
+ktstr_once "$VM_DIR/cold.times"
+cold=$(median 1 <"$VM_DIR/cold.times")
 cold_prep=$(prep_ns)
 # the exact QEMU command line ktstr used, for the bare boots
 cmdline=$(cat "$(vm_result_dir bench-empty)/qemu.cmdline")
@@ -57,7 +66,7 @@ cmdline=$(cat "$(vm_result_dir bench-empty)/qemu.cmdline")
 : >"$VM_DIR/prep.times"
 i=0
 while [ $i -lt "$RUNS" ]; do
-	ktstr_once >>"$VM_DIR/ktstr.times"
+	ktstr_once "$VM_DIR/ktstr.times"
 	prep_ns >>"$VM_DIR/prep.times"
 	eval "set -- $cmdline"
 	bare_args=
@@ -67,23 +76,24 @@ while [ $i -lt "$RUNS" ]; do
 		bare_args="$bare_args '$a'"
 		prev=$a
 	done
-	t0=$(now)
-	eval "$bare_args" </dev/null >/dev/null 2>"$VM_DIR/bare.err"
-	t1=$(now)
+	eval "timed '$VM_DIR/bare.times' $bare_args" </dev/null >/dev/null 2>"$VM_DIR/bare.err"
 	grep -q "bare-init: up" "$VM_DIR/bare-console.log" ||
 		{ echo "boot-overhead: bare boot did not reach init" >&2; tail "$VM_DIR/bare-console.log" >&2; exit 99; }
-	echo "$t1 - $t0" | bc >>"$VM_DIR/bare.times"
 	i=$((i + 1))
 done
 
-bare=$(median <"$VM_DIR/bare.times")
-ktstr=$(median <"$VM_DIR/ktstr.times")
-warm_prep=$(median <"$VM_DIR/prep.times")
+bare=$(median 1 <"$VM_DIR/bare.times")
+ktstr=$(median 1 <"$VM_DIR/ktstr.times")
+bare_cpu=$(median 2 <"$VM_DIR/bare.times")
+ktstr_cpu=$(median 2 <"$VM_DIR/ktstr.times")
+warm_prep=$(median 1 <"$VM_DIR/prep.times")
 machine=$(echo "$cmdline" | sed -n 's/.* -machine \([a-z0-9]*\).*/\1/p')
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "boot-overhead: kernel $VM_KERNEL"
-echo "boot-overhead: topology $SHAPE, machine $machine, $RUNS runs each (median)"
-echo "  bare QEMU boot, trivial init:  $(ms "$bare") ms"
-echo "  ktstr-run, empty workload:     $(ms "$ktstr") ms (first, cold cache: $(ms "$cold") ms)"
-echo "  ratio ktstr / bare:            $(awk -v a="$ktstr" -v b="$bare" 'BEGIN { printf "%.2f", a / b }')"
+echo "boot-overhead: topology $SHAPE, machine $machine, $RUNS runs each (median), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "                                 wall        CPU (user+sys, QEMU included)"
+echo "  bare QEMU boot, trivial init:  $(ms "$bare") ms    $(ms "$bare_cpu") ms"
+echo "  ktstr-run, empty workload:     $(ms "$ktstr") ms    $(ms "$ktstr_cpu") ms   (first run, cold caches: $(ms "$cold") ms wall)"
+echo "  ratio ktstr / bare:            $(ratio "$ktstr" "$bare")        $(ratio "$ktstr_cpu" "$bare_cpu")"
 echo "  host prep, cold cache:         $((cold_prep / 1000000)) ms"
 echo "  host prep, cached:             $((warm_prep / 1000000)) ms"
