@@ -369,14 +369,17 @@ static int payload_start(struct run *r, const struct spec_op *op, char **detail)
 	}
 	pid = fork();
 	if (pid == 0) {
-		int dn = open("/dev/null", O_RDONLY);
+		int dn = open("/dev/null", O_RDONLY | O_CLOEXEC), e;
 
 		setpgid(0, 0);
-		if (cgdir)
-			write_file(cgdir, "0", 1);	/* "0" moves the writer itself */
 		dup2(dn, 0);
 		dup2(fd, 1);
 		dup2(fd, 2);
+		/* "0" moves the writer itself; a payload never runs outside its cgroup. */
+		if (cgdir && (e = write_file(cgdir, "0", 1))) {
+			dprintf(2, "ktstr: cannot join %s: %s\n", cgdir, strerror(-e));
+			_exit(126);
+		}
 		if (strchr(path, '/'))
 			execv(path, (char *const *)argv);
 		else

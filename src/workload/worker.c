@@ -433,7 +433,7 @@ int worker_group__spawn(const struct spec_work *w, unsigned n, const char *cgrou
 {
 	const struct worktype_desc *d = w->type;
 	const struct work_impl *impl;
-	unsigned gs = worktype_group_size(d, w->params);
+	unsigned gs;
 	struct worker_group *g;
 	int pp[4] = { -1, -1, -1, -1 };	/* 0->1 read, 0->1 write, 1->0 read, 1->0 write */
 	sigset_t block, old;
@@ -445,6 +445,7 @@ int worker_group__spawn(const struct spec_work *w, unsigned n, const char *cgrou
 		return -EINVAL;
 	}
 	impl = &work_impl_table[d->type];
+	gs = worktype_group_size(d, w->params);
 	if (!n || n > SPEC_MAX_WORKERS) {
 		*err = xasprintf("%s: %u workers is outside 1..%d", d->name, n, SPEC_MAX_WORKERS);
 		return -EINVAL;
