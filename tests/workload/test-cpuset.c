@@ -43,13 +43,48 @@ static struct spec_cpuset cs(enum cpuset_kind k, unsigned index, unsigned of, do
 	return c;
 }
 
+/* Per-worker affinity masks (AffinityKind) inside a cgroup's cpuset. */
+static void affinity_tests(void)
+{
+	struct spec_work w = { 0 };
+	struct cpumask cg, m, seen;
+	char buf[64];
+	bool ok = true;
+
+	shape(1, 2, 4, 1);		/* llc 0: 0-3, llc 1: 4-7 */
+	cpumask_parse("2-5", &cg);	/* spans both LLCs */
+	w.affinity = AFFINITY_INHERIT;
+	worker_group__affinity(&topo, &w, &cg, 0, 1, &m);
+	tap_ok(cpumask_empty(&m), "inherit: no affinity call");
+	w.affinity = AFFINITY_RANDOM_SUBSET;
+	cpumask_zero(&seen);
+	for (unsigned i = 0; i < 16; i++) {
+		worker_group__affinity(&topo, &w, &cg, i, 42, &m);
+		ok &= cpumask_weight(&m) == 2 && cpumask_subset(&m, &cg);
+		cpumask_or(&seen, &seen, &m);
+	}
+	tap_ok(ok && cpumask_weight(&seen) > 2, "random_subset: half of the cgroup's CPUs, varying (%s)",
+	       cpumask_format(&seen, buf, sizeof(buf)));
+	w.affinity = AFFINITY_LLC_ALIGNED;
+	worker_group__affinity(&topo, &w, &cg, 0, 1, &m);
+	tap_is_str(cpumask_format(&m, buf, sizeof(buf)), "2-3", "llc_aligned worker 0: llc 0 within the cgroup");
+	worker_group__affinity(&topo, &w, &cg, 1, 1, &m);
+	tap_is_str(cpumask_format(&m, buf, sizeof(buf)), "4-5", "llc_aligned worker 1: llc 1 within the cgroup");
+	w.affinity = AFFINITY_SINGLE_CPU;
+	worker_group__affinity(&topo, &w, &cg, 5, 1, &m);
+	tap_is_str(cpumask_format(&m, buf, sizeof(buf)), "3", "single_cpu worker 5: round robin over 2-5");
+	w.affinity = AFFINITY_CROSS_CGROUP;
+	worker_group__affinity(&topo, &w, &cg, 0, 1, &m);
+	tap_is_str(cpumask_format(&m, buf, sizeof(buf)), "0-7", "cross_cgroup: every CPU");
+}
+
 int main(void)
 {
 	struct spec_cpuset e = { .kind = CPUSET_EXACT };
 	struct cpumask u;
 	char buf[64];
 
-	tap_plan(27);
+	tap_plan(33);
 	/* 1n2l4c1t: 8 CPUs, usable 0-6 (the last is kept for the root cgroup). */
 	shape(1, 2, 4, 1);
 	topo__usable(&topo, &u);
@@ -92,5 +127,6 @@ int main(void)
 	check((struct spec_cpuset[]){ cs(CPUSET_DISJOINT, 1, 2, 0, 0) }, "1", "2 CPUs: disjoint 1/2 = cpu 1");
 	check((struct spec_cpuset[]){ cs(CPUSET_DISJOINT, 0, 3, 0, 0) },
 	      "!not enough usable CPUs (2) for 3 partitions", "2 CPUs: 3 partitions");
+	affinity_tests();
 	return tap_done();
 }
