@@ -238,6 +238,9 @@ static char *build_run_json(struct test_ctx *tc, enum vm_machine m)
 		json_object_set_new(r, "format", json_string(spec_ext(j->sf)));
 	}
 	json_object_set_new(r, "name", json_string(j->name));
+	/* tests of the harness itself: make the agent crash ("crash") or exit ("exit") */
+	if (getenv("KTSTR_AGENT_SELFTEST"))
+		json_object_set_new(r, "selftest", json_string(getenv("KTSTR_AGENT_SELFTEST")));
 	if (tc->plugin && j->t) {
 		_cleanup_free_ char *copy = xstrdup(tc->plugin->path);
 		_cleanup_free_ char *gp = xasprintf("/ktstr/plugins/%s", basename(copy));

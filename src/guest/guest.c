@@ -477,6 +477,15 @@ out:
 	return ret;
 }
 
+/* Harness self-tests: an agent that crashes, or PID 1 that exits (a kernel panic). */
+static void selftest(const char *what)
+{
+	if (str_eq(what, "crash"))
+		raise(SIGSEGV);
+	if (str_eq(what, "exit"))
+		exit(3);
+}
+
 static json_t *load_plan(char **error)
 {
 	json_error_t je;
@@ -519,6 +528,7 @@ int main(int argc, char **argv)
 		send_str(MSG_TOPO, tj);
 		free(tj);
 	}
+	selftest(json_string_value(json_object_get(plan, "selftest")));
 	if (setup_cgroups())
 		pr_warn("creating %s: %s", CGROUP_ROOT, strerror(errno));
 	mode = json_string_value(json_object_get(plan, "mode"));

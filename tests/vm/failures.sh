@@ -3,11 +3,12 @@
 # Each way a VM can go wrong gets its own status, and no QEMU process or
 # temp file survives: a command's exit code, a guest kernel panic, a hung
 # guest (run timeout), no agent (boot timeout), QEMU killed mid-test, and
-# SIGINT / SIGTERM to ktstr-run (exit 130 / 143).
+# SIGINT / SIGTERM to ktstr-run (exit 130 / 143), a crashing agent and an
+# agent (PID 1) that exits.
 . "${KTSTR_SRCDIR:-.}/tests/vm/lib.sh"
 
 vm_require_kernel
-tap_plan 21
+tap_plan 26
 TOPO="--accel tcg --topology 1n1l1c1t"
 
 # shellcheck disable=SC2086
@@ -74,6 +75,22 @@ vm_no_leftovers "SIGINT"
 interrupt_run sigterm
 tap_is "$VM_RC" 143 "SIGTERM: exit 143"
 vm_no_leftovers "SIGTERM"
+
+export KTSTR_AGENT_SELFTEST=crash
+# shellcheck disable=SC2086
+vm_run $TOPO --topo-only
+tap_is "$VM_RC" 99 "a crashing agent is an ERROR (exit 99)"
+grep -q "agent crashed: signal 11" "$VM_DIR/out" "$VM_DIR/err"
+tap_ok $? "the host learns the agent's signal" "$(tail -5 "$VM_DIR/err")"
+
+export KTSTR_AGENT_SELFTEST=exit
+# shellcheck disable=SC2086
+vm_run $TOPO --topo-only
+unset KTSTR_AGENT_SELFTEST
+tap_is "$VM_RC" 99 "PID 1 exiting is an ERROR (exit 99)"
+grep -q "Attempted to kill init" "$VM_DIR/out" "$VM_DIR/err"
+tap_ok $? "reported with the kernel's panic line" "$(tail -5 "$VM_DIR/err")"
+vm_no_leftovers "agent exit"
 
 # shellcheck disable=SC2086
 vm_run $TOPO --exec -- /bin/true
