@@ -14,6 +14,7 @@
  *     isolated CG           every worker of CG used only CPUs of its cpuset.cpus.effective
  *     started-after CG LABEL  workers of CG started after the first event labelled LABEL
  *     migrated-after CG LABEL CPU  a worker of CG moved to CPU after that event
+ *     moves-after CG LABEL N  each worker of CG migrated at most N times after LABEL
  *     event KIND LABEL      an event of that kind and label, without error
  *     detail LABEL TEXT     an event with that label whose detail contains TEXT
  *     numa CG NODE PCT      at least PCT% of each worker's pages are on NODE
@@ -85,6 +86,15 @@ static uint64_t numa_total(const struct worker_report *w)
 
 	for (unsigned k = 0; k < TELEMETRY_MAX_NUMA_NODES; k++)
 		n += w->numa_pages[k];
+	return n;
+}
+
+static size_t moves_after(const struct worker_report *w, uint64_t at)
+{
+	size_t n = 0;
+
+	for (size_t m = 0; m < w->nmigrations; m++)
+		n += w->migrations[m].at_ns >= at;
 	return n;
 }
 
@@ -195,6 +205,13 @@ int main(int argc, char **argv)
 			}
 			tap_ok(found, "%s: a migration to cpu %d after '%s' (%.3fs)", cg, cpu, argv[i + 1],
 			       e ? e->at_ns / 1e9 : -1.0);
+			i += 3;
+		} else if (str_eq(a, "moves-after") && i + 2 < argc) {
+			const struct timeline_event *e = find_event(argv[i + 1]);
+			size_t max = strtoul(argv[i + 2], NULL, 10);
+
+			FOR_CG(cg, e && moves_after(w, e->at_ns) <= max,
+			       "%s: at most %zu migrations each after '%s'", cg, max, argv[i + 1]);
 			i += 3;
 		} else if (str_eq(a, "event") && i + 1 < argc) {
 			bool found = false;

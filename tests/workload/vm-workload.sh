@@ -41,9 +41,10 @@ wl_check "$W/b" wl-cpuset-resize noerror progress '*' event step_start shrink \
 wl_check "$W/b" wl-cgroup-add noerror progress '*' workers cg_1 2 workers cg_2 2 \
 	started-after cg_1 second started-after cg_2 third within cg_1 2-3 event op add_cgroup event op spawn
 wl_check "$W/b" wl-affinity-change noerror progress '*' event op set_affinity \
-	event step_start pinned
+	event step_start pinned moves-after cg_0 pinned 1
 wl_check "$W/b" wl-ops noerror progress '*' workers '<host>' 1 \
 	event op swap_cpusets event op move_all_tasks event op clear_cpuset event op spawn_host \
 	event op stop_cgroup event op run_payload event op kill_payload event op remove_cgroup \
-	detail payload hello-from-payload
+	detail payload hello-from-payload event op wait_payload detail payload 'exited 3' \
+	detail payload done-waiting
 echo "1..$WL_N"
