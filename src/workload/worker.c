@@ -366,6 +366,8 @@ void worker_group__affinity(const struct topo *t, const struct spec_work *w,
 	from = cgroup_cpus && !cpumask_empty(cgroup_cpus) ? *cgroup_cpus : all;
 	n = cpumask_weight(&from);
 	cpumask_zero(out);
+	if (!n)
+		return;
 	switch (w->affinity) {
 	case AFFINITY_INHERIT:
 		break;
