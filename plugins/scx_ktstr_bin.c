@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * scx_ktstr_bin: the scx_ktstr scheduler as a standalone program, like the
+ * scx_ktstr_bin: a built-in BPF scheduler as a standalone program, like the
  * kernel's tools/sched_ext binaries: attach, run until SIGINT/SIGTERM or
  * until the kernel ejects it, print the exit reason. ktstr's tests use it
- * as the "external scheduler binary" the exec plugin runs.
+ * as the "external scheduler binary" the exec plugin runs. Linked with
+ * scx_ktstr.c it is scx_ktstr_bin, with faulty.c faulty_bin.
  *
- * scx_ktstr_bin [--fifo] [--llc] [--slice-ms N] [--timeout-ms N]
+ * scx_ktstr_bin [--fifo] [--llc] [--slice-ms N] [--flag FLAG]... [--timeout-ms N]
  * --timeout-ms defaults to $KTSTR_WATCHDOG_TIMEOUT_MS (set by the exec plugin).
  * Exit: 0 stopped by a signal, 1 ejected or exited, 2 attach failed, 64 usage.
  */
@@ -35,9 +36,10 @@ int main(int argc, char **argv)
 		{ "llc", no_argument, NULL, 'l' },
 		{ "slice-ms", required_argument, NULL, 's' },
 		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "flag", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *flags[4] = { NULL };
+	const char *flags[16] = { NULL };
 	char slice[48];
 	int nflags = 0, opt, ret;
 	const char *env = getenv("KTSTR_WATCHDOG_TIMEOUT_MS");
@@ -47,7 +49,14 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (nflags >= (int)(sizeof(flags) / sizeof(flags[0])) - 1) {
+			fprintf(stderr, "%s: too many flags\n", argv[0]);
+			return 64;
+		}
 		switch (opt) {
+		case 'F':
+			flags[nflags++] = optarg;
+			break;
 		case 'f':
 			flags[nflags++] = "fifo";
 			break;
@@ -62,7 +71,8 @@ int main(int argc, char **argv)
 			timeout_ms = strtoull(optarg, NULL, 10);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [--fifo] [--llc] [--slice-ms N] [--timeout-ms N]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--fifo] [--llc] [--slice-ms N] [--flag FLAG]... "
+				"[--timeout-ms N]\n", argv[0]);
 			return 64;
 		}
 	}
@@ -73,11 +83,11 @@ int main(int argc, char **argv)
 
 	ret = ktstr_plugin.attach(&ctx);
 	if (ret) {
-		fprintf(stderr, "scx_ktstr_bin: attach failed: %s\n", strerror(-ret));
+		fprintf(stderr, "%s: attach failed: %s\n", ktstr_plugin.name, strerror(-ret));
 		ktstr_plugin.detach(&ctx);
 		return 2;
 	}
-	printf("scx_ktstr_bin: attached (watchdog %llu ms)\n", timeout_ms);
+	printf("%s: attached (watchdog %llu ms)\n", ktstr_plugin.name, timeout_ms);
 	fflush(stdout);
 	while (!stop) {
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
@@ -87,10 +97,10 @@ int main(int argc, char **argv)
 			break;
 	}
 	if (h.state != KTSTR_SCHED_RUNNING) {
-		printf("scx_ktstr_bin: %s: %s\n", h.exit_kind, h.reason);
+		printf("%s: %s: %s\n", ktstr_plugin.name, h.exit_kind, h.reason);
 		ret = 1;
 	} else {
-		printf("scx_ktstr_bin: stopped by signal\n");
+		printf("%s: stopped by signal\n", ktstr_plugin.name);
 	}
 	ktstr_plugin.detach(&ctx);
 	return ret;
