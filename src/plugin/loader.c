@@ -83,16 +83,13 @@ char *plugin__search_path(void)
 {
 	char **dirs;
 	size_t n = search_dirs(&dirs);
-	size_t len = 1;
-	char *s;
+	char *s = xstrdup("");
 
-	for (size_t i = 0; i < n; i++)
-		len += strlen(dirs[i]) + 1;
-	s = xcalloc(1, len);
 	for (size_t i = 0; i < n; i++) {
-		if (i)
-			strcat(s, ":");
-		strcat(s, dirs[i]);
+		char *t = xasprintf("%s%s%s", s, i ? ":" : "", dirs[i]);
+
+		free(s);
+		s = t;
 	}
 	free_strv(dirs, n);
 	return s;

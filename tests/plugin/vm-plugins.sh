@@ -5,7 +5,8 @@
 # passes under it; each fault of the faulty plugin fails its test with the
 # kernel's reason (stall, scx_bpf_error), fails a check (concentrate:
 # starvation, delay-dispatch-ms: gap) or errors with the verifier log;
-# exec runs an external scheduler binary (scx_ktstr_bin); a plugin with a
+# exec runs an external scheduler binary (scx_ktstr_bin) and reports its
+# ejection (faulty_bin) from the kernel log; a plugin with a
 # wrong ABI is refused before any VM boots. Skipped without a kernel.
 set -u
 src=${KTSTR_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -93,6 +94,20 @@ cgroups:
   - name: cg_0
     workers: 2
 EOF2
+spec plug-exec-faulty <<EOF2
+name: plug-exec-faulty
+description: an external scheduler the kernel ejects
+topology: 1n1l2c1t
+duration: 3s
+scheduler:
+  plugin: exec
+  flags: [ops=faulty]
+  args: ["$build/plugins/faulty_bin", "--flag", "error-after=50"]
+  watchdog_timeout: 4s
+cgroups:
+  - name: cg_0
+    workers: 2
+EOF2
 spec plug-abi <<EOF2
 name: plug-abi
 description: a plugin built for another ABI is refused
@@ -107,6 +122,37 @@ EOF2
 KTSTR_TEST_KERNEL=$kernel KTSTR_BUILDDIR=$build "$build/src/ktstr-run" -q -j 1 \
 	--results-dir "$tmp/results" "$tmp"/plug-*.yaml >"$tmp/run.out" 2>&1
 echo "# ktstr-run exited $?"
+
+# Multi-threaded TCG sometimes runs a stale int3 while the guest kernel
+# patches its text (sched_ext toggles static keys): "Oops: int3" and a
+# panic that has nothing to do with the plugin. Such specs run once more.
+again=$(python3 - "$tmp/results" <<'EOF2'
+import json, os, sys
+again = set()
+for root, _, files in os.walk(sys.argv[1]):
+    if 'result.json' not in files:
+        continue
+    r = json.load(open(os.path.join(root, 'result.json')))
+    try:
+        console = open(os.path.join(root, 'console.log'), errors='replace').read()
+    except OSError:
+        console = ''
+    if r.get('status') == 'ERROR' and 'Oops: int3' in console:
+        again.add(r['name'].split('/')[0])
+print(' '.join(sorted(again)))
+EOF2
+)
+if [ -n "$again" ]; then
+	echo "# rerun after a TCG int3 oops: $again"
+	for s in $again; do
+		KTSTR_TEST_KERNEL=$kernel KTSTR_BUILDDIR=$build "$build/src/ktstr-run" -q -j 1 \
+			--results-dir "$tmp/results-again" "$tmp/$s.yaml" >>"$tmp/run.out" 2>&1
+	done
+	# The rerun's results replace the first ones.
+	for d in "$tmp"/results-again/*; do
+		[ -d "$d" ] && rm -rf "$tmp/results/$(basename "$d")" && mv "$d" "$tmp/results/"
+	done
+fi
 
 python3 - "$tmp/results" <<'EOF2'
 import json, os, re, sys
@@ -174,9 +220,16 @@ check(byname.get(n, {}).get('status') == 'FAIL' and re.search(r'stuck \d+ms on c
 
 n = 'plug-exec'
 check(byname.get(n, {}).get('status') == 'PASS', 'exec: steady spec passes under scx_ktstr_bin', n)
-check('scx_ktstr_bin: attached' in text(n, 'scheduler.out'), "exec: the binary's output is an artifact", n)
+check('scx_ktstr: attached' in text(n, 'scheduler.out'), "exec: the binary's output is an artifact", n)
 check(re.search(r'scheduler attached.*scx_ktstr_bin \(state enabled, root/ops ktstr\)', text(n, 'agent.log')),
       'exec: attach seen in sysfs', n)
+
+n = 'plug-exec-faulty'
+check(byname.get(n, {}).get('status') == 'FAIL', 'exec ejected: FAIL', n)
+check('SCX_EXIT_ERROR_BPF' in everything(n) and 'faulty: error-after: 50 events reached' in everything(n),
+      "exec ejected: kind and message from the kernel log", n)
+check(text(n, 'sched_ext_dump.txt'), 'exec ejected: the sched_ext_dump tracepoint is an artifact', n)
+check('faulty: SCX_EXIT_ERROR_BPF' in text(n, 'scheduler.out'), "exec ejected: the binary's own account", n)
 
 n = 'plug-abi'
 r = byname.get(n, {})
