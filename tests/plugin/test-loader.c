@@ -192,13 +192,47 @@ static void test_thresholds(void)
 	plugin__close(p);
 }
 
+static enum log_level got_level;
+static char got_msg[256];
+
+static void capture(enum log_level level, const char *fmt, va_list ap)
+{
+	got_level = level;
+	vsnprintf(got_msg, sizeof(got_msg), fmt, ap);
+}
+
+static void call_host_log(enum ktstr_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	plugin_default_host.log(plugin_default_host.host_ctx, level, fmt, ap);
+	va_end(ap);
+}
+
+/* The default host routes a plugin's logs into util/log at the matching level. */
+static void test_default_host(void)
+{
+	log_fn_t old = log_set_fn(capture);
+
+	log_set_level(LOG_DEBUG);
+	call_host_log(KTSTR_LOG_WARN, "scheduler %s: %d", "x", 42);
+	tap_ok(got_level == LOG_WARN && str_eq(got_msg, "scheduler x: 42"),
+	       "default host: a plugin's warning reaches util/log (%d '%s')", got_level, got_msg);
+	tap_ok(plugin_default_host.sz == sizeof(struct ktstr_host) && plugin_default_host.artifact &&
+	       plugin_default_host.event, "default host: every callback is set");
+	log_set_fn(old);
+	log_set_level(LOG_ERROR);
+}
+
 int main(void)
 {
-	tap_plan(35);
+	tap_plan(37);
 	log_set_level(LOG_ERROR);
 	test_open();
 	test_flags();
 	test_builtin_flags();
 	test_thresholds();
+	test_default_host();
 	return tap_done();
 }
