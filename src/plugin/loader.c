@@ -122,8 +122,11 @@ static char *find_plugin(const char *name)
 	return found;
 }
 
-/* The fields the loader itself reads; a plugin must be at least this big. */
-#define PLUGIN_MIN_SZ offsetof(struct ktstr_plugin, attach)
+/*
+ * Every ABI 1 plugin has at least the ABI 1 struct (fields are only ever
+ * appended); fields added later must be checked against ops->sz before use.
+ */
+#define PLUGIN_MIN_SZ (offsetof(struct ktstr_plugin, detach) + sizeof(void (*)(void)))
 
 static int check_abi(const struct ktstr_plugin *ops, const char *path, char **err)
 {
