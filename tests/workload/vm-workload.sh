@@ -26,7 +26,7 @@ wl_boot "$W/a" 2 1 "$S/wl-isolation.yaml" "$S/wl-types.yaml" "$S/wl-churn.yaml" 
 wl_check "$W/a" wl-isolation noerror progress '*' \
 	oncpu cg_spin 90 within cg_spin 0 within cg_pair 1 within cg_bursty 1 isolated '*' \
 	wake cg_pair 3 offcpu cg_bursty 30 wake cg_bursty 2
-wl_check "$W/a" wl-types noerror workers '*' 16 progress '*' \
+wl_check "$W/a" wl-types noerror workers '*' 18 progress '*' \
 	wake futex_fan_out 1 wake fan_out_compute 1 wake mutex_contention 1 wake cache_pipe 1 \
 	wake io_sync 1 wake sequence 1
 wl_check "$W/a" wl-churn noerror workers '*' 5 progress '*' wake fork_exit 1 wake nice_sweep 1
