@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # Workload VM tests (TCG): every work type, cpuset isolation, a cpuset change
-# that moves a worker, and ktstr's cpuset_resize / cgroup_add /
-# affinity_change shapes plus every other op, run under a real cgroup v2
+# that moves a worker, ktstr's cpuset_resize / cgroup_add / affinity_change
+# and nested cgroup shapes, and every other op, run under a real cgroup v2
 # root by vm-driver; the telemetry is checked on the host. Two boots.
 . "${KTSTR_SRCDIR:-.}/tests/workload/vm-lib.sh"
 S=$KTSTR_SRCDIR/tests/workload/specs
@@ -35,7 +35,7 @@ wl_check "$W/a" wl-cpuset-change noerror progress cg_0 event op set_cpuset \
 
 # Boot 2: 4 CPUs in 2 LLCs (usable 0-2).
 wl_boot "$W/b" 4 2 "$S/wl-cpuset-resize.yaml" "$S/wl-cgroup-add.yaml" \
-	"$S/wl-affinity-change.yaml" "$S/wl-ops.yaml"
+	"$S/wl-affinity-change.yaml" "$S/wl-ops.yaml" "$S/wl-nested.yaml"
 wl_check "$W/b" wl-cpuset-resize noerror progress '*' event step_start shrink \
 	event op set_cpuset within cg_0 0 migrated-after cg_1 shrink 2
 wl_check "$W/b" wl-cgroup-add noerror progress '*' workers cg_1 2 workers cg_2 2 \
@@ -47,4 +47,6 @@ wl_check "$W/b" wl-ops noerror progress '*' workers '<host>' 1 \
 	event op stop_cgroup event op run_payload event op kill_payload event op remove_cgroup \
 	detail payload hello-from-payload event op wait_payload detail payload 'exited 3' \
 	detail payload done-waiting
+wl_check "$W/b" wl-nested noerror progress '*' workers cg_p/a 0 workers cg_p/b 2 \
+	within '*' 2-3 event op move_all_tasks migrated-after cg_p/b moved 3
 echo "1..$WL_N"
