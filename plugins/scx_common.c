@@ -490,9 +490,25 @@ static char *capture;
 static size_t capture_len, capture_cap;
 static const struct ktstr_sched_ctx *capture_ctx;
 
+static void capture_append(const char *s, size_t n)
+{
+	if (capture_len + n + 1 > capture_cap) {
+		size_t cap = (capture_len + n + 1) * 2;
+		char *c = realloc(capture, cap);
+
+		if (!c)
+			return;
+		capture = c;
+		capture_cap = cap;
+	}
+	memcpy(capture + capture_len, s, n);
+	capture_len += n;
+	capture[capture_len] = '\0';
+}
+
 static int libbpf_capture(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char buf[4096];
+	char buf[4096], *text = buf;
 	va_list aq;
 	int n;
 
@@ -501,42 +517,18 @@ static int libbpf_capture(enum libbpf_print_level level, const char *fmt, va_lis
 	va_end(aq);
 	if (n < 0)
 		return 0;
+	/* Verifier logs come as one big string: keep all of it. */
 	if ((size_t)n >= sizeof(buf)) {
-		/* Verifier logs come as one big string: keep all of it. */
-		char *big = malloc((size_t)n + 1);
-
-		if (big) {
-			vsnprintf(big, (size_t)n + 1, fmt, ap);
-			if (capture_len + n + 1 > capture_cap) {
-				size_t cap = (capture_len + n + 1) * 2;
-				char *c = realloc(capture, cap);
-
-				if (c) {
-					capture = c;
-					capture_cap = cap;
-				}
-			}
-			if (capture_len + n + 1 <= capture_cap) {
-				memcpy(capture + capture_len, big, n + 1);
-				capture_len += n;
-			}
-			free(big);
-		}
-		return 0;
-	}
-	if (capture_len + n + 1 > capture_cap) {
-		size_t cap = (capture_len + n + 1) * 2;
-		char *c = realloc(capture, cap);
-
-		if (!c)
+		text = malloc((size_t)n + 1);
+		if (!text)
 			return 0;
-		capture = c;
-		capture_cap = cap;
+		vsnprintf(text, (size_t)n + 1, fmt, ap);
 	}
-	memcpy(capture + capture_len, buf, n + 1);
-	capture_len += n;
-	if (level != LIBBPF_DEBUG)
+	capture_append(text, (size_t)n);
+	if (level != LIBBPF_DEBUG && text == buf)
 		scxp_log(capture_ctx, KTSTR_LOG_DEBUG, "libbpf: %.*s", n && buf[n - 1] == '\n' ? n - 1 : n, buf);
+	if (text != buf)
+		free(text);
 	return 0;
 }
 
