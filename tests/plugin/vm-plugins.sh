@@ -30,15 +30,16 @@ spec() {
 spec plug-scx <<EOF2
 name: plug-scx
 description: scx_ktstr keeps a steady load fair
-topology: 1n1l2c1t
+topology: 1n2l1c1t
 duration: 2s
 scheduler:
   plugin: scx_ktstr
-  flags: [slice-ms=10]
   watchdog_timeout: 4s
 cgroups:
   - name: cg_0
-    workers: 2
+    workers: 3
+matrix:
+  scheduler.flags: [[slice-ms=10], [llc, fifo]]
 EOF2
 spec plug-faulty <<EOF2
 name: plug-faulty
@@ -183,11 +184,11 @@ def check(ok, what, name):
     r = byname.get(name) or {}
     checks.append((bool(ok), what, '%s: %s' % (r.get('status'), r.get('reason'))))
 
-n = 'plug-scx'
-check(byname.get(n, {}).get('status') == 'PASS', 'scx_ktstr: steady spec passes', n)
-check(re.search(r'scheduler attached.*ktstr \(state enabled, root/ops ktstr\)', text(n, 'agent.log')),
-      'scx_ktstr: sysfs state enabled and root/ops ktstr after attach', n)
-check(re.search(r'"nr_enqueued": *[1-9]', text(n, 'sched_stats.json')), 'scx_ktstr: its counters moved', n)
+for n in ('plug-scx/flags=slice-ms=10', 'plug-scx/flags=llc+fifo'):
+    check(byname.get(n, {}).get('status') == 'PASS', '%s: steady spec passes' % n, n)
+    check(re.search(r'scheduler attached.*ktstr \(state enabled, root/ops ktstr\)', text(n, 'agent.log')),
+          '%s: sysfs state enabled and root/ops ktstr after attach' % n, n)
+    check(re.search(r'"nr_enqueued": *[1-9]', text(n, 'sched_stats.json')), '%s: its counters moved' % n, n)
 
 n = 'plug-faulty/flags=stall=1'
 check(byname.get(n, {}).get('status') == 'FAIL', 'faulty stall: FAIL', n)
