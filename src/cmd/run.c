@@ -221,7 +221,8 @@ static char *build_run_json(struct test_ctx *tc, enum vm_machine m)
 	const struct job *j = tc->job;
 	const struct run_opts *o = j->rn->o;
 	json_t *r = json_pack("{s:i, s:s, s:b}", "version", 1, "channel",
-			      qemu__channel_device(m), "relaxed", !j->rn->kvm);
+			      qemu__channel_device(m), "relaxed",
+			      !j->rn->kvm && !o->strict_thresholds);
 	char *s;
 
 	if (o->topo_only) {
@@ -556,14 +557,18 @@ out:
 	json_decref(done);
 }
 
-static void first_reason(struct test_result *res)
+static void first_reason(struct test_result *res, unsigned repeats)
 {
 	for (size_t i = 0; i < res->nruns && !res->reason; i++) {
 		const struct run_result *rr = &res->runs[i];
 
-		if (rr->status != TEST_PASS && rr->ndetails)
-			res->reason = xasprintf("%s%s", res->nruns > 1 ? "" : "",
+		if (rr->status == TEST_PASS || !rr->ndetails)
+			continue;
+		if (repeats > 1)
+			res->reason = xasprintf("repeat %zu of %u: %s", i + 1, repeats,
 						rr->details[0].message);
+		else
+			res->reason = xstrdup(rr->details[0].message);
 	}
 }
 
@@ -777,7 +782,7 @@ static void run_job(struct job *j)
 		if (rr->status != TEST_PASS || got_signal)
 			break;
 	}
-	first_reason(res);
+	first_reason(res, repeats);
 out:
 	res->elapsed_ns = now_ns() - t0;
 	if (j->t) {
