@@ -12,7 +12,9 @@
  *
  * Plugins never print: they log through the host callbacks in
  * struct ktstr_host. Build with -fvisibility=hidden and mark the one
- * symbol with KTSTR_PLUGIN_EXPORT.
+ * symbol with KTSTR_PLUGIN_EXPORT. attach, poll and detach run the
+ * scheduler in the guest; validate, guest_files and stats may be NULL.
+ * Build with `pkg-config --cflags ktstr-plugin`; see ktstr-plugin(7).
  */
 #ifndef KTSTR_PLUGIN_H
 #define KTSTR_PLUGIN_H
