@@ -277,6 +277,13 @@ static bool fan_wait(struct worker_ctx *w, uint32_t *seen)
 	return true;
 }
 
+/*
+ * After each broadcast the messenger spins a little (counted as work) so the
+ * receivers get a window to run before the next wake, as ktstr does; it
+ * never waits for them.
+ */
+#define FAN_OUT_POST_WAKE_SPINS 256
+
 static void fan_wake(struct worker_ctx *w)
 {
 	w->gshm->stamp[0] = now_ns();
@@ -292,6 +299,7 @@ static int work_futex_fan_out(struct worker_ctx *w)
 		if (w->gindex == 0) {
 			worker_spin(w, w->work->params[1]);
 			fan_wake(w);
+			worker_spin(w, FAN_OUT_POST_WAKE_SPINS);
 		} else {
 			if (!fan_wait(w, &seen))
 				break;
@@ -320,7 +328,6 @@ static void matmul(struct worker_ctx *w, const uint64_t *a, const uint64_t *b, u
 static int work_fan_out_compute(struct worker_ctx *w)
 {
 	const int64_t *p = w->work->params;
-	volatile uint32_t *ack = &w->gshm->futex[3];
 	size_t n = MAX(2, (size_t)__builtin_sqrt(p[1] * 1024.0 / (3 * sizeof(uint64_t))));
 	uint64_t *m = NULL;
 	uint32_t seen = 0;
@@ -334,13 +341,8 @@ static int work_fan_out_compute(struct worker_ctx *w)
 	}
 	while (!worker_should_stop()) {
 		if (w->gindex == 0) {
-			/* Wake everyone, then wait for all acks (fan-in) before the next round. */
-			__atomic_store_n(ack, 0, __ATOMIC_RELEASE);
 			fan_wake(w);
-			worker_progress(w, 1);
-			for (uint32_t v; (v = __atomic_load_n(ack, __ATOMIC_ACQUIRE)) < w->gsize - 1 &&
-					 !worker_should_stop();)
-				futex_wait(ack, v, 10 * NSEC_PER_MSEC);
+			worker_spin(w, FAN_OUT_POST_WAKE_SPINS);
 		} else {
 			if (!fan_wait(w, &seen))
 				break;
@@ -351,8 +353,6 @@ static int work_fan_out_compute(struct worker_ctx *w)
 			}
 			for (int64_t op = 0; op < p[2] && !worker_should_stop(); op++)
 				matmul(w, m, m + n * n, m + 2 * n * n, n);
-			__atomic_add_fetch(ack, 1, __ATOMIC_RELEASE);
-			futex_wake(ack, 1);
 		}
 		worker_iter(w);
 	}
