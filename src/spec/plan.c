@@ -258,6 +258,7 @@ static void print_thresholds(const struct thresholds *m, FILE *f)
 	for (unsigned i = 0; i < THR__COUNT; i++) {
 		const struct threshold_desc *d = &threshold_table[i];
 		const struct threshold_val *v = &m->v[i];
+		const char *layer, *eval;
 		char val[64];
 
 		if (v->state == THR_UNSET)
@@ -270,8 +271,17 @@ static void print_thresholds(const struct thresholds *m, FILE *f)
 			snprintf(val, sizeof(val), "%.15g%s%s", v->value,
 				 strlen(d->unit) > 2 && d->unit[0] >= 'a' && d->unit[0] <= 'z' ? " " : "",
 				 d->unit);
-		fprintf(f, "    %-32s %-16s %s\n", d->name, val,
-			v->state == THR_UNSET ? "unset" : thr_layer_name(v->layer));
+		layer = v->state == THR_UNSET ? "unset" : thr_layer_name(v->layer);
+		/*
+		 * As the reports do: a check that is set but will not be judged
+		 * (monitor thresholds without monitor data, spread/gap without
+		 * not_starved) says so; "on" and plain "off" need no word.
+		 */
+		eval = thresholds__evaluation(m, i);
+		if (str_eq(eval, "on") || str_eq(eval, "off"))
+			fprintf(f, "    %-32s %-16s %s\n", d->name, val, layer);
+		else
+			fprintf(f, "    %-32s %-16s %-12s %s\n", d->name, val, layer, eval);
 	}
 }
 

@@ -10,7 +10,7 @@ nok() { n=$((n + 1)); echo "not ok $n - $1"; sed 's/^/# /' "$tmp/err" "$tmp/out"
 check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
 
 echo "TAP version 14"
-echo "1..16"
+echo "1..17"
 
 "$tool" lint "$src"/specs/*.yaml "$src"/specs/*.ini >"$tmp/out" 2>"$tmp/err"
 check "every example spec lints clean" '[ $? -eq 0 ] && ! grep -q "error:" "$tmp/err"'
@@ -43,6 +43,9 @@ check "dry-run of the example specs succeeds" '[ $rc -eq 0 ]'
 check "dry-run prints a plan per test (12)" '[ $(grep -c "^test " "$tmp/out") -eq 12 ]'
 check "dry-run shows thresholds with their layer" \
 	'grep -q "isolation  *true  *spec" "$tmp/out" && grep -q "max_gap_ms  *3000ms  *default" "$tmp/out"'
+check "dry-run marks the monitor thresholds as not evaluated, and only them" \
+	'[ $(grep -c "^    [a-z_]*  .*not evaluated (no monitor data)\$" "$tmp/out") -eq $((12 * 6)) ] &&
+	 grep -q "^    max_imbalance_ratio  *4x  *default  *not evaluated (no monitor data)\$" "$tmp/out"'
 
 "$tool" dry-run --strict "$src/specs/steady.yaml" >"$tmp/out" 2>"$tmp/err"
 check "--release-thresholds uses the release defaults" \
