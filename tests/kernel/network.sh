@@ -30,6 +30,11 @@ ok $( [ $? = 1 ] && has "cannot reach the Debian mirror" && echo 0 || echo 1) \
 if [ -n "$ORIG_MIRROR" ]; then export KTSTR_DEBIAN_MIRROR="$ORIG_MIRROR"; else unset KTSTR_DEBIAN_MIRROR; fi
 
 run "$KK" fetch --list
+if [ $rc != 0 ] && ! has "cannot reach"; then
+	ok 1 "fetch --list failed for another reason than being offline"
+	for i in 2 3 4 5 6; do skip "fetch --list failed"; done
+	finish
+fi
 if [ $rc != 0 ]; then
 	why=$(tail -1 "$T/out")
 	for i in 1 2 3 4 5 6; do skip "Debian archive unreachable: $why"; done
