@@ -502,13 +502,14 @@ static int work_page_fault_churn(struct worker_ctx *w)
 	if (!r)
 		return -ENOMEM;
 	madvise((void *)r, len, MADV_NOHUGEPAGE);
+	/* A cycle: touches_per_cycle write faults, MADV_DONTNEED, then spin_iters spins. */
 	while (!worker_should_stop()) {
 		for (int64_t t = 0; t < p[1] && !worker_should_stop(); t++) {
 			r[(worker_rand(w) % npages) * page] = 1;
-			spin_raw(p[2]);
 			worker_progress(w, 1);
 		}
 		madvise((void *)r, len, MADV_DONTNEED);
+		worker_spin(w, p[2]);
 		worker_iter(w);
 	}
 	return 0;

@@ -60,7 +60,7 @@ const struct worktype_desc worktype_table[WORK__COUNT] = {
 	[WORK_PAGE_FAULT_CHURN] = { WORK_PAGE_FAULT_CHURN, "PageFaultChurn", "page_fault_churn", WORK_GROUP_NONE, false, 3, {
 		P("region_kb", 4096, 4, 1 << 22, "mapped region in KiB"),
 		P("touches_per_cycle", 256, 1, 1 << 20, "pages faulted per cycle"),
-		P("spin_iters", 64, 0, 1 << 30, "spin between touches") },
+		P("spin_iters", 64, 0, 1 << 30, "spin after each cycle's MADV_DONTNEED") },
 		"fault random pages of a region, MADV_DONTNEED, repeat" },
 	[WORK_MUTEX_CONTENTION] = { WORK_MUTEX_CONTENTION, "MutexContention", "mutex_contention", WORK_GROUP_PARAM0, true, 3, {
 		P("contenders", 4, 2, 256, "workers sharing one lock"),
