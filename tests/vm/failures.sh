@@ -8,7 +8,7 @@
 . "${KTSTR_SRCDIR:-.}/tests/vm/lib.sh"
 
 vm_require_kernel
-tap_plan 26
+tap_plan 27
 TOPO="--accel tcg --topology 1n1l1c1t"
 
 # shellcheck disable=SC2086
@@ -36,6 +36,9 @@ vm_run $TOPO --boot-timeout 1s --topo-only
 tap_is "$VM_RC" 99 "no agent in time: exit 99"
 grep -q "boot timeout" "$VM_DIR/out" "$VM_DIR/err"
 tap_ok $? "it is a TIMEOUT in the boot phase"
+d=$(vm_result_dir "topo/1n1l1c1t")
+grep -q '"boot_attempts": 2' "$d/timings.json" && [ -f "$d/console-boot1.log" ]
+tap_ok $? "a boot that never reached the agent is retried once"
 vm_no_leftovers "boot timeout"
 
 # start a run that waits in the guest; wait for the agent, then call $1
