@@ -70,7 +70,7 @@ int spec__build(struct spec_file *sf, struct diag_list *diags)
 	if (sf->format == SPEC_FORMAT_INI)
 		root = spec_ini__parse(sf->path, sf->text, sf->text_len, diags);
 	else
-		root = spec_yaml__parse(sf->path, sf->text, sf->text_len, diags);
+		root = spec_yaml__parse(sf->path, sf->text, sf->text_len, diags, &sf->plain_text);
 	if (!root)
 		return -EINVAL;
 	if (spec_matrix__expand(sf->path, root, &ex, &nex, diags) < 0) {

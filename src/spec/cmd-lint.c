@@ -82,6 +82,13 @@ static int for_each_test(const struct run_opts *o, bool print_ok, bool check_fla
 		struct spec_file *sf = NULL;
 		int r = spec_file__load(o->specs[i], SPEC_FORMAT_AUTO, &sf, &dl);
 
+		if (r == -EINVAL && spec_file__is_foreign(sf)) {
+			fprintf(stderr, "%s: skipped: not a spec (plain text, not named *.yaml, *.yml or *.ini)\n",
+				o->specs[i]);
+			diag_free(&dl);
+			spec_file__free(sf);
+			continue;
+		}
 		if (!r && check_flags) {
 			check_plugin_flags(sf, &dl);
 			if (diag_count(&dl, DIAG_ERROR))

@@ -46,9 +46,13 @@ size_t node__count(const struct node *n);
 void node__free(struct node *n);
 const char *node_kind_name(enum node_kind k);
 
-/* Front ends: build the tree or report why not. NULL on a fatal syntax error. */
+/*
+ * Front ends: build the tree or report why not. NULL on a fatal syntax error.
+ * *plain_text (may be NULL) tells a YAML document that is one scalar: text
+ * that is no spec at all, such as a Makefile.
+ */
 struct node *spec_yaml__parse(const char *file, const char *text, size_t len,
-			      struct diag_list *diags);
+			      struct diag_list *diags, bool *plain_text);
 struct node *spec_ini__parse(const char *file, const char *text, size_t len,
 			     struct diag_list *diags);
 /* Parse a YAML flow value written inside an INI line ("[a, b]"). */

@@ -291,12 +291,32 @@ void spec_file__free(struct spec_file *sf)
 	free(sf);
 }
 
-enum spec_format spec_format__guess(const char *path, const char *text, size_t len)
+/* The format a file name tells, or SPEC_FORMAT_AUTO when it tells none. */
+static enum spec_format format_of_name(const char *path)
 {
 	if (path && (str_endswith(path, ".ini") || str_endswith(path, ".INI")))
 		return SPEC_FORMAT_INI;
 	if (path && (str_endswith(path, ".yaml") || str_endswith(path, ".yml")))
 		return SPEC_FORMAT_YAML;
+	return SPEC_FORMAT_AUTO;
+}
+
+bool spec_path__is_spec_name(const char *path)
+{
+	return format_of_name(path) != SPEC_FORMAT_AUTO;
+}
+
+bool spec_file__is_foreign(const struct spec_file *sf)
+{
+	return sf && sf->plain_text && !spec_path__is_spec_name(sf->path);
+}
+
+enum spec_format spec_format__guess(const char *path, const char *text, size_t len)
+{
+	enum spec_format f = format_of_name(path);
+
+	if (f != SPEC_FORMAT_AUTO)
+		return f;
 	/* no telling extension: an INI file starts with a [section] line */
 	for (size_t i = 0; i < len; i++) {
 		if (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')

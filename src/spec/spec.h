@@ -241,6 +241,7 @@ struct spec_file {
 	enum spec_format format;
 	struct spec_test *tests;
 	size_t ntests;
+	bool plain_text;	/* YAML that is one scalar: not a spec at all (-EINVAL) */
 };
 
 /*
@@ -254,6 +255,14 @@ int spec_file__load(const char *path, enum spec_format fmt, struct spec_file **o
 int spec_file__parse(const char *name, const char *text, size_t len, enum spec_format fmt,
 		     struct spec_file **out, struct diag_list *diags);
 const struct spec_test *spec_file__find(const struct spec_file *sf, const char *test_name);
+/* Does the name end in .yaml, .yml or .ini? */
+bool spec_path__is_spec_name(const char *path);
+/*
+ * A file that failed to load and is no spec at all: plain text (one YAML
+ * scalar) under a name without a spec extension, such as specs/Makefile.inc
+ * picked up by a glob of the whole folder. The spec commands skip it with a note.
+ */
+bool spec_file__is_foreign(const struct spec_file *sf);
 void spec_file__free(struct spec_file *sf);
 
 /* Lookups for enums written in specs (for other subsystems' messages too). */

@@ -170,11 +170,13 @@ static struct node *parse(struct yaml_ctx *c, const char *text, size_t len)
 }
 
 struct node *spec_yaml__parse(const char *file, const char *text, size_t len,
-			      struct diag_list *diags)
+			      struct diag_list *diags, bool *plain_text)
 {
 	struct yaml_ctx c = { .file = file, .diags = diags };
 	struct node *root = parse(&c, text, len);
 
+	if (plain_text)
+		*plain_text = root && root->kind == NODE_SCALAR;
 	if (!root && !c.failed) {
 		diag_add(diags, DIAG_ERROR, file, 1, 1, "empty spec: expected a map of keys such as 'name:'");
 		return NULL;

@@ -10,7 +10,7 @@ nok() { n=$((n + 1)); echo "not ok $n - $1"; sed 's/^/# /' "$tmp/err" "$tmp/out"
 check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
 
 echo "TAP version 14"
-echo "1..17"
+echo "1..19"
 
 "$tool" lint "$src"/specs/*.yaml "$src"/specs/*.ini >"$tmp/out" 2>"$tmp/err"
 check "every example spec lints clean" '[ $? -eq 0 ] && ! grep -q "error:" "$tmp/err"'
@@ -86,3 +86,13 @@ else
 	n=$((n + 1)); echo "ok $n # SKIP no src/ktstr-run"
 	n=$((n + 1)); echo "ok $n # SKIP no src/ktstr-run"
 fi
+
+# A glob of the whole folder picks up its Makefile.inc: skipped, not invalid;
+# the same plain text under a spec name stays an error.
+"$tool" lint "$src"/specs/* >"$tmp/out" 2>"$tmp/err"
+check "lint of specs/*: the Makefile.inc is skipped with a note, exit 0" \
+	'[ $? -eq 0 ] && grep -q "Makefile.inc: skipped: not a spec" "$tmp/err" && ! grep -q "error:" "$tmp/err"'
+cp "$src/specs/Makefile.inc" "$tmp/plain.yaml"
+"$tool" lint "$tmp/plain.yaml" >"$tmp/out" 2>"$tmp/err"
+check "plain text named .yaml is still an error" \
+	'[ $? -eq 1 ] && grep -q "plain.yaml:[0-9]*:[0-9]*: error: the spec must be a map" "$tmp/err"'
