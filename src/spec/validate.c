@@ -660,6 +660,24 @@ static bool v_cpuset(struct vctx *c, const struct node *n, struct spec_cpuset *c
 		cpuset_fit(c, n, cs);
 		return true;
 	}
+	/* {llc: 0}, {disjoint: 0/2}: the compact form as a one-key map (ktstr's serde form) */
+	if (n->kind == NODE_MAP && n->nkids == 1 && n->kids[0]->kind == NODE_SCALAR &&
+	    !spec_key__find(SEC_CPUSET, n->kids[0]->key)) {
+		const struct node *k = n->kids[0];
+		_cleanup_free_ char *s = xasprintf("%s:%s", k->key, k->value);
+
+		kind = spec_enum__lookup(SPEC_ENUM_CPUSET, k->key);
+		if (kind >= 0 && kind != CPUSET_NONE) {
+			if (!cpuset_from_string(s, cs)) {
+				verr(c, AT(k), "'%s: %s' must be a cpuset such as {llc: 0}, {numa: 1}, {range: 0-0.5}, {disjoint: 0/2}, {overlap: 0/2/0.5} or {exact: 0-3}",
+				     k->key, k->value);
+				return false;
+			}
+			cs->loc = loc_of(c, n);
+			cpuset_fit(c, n, cs);
+			return true;
+		}
+	}
 	if (!CHECK_MAP(c, n, SEC_CPUSET, NULL, f))
 		return false;
 	if (!f[K_CPUSET_KIND]) {
