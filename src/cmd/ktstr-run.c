@@ -85,7 +85,11 @@ static void usage(FILE *f)
 		"  -h, --help / --version\n"
 		"\n"
 		"exit status: 0 all passed (or some skipped), 1 a test failed, 77 all skipped,\n"
-		"99 error or timeout, 2 usage error, 130/143 interrupted by SIGINT/SIGTERM.\n");
+		"99 error or timeout, 2 usage error, 130/143 interrupted by SIGINT/SIGTERM.\n"
+		"\n"
+		"environment: KTSTR_QEMU (QEMU binary), KTSTR_GUEST (agent binary),\n"
+		"KTSTR_MACHINE=q35|microvm, KTSTR_NO_PVH=1 (boot the bzImage under TCG),\n"
+		"KTSTR_CACHE_DIR / XDG_CACHE_HOME (initramfs and vmlinux cache), TMPDIR.\n");
 }
 
 static int parse_uint(const char *s, unsigned *out)

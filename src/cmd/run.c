@@ -459,6 +459,23 @@ static void set_error(struct run_result *rr, enum test_status st, const char *ph
 	run_result__add_detail(rr, DETAIL_OTHER, "harness", NULL, "%s", buf);
 }
 
+/* QEMU's own last complaint (qemu.log), e.g. an option it refused. */
+static char *qemu_last_error(const char *dir)
+{
+	_cleanup_free_ char *p = xasprintf("%s/qemu.log", dir), *log = NULL;
+	size_t len;
+	char *line;
+
+	if (read_file(p, &log, &len) || !len)
+		return NULL;
+	while (len && (log[len - 1] == '\n' || log[len - 1] == '\r'))
+		log[--len] = '\0';
+	line = strrchr(log, '\n');
+	line = line ? line + 1 : log;
+	/* QEMU reports being killed too ("terminating on signal 9"): that says nothing new */
+	return *line && !strstr(line, "terminating on signal") ? xstrdup(line) : NULL;
+}
+
 /* The last SCHD frame said the scheduler is gone: that is the scheduler's failure. */
 static void sched_died(const struct test_ctx *tc, struct run_result *rr)
 {
@@ -482,7 +499,7 @@ static void judge(struct test_ctx *tc, const struct vm_result *vr, const char *c
 		  size_t console_len, struct run_result *rr)
 {
 	const struct job *j = tc->job;
-	_cleanup_free_ char *panic = find_panic(console);
+	_cleanup_free_ char *panic = find_panic(console), *qemu_err = qemu_last_error(tc->dir);
 	json_t *done = vr->done ? json_loads(vr->done, 0, NULL) : NULL;
 	const char *derr = json_string_value(json_object_get(done, "error"));
 
@@ -511,8 +528,8 @@ static void judge(struct test_ctx *tc, const struct vm_result *vr, const char *c
 			set_error(rr, TEST_ERROR, vr->phase, "%s", panic);
 		else
 			set_error(rr, TEST_ERROR, vr->phase,
-				  "QEMU exited (status %d) without a DONE from the guest during %s",
-				  vr->wait_status, vr->phase);
+				  "QEMU exited (status %d) without a DONE from the guest during %s%s%s",
+				  vr->wait_status, vr->phase, qemu_err ? ": " : "", qemu_err ?: "");
 		goto out;
 	case VM_DONE:
 		break;
@@ -800,10 +817,10 @@ static void run_job(struct job *j)
 	first_reason(res, repeats);
 out:
 	res->elapsed_ns = now_ns() - t0;
-	if (j->t) {
+	{
 		_cleanup_free_ char *p = xasprintf("%s/result.json", tc.dir);
 
-		report__write_json(res, j->t, p);
+		report__write_json(res, j->t, p);	/* NULL spec for ad-hoc runs */
 	}
 	rm_rf(tc.tmp);
 	if (tc.plugin)
