@@ -708,6 +708,10 @@ static void run_once(struct test_ctx *tc, unsigned rep, struct run_result *rr)
 		goto out;
 	}
 	cfg.initrd = pp.initrd;
+	if (got_signal) {
+		set_error(rr, TEST_ERROR, "prepare", "interrupted before boot");
+		goto out;
+	}
 	free(tc->topo_diff);
 	tc->topo_diff = NULL;
 	vm__run(&vo, &vr);
