@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Unit tests for src/vm/vm.c without a kernel: a fake "QEMU" script writes
+ * prepared channel frames to its stdout, then sleeps or exits, so every
+ * outcome (DONE, exit without DONE, each timeout, cancel, stop) is checked.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "tap.h"
+#include "vm/vm.h"
+
+static char dir[] = "/tmp/ktstr-test-vm.XXXXXX";
+static char *script, *frames;
+
+/* Frames file for the fake QEMU: each type with a small JSON payload. */
+static void make_frames(const char *const *types, bool corrupt_first)
+{
+	int fd = open(frames, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	for (size_t i = 0; types[i]; i++) {
+		const char *p = str_eq(types[i], MSG_TOPO) ? "{\"cpus\":[[0,0,0,0]],\"nodes\":[]}" :
+				str_eq(types[i], MSG_DONE) ? "{\"status\":\"ok\"}" : "{\"x\":1}";
+
+		if (i == 0 && corrupt_first) {
+			static const char bad[] = "KTSTR1 LOG  0 5 00000000\nhello\n";
+
+			if (write(fd, bad, sizeof(bad) - 1) < 0)
+				break;
+		}
+		proto__write(fd, types[i], p, strlen(p));
+	}
+	close(fd);
+}
+
+static int stop_on_topo(void *ctx, const struct proto_msg *m)
+{
+	(void)ctx;
+	return str_eq(m->type, MSG_TOPO);
+}
+
+static void run(const char *how, int cancel_fd, int (*on_msg)(void *, const struct proto_msg *),
+		struct vm_result *r)
+{
+	struct vm_config cfg = { .qemu = script, .kernel = "/nonexistent", .memory_mb = 256,
+				 .topo = { .numa_nodes = 1, .llcs = 1, .cores = 1, .threads = 1 } };
+	struct vm_run_opts o = { .cfg = &cfg, .dir = dir, .cancel_fd = cancel_fd, .on_msg = on_msg,
+				 .boot_timeout_ns = 400 * NSEC_PER_MSEC,
+				 .run_timeout_ns = 400 * NSEC_PER_MSEC,
+				 .teardown_timeout_ns = 400 * NSEC_PER_MSEC };
+
+	setenv("FAKE_QEMU_HOW", how, 1);
+	vm__run(&o, r);
+}
+
+/* Is any process still running the fake's marker sleep? */
+static bool marker_alive(void)
+{
+	char cmd[256];
+	FILE *p;
+	char buf[64] = "";
+
+	/* the bracket keeps pgrep's own shell from matching */
+	snprintf(cmd, sizeof(cmd), "pgrep -f 'slee[p] 31[.]4159' | wc -l");
+	p = popen(cmd, "r");
+	if (!p)
+		return false;
+	if (!fgets(buf, sizeof(buf), p))
+		buf[0] = '\0';
+	pclose(p);
+	return strtol(buf, NULL, 10) > 0;
+}
+
+int main(void)
+{
+	static const char *const all[] = { MSG_HELLO, MSG_TOPO, MSG_DONE, NULL };
+	static const char *const hello[] = { MSG_HELLO, MSG_TOPO, NULL };
+	static const char *const none[] = { NULL };
+	struct vm_result r;
+	int cancel[2];
+	_cleanup_free_ char *text = NULL;
+
+	tap_plan(17);
+	if (!mkdtemp(dir) || pipe(cancel))
+		return 99;
+	script = xasprintf("%s/fake-qemu", dir);
+	frames = xasprintf("%s/frames", dir);
+	text = xasprintf("#!/bin/sh\n"
+			 "cat '%s'\n"
+			 "case $FAKE_QEMU_HOW in\n"
+			 "exit0) exit 0 ;;\n"
+			 "exit1) exit 1 ;;\n"
+			 "*) exec sleep 31.4159 ;;\n"
+			 "esac\n", frames);
+	write_file(script, text, strlen(text));
+	chmod(script, 0755);
+
+	make_frames(all, true);
+	run("exit0", -1, NULL, &r);
+	tap_ok(r.outcome == VM_DONE, "HELO, TOPO, DONE and exit: done (%s)", vm_outcome_name(r.outcome));
+	tap_ok(r.hello && r.topo && r.done && strstr(r.done, "\"ok\""), "frames kept by type");
+	tap_is_int(r.bad_frames, 1, "a corrupt frame is counted and skipped");
+	{
+		_cleanup_free_ char *cl = xasprintf("%s/qemu.cmdline", dir);
+		_cleanup_free_ char *al = xasprintf("%s/agent.log", dir);
+		_cleanup_free_ char *c = NULL, *a = NULL;
+
+		tap_ok(!read_file(cl, &c, NULL) && strstr(c, script) && strstr(c, "-kernel /nonexistent"),
+		       "qemu.cmdline saved");
+		tap_ok(!read_file(al, &a, NULL) && strstr(a, "HELO") && strstr(a, "DONE"),
+		       "agent.log has every frame");
+	}
+	vm_result__free(&r);
+
+	make_frames(hello, false);
+	run("exit1", -1, NULL, &r);
+	tap_ok(r.outcome == VM_EXITED && str_eq(r.phase, "run") && WEXITSTATUS(r.wait_status) == 1,
+	       "exit without DONE: exited during run, status kept");
+	vm_result__free(&r);
+
+	make_frames(none, false);
+	run("sleep", -1, NULL, &r);
+	tap_ok(r.outcome == VM_TIMEOUT && str_eq(r.phase, "boot"), "no HELO: boot timeout");
+	tap_ok(!marker_alive(), "the whole process group was killed");
+	vm_result__free(&r);
+
+	make_frames(hello, false);
+	run("sleep", -1, NULL, &r);
+	tap_ok(r.outcome == VM_TIMEOUT && str_eq(r.phase, "run"), "HELO but no DONE: run timeout");
+	tap_ok(r.boot_ns > 0 && r.run_ns >= 300 * NSEC_PER_MSEC, "boot and run times measured");
+	vm_result__free(&r);
+
+	make_frames(all, false);
+	run("sleep", -1, NULL, &r);
+	tap_ok(r.outcome == VM_TIMEOUT && str_eq(r.phase, "teardown") && r.done,
+	       "DONE but QEMU stays: teardown timeout, results kept");
+	vm_result__free(&r);
+
+	make_frames(hello, false);
+	if (write(cancel[1], "x", 1) != 1)
+		return 99;
+	run("sleep", cancel[0], NULL, &r);
+	tap_ok(r.outcome == VM_CANCELLED, "cancel fd readable: cancelled");
+	tap_ok(!marker_alive(), "cancelled VM killed");
+	vm_result__free(&r);
+
+	run("sleep", -1, stop_on_topo, &r);
+	tap_ok(r.outcome == VM_STOPPED && r.topo, "callback stops the VM on TOPO");
+	vm_result__free(&r);
+
+	{
+		char *missing = xasprintf("%s/no-such-qemu", dir);
+		struct vm_config cfg = { .qemu = missing, .kernel = "/k", .memory_mb = 256,
+					 .topo = { .numa_nodes = 1, .llcs = 1, .cores = 1, .threads = 1 } };
+		struct vm_run_opts o = { .cfg = &cfg, .dir = dir, .cancel_fd = -1,
+					 .boot_timeout_ns = NSEC_PER_SEC };
+
+		vm__run(&o, &r);
+		tap_ok(r.outcome == VM_SPAWN_FAILED && r.error && strstr(r.error, "no-such-qemu"),
+		       "a missing QEMU: spawn failed, and says which");
+		vm_result__free(&r);
+		free(missing);
+	}
+	{
+		struct vm_config cfg = { .qemu = script, .kernel = "/k", .memory_mb = 256,
+					 .topo = { .numa_nodes = 2, .llcs = 3, .cores = 1, .threads = 1 } };
+		struct vm_run_opts o = { .cfg = &cfg, .dir = dir, .cancel_fd = -1 };
+
+		vm__run(&o, &r);
+		tap_ok(r.outcome == VM_SPAWN_FAILED && r.error, "an impossible topology never spawns");
+		vm_result__free(&r);
+	}
+	tap_ok(!marker_alive(), "nothing left running");
+	rm_rf(dir);
+	free(script);
+	free(frames);
+	return tap_done();
+}
