@@ -529,6 +529,13 @@ int main(int argc, char **argv)
 		free(tj);
 	}
 	selftest(json_string_value(json_object_get(plan, "selftest")));
+	/*
+	 * The boot ran "quiet" (every console line costs under TCG); from here on
+	 * the console gate wants the kernel's info lines too (sched_ext enable and
+	 * disable, its exit reasons), so raise the console level to KERN_INFO.
+	 */
+	if (write_file("/proc/sys/kernel/printk", "7", 1))
+		pr_warn("raising the console log level failed");
 	if (setup_cgroups())
 		pr_warn("creating %s: %s", CGROUP_ROOT, strerror(errno));
 	mode = json_string_value(json_object_get(plan, "mode"));
