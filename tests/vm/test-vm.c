@@ -4,6 +4,7 @@
  * prepared channel frames to its stdout, then sleeps or exits, so every
  * outcome (DONE, exit without DONE, each timeout, cancel, stop) is checked.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -55,22 +56,29 @@ static void run(const char *how, int cancel_fd, int (*on_msg)(void *, const stru
 	vm__run(&o, r);
 }
 
-/* Is any process still running the fake's marker sleep? */
+/* Is any process still running the fake's marker sleep? (scans /proc/<pid>/cmdline) */
 static bool marker_alive(void)
 {
-	char cmd[256];
-	FILE *p;
-	char buf[64] = "";
+	static const char marker[] = "sleep\0" "31.4159";
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	bool found = false;
 
-	/* the bracket keeps pgrep's own shell from matching */
-	snprintf(cmd, sizeof(cmd), "pgrep -f 'slee[p] 31[.]4159' | wc -l");
-	p = popen(cmd, "r");
-	if (!p)
-		return false;
-	if (!fgets(buf, sizeof(buf), p))
-		buf[0] = '\0';
-	pclose(p);
-	return strtol(buf, NULL, 10) > 0;
+	while (d && !found && (de = readdir(d))) {
+		_cleanup_free_ char *p = NULL, *cmd = NULL;
+		size_t len = 0;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		p = xasprintf("/proc/%s/cmdline", de->d_name);
+		if (read_file(p, &cmd, &len) || len < sizeof(marker))
+			continue;
+		for (size_t i = 0; i + sizeof(marker) - 1 <= len && !found; i++)
+			found = !memcmp(cmd + i, marker, sizeof(marker) - 1);
+	}
+	if (d)
+		closedir(d);
+	return found;
 }
 
 int main(void)
