@@ -97,6 +97,11 @@ static void test_single(void)
 		tap_is_str(s, "'a b' 'it'\\''s' plain", "shell quoting");
 		free(s);
 	}
+	setenv("KTSTR_TCG_THREAD", "single", 1);
+	qemu__argv(&c, &argv, &err);
+	tap_ok(has_pair(argv, "-accel", "tcg,thread=single"), "KTSTR_TCG_THREAD=single");
+	unsetenv("KTSTR_TCG_THREAD");
+	qemu__argv_free(argv);
 	c.machine = VM_MACHINE_AUTO;
 	tap_ok(qemu__pick_machine(&c) == VM_MACHINE_Q35, "default machine: q35 (fast channel)");
 	c.kvm = true;
@@ -152,7 +157,7 @@ static void test_accel(void)
 
 int main(void)
 {
-	tap_plan(25);
+	tap_plan(26);
 	test_numa();
 	test_single();
 	test_accel();
