@@ -323,12 +323,15 @@ static int prepare_initrd(struct test_ctx *tc, enum vm_machine m, struct prepare
 		ret = initramfs__add_data(suffix, sp, j->sf->text, j->sf->text_len, 0644);
 		for (size_t i = 0; !ret && i < j->t->npayloads; i++) {
 			const struct spec_payload *p = &j->t->payloads[i];
+			/* the agent runs from "/": a relative path lands under it */
+			_cleanup_free_ char *gp = p->path[0] == '/' ? xstrdup(p->path) :
+						  xasprintf("/%s", p->path);
 
-			ret = initramfs__add_elf(suffix, p->path, p->path, err);
+			ret = initramfs__add_elf(suffix, p->path, gp, err);
 			if (ret == -ENOEXEC) {
 				free(*err);
 				*err = NULL;
-				ret = initramfs__add_file(suffix, p->path, p->path);
+				ret = initramfs__add_file(suffix, p->path, gp);
 			}
 			if (ret && !*err)
 				*err = xasprintf("payload %s (%s): %s", p->name, p->path,
