@@ -17,8 +17,8 @@ enum { LINT_OK = 0, LINT_INVALID = 1, LINT_USAGE = 2 };
  */
 /*
  * What only the plugin knows: its flags. Each test's flags go through
- * plugin__check_flags(); a plugin that does not open is a warning (the run
- * would fail there, but the spec itself may be fine).
+ * plugin__check_flags(); a plugin that does not open (missing, wrong ABI)
+ * is an error: every run of the spec would end there.
  */
 static void check_plugin_flags(const struct spec_file *sf, struct diag_list *dl)
 {
@@ -44,8 +44,8 @@ static void check_plugin_flags(const struct spec_file *sf, struct diag_list *dl)
 			continue;
 		if (plugin__open(t->sched.plugin, &p, &err)) {
 			if (!same_plugin)
-				diag_add(dl, DIAG_WARNING, sf->path, l->line, l->col,
-					 "scheduler plugin '%s' did not open, so its flags are not checked: %s",
+				diag_add(dl, DIAG_ERROR, sf->path, l->line, l->col,
+					 "scheduler plugin '%s' did not open: %s",
 					 t->sched.plugin, err ? err : "not found");
 			continue;
 		}

@@ -70,8 +70,8 @@ fi
 sed 's/scx_ktstr/no_such_plugin/' "$tmp/flags.yaml" >"$tmp/flags2.yaml"
 "$tool" lint "$tmp/flags2.yaml" >"$tmp/out" 2>"$tmp/err"
 rc=$?
-check "a plugin that does not open is one warning, not an error" \
-	'[ $rc -eq 0 ] && [ $(grep -c "warning: scheduler plugin .no_such_plugin. did not open" "$tmp/err") -eq 1 ]'
+check "a plugin that does not open is one lint error" \
+	'[ $rc -eq 1 ] && [ $(grep -c "error: scheduler plugin .no_such_plugin. did not open" "$tmp/err") -eq 1 ]'
 
 # The same commands through ktstr-run itself.
 run=$build/src/ktstr-run
