@@ -10,7 +10,7 @@ nok() { n=$((n + 1)); echo "not ok $n - $1"; sed 's/^/# /' "$tmp/err" "$tmp/out"
 check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
 
 echo "TAP version 14"
-echo "1..19"
+echo "1..20"
 
 "$tool" lint "$src"/specs/*.yaml "$src"/specs/*.ini >"$tmp/out" 2>"$tmp/err"
 check "every example spec lints clean" '[ $? -eq 0 ] && ! grep -q "error:" "$tmp/err"'
@@ -43,6 +43,15 @@ check "dry-run of the example specs succeeds" '[ $rc -eq 0 ]'
 check "dry-run prints a plan per test (12)" '[ $(grep -c "^test " "$tmp/out") -eq 12 ]'
 check "dry-run shows thresholds with their layer" \
 	'grep -q "isolation  *true  *spec" "$tmp/out" && grep -q "max_gap_ms  *3000ms  *default" "$tmp/out"'
+# The README quick start runs every example under TCG on 2 host cores: keep
+# them small (at most 4 vCPUs) and short (at most 3 s each).
+too_big() {
+	awk '/^  vm: / && $3 + 0 > 4 { print }
+	     /^  duration / { d = $2; sub(/,$/, "", d)
+			      ms = d ~ /ms$/ ? d + 0 : d ~ /[0-9]s$/ ? (d + 0) * 1000 : 1e9
+			      if (ms > 3000) print }' "$1"
+}
+check "every example test has at most 4 vCPUs and runs at most 3 s" '[ -z "$(too_big "$tmp/out")" ]'
 check "dry-run marks the monitor thresholds as not evaluated, and only them" \
 	'[ $(grep -c "^    [a-z_]*  .*not evaluated (no monitor data)\$" "$tmp/out") -eq $((12 * 6)) ] &&
 	 grep -q "^    max_imbalance_ratio  *4x  *default  *not evaluated (no monitor data)\$" "$tmp/out"'
