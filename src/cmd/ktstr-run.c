@@ -89,7 +89,7 @@ static void usage(FILE *f)
 		"\n"
 		"environment: KTSTR_QEMU (QEMU binary), KTSTR_GUEST (agent binary),\n"
 		"KTSTR_MACHINE=q35|microvm, KTSTR_NO_PVH=1 (boot the bzImage under TCG),\n"
-		"KTSTR_TCG_THREAD=single (single-threaded TCG),\n"
+		"KTSTR_TCG_THREAD=multi (multi-threaded TCG; default single),\n"
 		"KTSTR_CACHE_DIR / XDG_CACHE_HOME (initramfs and vmlinux cache), TMPDIR.\n");
 }
 

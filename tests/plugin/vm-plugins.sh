@@ -124,37 +124,6 @@ KTSTR_TEST_KERNEL=$kernel KTSTR_BUILDDIR=$build "$build/src/ktstr-run" -q -j 1 \
 	--results-dir "$tmp/results" "$tmp"/plug-*.yaml >"$tmp/run.out" 2>&1
 echo "# ktstr-run exited $?"
 
-# Multi-threaded TCG sometimes runs a stale int3 while the guest kernel
-# patches its text (sched_ext toggles static keys): "Oops: int3" and a
-# panic that has nothing to do with the plugin. Such specs run once more.
-again=$(python3 - "$tmp/results" <<'EOF2'
-import json, os, sys
-again = set()
-for root, _, files in os.walk(sys.argv[1]):
-    if 'result.json' not in files:
-        continue
-    r = json.load(open(os.path.join(root, 'result.json')))
-    try:
-        console = open(os.path.join(root, 'console.log'), errors='replace').read()
-    except OSError:
-        console = ''
-    if r.get('status') == 'ERROR' and 'Oops: int3' in console:
-        again.add(r['name'].split('/')[0])
-print(' '.join(sorted(again)))
-EOF2
-)
-if [ -n "$again" ]; then
-	echo "# rerun after a TCG int3 oops: $again"
-	for s in $again; do
-		KTSTR_TEST_KERNEL=$kernel KTSTR_BUILDDIR=$build "$build/src/ktstr-run" -q -j 1 \
-			--results-dir "$tmp/results-again" "$tmp/$s.yaml" >>"$tmp/run.out" 2>&1
-	done
-	# The rerun's results replace the first ones.
-	for d in "$tmp"/results-again/*; do
-		[ -d "$d" ] && rm -rf "$tmp/results/$(basename "$d")" && mv "$d" "$tmp/results/"
-	done
-fi
-
 python3 - "$tmp/results" <<'EOF2'
 import json, os, re, sys
 

@@ -41,7 +41,7 @@ static void test_numa(void)
 	tap_ok(has_pair(argv, "-object", "memory-backend-ram,id=mem1,size=512M") &&
 	       has_pair(argv, "-numa", "node,nodeid=1,memdev=mem1") && has_pair(argv, "-m", "1024M"),
 	       "memory split evenly over nodes");
-	tap_ok(has_pair(argv, "-accel", "tcg,thread=multi") && has_pair(argv, "-cpu", "max"),
+	tap_ok(has_pair(argv, "-accel", "tcg,thread=single") && has_pair(argv, "-cpu", "max"),
 	       "TCG with -cpu max");
 	tap_ok(has_pair(argv, "-device", "virtserialport,chardev=ktstr,name=ktstr") &&
 	       has_pair(argv, "-chardev", "file,id=con,path=/r/console.log"),
@@ -97,9 +97,9 @@ static void test_single(void)
 		tap_is_str(s, "'a b' 'it'\\''s' plain", "shell quoting");
 		free(s);
 	}
-	setenv("KTSTR_TCG_THREAD", "single", 1);
+	setenv("KTSTR_TCG_THREAD", "multi", 1);
 	qemu__argv(&c, &argv, &err);
-	tap_ok(has_pair(argv, "-accel", "tcg,thread=single"), "KTSTR_TCG_THREAD=single");
+	tap_ok(has_pair(argv, "-accel", "tcg,thread=multi"), "KTSTR_TCG_THREAD=multi");
 	unsetenv("KTSTR_TCG_THREAD");
 	qemu__argv_free(argv);
 	c.machine = VM_MACHINE_AUTO;

@@ -69,7 +69,7 @@ INIT
 	chmod +x "$root/init"
 	(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 > "$work/initrd"
 	rm -rf "$root"
-	timeout 150 "$WL_QEMU" -M q35 -accel tcg,thread=multi -cpu max \
+	timeout 150 "$WL_QEMU" -M q35 -accel tcg,thread=single -cpu max \
 		-smp "$smp,sockets=$sockets,cores=$((smp / sockets)),threads=1" -m 1024 \
 		-kernel "$WL_KERNEL" -initrd "$work/initrd" -nographic -no-reboot -nodefaults \
 		-serial "file:$work/console.log" \
