@@ -914,6 +914,14 @@ static int collect_jobs(struct runner *rn, struct spec_file ***sfs, size_t *nsfs
 		struct spec_file *sf = NULL;
 		int r = spec_file__load(o->specs[i], SPEC_FORMAT_AUTO, &sf, &diags);
 
+		/* `ktstr-run specs/*` also matches Makefile.inc: skip it as --lint does */
+		if (r == -EINVAL && sf && spec_file__is_foreign(sf)) {
+			fprintf(stderr, "%s: skipped: not a spec (plain text, not named *.yaml, *.yml or *.ini)\n",
+				o->specs[i]);
+			diag_free(&diags);
+			spec_file__free(sf);
+			continue;
+		}
 		diag_sort(&diags);
 		diag_print(&diags, stderr);
 		diag_free(&diags);
