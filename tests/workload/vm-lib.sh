@@ -48,7 +48,11 @@ wl_boot() {
 	for a in sh mount poweroff cat echo sleep; do
 		ln -s busybox "$root/bin/$a"
 	done
+	# The driver's libraries keep their host paths; the driver itself goes to
+	# /bin, because its build tree may live under /tmp, which the guest's
+	# init mounts a tmpfs over.
 	wl_copy_with_libs "$root" "$WL_DRIVER"
+	cp -L "$WL_DRIVER" "$root/bin/vm-driver"
 	specs=
 	for s in "$@"; do
 		cp "$s" "$root/specs/"
@@ -62,7 +66,7 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
 echo WL-BEGIN
-$WL_DRIVER $specs 2>/dev/null
+/bin/vm-driver $specs 2>/dev/null
 echo "WL-END rc=\$?"
 poweroff -f
 INIT
