@@ -323,9 +323,13 @@ static int prepare_initrd(struct test_ctx *tc, enum vm_machine m, struct prepare
 		ret = initramfs__add_data(suffix, sp, j->sf->text, j->sf->text_len, 0644);
 		for (size_t i = 0; !ret && i < j->t->npayloads; i++) {
 			const struct spec_payload *p = &j->t->payloads[i];
-			/* the agent runs from "/": a relative path lands under it */
-			_cleanup_free_ char *gp = p->path[0] == '/' ? xstrdup(p->path) :
-						  xasprintf("/%s", p->path);
+			/*
+			 * /ktstr/payloads/<basename>, where the workload looks first: the
+			 * host path may be under /tmp, which the agent mounts a tmpfs over
+			 */
+			const char *base = strrchr(p->path, '/');
+			_cleanup_free_ char *gp = xasprintf("/ktstr/payloads/%s",
+							    base ? base + 1 : p->path);
 
 			ret = initramfs__add_elf(suffix, p->path, gp, err);
 			if (ret == -ENOEXEC) {
