@@ -47,9 +47,8 @@ check "grep -qx 'KTSTR_RUN = $build/src/ktstr-run' Makefile" "KTSTR_CHECK found 
 check "grep -q '^KTSTR_PLUGINDIR = $build/plugins/.libs' Makefile" "KTSTR_CHECK found the build tree's plugins"
 
 kernel=${KTSTR_TEST_KERNEL:-}
-[ -n "$kernel" ] || for k in /tmp/kfetch/debs/x/usr/lib/modules/*/vmlinuz.unsigned; do
-	[ -r "$k" ] && kernel=$k
-done
+# the kernel `ktstr-kernel fetch` cached (what the quick start does)
+[ -n "$kernel" ] || kernel=$("$build/src/ktstr-kernel" -q resolve 2>/dev/null | head -n 1)
 if [ -n "$kernel" ] && [ -r "$kernel" ]; then
 	# Two VMs: a.yaml must pass, forbidden-boot-line.yaml must fail (XFAIL).
 	KTSTR_TEST_KERNEL=$kernel make check >"$tmp/check.log" 2>&1

@@ -16,10 +16,9 @@ WL_N=0
 # wl_find_kernel: sets WL_KERNEL to a bootable kernel or returns 1.
 wl_find_kernel() {
 	[ -n "$WL_KERNEL" ] && [ -r "$WL_KERNEL" ] && return 0
-	for k in /tmp/kfetch/debs/x/usr/lib/modules/*/vmlinuz.unsigned; do
-		[ -r "$k" ] && WL_KERNEL=$k && return 0
-	done
-	return 1
+	# the kernel `ktstr-kernel fetch` cached (what the quick start does)
+	WL_KERNEL=$("$KTSTR_BUILDDIR/src/ktstr-kernel" -q resolve 2>/dev/null | head -n 1)
+	[ -n "$WL_KERNEL" ] && [ -r "$WL_KERNEL" ]
 }
 
 # wl_copy_with_libs DEST FILE...: FILE and its shared libraries into DEST.
