@@ -327,9 +327,9 @@ static int prepare_initrd(struct test_ctx *tc, enum vm_machine m, struct prepare
 			 * /ktstr/payloads/<basename>, where the workload looks first: the
 			 * host path may be under /tmp, which the agent mounts a tmpfs over
 			 */
-			const char *base = strrchr(p->path, '/');
+			const char *slash = strrchr(p->path, '/');
 			_cleanup_free_ char *gp = xasprintf("/ktstr/payloads/%s",
-							    base ? base + 1 : p->path);
+							    slash ? slash + 1 : p->path);
 
 			ret = initramfs__add_elf(suffix, p->path, gp, err);
 			if (ret == -ENOEXEC) {
@@ -582,18 +582,30 @@ out:
 	json_decref(done);
 }
 
+/*
+ * The one-line reason: the first failing run's root cause. A scheduler the
+ * kernel ejected explains the starvation and gaps that follow it, so its
+ * detail comes before the checks' own.
+ */
 static void first_reason(struct test_result *res, unsigned repeats)
 {
 	for (size_t i = 0; i < res->nruns && !res->reason; i++) {
 		const struct run_result *rr = &res->runs[i];
+		const char *msg;
 
 		if (rr->status == TEST_PASS || !rr->ndetails)
 			continue;
+		msg = rr->details[0].message;
+		for (size_t d = 0; d < rr->ndetails; d++) {
+			if (rr->details[d].kind == DETAIL_SCHEDULER_DIED) {
+				msg = rr->details[d].message;
+				break;
+			}
+		}
 		if (repeats > 1)
-			res->reason = xasprintf("repeat %zu of %u: %s", i + 1, repeats,
-						rr->details[0].message);
+			res->reason = xasprintf("repeat %zu of %u: %s", i + 1, repeats, msg);
 		else
-			res->reason = xstrdup(rr->details[0].message);
+			res->reason = xstrdup(msg);
 	}
 }
 
@@ -918,7 +930,7 @@ static int collect_jobs(struct runner *rn, struct spec_file ***sfs, size_t *nsfs
 		struct spec_file *sf = NULL;
 		int r = spec_file__load(o->specs[i], SPEC_FORMAT_AUTO, &sf, &diags);
 
-		/* `ktstr-run specs/*` also matches Makefile.inc: skip it as --lint does */
+		/* a glob over specs/ also matches Makefile.inc: skip it as --lint does */
 		if (r == -EINVAL && sf && spec_file__is_foreign(sf)) {
 			fprintf(stderr, "%s: skipped: not a spec (plain text, not named *.yaml, *.yml or *.ini)\n",
 				o->specs[i]);
