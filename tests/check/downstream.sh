@@ -46,10 +46,9 @@ fi
 check "grep -qx 'KTSTR_RUN = $build/src/ktstr-run' Makefile" "KTSTR_CHECK found the built ktstr-run"
 check "grep -q '^KTSTR_PLUGINDIR = $build/plugins/.libs' Makefile" "KTSTR_CHECK found the build tree's plugins"
 
-kernel=${KTSTR_TEST_KERNEL:-}
-# the kernel `ktstr-kernel fetch` cached (what the quick start does)
-[ -n "$kernel" ] || kernel=$("$build/src/ktstr-kernel" -q resolve 2>/dev/null | head -n 1)
-if [ -n "$kernel" ] && [ -r "$kernel" ]; then
+. "$src/tests/vm/kernel.sh"
+kernel=$(test_kernel "$build")
+if [ -n "$kernel" ]; then
 	# Two VMs: a.yaml must pass, forbidden-boot-line.yaml must fail (XFAIL).
 	KTSTR_TEST_KERNEL=$kernel make check >"$tmp/check.log" 2>&1
 	rc=$?

@@ -12,14 +12,9 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/ktstr-negative.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 echo "TAP version 14"
-kernel=${KTSTR_TEST_KERNEL:-}
-# the kernel `ktstr-kernel fetch` cached (what the quick start does)
-[ -n "$kernel" ] || kernel=$("$build/src/ktstr-kernel" -q resolve 2>/dev/null | head -n 1)
-if [ -z "$kernel" ] || [ ! -r "$kernel" ]; then
-	[ -z "${CI:-}" ] || { echo "Bail out! no kernel under CI (the quick start runs ktstr-kernel fetch first)"; exit 1; }
-	echo "1..0 # SKIP no kernel (set KTSTR_TEST_KERNEL)"
-	exit 0
-fi
+. "$src/tests/vm/kernel.sh"
+kernel=$(test_kernel "$build")
+[ -n "$kernel" ] || no_test_kernel "no kernel (set KTSTR_TEST_KERNEL)"
 # An .expect file may say "needs PATH" (relative to the build tree, e.g. a
 # plugin): without it the spec is not run and its checks are skipped.
 specs= skipped=

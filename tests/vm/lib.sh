@@ -5,7 +5,7 @@
 #
 # Use:   . "$KTSTR_SRCDIR/tests/vm/lib.sh"
 #        vm_require_kernel            # prints "1..0 # SKIP ..." and exits 0 without one
-#                                     # (kernel: $KTSTR_TEST_KERNEL, else `ktstr-kernel resolve`)
+#                                     # (kernel: tests/vm/kernel.sh; bails out under CI)
 #        tap_plan 3
 #        vm_run --topo-only --topology 1n1l2c1t; tap_is "$VM_RC" 0 "boots"
 # shellcheck shell=sh
@@ -13,18 +13,13 @@
 : "${KTSTR_BUILDDIR:=$(pwd)}"
 : "${KTSTR_SRCDIR:=$KTSTR_BUILDDIR}"
 KTSTR_RUN=${KTSTR_RUN:-$KTSTR_BUILDDIR/src/ktstr-run}
-KTSTR_KERNEL_CMD=${KTSTR_KERNEL_CMD:-$KTSTR_BUILDDIR/src/ktstr-kernel}
 VM_KERNEL=
 VM_RC=
 TAP_N=0
 TAP_FAILED=0
 
-if [ -n "${KTSTR_TEST_KERNEL:-}" ] && [ -r "$KTSTR_TEST_KERNEL" ]; then
-	VM_KERNEL=$KTSTR_TEST_KERNEL
-elif [ -x "$KTSTR_KERNEL_CMD" ]; then
-	VM_KERNEL=$("$KTSTR_KERNEL_CMD" -q resolve 2>/dev/null | head -n 1)
-	[ -n "$VM_KERNEL" ] && [ -r "$VM_KERNEL" ] || VM_KERNEL=
-fi
+. "$KTSTR_SRCDIR/tests/vm/kernel.sh"
+VM_KERNEL=$(test_kernel "$KTSTR_BUILDDIR")
 
 # Private dirs: temp files, results, the initramfs cache. Removed on exit.
 VM_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ktstr-vmtest.XXXXXX") || exit 99
@@ -81,10 +76,7 @@ vm_require_kernel() {
 	[ -x "$KTSTR_RUN" ] || skip_all "ktstr-run not built ($KTSTR_RUN)"
 	command -v "${KTSTR_QEMU:-${QEMU:-qemu-system-x86_64}}" >/dev/null 2>&1 ||
 		skip_all "no QEMU"
-	if ! vm_find_kernel; then
-		[ -z "${CI:-}" ] || { echo "Bail out! no kernel under CI (the quick start runs ktstr-kernel fetch first)"; exit 1; }
-		skip_all "no kernel: set KTSTR_TEST_KERNEL or run 'ktstr-kernel fetch'"
-	fi
+	vm_find_kernel || no_test_kernel "no kernel: set KTSTR_TEST_KERNEL or run 'ktstr-kernel fetch'"
 }
 
 # vm_run ARGS...: ktstr-run with the test kernel and private results;

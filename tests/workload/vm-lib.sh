@@ -8,17 +8,16 @@
 : "${KTSTR_BUILDDIR:=$(pwd)}"
 : "${KTSTR_SRCDIR:=$KTSTR_BUILDDIR}"
 WL_QEMU=${QEMU:-qemu-system-x86_64}
-WL_KERNEL=${KTSTR_TEST_KERNEL:-}
+. "$KTSTR_SRCDIR/tests/vm/kernel.sh"
+WL_KERNEL=
 WL_DRIVER=$KTSTR_BUILDDIR/tests/workload/vm-driver
 WL_CHECK=$KTSTR_BUILDDIR/tests/workload/check-telemetry
 WL_N=0
 
 # wl_find_kernel: sets WL_KERNEL to a bootable kernel or returns 1.
 wl_find_kernel() {
-	[ -n "$WL_KERNEL" ] && [ -r "$WL_KERNEL" ] && return 0
-	# the kernel `ktstr-kernel fetch` cached (what the quick start does)
-	WL_KERNEL=$("$KTSTR_BUILDDIR/src/ktstr-kernel" -q resolve 2>/dev/null | head -n 1)
-	[ -n "$WL_KERNEL" ] && [ -r "$WL_KERNEL" ]
+	[ -n "$WL_KERNEL" ] || WL_KERNEL=$(test_kernel "$KTSTR_BUILDDIR")
+	[ -n "$WL_KERNEL" ]
 }
 
 # wl_copy_with_libs DEST FILE...: FILE and its shared libraries into DEST.

@@ -9,9 +9,7 @@ S=$KTSTR_SRCDIR/tests/workload/specs
 
 echo "TAP version 14"
 if ! wl_find_kernel; then
-	[ -z "${CI:-}" ] || { echo "Bail out! no kernel under CI (the quick start runs ktstr-kernel fetch first)"; exit 1; }
-	echo "1..0 # SKIP no test kernel (set KTSTR_TEST_KERNEL)"
-	exit 0
+	no_test_kernel "no test kernel (set KTSTR_TEST_KERNEL)"
 fi
 if ! command -v "$WL_QEMU" >/dev/null || [ ! -x /usr/bin/busybox ] || [ ! -x "$WL_DRIVER" ]; then
 	echo "1..0 # SKIP needs $WL_QEMU, /usr/bin/busybox and vm-driver"
