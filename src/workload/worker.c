@@ -93,12 +93,19 @@ uint64_t worker_rand(struct worker_ctx *w)
 	return w->rng = x;
 }
 
-/* Reservoir sampling (algorithm R): every sample has the same chance to be kept. */
+/*
+ * Reservoir sampling (algorithm R): every sample has the same chance to be
+ * kept. Callers pass now - stamp where the stamp may come from the waker on
+ * another CPU; a clock a few ns behind that CPU's makes the difference wrap,
+ * which is a zero latency, not 584 years.
+ */
 void worker_wake_sample(struct worker_ctx *w, uint64_t ns)
 {
 	struct worker_slot *s = w->slot;
 	uint64_t j;
 
+	if (ns > INT64_MAX)
+		ns = 0;
 	s->wake_total++;
 	if (s->nwake < TELEMETRY_MAX_WAKE_SAMPLES) {
 		s->wake_ns[s->nwake++] = ns;
