@@ -178,7 +178,7 @@ static void numa_stats(struct check_ctx *c, struct cg_view *g)
 {
 	struct cgroup_stats *st = g->st;
 	struct cpumask local;
-	unsigned nnodes = c->t ? MAX(c->t->topology.numa_nodes, 1u) : 1;
+	unsigned nnodes = c->topo.nnodes;	/* memory-only nodes included */
 
 	if (!spec_policy_nodes(c->t, g->name, &local)) {
 		/* Default/local policy: the nodes of the CPUs the workers ran on. */

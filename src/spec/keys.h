@@ -81,13 +81,15 @@ enum key_type {
 	X(TEST_CONSOLE, TEST, "console", MAP, 0, 0, SEC_CONSOLE, "none", "kernel console patterns") \
 	X(TEST_MATRIX, TEST, "matrix", MATRIX, 0, SPEC_MAX_MATRIX, 0, "none", \
 	  "key path: list of values; expands to the cartesian product") \
-	X(TOPO_NUMA_NODES, TOPOLOGY, "numa_nodes", UINT, 1, SPEC_MAX_NUMA_NODES, 0, "1", "NUMA nodes") \
+	X(TOPO_NUMA_NODES, TOPOLOGY, "numa_nodes", UINT, 1, SPEC_MAX_NUMA_NODES, 0, "1", "NUMA nodes with CPUs") \
 	X(TOPO_LLCS, TOPOLOGY, "llcs", UINT, 1, SPEC_MAX_CPUS, 0, "1", \
 	  "last-level caches, spread evenly over the nodes") \
 	X(TOPO_CORES, TOPOLOGY, "cores", UINT, 1, SPEC_MAX_CPUS, 0, "2", "cores per LLC") \
 	X(TOPO_THREADS, TOPOLOGY, "threads", UINT, 1, 8, 0, "1", "hardware threads per core") \
+	X(TOPO_MEMORY_ONLY_NODES, TOPOLOGY, "memory_only_nodes", UINT, 0, SPEC_MAX_NUMA_NODES - 1, 0, "0", \
+	  "nodes with memory and no CPUs (a CXL-like slow tier), numbered after the CPU nodes") \
 	X(TOPO_NODE_MEMORY, TOPOLOGY, "node_memory", NODESIZES, 1, SPEC_MAX_MEMORY_MB, 0, "even share", \
-	  "memory of each node, one size per node") \
+	  "memory of each node, one size per node (memory-only nodes included)") \
 	X(TOPO_DISTANCES, TOPOLOGY, "distances", DISTANCES, 10, 254, 0, "10 local, 20 remote", \
 	  "NUMA distance matrix (SLIT): 10 on the diagonal, more elsewhere, symmetric") \
 	X(SCHED_PLUGIN, SCHEDULER, "plugin", STR, 0, 0, 0, "eevdf", "plugin name or path to a .so") \

@@ -296,6 +296,7 @@ void spec_test__print_plan(const struct spec_test *t, const struct thresholds *m
 	const struct spec_topology *tp = &t->topology;
 	unsigned cpus = spec_topology__cpus(tp), usable = spec_topology__usable_cpus(tp);
 	uint64_t mem = spec_test__vm_memory_mb(t);
+	unsigned nodes = spec_topology__nodes(tp);
 	char a[64], b[64];
 
 	fprintf(f, "test %s\n", t->name);
@@ -305,22 +306,25 @@ void spec_test__print_plan(const struct spec_test *t, const struct thresholds *m
 		print_strv("  tags:", t->tags, f);
 	if (t->matrix_values && *t->matrix_values)
 		print_strv("  matrix:", t->matrix_values, f);
-	fprintf(f, "  vm: %s, %u CPU%s (usable 0-%u), %u LLC%s, %u NUMA node%s, memory %lluM\n",
+	fprintf(f, "  vm: %s, %u CPU%s (usable 0-%u), %u LLC%s, %u NUMA node%s",
 		spec_topology__label(tp, a, sizeof(a)), cpus, cpus == 1 ? "" : "s", usable - 1,
-		tp->llcs, tp->llcs == 1 ? "" : "s", tp->numa_nodes, tp->numa_nodes == 1 ? "" : "s",
-		(unsigned long long)mem);
+		tp->llcs, tp->llcs == 1 ? "" : "s", nodes, nodes == 1 ? "" : "s");
+	if (tp->memory_only_nodes)
+		fprintf(f, " (%u memory-only)", tp->memory_only_nodes);
+	fprintf(f, ", memory %lluM\n", (unsigned long long)mem);
 	if (tp->llcs && tp->numa_nodes && tp->cores && tp->threads && !(tp->llcs % tp->numa_nodes)) {
-		for (unsigned n = 0; n < tp->numa_nodes; n++) {
+		for (unsigned n = 0; n < nodes && n < SPEC_MAX_NUMA_NODES; n++) {
 			struct spec_cpuset cs = { .kind = CPUSET_NUMA, .index = n };
 			struct cpumask m;
-			uint64_t nm = tp->node_memory_mb[n] ? tp->node_memory_mb[n] : mem / tp->numa_nodes;
+			uint64_t nm = tp->node_memory_mb[n] ? tp->node_memory_mb[n] : mem / nodes;
 
 			spec_cpuset__resolve(&cs, tp, &m);
-			fprintf(f, "    node %u: CPUs %s, memory %lluM", n, cpumask_format(&m, a, sizeof(a)),
+			fprintf(f, "    node %u: %s%s, memory %lluM", n, n < tp->numa_nodes ? "CPUs " : "",
+				n < tp->numa_nodes ? cpumask_format(&m, a, sizeof(a)) : "no CPUs (memory-only)",
 				(unsigned long long)nm);
 			if (tp->has_distances) {
 				fprintf(f, ", distances");
-				for (unsigned j = 0; j < tp->numa_nodes; j++)
+				for (unsigned j = 0; j < nodes; j++)
 					fprintf(f, " %u", tp->distance[n][j]);
 			}
 			fputc('\n', f);

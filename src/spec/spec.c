@@ -126,33 +126,48 @@ const char *spec_enum__suggest(enum spec_enum e, const char *s)
 
 char *spec_topology__label(const struct spec_topology *t, char *buf, size_t len)
 {
-	snprintf(buf, len, "%un%ul%uc%ut", t->numa_nodes, t->llcs, t->cores, t->threads);
+	int n = snprintf(buf, len, "%un%ul%uc%ut", t->numa_nodes, t->llcs, t->cores, t->threads);
+
+	if (t->memory_only_nodes && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - n, "+%um", t->memory_only_nodes);
 	return buf;
 }
 
-/* "2n4l4c2t": each count followed by its letter, all four in this order. */
+/* A decimal count of at most 100000 at *p, then the letter want; advances *p. */
+static int parse_count(const char **p, char want, unsigned *out)
+{
+	unsigned long n = 0;
+
+	if (**p < '0' || **p > '9')
+		return -EINVAL;
+	while (**p >= '0' && **p <= '9') {
+		n = n * 10 + (*(*p)++ - '0');
+		if (n > 100000)
+			return -EINVAL;
+	}
+	if (*(*p)++ != want || n == 0)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
+/*
+ * "2n4l4c2t": each count followed by its letter, all four in this order;
+ * "+1m" after them adds memory-only nodes.
+ */
 int spec_topology__parse(const char *s, struct spec_topology *t)
 {
 	static const char letters[] = "nlct";
-	unsigned v[4];
+	unsigned v[4], mem_only = 0;
 	const char *p = s;
 
 	if (!s)
 		return -EINVAL;
-	for (int i = 0; i < 4; i++) {
-		unsigned long n = 0;
-
-		if (*p < '0' || *p > '9')
+	for (int i = 0; i < 4; i++)
+		if (parse_count(&p, letters[i], &v[i]))
 			return -EINVAL;
-		while (*p >= '0' && *p <= '9') {
-			n = n * 10 + (*p++ - '0');
-			if (n > 100000)
-				return -EINVAL;
-		}
-		if (*p++ != letters[i] || n == 0)
-			return -EINVAL;
-		v[i] = n;
-	}
+	if (*p == '+' && (p++, parse_count(&p, 'm', &mem_only)))
+		return -EINVAL;
 	if (*p)
 		return -EINVAL;
 	memset(t, 0, sizeof(*t));
@@ -160,6 +175,7 @@ int spec_topology__parse(const char *s, struct spec_topology *t)
 	t->llcs = v[1];
 	t->cores = v[2];
 	t->threads = v[3];
+	t->memory_only_nodes = mem_only;
 	return 0;
 }
 

@@ -36,20 +36,24 @@ struct spec_loc {
 };
 
 struct spec_topology {
-	unsigned numa_nodes;	/* default 1 */
+	unsigned numa_nodes;	/* nodes with CPUs, default 1 */
+	unsigned memory_only_nodes;	/* CPU-less (CXL-like) nodes after them, default 0 */
 	unsigned llcs;		/* default 1 */
 	unsigned cores;		/* per LLC, default 2 */
 	unsigned threads;	/* per core, default 1 */
-	uint64_t node_memory_mb[SPEC_MAX_NUMA_NODES];	/* 0 = even share */
+	uint64_t node_memory_mb[SPEC_MAX_NUMA_NODES];	/* per node, all nodes; 0 = even share */
 	bool has_distances;
 	unsigned distance[SPEC_MAX_NUMA_NODES][SPEC_MAX_NUMA_NODES];
 };
 
 static inline unsigned spec_topology__cpus(const struct spec_topology *t)
 { return t->llcs * t->cores * t->threads; }
-/* "2n4l4c2t" */
+/* All NUMA nodes: the CPU nodes 0..numa_nodes-1, then the memory-only ones. */
+static inline unsigned spec_topology__nodes(const struct spec_topology *t)
+{ return t->numa_nodes + t->memory_only_nodes; }
+/* "2n4l4c2t", with "+1m" appended for one memory-only node */
 char *spec_topology__label(const struct spec_topology *t, char *buf, size_t len);
-/* Parse "2n4l4c2t"; 0 or -EINVAL. */
+/* Parse "2n4l4c2t" or "2n4l4c2t+1m"; 0 or -EINVAL. */
 int spec_topology__parse(const char *s, struct spec_topology *t);
 
 /* A count that may be relative to the topology's usable CPUs ("100%"). */

@@ -394,8 +394,9 @@ static bool valid_name(const char *s, bool allow_slash)
 
 static void topo_check(struct vctx *c, const struct node *n, struct spec_topology *t)
 {
-	const unsigned vals[] = { t->numa_nodes, t->llcs, t->cores, t->threads };
-	const enum spec_key_id ids[] = { K_TOPO_NUMA_NODES, K_TOPO_LLCS, K_TOPO_CORES, K_TOPO_THREADS };
+	const unsigned vals[] = { t->numa_nodes, t->llcs, t->cores, t->threads, t->memory_only_nodes };
+	const enum spec_key_id ids[] = { K_TOPO_NUMA_NODES, K_TOPO_LLCS, K_TOPO_CORES, K_TOPO_THREADS,
+					 K_TOPO_MEMORY_ONLY_NODES };
 	char lbl[64];
 
 	for (unsigned i = 0; i < ARRAY_SIZE(ids); i++) {
@@ -408,20 +409,31 @@ static void topo_check(struct vctx *c, const struct node *n, struct spec_topolog
 	if (t->numa_nodes && t->llcs % t->numa_nodes)
 		verr(c, AT(n), "topology %s: %u LLCs do not divide evenly over %u NUMA nodes; use a multiple of %u LLCs",
 		     spec_topology__label(t, lbl, sizeof(lbl)), t->llcs, t->numa_nodes, t->numa_nodes);
+	if ((uint64_t)t->numa_nodes + t->memory_only_nodes > SPEC_MAX_NUMA_NODES)
+		verr(c, AT(n), "topology %s has %u NUMA nodes (%u with CPUs, %u memory-only); at most %d are allowed",
+		     spec_topology__label(t, lbl, sizeof(lbl)), t->numa_nodes + t->memory_only_nodes,
+		     t->numa_nodes, t->memory_only_nodes, SPEC_MAX_NUMA_NODES);
 	if ((uint64_t)t->llcs * t->cores * t->threads > SPEC_MAX_CPUS)
 		verr(c, AT(n), "topology %s has %llu CPUs; at most %d are allowed",
 		     spec_topology__label(t, lbl, sizeof(lbl)),
 		     (unsigned long long)t->llcs * t->cores * t->threads, SPEC_MAX_CPUS);
 }
 
+/* A note for node count messages when some of the nodes have no CPUs. */
+static const char *memory_only_note(const struct spec_topology *t)
+{
+	return t->memory_only_nodes ? " (memory-only nodes included)" : "";
+}
+
 static void v_topology(struct vctx *c, const struct node *n, struct spec_topology *t)
 {
 	const struct node *f[K__COUNT];
 	const struct node *x;
+	unsigned nodes;
 
 	if (n->kind == NODE_SCALAR) {
 		if (spec_topology__parse(n->value, t)) {
-			verr(c, AT(n), "'topology' must look like 1n2l4c1t (NUMA nodes, LLCs, cores per LLC, threads per core), not '%s'",
+			verr(c, AT(n), "'topology' must look like 1n2l4c1t (NUMA nodes, LLCs, cores per LLC, threads per core; \"+1m\" adds a memory-only node), not '%s'",
 			     n->value);
 			return;
 		}
@@ -438,31 +450,35 @@ static void v_topology(struct vctx *c, const struct node *n, struct spec_topolog
 		get_uint32(c, f[K_TOPO_CORES], &spec_key_table[K_TOPO_CORES], &t->cores);
 	if (f[K_TOPO_THREADS])
 		get_uint32(c, f[K_TOPO_THREADS], &spec_key_table[K_TOPO_THREADS], &t->threads);
+	if (f[K_TOPO_MEMORY_ONLY_NODES])
+		get_uint32(c, f[K_TOPO_MEMORY_ONLY_NODES], &spec_key_table[K_TOPO_MEMORY_ONLY_NODES],
+			   &t->memory_only_nodes);
+	nodes = spec_topology__nodes(t);
 	topo_check(c, f[K_TOPO_LLCS] ? f[K_TOPO_LLCS] : n, t);
 	if ((x = f[K_TOPO_NODE_MEMORY]) && want_kind(c, x, NODE_SEQ, "a list of sizes, one per node")) {
-		if (x->nkids != t->numa_nodes)
-			verr(c, AT(x), "'node_memory' lists %zu sizes but the topology has %u NUMA nodes",
-			     x->nkids, t->numa_nodes);
+		if (x->nkids != nodes)
+			verr(c, AT(x), "'node_memory' lists %zu sizes but the topology has %u NUMA nodes%s",
+			     x->nkids, nodes, memory_only_note(t));
 		for (size_t i = 0; i < x->nkids && i < SPEC_MAX_NUMA_NODES; i++)
 			get_size(c, x->kids[i], &spec_key_table[K_TOPO_NODE_MEMORY], &t->node_memory_mb[i]);
 	}
 	if ((x = f[K_TOPO_DISTANCES]) && want_kind(c, x, NODE_SEQ, "a list of rows")) {
 		struct spec_key dk = spec_key_table[K_TOPO_DISTANCES];
 		const struct spec_key *k = &dk;
-		bool ok = x->nkids == t->numa_nodes;
+		bool ok = x->nkids == nodes;
 
 		dk.type = KT_UINT;
 
 		if (!ok)
-			verr(c, AT(x), "'distances' has %zu rows but the topology has %u NUMA nodes",
-			     x->nkids, t->numa_nodes);
+			verr(c, AT(x), "'distances' has %zu rows but the topology has %u NUMA nodes%s",
+			     x->nkids, nodes, memory_only_note(t));
 		for (size_t i = 0; ok && i < x->nkids; i++) {
 			const struct node *row = x->kids[i];
 
-			if (!want_kind(c, row, NODE_SEQ, "a row of distances") || row->nkids != t->numa_nodes) {
+			if (!want_kind(c, row, NODE_SEQ, "a row of distances") || row->nkids != nodes) {
 				if (row->kind == NODE_SEQ)
 					verr(c, AT(row), "distance row %zu has %zu entries; it needs %u",
-					     i, row->nkids, t->numa_nodes);
+					     i, row->nkids, nodes);
 				ok = false;
 				break;
 			}
@@ -485,7 +501,7 @@ static void v_topology(struct vctx *c, const struct node *n, struct spec_topolog
 				}
 			}
 		}
-		for (size_t i = 0; ok && i < t->numa_nodes; i++)
+		for (size_t i = 0; ok && i < nodes; i++)
 			for (size_t j = 0; j < i; j++)
 				if (t->distance[i][j] != t->distance[j][i]) {
 					verr(c, AT(x->kids[i]->kids[j]), "distances are not symmetric: %u from node %zu to %zu but %u back",
@@ -601,10 +617,17 @@ static void cpuset_fit(struct vctx *c, const struct node *n, const struct spec_c
 			     cs->index, lbl, t->llcs > 1 ? "its LLCs are 0-" : "its only LLC is ", t->llcs - 1);
 		break;
 	case CPUSET_NUMA:
-		if (cs->index >= t->numa_nodes)
-			verr(c, AT(n), "cpuset numa:%u does not fit topology %s: %s%u",
-			     cs->index, lbl, t->numa_nodes > 1 ? "its nodes are 0-" : "its only node is ",
-			     t->numa_nodes - 1);
+		if (cs->index >= t->numa_nodes && cs->index < spec_topology__nodes(t))
+			verr(c, AT(n), "cpuset numa:%u has no CPUs: node %u of topology %s is memory-only; "
+			     "take CPUs from a node with CPUs (numa:%s%u) and reach node %u with "
+			     "mem_policy and mem_nodes: %u",
+			     cs->index, cs->index, lbl, t->numa_nodes > 1 ? "0 to numa:" : "",
+			     t->numa_nodes - 1, cs->index, cs->index);
+		else if (cs->index >= t->numa_nodes)
+			verr(c, AT(n), "cpuset numa:%u does not fit topology %s: %s%s%s%u",
+			     cs->index, lbl, t->numa_nodes > 1 ? "its nodes" : "its only node",
+			     t->memory_only_nodes ? " with CPUs" : "",
+			     t->numa_nodes > 1 ? " are 0-" : " is ", t->numa_nodes - 1);
 		break;
 	case CPUSET_RANGE:
 		if (cs->start < 0 || cs->end > 1 || cs->start >= cs->end)
@@ -944,10 +967,11 @@ static void v_work(struct vctx *c, const struct node *map, const struct node **f
 			verr(c, AT(x), "'mem_nodes' must be a node list such as 0-1, not '%s'", x->value);
 		for (int nd = cpumask_first(&w->mem_nodes); nd >= 0; nd = cpumask_next(&w->mem_nodes, nd))
 			last = nd;
-		if (last >= (int)c->t->topology.numa_nodes)
-			verr(c, AT(x), "'mem_nodes' names node %d, but the topology has %s%u", last,
-			     c->t->topology.numa_nodes > 1 ? "nodes 0-" : "only node ",
-			     c->t->topology.numa_nodes - 1);
+		if (last >= (int)spec_topology__nodes(&c->t->topology))
+			verr(c, AT(x), "'mem_nodes' names node %d, but the topology has %s%u%s", last,
+			     spec_topology__nodes(&c->t->topology) > 1 ? "nodes 0-" : "only node ",
+			     spec_topology__nodes(&c->t->topology) - 1,
+			     memory_only_note(&c->t->topology));
 	}
 	switch (w->mem_policy) {
 	case MPOL_KIND_DEFAULT:

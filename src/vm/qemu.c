@@ -152,6 +152,9 @@ char *qemu__kernel_cmdline(const struct vm_config *c)
 
 		s = append(s, k);
 	}
+	/* as in ktstr: a memory-only (CXL-like) tier turns NUMA balancing on */
+	if (c->topo.memory_only_nodes)
+		s = append(s, "numa_balancing=enable");
 	for (size_t i = 0; c->kargs && c->kargs[i]; i++)
 		s = append(s, c->kargs[i]);
 	return s;
@@ -168,15 +171,17 @@ int qemu__argv(const struct vm_config *c, char ***argv, char **err)
 {
 	const struct spec_topology *t = &c->topo;
 	enum vm_machine m = qemu__pick_machine(c);
-	unsigned nodes = MAX(t->numa_nodes, 1u), llcs = MAX(t->llcs, 1u);
+	/* cpu_nodes carry the LLCs; the memory-only nodes after them get no -numa cpu */
+	unsigned cpu_nodes = MAX(t->numa_nodes, 1u), nodes = cpu_nodes + t->memory_only_nodes;
+	unsigned llcs = MAX(t->llcs, 1u);
 	unsigned cores = MAX(t->cores, 1u), threads = MAX(t->threads, 1u);
 	uint64_t node_mb[SPEC_MAX_NUMA_NODES], total = 0;
 	char **v = NULL;
 	size_t n = 0;
 
 	*err = NULL;
-	if (nodes > SPEC_MAX_NUMA_NODES || llcs % nodes) {
-		*err = xasprintf("%u LLCs cannot be spread evenly over %u NUMA nodes", llcs, nodes);
+	if (nodes > SPEC_MAX_NUMA_NODES || llcs % cpu_nodes) {
+		*err = xasprintf("%u LLCs cannot be spread evenly over %u NUMA nodes", llcs, cpu_nodes);
 		return -EINVAL;
 	}
 	if (m == VM_MACHINE_MICROVM && nodes > 1) {
@@ -233,7 +238,7 @@ int qemu__argv(const struct vm_config *c, char ***argv, char **err)
 		}
 		for (unsigned s = 0; s < llcs; s++) {
 			PUSH("-numa");
-			PUSH("cpu,node-id=%u,socket-id=%u", s / (llcs / nodes), s);
+			PUSH("cpu,node-id=%u,socket-id=%u", s / (llcs / cpu_nodes), s);
 		}
 		for (unsigned a = 0; t->has_distances && a < nodes; a++)
 			for (unsigned b = 0; b < nodes; b++) {

@@ -8,13 +8,17 @@
 #include "spec/spec.h"
 #include "vm/topo.h"
 
-/* Fill the derived masks (llc_cpus, node_cpus, llc_node) from t->cpus[]. */
+/*
+ * Fill the derived masks (llc_cpus, node_cpus, llc_node) from t->cpus[].
+ * t->nnodes on entry counts nodes known otherwise (memory-only nodes have
+ * no CPU to name them); it only grows.
+ */
 static void topo_finish(struct topo *t)
 {
 	unsigned maxthr = 0, maxcore = 0;
 
 	t->nllcs = 0;
-	t->nnodes = 0;
+	t->nnodes = MIN(t->nnodes, (unsigned)TOPO_MAX_NODES);
 	for (unsigned i = 0; i < TOPO_MAX_LLCS; i++)
 		cpumask_zero(&t->llc_cpus[i]);
 	for (unsigned i = 0; i < TOPO_MAX_NODES; i++)
@@ -42,8 +46,10 @@ void topo__from_spec(const struct spec_topology *st, struct topo *t)
 {
 	unsigned th = MAX(st->threads, 1u), co = MAX(st->cores, 1u), llcs = MAX(st->llcs, 1u);
 	unsigned nodes = MAX(st->numa_nodes, 1u), per_node = MAX(llcs / nodes, 1u);
+	unsigned all = nodes + st->memory_only_nodes;
 
 	memset(t, 0, sizeof(*t));
+	t->nnodes = all;
 	t->ncpus = MIN(llcs * co * th, (unsigned)KTSTR_MAX_CPUS);
 	for (unsigned id = 0; id < t->ncpus; id++) {
 		struct topo_cpu *c = &t->cpus[id];
@@ -54,7 +60,7 @@ void topo__from_spec(const struct spec_topology *st, struct topo *t)
 		c->node = MIN((unsigned)c->llc / per_node, nodes - 1);
 	}
 	topo_finish(t);
-	for (unsigned n = 0; n < nodes && n < TOPO_MAX_NODES && n < SPEC_MAX_NUMA_NODES; n++)
+	for (unsigned n = 0; n < all && n < TOPO_MAX_NODES && n < SPEC_MAX_NUMA_NODES; n++)
 		t->node_mem_mb[n] = st->node_memory_mb[n];
 }
 
@@ -178,6 +184,7 @@ static int sysfs_nodes(const char *root, struct topo *t, char **err)
 			if ((unsigned)cpu < t->ncpus)
 				t->cpus[cpu].node = id;
 		t->node_mem_mb[id] = node_mem_mb(nd);
+		t->nnodes = MAX(t->nnodes, (unsigned)id + 1);	/* memory-only nodes too */
 		any = true;
 	}
 	closedir(d);
@@ -292,8 +299,8 @@ char *topo__describe(const struct topo *t)
 	for (unsigned i = 0; i < t->nnodes; i++) {
 		char buf[256], *n;
 
-		n = xasprintf("%s  node%u: %s", out, i,
-			      cpumask_format(&t->node_cpus[i], buf, sizeof(buf)));
+		n = xasprintf("%s  node%u: %s", out, i, cpumask_empty(&t->node_cpus[i]) ?
+			      "no CPUs" : cpumask_format(&t->node_cpus[i], buf, sizeof(buf)));
 		free(out);
 		out = n;
 		if (t->node_mem_mb[i]) {
@@ -403,6 +410,8 @@ int topo__from_json(const char *json, struct topo *t, char **err)
 		}
 	}
 	t->ncpus = json_array_size(cpus);
+	if (json_is_array(nodes))
+		t->nnodes = json_array_size(nodes);
 	topo_finish(t);
 	if (json_is_array(nodes))
 		json_array_foreach(nodes, i, v) {

@@ -28,7 +28,7 @@ struct topo {
 	unsigned nllcs;
 	struct cpumask llc_cpus[TOPO_MAX_LLCS];
 	int llc_node[TOPO_MAX_LLCS];
-	unsigned nnodes;
+	unsigned nnodes;		/* nodes with CPUs and memory-only ones (no CPUs) */
 	struct cpumask node_cpus[TOPO_MAX_NODES];
 	uint64_t node_mem_mb[TOPO_MAX_NODES];	/* 0 when unknown */
 	unsigned threads_per_core;

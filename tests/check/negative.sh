@@ -75,6 +75,17 @@ for spec in specs:
             lines.append((got == want, '%s: status %s' % (name, want),
                           'got %s: %s' % (got, r and r.get('reason'))))
             continue
+        if raw.startswith('stat '):
+            # stat CGROUP FIELD OP NUMBER: a figure of the cgroup's statistics
+            # in every run (a positive control must have measured something)
+            _, cg, field, op, want = raw.split()
+            ops = {'==': float.__eq__, '<=': float.__le__, '>=': float.__ge__,
+                   '<': float.__lt__, '>': float.__gt__}
+            got = [c.get(field) for run in (r or {}).get('runs', [])
+                   for c in run.get('cgroups', []) if c.get('name') == cg]
+            ok = bool(got) and all(g is not None and ops[op](float(g), float(want)) for g in got)
+            lines.append((ok, '%s: %s %s %s %s' % (name, cg, field, op, want), 'got %r' % got))
+            continue
         if raw.startswith('pass '):
             check = raw.split()[1]
             bad = [d['message'] for d in details if d['check'] == check]

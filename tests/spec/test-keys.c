@@ -51,7 +51,7 @@ int main(void)
 	char buf[128], *err = NULL;
 	int r;
 
-	tap_plan(23);
+	tap_plan(25);
 	for (unsigned i = 0; i < K__COUNT; i++) {
 		const struct spec_key *k = &spec_key_table[i];
 
@@ -85,6 +85,13 @@ int main(void)
 	tap_is_str(spec_topology__label(&t, buf, sizeof(buf)), "2n4l4c2t", "topology label round trip");
 	tap_ok(spec_topology__parse("2n4l4c", &t) < 0 && spec_topology__parse("0n1l1c1t", &t) < 0 &&
 	       spec_topology__parse("1n1l1c1tx", &t) < 0, "bad compact topologies rejected");
+	tap_ok(!spec_topology__parse("1n2l1c1t+1m", &t) && t.numa_nodes == 1 && t.memory_only_nodes == 1 &&
+	       spec_topology__nodes(&t) == 2 && spec_topology__cpus(&t) == 2 &&
+	       str_eq(spec_topology__label(&t, buf, sizeof(buf)), "1n2l1c1t+1m"),
+	       "1n2l1c1t+1m: one memory-only node, label round trip");
+	tap_ok(spec_topology__parse("1n2l1c1t+m", &t) < 0 && spec_topology__parse("1n2l1c1t+1", &t) < 0 &&
+	       spec_topology__parse("1n2l1c1t+1m1", &t) < 0 && spec_topology__parse("1n2l1c1t1m", &t) < 0,
+	       "bad memory-only suffixes rejected");
 	tap_ok(!spec_topology__parse("1n4l1c1t", &t) && spec_topology__usable_cpus(&t) == 3,
 	       "4 CPUs: last one reserved");
 

@@ -70,6 +70,45 @@ static void test_numa(void)
 	free(err);
 }
 
+/* Some "-opt VALUE" whose value contains part (the backend type may change). */
+static bool has_pair_containing(char **argv, const char *opt, const char *part)
+{
+	for (size_t i = 0; argv[i] && argv[i + 1]; i++)
+		if (str_eq(argv[i], opt) && strstr(argv[i + 1], part))
+			return true;
+	return false;
+}
+
+/* A memory-only (CXL-like) node: memory and a node id, no CPUs, NUMA balancing on. */
+static void test_memory_only(void)
+{
+	struct vm_config c = { .kernel = "/k", .memory_mb = 512,
+			       .topo = { .numa_nodes = 1, .memory_only_nodes = 1, .llcs = 2,
+					 .cores = 1, .threads = 1,
+					 .node_memory_mb = { 384, 128 } } };
+	char **argv = NULL, *err = NULL;
+
+	tap_ok(qemu__argv(&c, &argv, &err) == 0, "1n2l1c1t+1m builds");
+	tap_ok(has_pair(argv, "-numa", "node,nodeid=0,memdev=mem0") &&
+	       has_pair(argv, "-numa", "node,nodeid=1,memdev=mem1") &&
+	       has_pair_containing(argv, "-object", "id=mem1,size=128M") &&
+	       has_pair(argv, "-m", "512M"), "the memory-only node has its memory");
+	tap_ok(has_pair(argv, "-numa", "cpu,node-id=0,socket-id=0") &&
+	       has_pair(argv, "-numa", "cpu,node-id=0,socket-id=1") &&
+	       !has_pair_containing(argv, "-numa", "cpu,node-id=1"),
+	       "both sockets on node 0, none on the memory-only node");
+	tap_ok(strstr(value_of(argv, "-append"), "numa_balancing=enable") != NULL,
+	       "a memory-only node turns NUMA balancing on");
+	qemu__argv_free(argv);
+
+	c.topo.memory_only_nodes = 0;
+	c.topo.numa_nodes = 2;
+	qemu__argv(&c, &argv, &err);
+	tap_ok(!strstr(value_of(argv, "-append"), "numa_balancing"),
+	       "CPU nodes alone leave NUMA balancing to the kernel");
+	qemu__argv_free(argv);
+}
+
 static void test_single(void)
 {
 	struct vm_config c = { .kernel = "/k", .memory_mb = 256, .tsc_khz = 2000000,
@@ -157,8 +196,9 @@ static void test_accel(void)
 
 int main(void)
 {
-	tap_plan(26);
+	tap_plan(31);
 	test_numa();
+	test_memory_only();
 	test_single();
 	test_accel();
 	return tap_done();

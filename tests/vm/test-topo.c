@@ -62,6 +62,31 @@ static void test_sysfs(const char *tree, unsigned n, unsigned l, unsigned c, uns
 	tap_is_int(got.node_mem_mb[0], mem0, "node0 memory from meminfo");
 }
 
+/* A memory-only node (empty cpulist) is a node of the guest, and of the spec. */
+static void test_memory_only(void)
+{
+	_cleanup_free_ char *root = xasprintf("%s/tests/vm/data/sysfs-2n4l2c1t-1m", KTSTR_SRCDIR);
+	_cleanup_free_ char *err = NULL, *diff = NULL, *diff2 = NULL, *js = NULL;
+	struct spec_topology st = { .numa_nodes = 2, .memory_only_nodes = 1, .llcs = 4,
+				    .cores = 2, .threads = 1 };
+
+	topo__from_spec(&st, &want);
+	tap_ok(want.nnodes == 3 && cpumask_empty(&want.node_cpus[2]) && want.cpus[7].node == 1,
+	       "2n4l2c1t+1m: 3 nodes, node2 without CPUs");
+	tap_ok(topo__from_sysfs(root, &got, &err) == 0 && got.nnodes == 3 &&
+	       got.node_mem_mb[2] == 128, "sysfs: the CPU-less node2 is read, with its memory");
+	tap_ok(topo__compare(&want, &got, &diff) == 0, "2n4l2c1t+1m matches the guest with node2");
+	js = topo__to_json(&got);
+	free(err);
+	err = NULL;
+	tap_ok(topo__from_json(js, &got, &err) == 0 && got.nnodes == 3 && got.node_mem_mb[2] == 128,
+	       "JSON round trip keeps the memory-only node");
+	st.memory_only_nodes = 0;
+	topo__from_spec(&st, &want);
+	tap_ok(topo__compare(&want, &got, &diff2) < 0 && strstr(diff2, "expected 2 NUMA nodes, the guest has 3") &&
+	       strstr(diff2, "node2: no CPUs (128 MB)"), "a spec without it does not match");
+}
+
 static void test_compare(void)
 {
 	_cleanup_free_ char *diff = NULL, *diff2 = NULL;
@@ -98,11 +123,12 @@ static void test_json(void)
 
 int main(void)
 {
-	tap_plan(27);
+	tap_plan(32);
 	test_spec();
 	test_sysfs("sysfs-2n4l2c1t", 2, 4, 2, 1, 256);
 	test_sysfs("sysfs-1n2l2c2t-nol3", 1, 2, 2, 2, 512);
 	test_sysfs("sysfs-1n1l2c1t-nonuma", 0, 1, 2, 1, 0);
+	test_memory_only();
 	test_compare();
 	test_json();
 	return tap_done();
