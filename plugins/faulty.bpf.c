@@ -24,6 +24,9 @@
  *			as long as delay_ns is below it.
  *   fail_verify	ops.enqueue dereferences a hash map lookup without a
  *			NULL check; the verifier rejects the program at load.
+ *
+ * The escape-cpuset fault has no BPF part: it is the userspace daemon in
+ * faulty.c moving workers out of their cgroups.
  */
 #include "scx_ktstr_common.bpf.h"
 

@@ -3,9 +3,15 @@
  * faulty plugin: attaches the deliberately broken faulty.bpf.c scheduler
  * with the faults the spec's flags switch on, so ktstr's tests can show
  * that each check fails and each ejection is reported with its reason.
+ * One fault lives here in userspace rather than in BPF: escape-cpuset, a
+ * scheduler daemon that manages cgroups and affinity (as scx_layered and
+ * scx_rustland do) and wrongly moves the workers out of theirs.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +22,11 @@
 #include "faulty.skel.h"
 #include "scx_common.h"
 
-static const char *const only_alone[] = { "stall", "error-after=", "concentrate", "delay-dispatch-ms=", NULL };
+static const char *const only_alone[] = { "stall", "error-after=", "concentrate", "delay-dispatch-ms=",
+					  "escape-cpuset", NULL };
+
+#define CGROUP2_ROOT "/sys/fs/cgroup"
+#define ESCAPE_MAX_DEPTH 8
 
 static const struct ktstr_flag flags[] = {
 	{ "stall", "stall=FRACTION (0..1, default 0.5) of user tasks, chosen by pid, are never "
@@ -28,6 +38,9 @@ static const struct ktstr_flag flags[] = {
 			 "CPUs idle, workers starve", NULL, NULL },
 	{ "delay-dispatch-ms=", "a CPU takes a waiting worker at most once per N ms (keep N below "
 				"the watchdog timeout)", NULL, NULL },
+	{ "escape-cpuset", "the userspace side, polled every ~100 ms, moves every worker out of its "
+			   "cgroup into the root cgroup and widens its affinity to all CPUs, as a broken "
+			   "scheduler daemon would: workers run outside their cpuset", NULL, NULL },
 	{ "fail-verify", "include a program the BPF verifier rejects: attach fails with its log",
 	  NULL, only_alone },
 	{ NULL },
@@ -41,6 +54,8 @@ static const char *const numeric[] = { "error-after=", "delay-dispatch-ms=", NUL
 struct state {
 	struct faulty *skel;
 	struct scxp_bpf run;
+	bool escape;
+	uint64_t nr_escaped;	/* processes moved out of their cgroup */
 };
 
 /* "stall", "stall=0.25", "stall=25%" as per mille. */
@@ -132,12 +147,110 @@ static int faulty_attach(struct ktstr_sched_ctx *ctx)
 	ro->concentrate = scxp_flag_on(ctx->flags, "concentrate");
 	ro->delay_ns = delay_ms * 1000000ULL;
 	ro->fail_verify = scxp_flag_on(ctx->flags, "fail-verify");
+	st->escape = scxp_flag_on(ctx->flags, "escape-cpuset");
 	scxp_log(ctx, KTSTR_LOG_DEBUG, "faulty: stall %u/1000, error-after %" PRIu64
-		 ", concentrate %d, delay %" PRIu64 " ms, fail-verify %d", pm, error_after,
-		 ro->concentrate, delay_ms, ro->fail_verify);
+		 ", concentrate %d, delay %" PRIu64 " ms, fail-verify %d, escape-cpuset %d", pm,
+		 error_after, ro->concentrate, delay_ms, ro->fail_verify, st->escape);
 
 	st->run.uei = &st->skel->bss->uei;
 	return scxp_bpf_load_attach(ctx, &st->run, st->skel->skeleton, st->skel->maps.faulty_ops);
+}
+
+/* ---- escape-cpuset: the userspace half of a broken scheduler daemon ---- */
+
+/* Widen every thread of pid to CPUs 0..ncpus-1. */
+static void widen_affinity(pid_t pid, unsigned ncpus)
+{
+	char path[64];
+	struct dirent *de;
+	cpu_set_t all;
+	DIR *d;
+
+	CPU_ZERO(&all);
+	for (unsigned c = 0; c < ncpus && c < CPU_SETSIZE; c++)
+		CPU_SET(c, &all);
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			sched_setaffinity((pid_t)strtol(de->d_name, NULL, 10), sizeof(all), &all);
+	closedir(d);
+}
+
+/*
+ * Move the user processes of every cgroup below the one at dirfd (and,
+ * below the root, of that one too) into the root cgroup and widen their
+ * affinity. The attaching process and PID 1 are spared, as the BPF faults
+ * spare them.
+ */
+static void escape_dir(struct ktstr_sched_ctx *ctx, struct state *st, int dirfd, const char *name,
+		       int root_procs, unsigned depth)
+{
+	int fd = depth ? openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC) : -1;
+	FILE *f = fd >= 0 ? fdopen(fd, "re") : NULL;
+	struct dirent *de;
+	long pid;
+	DIR *d;
+
+	if (fd >= 0 && !f)
+		close(fd);
+	while (f && fscanf(f, "%ld", &pid) == 1) {
+		char buf[24], detail[320];
+		int n;
+
+		if (pid <= 1 || pid == getpid())
+			continue;
+		n = snprintf(buf, sizeof(buf), "%ld", pid);
+		if (write(root_procs, buf, (size_t)n) != n)
+			continue;	/* gone, or a kernel thread */
+		widen_affinity((pid_t)pid, ctx->ncpus);
+		if (st->nr_escaped++)
+			continue;
+		snprintf(detail, sizeof(detail), "pid %ld moved from %s to the root cgroup, "
+			 "affinity widened to all CPUs", pid, name);
+		scxp_event(ctx, "faulty: cpuset escape", detail);
+	}
+	if (f)
+		fclose(f);
+	if (depth >= ESCAPE_MAX_DEPTH)
+		return;
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		char sub[512];
+		int subfd;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		subfd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (subfd < 0)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", name, de->d_name);
+		escape_dir(ctx, st, subfd, sub, root_procs, depth + 1);
+		close(subfd);
+	}
+	closedir(d);
+}
+
+/* One sweep over every cgroup below the root. */
+static void escape_sweep(struct ktstr_sched_ctx *ctx, struct state *st)
+{
+	int root = open(CGROUP2_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int procs = open(CGROUP2_ROOT "/cgroup.procs", O_WRONLY | O_CLOEXEC);
+
+	if (root >= 0 && procs >= 0)
+		escape_dir(ctx, st, root, "", procs, 0);
+	if (root >= 0)
+		close(root);
+	if (procs >= 0)
+		close(procs);
 }
 
 static int faulty_poll(struct ktstr_sched_ctx *ctx, struct ktstr_health *h)
@@ -146,6 +259,8 @@ static int faulty_poll(struct ktstr_sched_ctx *ctx, struct ktstr_health *h)
 
 	if (!st || !st->skel || !st->skel->bss)
 		return -EINVAL;
+	if (st->escape)
+		escape_sweep(ctx, st);
 	return scxp_bpf_poll(ctx, &st->run, h);
 }
 
@@ -160,9 +275,9 @@ static int faulty_stats(struct ktstr_sched_ctx *ctx, char *buf, size_t len)
 	b = st->skel->bss;
 	n = snprintf(buf, len,
 		     "{\"nr_enqueued\":%" PRIu64 ",\"nr_stalled\":%" PRIu64 ",\"nr_dispatched\":%" PRIu64
-		     ",\"nr_delayed\":%" PRIu64 "}",
+		     ",\"nr_delayed\":%" PRIu64 ",\"nr_escaped\":%" PRIu64 "}",
 		     (uint64_t)b->nr_enqueued, (uint64_t)b->nr_stalled, (uint64_t)b->nr_dispatched,
-		     (uint64_t)b->nr_delayed);
+		     (uint64_t)b->nr_delayed, st->nr_escaped);
 	return n >= 0 && (size_t)n < len ? 0 : -ENOSPC;
 }
 
@@ -184,7 +299,7 @@ KTSTR_PLUGIN_EXPORT const struct ktstr_plugin ktstr_plugin = {
 	.sz = sizeof(struct ktstr_plugin),
 	.name = "faulty",
 	.description = "deliberately faulty sched_ext scheduler: stalls, BPF errors, "
-		       "concentration, dispatch delay, verifier rejection",
+		       "concentration, dispatch delay, cpuset escape, verifier rejection",
 	.needs_sched_ext = true,
 	.flags = flags,
 	.thresholds = thresholds,

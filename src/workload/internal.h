@@ -97,7 +97,6 @@ struct worker_slot {
 	uint64_t sched_run_delay_ns, sched_run_count, sched_cpu_ns;
 	uint64_t numa_pages[TELEMETRY_MAX_NUMA_NODES];
 	uint64_t numa_pages_migrated;
-	struct cpumask allowed;
 	volatile int state;		/* WSLOT_* */
 	int error;			/* -errno of setup in the worker, 0 if fine */
 	char errmsg[160];
@@ -180,6 +179,7 @@ struct worker_group {
 	bool *reaped;
 	bool *err_noted;		/* setup error already reported (steps.c) */
 	uint64_t *cpu_ns;		/* from wait4's rusage */
+	struct cpumask granted;		/* union of the cpusets the harness gave its cgroup (steps.c) */
 };
 
 struct spawn_opts {

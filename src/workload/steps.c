@@ -132,6 +132,55 @@ static int cg_create(struct run *r, const char *name)
 	return ret;
 }
 
+/*
+ * The CPUs the harness's cpusets grant cgroup name now: every ancestor's
+ * cpuset from the top down narrows the mask, as cpuset.cpus.effective
+ * does (a cpuset disjoint from its parent's falls back to the parent's);
+ * all CPUs when none has one.
+ */
+static void cg_granted(struct run *r, const char *name, struct cpumask *out)
+{
+	const char *p = name;
+
+	topo__all(r->topo, out);
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		_cleanup_free_ char *prefix = xstrndup(name, slash ? (size_t)(slash - name) : strlen(name));
+		struct cg_state *c = *prefix ? cg_find(r, prefix) : NULL;
+		struct cpumask m;
+
+		if (c && !cpumask_empty(&c->cpus)) {
+			cpumask_and(&m, out, &c->cpus);
+			if (!cpumask_empty(&m))
+				*out = m;
+		}
+		if (!slash)
+			return;
+		p = slash + 1;
+	}
+}
+
+/*
+ * Add what the harness grants each live group's cgroup now to the group's
+ * grant. Called after every change of cpusets or membership, so the grant
+ * is the union over the group's life of the cpusets the harness gave it:
+ * the isolation check judges the CPUs used against it, not against the
+ * cgroup a task happens to be in at the end (a broken scheduler daemon may
+ * have moved it out).
+ */
+static void grant_update(struct run *r)
+{
+	for (size_t i = 0; i < r->ngroups; i++) {
+		struct worker_group *g = r->groups[i];
+		struct cpumask m;
+
+		if (g->stopped)
+			continue;
+		cg_granted(r, g->cgroup, &m);
+		cpumask_or(&g->granted, &g->granted, &m);
+	}
+}
+
 static int cg_set_cpus(struct run *r, const char *name, const struct cpumask *cpus)
 {
 	int ret = cgroup_mgr__set_cpus(r->mgr, name, cpus);
@@ -167,6 +216,7 @@ static int spawn_work(struct run *r, const struct spec_work *w, const char *cgro
 		struct worker_group **slot = array_push(&r->groups, &r->ngroups, sizeof(*slot));
 
 		*slot = g;
+		cg_granted(r, cgroup, &g->granted);
 	}
 	*out = g;
 	return ret;
@@ -273,6 +323,7 @@ static int setup_cgroups(struct run *r, const struct spec_cgroup *cgs, size_t n)
 			}
 		}
 	}
+	grant_update(r);
 	for (size_t i = first; i < r->ngroups; i++)
 		worker_group__start(r->groups[i]);
 	if (ret)
@@ -604,6 +655,7 @@ static int apply_op(struct run *r, const struct spec_op *op)
 		free(detail);
 		detail = d;
 	}
+	grant_update(r);
 	/* Stamped when the op began, so effects (migrations) come after it. */
 	emit_at(r, started, EVT_OP, name, ret, "%s", detail ? detail : "");
 	if (ret) {

@@ -52,7 +52,7 @@ struct worker_report {
 	bool is_messenger;
 	bool completed;			/* reported normally (false: killed / no report) */
 	int exit_status;		/* wait status when !completed */
-	struct cpumask allowed;		/* cpuset.cpus.effective at the end (isolation) */
+	struct cpumask allowed;		/* CPUs the harness's cpusets granted its cgroup(s) over the run */
 };
 
 enum event_kind {

@@ -354,7 +354,6 @@ static __attribute__((noreturn)) void child_main(struct worker_ctx *w, volatile 
 			s->numa_pages_migrated = vmstat_numa_migrated() - mig0;
 		}
 	}
-	worker_allowed_cpus(mount, &s->allowed);
 	__atomic_store_n(&s->state, WSLOT_DONE, __ATOMIC_RELEASE);
 	_exit(0);
 }
@@ -683,7 +682,7 @@ void worker_group__collect(const struct worker_group *g, uint64_t scenario_start
 		r->completed = done && i < g->nspawned && WIFEXITED(g->status[i]) &&
 			       !WEXITSTATUS(g->status[i]);
 		r->exit_status = i < g->nspawned ? g->status[i] : -1;
-		r->allowed = s->allowed;
+		r->allowed = g->granted;
 	}
 }
 

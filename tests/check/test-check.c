@@ -154,13 +154,8 @@ static void test_gap(void)
 
 static void test_isolation(void)
 {
-	struct spec_cgroup cg = { .name = (char *)"cg_0" };
-
 	reset();
 	set_thr(THR_ISOLATION, 1);
-	cg.cpuset.kind = CPUSET_EXACT;
-	spec.cgroups = &cg;
-	spec.ncgroups = 1;
 	add_worker("cg_0", 7);
 	cpumask_parse("0-1", &tel.workers[0].allowed);
 	cpumask_parse("0-1", &tel.workers[0].cpus_used);
@@ -169,10 +164,17 @@ static void test_isolation(void)
 	cpumask_parse("0-3", &tel.workers[0].cpus_used);
 	evaluate();
 	expect_fail("tid 7 ran on unexpected CPUs [2-3]", "isolation");
-	spec.ncgroups = 0;
+	/* The guest grants a cgroup without a cpuset every CPU. */
+	cpumask_parse("0-3", &tel.workers[0].allowed);
 	evaluate();
-	expect_pass("isolation is not judged without a cpuset");
-	spec.cgroups = NULL;
+	expect_pass("isolation: a cgroup granted every CPU cannot fail");
+	/* A cpuset changed mid-run: the guest reports the union it granted. */
+	cpumask_parse("0-1,3", &tel.workers[0].allowed);
+	evaluate();
+	expect_fail("tid 7 ran on unexpected CPUs [2]", "isolation");
+	cpumask_zero(&tel.workers[0].allowed);
+	evaluate();
+	expect_pass("isolation is not judged without a reported grant");
 }
 
 static void test_throughput(void)
@@ -399,7 +401,7 @@ static void test_exit_codes(void)
 
 int main(void)
 {
-	tap_plan(52);
+	tap_plan(54);
 	test_starved();
 	test_spread();
 	test_gap();

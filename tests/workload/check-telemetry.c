@@ -181,7 +181,7 @@ int main(int argc, char **argv)
 			i += 2;
 		} else if (str_eq(a, "isolated")) {
 			FOR_CG(cg, cpumask_subset(&w->cpus_used, &w->allowed) && !cpumask_empty(&w->allowed),
-			       "%s: CPUs used within cpuset.cpus.effective", cg);
+			       "%s: CPUs used within the granted cpuset", cg);
 			i += 1;
 		} else if (str_eq(a, "started-after") && i + 1 < argc) {
 			const struct timeline_event *e = find_event(argv[i + 1]);

@@ -31,6 +31,27 @@ static int stop_after_3(void *ctx)
 	return ++ticks >= 3;
 }
 
+/*
+ * What a broken scheduler daemon does (faulty's escape-cpuset): widen
+ * every worker's affinity behind the harness's back, on every tick.
+ */
+static int widen_children(void *ctx)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/%d/task/%d/children", (int)getpid(), (int)getpid());
+	_cleanup_free_ char *buf = NULL;
+	char *save = NULL;
+	cpu_set_t all;
+
+	CPU_ZERO(&all);
+	for (unsigned c = 0; c < topo.ncpus; c++)
+		CPU_SET(c, &all);
+	if (read_file(path, &buf, NULL))
+		return 0;
+	for (char *tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+		sched_setaffinity((pid_t)strtol(tok, NULL, 10), sizeof(all), &all);
+	return 0;
+}
+
 static size_t count_events(const struct telemetry *tm, enum event_kind k, const char *label)
 {
 	size_t n = 0;
@@ -103,7 +124,7 @@ int main(void)
 	int ret;
 
 	topo__from_spec(&st, &topo);
-	tap_plan(WORK__COUNT + 21);
+	tap_plan(WORK__COUNT + 23);
 
 	/* Every work type makes progress and every worker reports. */
 	for (unsigned ty = 0; ty < WORK__COUNT; ty++) {
@@ -323,6 +344,53 @@ int main(void)
 		       "affinity failure noted, worker ran anyway: %s", e ? e->detail : "(no note)");
 	}
 	telemetry__free(&tm);
+
+	/*
+	 * Isolation is judged against what the harness granted: a worker whose
+	 * affinity is widened behind its back still reports its cgroup's
+	 * cpuset {0} (reading its own cpuset or affinity at the end said 0-1).
+	 */
+	{
+		struct workload_hooks h = { .event = on_event, .tick = widen_children };
+		char buf[64], buf2[64];
+
+		make_test(&t, &cg, &w, WORK_CPU_SPIN, 1);
+		cg.cpuset.kind = CPUSET_EXACT;
+		cpumask_zero(&cg.cpuset.cpus);
+		cpumask_set(&cg.cpuset.cpus, 0);
+		ret = workload__run(&t, &topo, NULL, &h, &tm);
+		tap_ok(!ret && tm.nworkers == 1 && cpumask_equal(&tm.workers[0].allowed, &cg.cpuset.cpus),
+		       "escaped worker: granted %s (CPUs used %s)",
+		       tm.nworkers ? cpumask_format(&tm.workers[0].allowed, buf, sizeof(buf)) : "-",
+		       tm.nworkers ? cpumask_format(&tm.workers[0].cpus_used, buf2, sizeof(buf2)) : "-");
+		telemetry__free(&tm);
+	}
+
+	/* A cpuset op mid-run: the grant is the union of the cpusets given over time. */
+	{
+		struct spec_op set1[1] = { { .kind = OP_SET_CPUSET, .cgroup = (char *)"cg_0",
+					     .cpuset = { .kind = CPUSET_EXACT } } };
+		struct spec_step steps[1] = {
+			{ .name = (char *)"move", .ops = set1, .nops = 1,
+			  .hold = { .kind = HOLD_FIXED, .ns = 150 * NSEC_PER_MSEC } },
+		};
+		struct cpumask want;
+		char buf[64];
+
+		make_test(&t, &cg, &w, WORK_CPU_SPIN, 1);
+		cg.cpuset.kind = CPUSET_EXACT;
+		cpumask_zero(&cg.cpuset.cpus);
+		cpumask_set(&cg.cpuset.cpus, 0);
+		cpumask_set(&set1[0].cpuset.cpus, 1);
+		t.steps = steps;
+		t.nsteps = 1;
+		ret = run(&t, &tm);
+		cpumask_parse("0-1", &want);
+		tap_ok(!ret && tm.nworkers == 1 && cpumask_equal(&tm.workers[0].allowed, &want),
+		       "cpuset {0} then set_cpuset {1}: granted %s",
+		       tm.nworkers ? cpumask_format(&tm.workers[0].allowed, buf, sizeof(buf)) : "-");
+		telemetry__free(&tm);
+	}
 
 	/* Sequence without phases is refused. */
 	make_test(&t, &cg, &w, WORK_SEQUENCE, 1);
