@@ -912,7 +912,7 @@ static int collect_jobs(struct runner *rn, struct spec_file ***sfs, size_t *nsfs
 		char label[32];
 
 		if (o->topology && spec_topology__parse(o->topology, &st)) {
-			fprintf(stderr, "ktstr-run: --topology: '%s' is not like 1n2l2c1t\n",
+			fprintf(stderr, "ktstr-run: --topology: '%s' is not like 1n2l2c1t or 1n2l1c1t+1m\n",
 				o->topology);
 			return 2;
 		}
