@@ -291,19 +291,25 @@ static void fan_wake(struct worker_ctx *w)
 	futex_wake(&w->gshm->futex[1], INT_MAX);
 }
 
+/*
+ * Every member spins spin_iters (counted) each round, as ktstr: a receiver
+ * whose messenger never gets to broadcast still shows the CPU it was
+ * given, so zero work means the scheduler never ran it, not that a
+ * partner was slow. Then the messenger broadcasts and receivers wait for
+ * the next broadcast after their spin.
+ */
 static int work_futex_fan_out(struct worker_ctx *w)
 {
-	uint32_t seen = 0;
-
 	while (!worker_should_stop()) {
+		worker_spin(w, w->work->params[1]);
 		if (w->gindex == 0) {
-			worker_spin(w, w->work->params[1]);
 			fan_wake(w);
 			worker_spin(w, FAN_OUT_POST_WAKE_SPINS);
 		} else {
+			uint32_t seen = __atomic_load_n(&w->gshm->futex[1], __ATOMIC_ACQUIRE);
+
 			if (!fan_wait(w, &seen))
 				break;
-			worker_progress(w, 1);
 		}
 		worker_iter(w);
 	}
@@ -544,18 +550,23 @@ static void mutex_unlock(struct worker_ctx *w, volatile uint32_t *l)
 		futex_wake(l, 1);
 }
 
+/*
+ * As ktstr: spin work_iters outside the lock, acquire, spin hold_iters
+ * inside, release. Both spins count, so a contender that keeps losing the
+ * lock (it is not fair: a releaser that comes straight back can take it
+ * before the waiter it woke runs) still shows the CPU it was given; zero
+ * work means the scheduler never ran it.
+ */
 static int work_mutex_contention(struct worker_ctx *w)
 {
 	volatile uint32_t *l = &w->gshm->futex[2];
 
 	while (!worker_should_stop()) {
+		worker_spin(w, w->work->params[2]);
 		if (!mutex_lock(w, l))
 			break;
-		/* Units count critical-section spins: throughput of the lock itself. */
-		spin_raw(w->work->params[1]);
+		worker_spin(w, w->work->params[1]);
 		mutex_unlock(w, l);
-		worker_progress(w, MAX(w->work->params[1], 1));
-		spin_raw(w->work->params[2]);
 		worker_iter(w);
 	}
 	return 0;

@@ -37,7 +37,7 @@ const struct worktype_desc worktype_table[WORK__COUNT] = {
 		"cache burst then a pipe exchange with the partner" },
 	[WORK_FUTEX_FAN_OUT] = { WORK_FUTEX_FAN_OUT, "FutexFanOut", "futex_fan_out", WORK_GROUP_FAN_OUT, true, 2, {
 		P("fan_out", 4, 1, 256, "receivers per messenger"),
-		P("spin_iters", 1024, 1, 1 << 30, "messenger spin between wakes") },
+		P("spin_iters", 1024, 1, 1 << 30, "spin per round, messenger and receivers alike") },
 		"one messenger wakes fan_out receivers with FUTEX_WAKE" },
 	[WORK_FAN_OUT_COMPUTE] = { WORK_FAN_OUT_COMPUTE, "FanOutCompute", "fan_out_compute", WORK_GROUP_FAN_OUT, true, 4, {
 		P("fan_out", 4, 1, 256, "workers per messenger"),

@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/time.h>
 
 #include "tap.h"
 #include "workload/workload.h"
@@ -50,6 +52,44 @@ static int widen_children(void *ctx)
 	for (char *tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
 		sched_setaffinity((pid_t)strtol(tok, NULL, 10), sizeof(all), &all);
 	return 0;
+}
+
+static void stop_alarm(int sig)
+{
+	worker_stop = 1;
+}
+
+/*
+ * Run member gindex of a work group alone in this process for ms, with
+ * shared words as given: its partners never act (a messenger that never
+ * broadcasts, a lock that is never released). Returns its work units.
+ */
+static uint64_t run_alone(enum work_type type, const int64_t *params, unsigned gindex, unsigned gsize,
+			  struct group_shm *shm, unsigned ms, uint64_t *iters)
+{
+	struct spec_work w = { .type = &worktype_table[type] };
+	struct worker_slot *slot = xcalloc(1, sizeof(*slot));
+	struct worker_ctx ctx = {
+		.work = &w, .gindex = gindex, .gsize = gsize, .slot = slot, .gshm = shm,
+		.rfd = -1, .wfd = -1, .last_cpu = -1, .rng = 88172645463325252ULL,
+		.scenario_start_ns = now_ns(), .ncpus = topo.ncpus,
+	};
+	struct sigaction sa = { .sa_handler = stop_alarm }, old;	/* no SA_RESTART */
+	struct itimerval it = { .it_value = { 0, ms * 1000 } };
+	uint64_t units;
+
+	memcpy(w.params, params, sizeof(int64_t) * WORK_MAX_PARAMS);
+	ctx.last_cp_ns = now_ns();
+	worker_stop = 0;
+	sigaction(SIGALRM, &sa, &old);
+	setitimer(ITIMER_REAL, &it, NULL);
+	work_impl_table[type].run(&ctx);
+	sigaction(SIGALRM, &old, NULL);
+	worker_stop = 0;
+	units = slot->work_units;
+	*iters = slot->iterations;
+	free(slot);
+	return units;
 }
 
 static size_t count_events(const struct telemetry *tm, enum event_kind k, const char *label)
@@ -124,7 +164,7 @@ int main(void)
 	int ret;
 
 	topo__from_spec(&st, &topo);
-	tap_plan(WORK__COUNT + 23);
+	tap_plan(WORK__COUNT + 25);
 
 	/* Every work type makes progress and every worker reports. */
 	for (unsigned ty = 0; ty < WORK__COUNT; ty++) {
@@ -390,6 +430,31 @@ int main(void)
 		       "cpuset {0} then set_cpuset {1}: granted %s",
 		       tm.nworkers ? cpumask_format(&tm.workers[0].allowed, buf, sizeof(buf)) : "-");
 		telemetry__free(&tm);
+	}
+
+	/*
+	 * Zero work means the scheduler never ran a worker, not that a partner
+	 * was slow (as ktstr counts it): a contender that never gets the lock
+	 * and a receiver whose messenger never broadcasts still report the CPU
+	 * they were given. (Both reported 0 before, and a slow VM run flaked.)
+	 */
+	{
+		int64_t mp[WORK_MAX_PARAMS] = { 4, 256, 1024 };
+		int64_t fp[WORK_MAX_PARAMS] = { 2, 1024 };
+		struct group_shm shm;
+		uint64_t units, iters;
+
+		memset(&shm, 0, sizeof(shm));
+		shm.futex[2] = 2;	/* held (and contended) by a partner that never lets go */
+		units = run_alone(WORK_MUTEX_CONTENTION, mp, 1, 4, &shm, 200, &iters);
+		tap_ok(units >= 1024 && iters == 0,
+		       "MutexContention: a contender locked out for 200ms reports %llu units outside the lock",
+		       (unsigned long long)units);
+		memset(&shm, 0, sizeof(shm));
+		units = run_alone(WORK_FUTEX_FAN_OUT, fp, 1, 3, &shm, 200, &iters);
+		tap_ok(units >= 1024 && iters == 0,
+		       "FutexFanOut: a receiver never woken for 200ms reports %llu units of its own spin",
+		       (unsigned long long)units);
 	}
 
 	/* Sequence without phases is refused. */
