@@ -310,7 +310,8 @@ void spec_test__print_plan(const struct spec_test *t, const struct thresholds *m
 		spec_topology__label(tp, a, sizeof(a)), cpus, cpus == 1 ? "" : "s", usable - 1,
 		tp->llcs, tp->llcs == 1 ? "" : "s", nodes, nodes == 1 ? "" : "s");
 	if (tp->memory_only_nodes)
-		fprintf(f, " (%u memory-only)", tp->memory_only_nodes);
+		fprintf(f, " (%u memory-only; the guest boots with numa_balancing=enable)",
+			tp->memory_only_nodes);
 	fprintf(f, ", memory %lluM\n", (unsigned long long)mem);
 	if (tp->llcs && tp->numa_nodes && tp->cores && tp->threads && !(tp->llcs % tp->numa_nodes)) {
 		for (unsigned n = 0; n < nodes && n < SPEC_MAX_NUMA_NODES; n++) {
