@@ -14,6 +14,13 @@
  * `slice-ms=N` sets the time slice (default 20 ms, the kernel's
  * SCX_SLICE_DFL).
  *
+ * SCX_OPS_ENQ_LAST: when a task's slice ends and the CPU found nothing else
+ * to run, the kernel hands the task back to ops.enqueue() with SCX_ENQ_LAST
+ * and the scheduler keeps it on that CPU by choice. Without the flag the
+ * kernel keeps it silently and counts a dispatch_keep_last event every
+ * slice (~50/s per busy CPU), the event ktstr's max_keep_last_rate reads as
+ * a scheduler that provides nothing to dispatch.
+ *
  * ops.exit() copies the kernel's exit kind, reason, message and debug dump
  * into `uei` for the user-space glue, which reports why the kernel ejected
  * the scheduler.
@@ -73,6 +80,10 @@ void BPF_STRUCT_OPS(ktstr_enqueue, struct task_struct *p, u64 enq_flags)
 	u64 vtime = p->scx.dsq_vtime;
 
 	__sync_fetch_and_add(&nr_enqueued, 1);
+	if (enq_flags & SCX_ENQ_LAST) {
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, slice_ns, enq_flags);
+		return;
+	}
 	if (fifo) {
 		scx_bpf_dsq_insert(p, dsq, slice_ns, enq_flags);
 		return;
@@ -152,6 +163,7 @@ struct sched_ext_ops ktstr_ops = {
 	.enable		= (void *)ktstr_enable,
 	.init		= (void *)ktstr_init,
 	.exit		= (void *)ktstr_exit,
+	.flags		= SCX_OPS_ENQ_LAST,
 	.timeout_ms	= 20000,
 	.exit_dump_len	= KTSTR_EXIT_DUMP_LEN,
 	.name		= "ktstr",

@@ -66,6 +66,7 @@ struct scx_exit_info {
 #define SCX_DSQ_LOCAL_ON	(SCX_DSQ_FLAG_BUILTIN | SCX_DSQ_FLAG_LOCAL_ON)
 #define SCX_SLICE_DFL		(20ULL * 1000 * 1000)
 #define SCX_ENQ_WAKEUP		(1ULL << 0)
+#define SCX_ENQ_LAST		(1ULL << 41)
 #define SCX_KICK_IDLE		(1ULL << 0)
 #define SCX_OPS_ENQ_LAST	(1ULL << 1)
 #define SCX_OPS_ENQ_EXITING	(1ULL << 2)

@@ -486,7 +486,7 @@ const struct check_desc check_table[] = {
 	{ "max_cross_node_migration_ratio", THR_MAX_CROSS_NODE_MIGRATION_RATIO, NOGATE,
 	  DETAIL_CROSS_NODE_MIGRATION, check_cross_node },
 	{ "max_slow_tier_ratio", THR_MAX_SLOW_TIER_RATIO, NOGATE, DETAIL_SLOW_TIER, check_slow_tier },
-	/* Monitor checks: judged on host-side monitor samples, which nothing delivers yet. */
+	/* Monitor checks: judged by src/monitor on the host's samples of guest memory. */
 	{ "max_imbalance_ratio", THR_MAX_IMBALANCE_RATIO, NOGATE, DETAIL_MONITOR, NULL },
 	{ "max_local_dsq_depth", THR_MAX_LOCAL_DSQ_DEPTH, NOGATE, DETAIL_MONITOR, NULL },
 	{ "fail_on_stall", THR_FAIL_ON_STALL, NOGATE, DETAIL_MONITOR, NULL },
@@ -503,6 +503,18 @@ bool check__is_monitor(enum thr_id id)
 const char *check__threshold_state(const struct thresholds *th, enum thr_id id)
 {
 	return thresholds__evaluation(th, id);
+}
+
+const char *check__test_threshold_state(const struct test_result *t, enum thr_id id)
+{
+	const char *st = check__threshold_state(&t->thresholds, id);
+
+	if (!threshold_is_monitor(id) || str_eq(st, "off"))
+		return st;
+	for (size_t i = t->nruns; i-- > 0;)
+		if (t->runs[i].monitor.state)
+			return t->runs[i].monitor.state;
+	return st;
 }
 
 char *check__thresholds_describe(const struct thresholds *th)

@@ -49,6 +49,12 @@ bool check__is_monitor(enum thr_id id);
  * report calls an unevaluated check passed.
  */
 const char *check__threshold_state(const struct thresholds *th, enum thr_id id);
+/*
+ * The same for a finished test: a monitor threshold is "on" when the monitor
+ * judged a run, else the monitor's own "not judged (...)" / "not evaluated
+ * (...)" state of the last run that had one.
+ */
+const char *check__test_threshold_state(const struct test_result *t, enum thr_id id);
 
 /*
  * Every final threshold, one per line: name, value with unit, the layer that

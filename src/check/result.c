@@ -92,6 +92,9 @@ void run_result__free(struct run_result *r)
 	free(r->cgroups);
 	telemetry__free(&r->telemetry);
 	free(r->phase);
+	free(r->monitor.state);
+	free(r->monitor.summary);
+	free(r->monitor.json);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -71,6 +71,22 @@ struct cgroup_stats {
 	uint64_t numa_pages, numa_pages_local, numa_pages_migrated, numa_pages_slow;
 };
 
+/* What the host-side monitor saw in one run (src/monitor); state NULL: no monitor. */
+struct run_monitor {
+	char *state;		/* "on" (judged), "not judged (...)", "not evaluated (...)" */
+	char *summary;		/* "monitor OK", "monitor FAILED: 2 violation(s)", or why not */
+	char *json;		/* the record for result.json (series, per-CPU summary, peaks) */
+	unsigned samples;	/* taken */
+	unsigned window;	/* while the workload ran (judged) */
+	double max_imbalance;
+	unsigned max_dsq;
+	int max_dsq_cpu;
+	unsigned longest_stall;	/* samples */
+	int longest_stall_cpu;
+	double fallback_rate, keep_last_rate;	/* /s over the window; < 0 when not measured */
+	double sample_cost_us;	/* host CPU per sample */
+};
+
 struct run_result {		/* one repeat */
 	enum test_status status;
 	struct result_detail *details;
@@ -80,6 +96,7 @@ struct run_result {		/* one repeat */
 	struct telemetry telemetry;
 	uint64_t boot_ns, run_ns, total_ns;
 	char *phase;		/* for TIMEOUT/ERROR: "boot", "run", "teardown" */
+	struct run_monitor monitor;
 };
 
 struct test_result {

@@ -100,7 +100,8 @@ void thresholds__defaults(struct thresholds *t, bool relaxed);
 void thresholds__merge(struct thresholds *dst, const struct thresholds *src, enum thr_layer layer);
 /*
  * Monitor thresholds are judged on host-side monitor samples (imbalance,
- * DSQ depth, stalls, fallback/keep-last rates); nothing delivers them yet.
+ * DSQ depth, stalls, fallback/keep-last rates) by src/monitor; plans say
+ * "not evaluated (no monitor data)" because no run has happened yet.
  */
 bool threshold_is_monitor(enum thr_id id);
 /*

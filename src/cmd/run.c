@@ -19,6 +19,7 @@
 #include "check/check.h"
 #include "cmd/cmd.h"
 #include "kernel/kernel.h"
+#include "monitor/monitor.h"
 #include "plugin/loader.h"
 #include "report/report.h"
 #include "spec/spec.h"
@@ -200,6 +201,10 @@ struct test_ctx {
 	char *boot_image;	/* the PVH vmlinux, or NULL to boot the bzImage */
 	char *sched_name;
 	char *guest_error_log;	/* last error-level LOG from the guest (a plugin's verifier log) */
+	struct monitor_offsets mon_off;	/* struct layouts for the monitor (kernel BTF) */
+	char *mon_why;		/* why this test has no monitor, or NULL */
+	char *ksyms_cache;	/* the kernel's symbol cache (distances from _text) */
+	struct monitor *mon;	/* the current run's monitor, or NULL */
 };
 
 static json_t *strv_json(const char *const *v)
@@ -240,6 +245,12 @@ static char *build_run_json(struct test_ctx *tc, enum vm_machine m)
 	}
 	json_object_set_new(r, "name", json_string(j->name));
 	/* tests of the harness itself: make the agent crash ("crash") or exit ("exit") */
+	if (!tc->mon_why && tc->ksyms_cache) {
+		_cleanup_free_ char *hint = monitor_ksyms__hint(tc->ksyms_cache);
+
+		if (hint)
+			json_object_set_new(r, "ksyms", json_loads(hint, 0, NULL));
+	}
 	if (getenv("KTSTR_AGENT_SELFTEST"))
 		json_object_set_new(r, "selftest", json_string(getenv("KTSTR_AGENT_SELFTEST")));
 	if (tc->plugin && j->t) {
@@ -393,6 +404,22 @@ static int on_msg(void *ctx, const struct proto_msg *m)
 		free(got);
 		return ret ? 1 : 0;
 	}
+	if (str_eq(m->type, MSG_SYMS) && tc->mon) {
+		monitor__start(tc->mon, m->payload);	/* a failure is kept as its reason */
+		pthread_mutex_lock(&tc->job->rn->lock);
+		monitor_ksyms__save(tc->ksyms_cache, m->payload);	/* no-op for a cached one */
+		pthread_mutex_unlock(&tc->job->rn->lock);
+	}
+	if (str_eq(m->type, MSG_EVENT) && tc->mon) {
+		json_t *e = json_loads(m->payload, 0, NULL);
+		json_t *kind = json_object_get(e, "kind");
+
+		if (json_is_integer(kind) && json_integer_value(kind) == EVT_SCENARIO_START)
+			monitor__workload_start(tc->mon);
+		else if (json_is_integer(kind) && json_integer_value(kind) == EVT_SCENARIO_END)
+			monitor__workload_end(tc->mon);
+		json_decref(e);
+	}
 	if (str_eq(m->type, MSG_HELLO) || str_eq(m->type, MSG_DONE)) {
 		pthread_mutex_lock(&tc->job->rn->lock);
 		tc->job->phase = str_eq(m->type, MSG_HELLO) ? "run" : "teardown";
@@ -419,6 +446,37 @@ static int on_msg(void *ctx, const struct proto_msg *m)
 		json_decref(a);
 	}
 	return 0;
+}
+
+static void on_spawn(void *ctx, pid_t pid)
+{
+	struct test_ctx *tc = ctx;
+
+	if (tc->mon)
+		monitor__set_pid(tc->mon, pid);
+}
+
+/* Guest RAM the monitor can read, for the VM about to boot; NULL when there is no monitor. */
+static struct monitor *monitor_for(struct test_ctx *tc, struct vm_config *cfg)
+{
+	uint64_t mb[SPEC_MAX_NUMA_NODES], bytes[SPEC_MAX_NUMA_NODES];
+	unsigned n = qemu__node_memory(cfg, mb);
+	struct monitor *m = NULL;
+	int ret;
+
+	cfg->mem_fds = NULL;
+	cfg->nmem_fds = 0;
+	if (tc->mon_why || !tc->job->t)
+		return NULL;
+	for (unsigned i = 0; i < n; i++)
+		bytes[i] = mb[i] << 20;
+	ret = monitor__new(bytes, n, &tc->mon_off, &m);
+	if (ret) {
+		tc->mon_why = xasprintf("guest RAM for the monitor: %s", strerror(-ret));
+		return NULL;
+	}
+	cfg->mem_fds = monitor__fds(m, &cfg->nmem_fds);
+	return m;
 }
 
 static void on_tick(void *ctx, const char *phase, uint64_t elapsed)
@@ -573,6 +631,7 @@ static void judge(struct test_ctx *tc, const struct vm_result *vr, const char *c
 			goto out;
 		}
 		check__evaluate(j->t, &tc->th, &rr->telemetry, console, console_len, rr);
+		monitor__judge(tc->mon, tc->mon_why, &tc->th, tc->plugin->ops->needs_sched_ext, rr);
 		sched_died(tc, rr);
 	}
 	if (vr->outcome == VM_TIMEOUT) {
@@ -689,6 +748,30 @@ static enum vm_machine machine_override(void)
 	return VM_MACHINE_AUTO;
 }
 
+/*
+ * The monitor's struct layouts from the kernel's BTF, extracted once next to
+ * a cached kernel (or into the run's temp dir) and parsed per test.
+ */
+static void monitor_offsets(struct test_ctx *tc)
+{
+	struct runner *rn = tc->job->rn;
+	const struct kernel_image *k = tc->job->kernel;
+	_cleanup_free_ char *copy = xstrdup(k->image), *btf = NULL;
+	const char *dir;
+
+	if (getenv("KTSTR_NO_MONITOR")) {
+		tc->mon_why = xstrdup("KTSTR_NO_MONITOR is set");
+		return;
+	}
+	dir = k->key ? dirname(copy) : rn->tmp_root;
+	btf = xasprintf("%s/vmlinux.btf", dir);
+	tc->ksyms_cache = xasprintf("%s/kallsyms-offsets.json", dir);
+	pthread_mutex_lock(&rn->lock);
+	if (monitor_offsets__for_image(k->image, btf, &tc->mon_off, &tc->mon_why) && !tc->mon_why)
+		tc->mon_why = xstrdup("no struct layouts from the kernel's BTF");
+	pthread_mutex_unlock(&rn->lock);
+}
+
 /* One repeat: prepare, boot, collect, judge. */
 static void run_once(struct test_ctx *tc, unsigned rep, struct run_result *rr)
 {
@@ -707,7 +790,7 @@ static void run_once(struct test_ctx *tc, unsigned rep, struct run_result *rr)
 	unsigned boot_attempts = 1;
 	struct vm_run_opts vo = {
 		.cfg = &cfg, .dir = tc->dir, .cancel_fd = cancel_pipe[0],
-		.on_msg = on_msg, .on_tick = on_tick, .ctx = tc,
+		.on_msg = on_msg, .on_tick = on_tick, .on_spawn = on_spawn, .ctx = tc,
 		.boot_timeout_ns = o->boot_timeout_ns ?: rn->kvm ? KVM_BOOT_TIMEOUT_NS :
 				   DEFAULT_BOOT_TIMEOUT_NS,
 		.teardown_timeout_ns = TEARDOWN_TIMEOUT_NS,
@@ -727,6 +810,7 @@ static void run_once(struct test_ctx *tc, unsigned rep, struct run_result *rr)
 		goto out;
 	}
 	cfg.initrd = pp.initrd;
+	tc->mon = monitor_for(tc, &cfg);
 	if (got_signal) {
 		set_error(rr, TEST_ERROR, "prepare", "interrupted before boot");
 		goto out;
@@ -744,6 +828,8 @@ static void run_once(struct test_ctx *tc, unsigned rep, struct run_result *rr)
 
 		rename(console_path, keep);
 		vm_result__free(&vr);
+		monitor__free(tc->mon);		/* fresh RAM for the second boot */
+		tc->mon = monitor_for(tc, &cfg);
 		boot_attempts++;
 		vm__run(&vo, &vr);
 	}
@@ -769,6 +855,8 @@ out:
 	}
 	free(pp.initrd);
 	free(pp.run_json);
+	monitor__free(tc->mon);
+	tc->mon = NULL;
 	vm_result__free(&vr);
 	strv_free(kargs);
 }
@@ -813,6 +901,7 @@ static void run_job(struct job *j)
 			goto out;
 		}
 		res->scheduler = xstrdup(tc.plugin->ops->name);
+		monitor_offsets(&tc);
 		if (skip) {
 			res->status = TEST_SKIP;
 			res->reason = TAKE_PTR(skip);
@@ -853,6 +942,9 @@ out:
 	free(tc.topo_diff);
 	free(tc.sched_state);
 	free(tc.guest_error_log);
+	free(tc.mon_why);
+	free(tc.ksyms_cache);
+	monitor_offsets__free(&tc.mon_off);
 }
 
 static void *worker(void *arg)

@@ -233,6 +233,75 @@ static void send_done(int exit_code, const char *error)
 	send_json(MSG_DONE, o);
 }
 
+/*
+ * The host's monitor reads the run queues out of guest RAM; it needs a few
+ * symbols, which a distro kernel only publishes through /proc/kallsyms
+ * (KASLR moves them every boot), and the physical address the kernel image
+ * was loaded at (/proc/iomem's "Kernel code"). One pass over kallsyms, or,
+ * when the host knows each symbol's distance from _text for this image
+ * (hint), only its first lines up to _text.
+ */
+static void send_syms(unsigned ncpus, json_t *hint)
+{
+	static const char *const want[] = {
+		"_text", "runqueues", "__per_cpu_offset", "page_offset_base", "scx_root",
+		"init_top_pgt",
+	};
+	json_t *syms = json_object();
+	FILE *f = fopen("/proc/kallsyms", "re");
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0, found = 0, nwant = json_is_object(hint) ? 1 : ARRAY_SIZE(want);
+	char *code = NULL;
+	uint64_t t0 = now_ns();
+
+	while (f && found < nwant && getline(&line, &cap, f) > 0) {
+		char name[128], type;
+		unsigned long long addr;
+
+		/* "ffffffff81000000 T _text"; module symbols carry a "\t[mod]" suffix */
+		if (sscanf(line, "%llx %c %127s", &addr, &type, name) != 3 || strchr(line, '['))
+			continue;
+		for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+			char hex[32];
+
+			if (!str_eq(name, want[i]) || json_object_get(syms, name))
+				continue;
+			snprintf(hex, sizeof(hex), "0x%llx", addr);
+			json_object_set_new(syms, name, json_string(hex));
+			found++;
+		}
+	}
+	if (f)
+		fclose(f);
+	if (json_is_object(hint) && json_object_get(syms, "_text")) {
+		unsigned long long text = strtoull(json_string_value(json_object_get(syms, "_text")),
+						   NULL, 16);
+		const char *name;
+		json_t *off;
+
+		json_object_foreach(hint, name, off) {
+			char hex[32];
+
+			snprintf(hex, sizeof(hex), "0x%llx",
+				 text + strtoull(json_string_value(off) ?: "0", NULL, 16));
+			json_object_set_new(syms, name, json_string(hex));
+		}
+	}
+	f = fopen("/proc/iomem", "re");
+	while (f && !code && getline(&line, &cap, f) > 0) {
+		unsigned long long start;
+
+		if (strstr(line, ": Kernel code") && sscanf(line, " %llx-", &start) == 1)
+			code = xasprintf("0x%llx", start);
+	}
+	if (f)
+		fclose(f);
+	send_json(MSG_SYMS, json_pack("{s:o, s:s?, s:i, s:I, s:b}", "syms", syms, "kernel_code",
+				      code, "ncpus", (int)ncpus, "read_ns",
+				      (json_int_t)(now_ns() - t0), "cached", json_is_object(hint)));
+	free(code);
+}
+
 /* mode "exec": run argv with its output captured and sent as OUTP frames. */
 static int run_exec(json_t *argv_json, char **error)
 {
@@ -528,6 +597,7 @@ int main(int argc, char **argv)
 		send_str(MSG_TOPO, tj);
 		free(tj);
 	}
+	send_syms(topo->ncpus, json_object_get(plan, "ksyms"));
 	selftest(json_string_value(json_object_get(plan, "selftest")));
 	/*
 	 * The boot ran "quiet" (every console line costs under TCG); from here on

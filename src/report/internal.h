@@ -34,7 +34,9 @@ double report_secs(uint64_t ns);
 /* The one-line reason: the runner's, else the first detail of a failing run. */
 const char *report_reason(const struct test_result *t);
 /* Active thresholds nothing judged ("max_imbalance_ratio, ..."), malloc'd; NULL when none. */
-char *report_unevaluated(const struct thresholds *th);
+char *report_unevaluated(const struct test_result *t);
+/* The "--- monitor ---" body of one run (summary, samples, peaks), malloc'd; NULL without one. */
+char *report_monitor_text(const struct run_result *rr);
 /* "[sched=X] [topo=Y]" (no sched bracket for EEVDF), for headers. */
 char *report_labels(const struct test_result *t);
 

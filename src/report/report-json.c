@@ -74,7 +74,7 @@ static json_t *spec_json(const struct spec_test *t)
 	return o;
 }
 
-static json_t *thresholds_json(const struct thresholds *th)
+static json_t *thresholds_json(const struct test_result *t, const struct thresholds *th)
 {
 	json_t *vals = json_object();
 
@@ -95,7 +95,8 @@ static json_t *thresholds_json(const struct thresholds *th)
 			"value", val,
 			"state", v->state == THR_SET ? "set" : v->state == THR_OFF ? "off" : "unset",
 			"layer", v->state == THR_UNSET ? "unset" : thr_layer_name(v->layer),
-			"unit", d->unit, "evaluation", check__threshold_state(th, i)));
+			"unit", d->unit, "evaluation", t ? check__test_threshold_state(t, i) :
+						  check__threshold_state(th, i)));
 	}
 	return json_pack("{s:b, s:o}", "relaxed", th->relaxed, "values", vals);
 }
@@ -128,7 +129,7 @@ static json_t *cgroup_json(const struct cgroup_stats *s)
 
 static json_t *run_json(const struct run_result *rr)
 {
-	json_t *details = json_array(), *cgroups = json_array(), *tel = NULL;
+	json_t *details = json_array(), *cgroups = json_array(), *tel = NULL, *mon;
 	_cleanup_free_ char *tjson = NULL;
 
 	for (size_t i = 0; i < rr->ndetails; i++) {
@@ -144,11 +145,12 @@ static json_t *run_json(const struct run_result *rr)
 		tjson = telemetry__to_json(&rr->telemetry);
 		tel = tjson ? json_loads(tjson, 0, NULL) : NULL;
 	}
-	return json_pack("{s:s, s:o, s:I, s:I, s:I, s:o, s:o, s:o}",
+	mon = rr->monitor.json ? json_loads(rr->monitor.json, 0, NULL) : NULL;
+	return json_pack("{s:s, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:o}",
 		"status", test_status_name(rr->status), "phase", jstr(rr->phase),
 		"boot_ns", (json_int_t)rr->boot_ns, "run_ns", (json_int_t)rr->run_ns,
 		"total_ns", (json_int_t)rr->total_ns, "details", details, "cgroups", cgroups,
-		"telemetry", tel ? tel : json_null());
+		"telemetry", tel ? tel : json_null(), "monitor", mon ? mon : json_null());
 }
 
 /* The test's results directory and the files in it (sorted). */
@@ -185,7 +187,7 @@ int report__write_json(const struct test_result *t, const struct spec_test *spec
 		"elapsed_ns", (json_int_t)t->elapsed_ns,
 		"kernel", jstr(t->kernel), "accel", jstr(t->accel), "topology", jstr(t->topology),
 		"scheduler", jstr(t->scheduler), "spec", spec_json(spec),
-		"thresholds", thresholds_json(&t->thresholds), "runs", runs,
+		"thresholds", thresholds_json(t, &t->thresholds), "runs", runs,
 		"console_tail", jstr(t->console_tail), "artifacts", artifacts_json(t->results_dir));
 	if (!root)
 		return -EINVAL;

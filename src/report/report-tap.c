@@ -58,6 +58,21 @@ static void yaml_run(FILE *f, const struct run_result *rr)
 			fputc('\n', f);
 		}
 	}
+	if (rr->monitor.state) {
+		const struct run_monitor *m = &rr->monitor;
+
+		fputs("      monitor:\n", f);
+		yaml_kv(f, "        ", "summary", m->summary);
+		yaml_kv(f, "        ", "state", m->state);
+		fprintf(f, "        samples: %u\n        window_samples: %u\n", m->samples, m->window);
+		if (m->window)
+			fprintf(f, "        max_imbalance_ratio: %.2f\n        max_local_dsq_depth: %u\n"
+				"        longest_stall_samples: %u\n", m->max_imbalance, m->max_dsq,
+				m->longest_stall);
+		if (m->fallback_rate >= 0)
+			fprintf(f, "        fallback_rate: %.1f\n        keep_last_rate: %.1f\n",
+				m->fallback_rate, m->keep_last_rate);
+	}
 	if (!rr->ncgroups)
 		return;
 	fputs("      cgroups:\n", f);
@@ -84,7 +99,7 @@ void report_tap__begin(struct report *r)
 void report_tap__test(struct report *r, const struct test_result *t)
 {
 	const char *reason = report_reason(t);
-	_cleanup_free_ char *ne = report_unevaluated(&t->thresholds);
+	_cleanup_free_ char *ne = report_unevaluated(t);
 	FILE *f = stdout;
 
 	fputs(t->status == TEST_PASS || t->status == TEST_SKIP ? "ok" : "not ok", f);

@@ -152,6 +152,17 @@ char *report_text__failure(const struct test_result *t)
 			fprintf(f, " (run %zu)\n", i + 1);
 		print_timeline(f, &t->runs[i].telemetry);
 	}
+	/* ktstr's order: stats, timeline, monitor, then the console */
+	for (size_t i = 0; i < t->nruns; i++) {
+		_cleanup_free_ char *mon = report_monitor_text(&t->runs[i]);
+
+		if (!mon)
+			continue;
+		fprintf(f, "\n--- monitor ---%s", t->nruns > 1 ? "" : "\n");
+		if (t->nruns > 1)
+			fprintf(f, " (run %zu)\n", i + 1);
+		fputs(mon, f);
+	}
 	if (t->console_tail && *t->console_tail) {
 		fputs("\n--- console (tail) ---\n", f);
 		for (const char *c = t->console_tail; *c; c++)

@@ -76,7 +76,7 @@ const char *report_reason(const struct test_result *t)
 	return NULL;
 }
 
-char *report_unevaluated(const struct thresholds *th)
+char *report_unevaluated(const struct test_result *t)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -86,7 +86,7 @@ char *report_unevaluated(const struct thresholds *th)
 	if (!f)
 		abort();
 	for (unsigned i = 0; i < THR__COUNT; i++) {
-		if (!str_startswith(thresholds__evaluation(th, i), "not evaluated"))
+		if (!str_startswith(check__test_threshold_state(t, i), "not evaluated"))
 			continue;
 		fprintf(f, "%s%s", any ? ", " : "", threshold_table[i].name);
 		any = true;
@@ -97,6 +97,28 @@ char *report_unevaluated(const struct thresholds *th)
 		return NULL;
 	}
 	return buf;
+}
+
+char *report_monitor_text(const struct run_result *rr)
+{
+	const struct run_monitor *m = &rr->monitor;
+	char stall[32] = "", fb[32] = "n/a", kl[32] = "n/a";
+
+	if (!m->state)
+		return NULL;
+	if (!m->samples)
+		return xasprintf("%s\n", m->summary);
+	if (m->longest_stall)
+		snprintf(stall, sizeof(stall), " on cpu%d", m->longest_stall_cpu);
+	if (m->fallback_rate >= 0)
+		snprintf(fb, sizeof(fb), "%.1f/s", m->fallback_rate);
+	if (m->keep_last_rate >= 0)
+		snprintf(kl, sizeof(kl), "%.1f/s", m->keep_last_rate);
+	return xasprintf("%s: %u samples while the workload ran (%u taken, every 100 ms)\n"
+			 "peaks: imbalance %.1f, local DSQ %u on cpu%d, longest rq_clock stall %u "
+			 "samples%s, fallback %s, keep_last %s\n",
+			 m->summary, m->window, m->samples, m->max_imbalance, m->max_dsq,
+			 MAX(m->max_dsq_cpu, 0), m->longest_stall, stall, fb, kl);
 }
 
 char *report_labels(const struct test_result *t)
@@ -140,7 +162,7 @@ void report__test_done(struct report *r, const struct test_result *t)
 	*(const struct test_result **)array_push(&r->results, &r->nresults, sizeof(t)) = t;
 	r->relaxed |= t->thresholds.relaxed;
 	if (!r->unevaluated && t->status != TEST_SKIP && t->nruns)
-		r->unevaluated = report_unevaluated(&t->thresholds);
+		r->unevaluated = report_unevaluated(t);
 	report_text__test(r, t);
 	if (r->o.tap)
 		report_tap__test(r, t);

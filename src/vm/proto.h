@@ -20,6 +20,7 @@
 /* Message types, guest -> host. */
 #define MSG_HELLO "HELO"	/* agent up: {"version","kernel","uptime_ns"} */
 #define MSG_TOPO "TOPO"		/* the topology the kernel built */
+#define MSG_SYMS "SYMS"		/* kernel symbols for the host monitor: {"syms":{name:"0x.."},"kernel_code":"0x..","ncpus"} */
 #define MSG_LOG "LOG "		/* agent log line (text) */
 #define MSG_EVENT "EVNT"	/* one timeline event, as it happens */
 #define MSG_SCHED "SCHD"	/* scheduler state change / exit info */

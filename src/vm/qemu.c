@@ -167,6 +167,38 @@ static void push(char ***argv, size_t *n, char *s)
 
 #define PUSH(...) push(&v, &n, xasprintf(__VA_ARGS__))
 
+unsigned qemu__node_memory(const struct vm_config *c, uint64_t *node_mb)
+{
+	unsigned nodes = MIN(MAX(c->topo.numa_nodes, 1u), (unsigned)SPEC_MAX_NUMA_NODES);
+
+	for (unsigned i = 0; i < nodes; i++) {
+		node_mb[i] = c->topo.node_memory_mb[i];
+		if (!node_mb[i])
+			node_mb[i] = MAX(c->memory_mb / nodes, 128);
+	}
+	return nodes;
+}
+
+int qemu__mem_fd_target(const struct vm_config *c, unsigned i)
+{
+	int base = 3;
+
+	/* above every source fd, so no dup2 in the child clobbers one not yet moved */
+	for (unsigned k = 0; k < c->nmem_fds; k++)
+		base = MAX(base, c->mem_fds[k] + 1);
+	return base + (int)i;
+}
+
+/* One node's RAM: host-readable memfd when the monitor asked for it, else anonymous. */
+static char *mem_backend(const struct vm_config *c, unsigned i, uint64_t mb)
+{
+	if (c->mem_fds && i < c->nmem_fds)
+		return xasprintf("memory-backend-file,id=mem%u,size=%" PRIu64
+				 "M,mem-path=/proc/self/fd/%d,share=on", i, mb,
+				 qemu__mem_fd_target(c, i));
+	return xasprintf("memory-backend-ram,id=mem%u,size=%" PRIu64 "M", i, mb);
+}
+
 int qemu__argv(const struct vm_config *c, char ***argv, char **err)
 {
 	const struct spec_topology *t = &c->topo;
@@ -188,11 +220,12 @@ int qemu__argv(const struct vm_config *c, char ***argv, char **err)
 		*err = xstrdup("microvm has no NUMA: use q35 for more than one node");
 		return -EINVAL;
 	}
-	for (unsigned i = 0; i < nodes; i++) {
-		node_mb[i] = t->node_memory_mb[i];
-		if (!node_mb[i])
-			node_mb[i] = MAX(c->memory_mb / nodes, 128);
+	qemu__node_memory(c, node_mb);
+	for (unsigned i = 0; i < nodes; i++)
 		total += node_mb[i];
+	if (c->mem_fds && c->nmem_fds != nodes) {
+		*err = xasprintf("%u RAM backends for %u NUMA nodes", c->nmem_fds, nodes);
+		return -EINVAL;
 	}
 
 	PUSH("%s", qemu__binary(c));
@@ -203,9 +236,10 @@ int qemu__argv(const struct vm_config *c, char ***argv, char **err)
 	PUSH("-no-reboot");
 	PUSH("-machine");
 	if (m == VM_MACHINE_MICROVM)
-		PUSH("microvm,pit=on,pic=on,rtc=on");
+		PUSH("microvm,pit=on,pic=on,rtc=on%s", nodes == 1 && c->mem_fds ?
+		     ",memory-backend=mem0" : "");
 	else
-		PUSH("q35");
+		PUSH("q35%s", nodes == 1 && c->mem_fds ? ",memory-backend=mem0" : "");
 	PUSH("-accel");
 	/*
 	 * Single-threaded TCG by default: multi-threaded TCG races with a guest
@@ -229,10 +263,14 @@ int qemu__argv(const struct vm_config *c, char ***argv, char **err)
 	     threads);
 	PUSH("-m");
 	PUSH("%" PRIu64 "M", total);
+	if (nodes == 1 && c->mem_fds) {
+		PUSH("-object");
+		push(&v, &n, mem_backend(c, 0, node_mb[0]));
+	}
 	if (nodes > 1) {
 		for (unsigned i = 0; i < nodes; i++) {
 			PUSH("-object");
-			PUSH("memory-backend-ram,id=mem%u,size=%" PRIu64 "M", i, node_mb[i]);
+			push(&v, &n, mem_backend(c, i, node_mb[i]));
 			PUSH("-numa");
 			PUSH("node,nodeid=%u,memdev=mem%u", i, i);
 		}

@@ -25,6 +25,13 @@ struct vm_config {
 	const char *const *kargs;	/* extra kernel arguments, NULL-terminated */
 	const char *console_log;	/* kernel console (ttyS0) goes to this file */
 	unsigned tsc_khz;		/* TCG: host TSC rate for tsc_early_khz=, 0 = none */
+	/*
+	 * RAM backends the host can read (the monitor): one fd per NUMA node,
+	 * sized as qemu__node_memory(). QEMU inherits them (vm.c) and maps
+	 * them shared as memory-backend-file /proc/self/fd/N. NULL: plain RAM.
+	 */
+	const int *mem_fds;
+	unsigned nmem_fds;
 };
 
 /*
@@ -54,6 +61,10 @@ bool qemu__has_pvh_note(const char *vmlinux);
  * it can boot through PVH (faster under TCG). -ENOEXEC when it cannot.
  */
 int qemu__pvh_kernel(const char *image, const char *cache_dir, char **out);
+/* Memory per NUMA node in MiB (node_mb[SPEC_MAX_NUMA_NODES]); returns the node count. */
+unsigned qemu__node_memory(const struct vm_config *c, uint64_t *node_mb);
+/* The fd number QEMU sees the i-th of c->mem_fds as (above every fd it is given). */
+int qemu__mem_fd_target(const struct vm_config *c, unsigned i);
 /* The QEMU binary to run. */
 const char *qemu__binary(const struct vm_config *c);
 

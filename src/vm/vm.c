@@ -45,7 +45,8 @@ static int write_artifact(const char *dir, const char *name, const char *text)
 }
 
 /* Spawn QEMU in its own process group; stdio is the channel socket, stderr qemu.log. */
-static int spawn_qemu(char **argv, const char *dir, int out_fd, pid_t *pid, char **err)
+static int spawn_qemu(const struct vm_config *c, char **argv, const char *dir, int out_fd,
+		      pid_t *pid, char **err)
 {
 	_cleanup_free_ char *log = xasprintf("%s/qemu.log", dir);
 	posix_spawn_file_actions_t fa;
@@ -61,6 +62,9 @@ static int spawn_qemu(char **argv, const char *dir, int out_fd, pid_t *pid, char
 	posix_spawn_file_actions_adddup2(&fa, out_fd, 0);
 	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
 	posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	/* the monitor's RAM backends, at the numbers the command line names */
+	for (unsigned i = 0; c->mem_fds && i < c->nmem_fds; i++)
+		posix_spawn_file_actions_adddup2(&fa, c->mem_fds[i], qemu__mem_fd_target(c, i));
 	posix_spawnattr_init(&at);
 	sigemptyset(&none);
 	sigemptyset(&def);
@@ -145,7 +149,7 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 		goto out;
 	}
 	t0 = now_ns();
-	ret = spawn_qemu(argv, o->dir, pipefd[1], &pid, &r->error);
+	ret = spawn_qemu(o->cfg, argv, o->dir, pipefd[1], &pid, &r->error);
 	close(pipefd[1]);
 	pipefd[1] = -1;
 	if (ret) {
@@ -154,6 +158,8 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 		goto out;
 	}
 	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (o->on_spawn)
+		o->on_spawn(o->ctx, pid);
 	agent = fopen(agent_path, "we");
 	pr = proto_reader__new();
 	r->phase = "boot";

@@ -28,6 +28,8 @@ struct vm_run_opts {
 	int cancel_fd;			/* readable = stop now; -1 = none */
 	/* Each frame as it arrives; nonzero stops the VM (VM_STOPPED). */
 	int (*on_msg)(void *ctx, const struct proto_msg *m);
+	/* Once QEMU runs, with its pid (may be NULL). */
+	void (*on_spawn)(void *ctx, pid_t pid);
 	/* About every 250 ms with the current phase ("boot", "run", "teardown"). */
 	void (*on_tick)(void *ctx, const char *phase, uint64_t elapsed_ns);
 	void *ctx;

@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Judging monitor samples against the monitor thresholds, in ktstr's words; the JSON record. */
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdarg.h>
+
+#include "monitor/monitor.h"
+
+/* ktstr's SustainedViolationTracker: the longest run of consecutive violations. */
+struct sustained {
+	unsigned run, worst_run;
+	double worst_value;
+	size_t worst_at;
+};
+
+static void sustained_record(struct sustained *t, bool violated, double value, size_t at)
+{
+	if (!violated) {
+		t->run = 0;
+		return;
+	}
+	if (++t->run > t->worst_run) {
+		t->worst_run = t->run;
+		t->worst_value = value;
+		t->worst_at = at;
+	}
+}
+
+double monitor__imbalance(const struct monitor_sample *s, unsigned ncpus)
+{
+	uint32_t lo = UINT32_MAX, hi = 0;
+
+	if (!ncpus)
+		return 1.0;
+	for (unsigned c = 0; c < ncpus; c++) {
+		lo = MIN(lo, s->cpu[c].nr_running);
+		hi = MAX(hi, s->cpu[c].nr_running);
+	}
+	return (double)hi / (double)MAX(lo, 1u);
+}
+
+static void add_detail(struct monitor_verdict *v, const char *check, const char *fmt, ...)
+	__printf(3, 4);
+
+static void add_detail(struct monitor_verdict *v, const char *check, const char *fmt, ...)
+{
+	char *msg;
+	size_t n = v->ndetails;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	*(char **)array_push(&v->details, &n, sizeof(char *)) = msg;
+	n = v->ndetails;
+	*(char **)array_push(&v->detail_check, &n, sizeof(char *)) = xstrdup(check);
+	v->ndetails = n;
+}
+
+/* ktstr's is_cpu_stuck(): clock unchanged, not idle in both samples, vCPU not preempted. */
+static bool cpu_stuck(const struct monitor_series *s, const struct monitor_sample *prev,
+		      const struct monitor_sample *cur, unsigned c)
+{
+	const struct monitor_cpu *a = &prev->cpu[c], *b = &cur->cpu[c];
+
+	if (!b->clock || b->clock != a->clock)
+		return false;
+	if (!a->nr_running && !b->nr_running)
+		return false;	/* NOHZ: an idle CPU's clock legitimately stops */
+	/*
+	 * The host did not run the guest: QEMU's CPU time, shared by every
+	 * vCPU (TCG runs them round-robin on one thread), grew less than the
+	 * preemption threshold per vCPU.
+	 */
+	if (prev->vm_cpu_ns && cur->vm_cpu_ns && s->ncpus &&
+	    (cur->vm_cpu_ns - prev->vm_cpu_ns) / s->ncpus < s->preempt_ns)
+		return false;
+	return true;
+}
+
+static int64_t sum_events(const struct monitor_sample *s, unsigned ncpus, bool keep_last)
+{
+	int64_t sum = 0;
+
+	for (unsigned c = 0; c < ncpus; c++)
+		sum += keep_last ? s->cpu[c].keep_last : s->cpu[c].fallback;
+	return sum;
+}
+
+void monitor__evaluate(const struct monitor_series *s, const struct monitor_limits *l,
+		       struct monitor_verdict *v)
+{
+	struct sustained imb = { 0 }, dsq = { 0 }, fb = { 0 }, kl = { 0 };
+	struct sustained stall[MONITOR_MAX_CPUS] = { { 0 } };
+	const struct monitor_sample *prev = NULL, *first_ev = NULL, *last_ev = NULL, *prev_ev = NULL;
+	unsigned nvalid = 0, ncpus = MIN(s->ncpus, (unsigned)MONITOR_MAX_CPUS);
+	int worst_dsq_cpu = 0;
+	bool clocks_differ = false;
+	uint64_t clock0 = 0;
+
+	memset(v, 0, sizeof(*v));
+	v->fallback_rate = v->keep_last_rate = -1;
+	v->max_fallback_rate = v->max_keep_last_rate = -1;
+	v->max_dsq_cpu = v->max_stall_cpu = -1;
+	for (size_t i = s->win_start; i < s->win_end && i < s->n; i++) {
+		const struct monitor_sample *cur = &s->v[i];
+		double ratio;
+		uint32_t depth = 0;
+		int depth_cpu = -1;
+
+		if (!cur->valid)
+			continue;	/* ktstr skips implausible samples */
+		for (unsigned c = 0; c < ncpus; c++) {
+			if (!nvalid && !c)
+				clock0 = cur->cpu[c].clock;
+			else if (cur->cpu[c].clock != clock0)
+				clocks_differ = true;
+		}
+		nvalid++;
+		ratio = monitor__imbalance(cur, ncpus);
+		v->max_imbalance = MAX(v->max_imbalance, ratio);
+		sustained_record(&imb, l->imbalance_on && ratio > l->max_imbalance, ratio, i);
+		for (unsigned c = 0; c < ncpus; c++) {
+			if (v->max_dsq_cpu < 0 || cur->cpu[c].local_dsq > v->max_dsq) {
+				v->max_dsq = cur->cpu[c].local_dsq;
+				v->max_dsq_cpu = (int)c;
+			}
+			if (cur->cpu[c].local_dsq > l->max_dsq && cur->cpu[c].local_dsq > depth) {
+				depth = cur->cpu[c].local_dsq;
+				depth_cpu = (int)c;
+			}
+		}
+		sustained_record(&dsq, l->dsq_on && depth_cpu >= 0, depth, i);
+		if (depth_cpu >= 0 && dsq.worst_at == i && dsq.run == dsq.worst_run)
+			worst_dsq_cpu = depth_cpu;
+		if (prev) {
+			for (unsigned c = 0; c < ncpus; c++)
+				sustained_record(&stall[c], cpu_stuck(s, prev, cur, c),
+						 (double)cur->cpu[c].clock, i);
+		}
+		if (cur->have_events) {
+			if (prev_ev && cur->at_ns > prev_ev->at_ns) {
+				double dt = (double)(cur->at_ns - prev_ev->at_ns) / 1e9;
+				double rf = (double)(sum_events(cur, ncpus, false) -
+						     sum_events(prev_ev, ncpus, false)) / dt;
+				double rk = (double)(sum_events(cur, ncpus, true) -
+						     sum_events(prev_ev, ncpus, true)) / dt;
+
+				v->max_fallback_rate = MAX(v->max_fallback_rate, rf);
+				v->max_keep_last_rate = MAX(v->max_keep_last_rate, rk);
+				sustained_record(&fb, l->fallback_on && rf > l->max_fallback, rf, i);
+				sustained_record(&kl, l->keep_last_on && rk > l->max_keep_last, rk, i);
+			}
+			if (!first_ev)
+				first_ev = cur;
+			last_ev = prev_ev = cur;
+		} else {
+			/* ktstr: an interval without counters is not a violation */
+			sustained_record(&fb, false, 0, i);
+			sustained_record(&kl, false, 0, i);
+			prev_ev = NULL;
+		}
+		prev = cur;
+	}
+	if (!nvalid) {
+		v->summary = xstrdup(s->win_end > s->win_start ?
+				     "no plausible monitor samples during the workload" :
+				     "no monitor samples during the workload");
+		return;
+	}
+	if (!clocks_differ && nvalid * ncpus > 1) {
+		v->summary = xstrdup("monitor data not yet initialized");
+		return;
+	}
+	v->evaluated = true;
+	for (unsigned c = 0; c < ncpus; c++) {
+		if (stall[c].worst_run > v->max_stall_run) {
+			v->max_stall_run = stall[c].worst_run;
+			v->max_stall_cpu = (int)c;
+		}
+	}
+	if (first_ev && last_ev && last_ev->at_ns > first_ev->at_ns) {
+		double dt = (double)(last_ev->at_ns - first_ev->at_ns) / 1e9;
+
+		v->fallback_rate = (double)(sum_events(last_ev, ncpus, false) -
+					    sum_events(first_ev, ncpus, false)) / dt;
+		v->keep_last_rate = (double)(sum_events(last_ev, ncpus, true) -
+					     sum_events(first_ev, ncpus, true)) / dt;
+	}
+	if (imb.worst_run >= l->sustained)
+		add_detail(v, "max_imbalance_ratio",
+			   "imbalance ratio %.1f exceeded threshold %.1f for %u consecutive samples (ending at sample %zu)",
+			   imb.worst_value, l->max_imbalance, imb.worst_run, imb.worst_at);
+	if (dsq.worst_run >= l->sustained)
+		add_detail(v, "max_local_dsq_depth",
+			   "local DSQ depth %u on cpu%d exceeded threshold %" PRIu64 " for %u consecutive samples (ending at sample %zu)",
+			   (unsigned)dsq.worst_value, worst_dsq_cpu, l->max_dsq, dsq.worst_run,
+			   dsq.worst_at);
+	for (unsigned c = 0; l->stall_on && c < ncpus; c++)
+		if (stall[c].worst_run >= l->sustained)
+			add_detail(v, "fail_on_stall",
+				   "rq_clock stall on cpu%u for %u consecutive samples (ending at sample %zu, clock=%" PRIu64 ")",
+				   c, stall[c].worst_run, stall[c].worst_at,
+				   (uint64_t)stall[c].worst_value);
+	if (fb.worst_run >= l->sustained)
+		add_detail(v, "max_fallback_rate",
+			   "fallback rate %.1f/s exceeded threshold %.1f/s for %u consecutive intervals (ending at sample %zu)",
+			   fb.worst_value, l->max_fallback, fb.worst_run, fb.worst_at);
+	if (kl.worst_run >= l->sustained)
+		add_detail(v, "max_keep_last_rate",
+			   "keep_last rate %.1f/s exceeded threshold %.1f/s for %u consecutive intervals (ending at sample %zu)",
+			   kl.worst_value, l->max_keep_last, kl.worst_run, kl.worst_at);
+	v->summary = v->ndetails ? xasprintf("monitor FAILED: %zu violation(s)", v->ndetails) :
+		     xstrdup("monitor OK");
+}
+
+void monitor_verdict__free(struct monitor_verdict *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < v->ndetails; i++) {
+		free(v->details[i]);
+		free(v->detail_check[i]);
+	}
+	free(v->details);
+	free(v->detail_check);
+	free(v->summary);
+	memset(v, 0, sizeof(*v));
+}
+
+static json_t *num_or_null(double x)
+{
+	return x < 0 ? json_null() : json_real(x);
+}
+
+char *monitor__to_json(const struct monitor_series *s, const struct monitor_verdict *v,
+		       const char *state)
+{
+	json_t *o = json_object(), *cpus = json_array(), *series = json_object();
+	json_t *at = json_array(), *nr = json_array(), *scx = json_array(), *dq = json_array();
+	json_t *clk = json_array(), *fbk = json_array(), *klk = json_array(), *valid = json_array();
+	unsigned ncpus = s ? MIN(s->ncpus, (unsigned)MONITOR_MAX_CPUS) : 0;
+	char *out;
+
+	json_object_set_new(o, "state", json_string(state));
+	json_object_set_new(o, "summary", v && v->summary ? json_string(v->summary) : json_null());
+	json_object_set_new(o, "interval_ms", json_integer(MONITOR_INTERVAL_NS / NSEC_PER_MSEC));
+	json_object_set_new(o, "samples", json_integer(s ? (json_int_t)s->n : 0));
+	json_object_set_new(o, "window", json_pack("{s:I, s:I}", "start",
+		(json_int_t)(s ? s->win_start : 0), "end", (json_int_t)(s ? s->win_end : 0)));
+	if (s) {
+		json_object_set_new(o, "read_errors", json_integer((json_int_t)s->read_errors));
+		json_object_set_new(o, "sample_cost_us", json_real(s->n ? (double)s->sample_cost_ns /
+								   (double)s->n / 1e3 : 0));
+	}
+	if (v && v->evaluated) {
+		json_object_set_new(o, "peaks", json_pack("{s:f, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o}",
+			"max_imbalance_ratio", v->max_imbalance,
+			"max_local_dsq_depth", (int)v->max_dsq, "max_local_dsq_cpu", v->max_dsq_cpu,
+			"longest_stall_samples", (int)v->max_stall_run,
+			"longest_stall_cpu", v->max_stall_cpu,
+			"fallback_rate", num_or_null(v->fallback_rate),
+			"keep_last_rate", num_or_null(v->keep_last_rate),
+			"max_fallback_rate", num_or_null(v->max_fallback_rate),
+			"max_keep_last_rate", num_or_null(v->max_keep_last_rate)));
+	}
+	/* per-CPU summary over the window */
+	for (unsigned c = 0; c < ncpus; c++) {
+		uint32_t nr_max = 0, dsq_max = 0;
+		double nr_sum = 0;
+		uint64_t clk0 = 0, clk1 = 0;
+		unsigned k = 0;
+
+		for (size_t i = s->win_start; i < s->win_end; i++) {
+			const struct monitor_cpu *x = &s->v[i].cpu[c];
+
+			if (!s->v[i].valid)
+				continue;
+			nr_max = MAX(nr_max, x->nr_running);
+			dsq_max = MAX(dsq_max, x->local_dsq);
+			nr_sum += x->nr_running;
+			if (!k++)
+				clk0 = x->clock;
+			clk1 = x->clock;
+		}
+		json_array_append_new(cpus, json_pack("{s:i, s:i, s:f, s:i, s:I}", "cpu", (int)c,
+			"nr_running_max", (int)nr_max, "nr_running_avg", k ? nr_sum / k : 0.0,
+			"local_dsq_max", (int)dsq_max,
+			"clock_advance_ns", (json_int_t)(clk1 - clk0)));
+	}
+	json_object_set_new(o, "cpus", cpus);
+	/* the series over the window, column by column: one array per CPU */
+	for (size_t i = s ? s->win_start : 0; s && i < s->win_end; i++) {
+		const struct monitor_sample *x = &s->v[i];
+		json_t *a = json_array(), *b = json_array(), *d = json_array(), *e = json_array();
+
+		json_array_append_new(at, json_integer((json_int_t)(x->at_ns / NSEC_PER_MSEC)));
+		json_array_append_new(valid, json_boolean(x->valid));
+		for (unsigned c = 0; c < ncpus; c++) {
+			json_array_append_new(a, json_integer(x->cpu[c].nr_running));
+			json_array_append_new(b, json_integer(x->cpu[c].scx_nr_running));
+			json_array_append_new(d, json_integer(x->cpu[c].local_dsq));
+			json_array_append_new(e, json_integer((json_int_t)x->cpu[c].clock));
+		}
+		json_array_append_new(nr, a);
+		json_array_append_new(scx, b);
+		json_array_append_new(dq, d);
+		json_array_append_new(clk, e);
+		json_array_append_new(fbk, x->have_events ?
+			json_integer(sum_events(x, ncpus, false)) : json_null());
+		json_array_append_new(klk, x->have_events ?
+			json_integer(sum_events(x, ncpus, true)) : json_null());
+	}
+	json_object_set_new(series, "at_ms", at);
+	json_object_set_new(series, "valid", valid);
+	json_object_set_new(series, "nr_running", nr);
+	json_object_set_new(series, "scx_nr_running", scx);
+	json_object_set_new(series, "local_dsq", dq);
+	json_object_set_new(series, "rq_clock", clk);
+	json_object_set_new(series, "select_cpu_fallback", fbk);
+	json_object_set_new(series, "dispatch_keep_last", klk);
+	json_object_set_new(o, "series", series);
+	out = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return out;
+}

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The guest kernel's symbols (from the SYMS frame) and kernel-virtual -> guest-physical translation. */
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+
+#include "monitor/monitor.h"
+
+/* x86-64: the kernel image lives in the top 2 GiB (__START_KERNEL_map). */
+#define START_KERNEL_MAP 0xffffffff80000000ULL
+/* Kernel half of a 4-level address space; 5-level kernels sit below it. */
+#define L4_KERNEL_START 0xffff800000000000ULL
+#define PTE_PRESENT 0x1ULL
+#define PTE_PSE 0x80ULL
+#define PTE_ADDR 0x000ffffffffff000ULL
+
+static bool hex_field(json_t *o, const char *key, uint64_t *v)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	char *end;
+
+	if (!s)
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 16);
+	return !errno && end != s && !*end;
+}
+
+int monitor__pgwalk(const struct guestmem *g, uint64_t top_pa, bool la57, uint64_t va,
+		    uint64_t *pa)
+{
+	static const unsigned shifts[] = { 48, 39, 30, 21, 12 };
+	uint64_t table = top_pa;
+
+	for (unsigned l = la57 ? 0 : 1; l < ARRAY_SIZE(shifts); l++) {
+		unsigned shift = shifts[l];
+		uint64_t e;
+		int ret = guestmem__read(g, table + ((va >> shift) & 511) * 8, &e, sizeof(e));
+
+		if (ret)
+			return ret;
+		if (!(e & PTE_PRESENT))
+			return -EFAULT;
+		if ((shift == 30 || shift == 21) && (e & PTE_PSE)) {
+			uint64_t mask = (1ULL << shift) - 1;
+
+			*pa = (e & PTE_ADDR & ~mask) | (va & mask);
+			return 0;
+		}
+		table = e & PTE_ADDR;
+	}
+	*pa = table | (va & 0xfff);
+	return 0;
+}
+
+int monitor_kernel__va_to_pa(const struct monitor_kernel *k, const struct guestmem *g,
+			     uint64_t va, uint64_t *pa)
+{
+	if (va >= START_KERNEL_MAP) {
+		*pa = va - k->text_va + k->text_pa;
+		return 0;
+	}
+	if (k->page_offset && va >= k->page_offset &&
+	    va - k->page_offset < guestmem__phys_end(g)) {
+		*pa = va - k->page_offset;
+		return 0;
+	}
+	if (!k->top_pgt_pa)
+		return -EFAULT;
+	return monitor__pgwalk(g, k->top_pgt_pa, k->la57, va, pa);
+}
+
+int monitor_kernel__read(const struct monitor_kernel *k, const struct guestmem *g,
+			 uint64_t va, void *buf, size_t len)
+{
+	uint8_t *out = buf;
+
+	/* page by page: a walked mapping is contiguous only within a page */
+	while (len) {
+		size_t chunk = MIN((uint64_t)len, 4096 - (va & 4095));
+		uint64_t pa;
+		int ret = monitor_kernel__va_to_pa(k, g, va, &pa);
+
+		if (!ret)
+			ret = guestmem__read(g, pa, out, chunk);
+		if (ret)
+			return ret;
+		out += chunk;
+		va += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int monitor_kernel__init(struct monitor_kernel *k, const char *syms_json,
+			 const struct guestmem *g, char **why)
+{
+	json_t *root = json_loads(syms_json, 0, NULL), *syms = json_object_get(root, "syms");
+	uint64_t top_pgt = 0, pob = 0;
+	int ret = -ENOENT;
+
+	memset(k, 0, sizeof(*k));
+	*why = NULL;
+	if (!json_is_object(syms)) {
+		*why = xstrdup("the guest sent no kernel symbols");
+		goto out;
+	}
+	if (!hex_field(syms, "_text", &k->text_va) || !hex_field(root, "kernel_code", &k->text_pa)) {
+		*why = xstrdup("guest symbols lack _text or the kernel's physical address (/proc/iomem)");
+		goto out;
+	}
+	{
+		static const char *const need[] = { "runqueues", "__per_cpu_offset",
+						     "page_offset_base" };
+		uint64_t *dst[] = { &k->runqueues, &k->per_cpu_offset_va, &pob };
+
+		for (size_t i = 0; i < ARRAY_SIZE(need); i++) {
+			if (!hex_field(syms, need[i], dst[i])) {
+				*why = xasprintf("guest symbol %s missing (/proc/kallsyms)", need[i]);
+				goto out;
+			}
+		}
+		/* the direct map's base, randomised under KASLR: read it, never assume it */
+		ret = monitor_kernel__read(k, g, pob, &k->page_offset, sizeof(k->page_offset));
+		if (ret) {
+			*why = xasprintf("page_offset_base at 0x%" PRIx64 " is outside guest RAM", pob);
+			goto out;
+		}
+		ret = -ENOENT;
+	}
+	if (k->page_offset < 0xff00000000000000ULL || k->page_offset & 0x3fffffff) {
+		*why = xasprintf("implausible page_offset_base 0x%" PRIx64, k->page_offset);
+		goto out;
+	}
+	k->la57 = k->page_offset < L4_KERNEL_START;
+	hex_field(syms, "scx_root", &k->scx_root_va);
+	if (hex_field(syms, "init_top_pgt", &top_pgt))
+		k->top_pgt_pa = top_pgt - k->text_va + k->text_pa;
+	k->ncpus = (unsigned)json_integer_value(json_object_get(root, "ncpus"));
+	if (!k->ncpus || k->ncpus > MONITOR_MAX_CPUS) {
+		*why = xasprintf("implausible CPU count %u", k->ncpus);
+		goto out;
+	}
+	ret = monitor_kernel__read(k, g, k->per_cpu_offset_va, k->pcpu_off,
+				   k->ncpus * sizeof(k->pcpu_off[0]));
+	if (ret) {
+		*why = xstrdup("__per_cpu_offset[] is outside guest RAM");
+		goto out;
+	}
+	ret = 0;
+out:
+	json_decref(root);
+	return ret;
+}
+
+/*
+ * The symbol cache of one kernel image: every symbol's distance from _text,
+ * which KASLR does not change. With it the guest reads /proc/kallsyms only
+ * up to _text (its first lines) instead of all of it (~1.6 s under TCG).
+ */
+char *monitor_ksyms__hint(const char *cache_path)
+{
+	json_t *c = json_load_file(cache_path, 0, NULL), *offs = json_object_get(c, "offsets");
+	char *s = json_is_object(offs) && json_object_size(offs) ? json_dumps(offs, JSON_COMPACT) :
+		  NULL;
+
+	json_decref(c);
+	return s;
+}
+
+int monitor_ksyms__save(const char *cache_path, const char *syms_json)
+{
+	json_t *root = json_loads(syms_json, 0, NULL), *syms = json_object_get(root, "syms");
+	json_t *offs = json_object(), *v;
+	_cleanup_free_ char *tmp = xasprintf("%s.%d.tmp", cache_path, (int)getpid());
+	const char *name;
+	uint64_t text;
+	int ret = -EINVAL;
+
+	if (!json_is_object(syms) || json_is_true(json_object_get(root, "cached")) ||
+	    !hex_field(syms, "_text", &text))
+		goto out;
+	json_object_foreach(syms, name, v) {
+		uint64_t a;
+		char hex[32];
+
+		if (str_eq(name, "_text") || !hex_field(syms, name, &a) || a < text)
+			continue;
+		snprintf(hex, sizeof(hex), "0x%" PRIx64, a - text);
+		json_object_set_new(offs, name, json_string(hex));
+	}
+	{
+		json_t *c = json_pack("{s:i, s:O}", "version", 1, "offsets", offs);
+
+		ret = json_dump_file(c, tmp, JSON_INDENT(1)) ? -EIO : 0;
+		json_decref(c);
+	}
+	if (!ret && rename(tmp, cache_path) < 0)
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+out:
+	json_decref(offs);
+	json_decref(root);
+	return ret;
+}

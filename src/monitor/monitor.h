@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The host-side monitor: reads the guest kernel's run queues straight out of
+ * guest RAM while a test runs (ktstr's monitor), every 100 ms, and judges the
+ * monitor thresholds (imbalance ratio, local DSQ depth, rq clock stalls,
+ * select_cpu_fallback and dispatch_keep_last rates) on the samples taken
+ * while the workload ran.
+ *
+ * How it reaches guest memory: QEMU's RAM is a memory-backend-file whose file
+ * is a memfd the host created (one per NUMA node, passed to QEMU as an
+ * inherited fd and named /proc/self/fd/N), mapped read-only here. No file is
+ * left behind whatever happens to either process.
+ *
+ * How it finds the kernel's data: the guest agent sends the few symbols it
+ * needs from /proc/kallsyms and the physical load address of the kernel
+ * image from /proc/iomem (the SYMS frame), so KASLR and stripped distro
+ * kernels work; struct layouts come from the kernel's BTF.
+ *
+ * Pieces: guestmem (RAM layout and bounded physical reads), kernel (symbols
+ * and address translation), btf (member offsets), sampler (the thread),
+ * eval (verdicts in ktstr's words). Nothing here prints.
+ */
+#ifndef KTSTR_MONITOR_H
+#define KTSTR_MONITOR_H
+
+#include <sys/types.h>
+
+#include "util/util.h"
+
+#define MONITOR_INTERVAL_NS (100 * NSEC_PER_MSEC)
+/* ktstr's DSQ_PLAUSIBILITY_CEILING: deeper than this is uninitialised memory. */
+#define MONITOR_DSQ_CEILING 10000
+#define MONITOR_MAX_NODES 8
+#define MONITOR_MAX_CPUS 256
+/* A sample series is bounded: 100 ms samples for ~27 minutes. */
+#define MONITOR_MAX_SAMPLES 16384
+
+/* ---- guest RAM ---- */
+
+/*
+ * Guest RAM as QEMU's q35 lays it out: node backends concatenated in node
+ * order form one RAM block; guest-physical [0, below_4g) is its start and
+ * [4 GiB, 4 GiB + rest) the remainder.
+ */
+struct guestmem {
+	unsigned nnodes;
+	struct {
+		int fd;			/* memfd (owned), -1 for a borrowed buffer */
+		uint64_t size;
+		const uint8_t *map;	/* PROT_READ, MAP_SHARED */
+	} node[MONITOR_MAX_NODES];
+	uint64_t total;
+	uint64_t below_4g;		/* QEMU 7.2 q35: RAM mapped below 4 GiB */
+	bool borrowed;			/* maps are the caller's (tests) */
+};
+
+/* QEMU 7.2 q35's split: all of RAM below 4 GiB up to 0xb0000000, else 2 GiB. */
+uint64_t guestmem__q35_below_4g(uint64_t total);
+/* One memfd per node of the given sizes (bytes), sized and mapped read-only. */
+int guestmem__create(const uint64_t *node_bytes, unsigned nnodes, struct guestmem **out);
+/* A guest memory over caller-owned buffers (unit tests): not freed. */
+struct guestmem *guestmem__from_buffers(const uint8_t *const *bufs, const uint64_t *sizes,
+					unsigned nnodes, uint64_t below_4g);
+/* Copy len bytes at guest-physical pa; -EFAULT outside RAM or across a hole. */
+int guestmem__read(const struct guestmem *g, uint64_t pa, void *buf, size_t len);
+/* Highest guest-physical address + 1. */
+uint64_t guestmem__phys_end(const struct guestmem *g);
+void guestmem__free(struct guestmem *g);
+
+/* ---- guest kernel: symbols and address translation ---- */
+
+struct monitor_kernel {
+	uint64_t text_va, text_pa;	/* _text and its physical address ("Kernel code") */
+	uint64_t page_offset;		/* value of page_offset_base: the direct map */
+	uint64_t per_cpu_offset_va;	/* &__per_cpu_offset[0] */
+	uint64_t runqueues;		/* per-CPU symbol */
+	uint64_t scx_root_va;		/* &scx_root (0: no sched_ext) */
+	uint64_t top_pgt_pa;		/* init_top_pgt, for vmalloc'd per-CPU chunks */
+	bool la57;			/* 5-level paging (from page_offset_base) */
+	unsigned ncpus;
+	uint64_t pcpu_off[MONITOR_MAX_CPUS];
+};
+
+/*
+ * Parse the guest's SYMS payload ({"syms":{"_text":"0x..",...},
+ * "kernel_code":"0x..","ncpus":N}) and read page_offset_base and
+ * __per_cpu_offset[] from guest memory. -ENOENT with *why when a needed
+ * symbol is missing; scx_root missing only disables the event counters.
+ */
+int monitor_kernel__init(struct monitor_kernel *k, const char *syms_json,
+			 const struct guestmem *g, char **why);
+/* Kernel virtual -> guest physical: image, direct map, else a page-table walk. */
+int monitor_kernel__va_to_pa(const struct monitor_kernel *k, const struct guestmem *g,
+			     uint64_t va, uint64_t *pa);
+/* Read len bytes at a kernel virtual address (may not cross a page unless mapped linearly). */
+int monitor_kernel__read(const struct monitor_kernel *k, const struct guestmem *g,
+			 uint64_t va, void *buf, size_t len);
+/*
+ * The per-image symbol cache (every symbol's distance from _text, which
+ * KASLR keeps): the hint for run.json ({"runqueues":"0x..",...}, malloc'd,
+ * NULL without a cache) and saving it from a full SYMS payload.
+ */
+char *monitor_ksyms__hint(const char *cache_path);
+int monitor_ksyms__save(const char *cache_path, const char *syms_json);
+/* Walk a 4- or 5-level x86-64 page table rooted at top_pa. */
+int monitor__pgwalk(const struct guestmem *g, uint64_t top_pa, bool la57, uint64_t va,
+		    uint64_t *pa);
+
+/* ---- struct layouts from BTF ---- */
+
+struct monitor_field {
+	int32_t off;			/* byte offset, -1 when missing */
+	uint32_t size;			/* 4 or 8 */
+};
+
+struct monitor_offsets {
+	struct monitor_field rq_nr_running, rq_clock;
+	struct monitor_field rq_scx_nr_running, rq_scx_flags, rq_scx_local_dsq_nr;
+	/* event counters: scx_root -> scx_sched.pcpu (per-CPU) -> .event_stats.X */
+	struct monitor_field sched_pcpu;	/* scx_sched.pcpu (7.x) or .event_stats_cpu */
+	struct monitor_field ev_fallback, ev_keep_last;	/* within the per-CPU struct */
+	char *events_why;		/* why event counters are off, or NULL */
+	char *rq_why;			/* why scx rq fields are off, or NULL */
+};
+
+/* Member offset of a dotted path ("scx.local_dsq.nr") in struct sname. */
+int monitor_btf__field(const void *btf, const char *sname, const char *path,
+		       struct monitor_field *f);
+/*
+ * The offsets the sampler needs from a BTF file (raw .BTF or an ELF with
+ * .BTF). -ENOENT with *why when struct rq's core fields are missing; the
+ * sched_ext fields and event counters are optional (their *_why says).
+ */
+int monitor_offsets__load(const char *btf_path, struct monitor_offsets *o, char **why);
+/* The same from a kernel image, its raw BTF extracted into btf_path once (a cache). */
+int monitor_offsets__for_image(const char *image, const char *btf_path,
+			       struct monitor_offsets *o, char **why);
+void monitor_offsets__free(struct monitor_offsets *o);
+
+/* ---- samples ---- */
+
+struct monitor_cpu {
+	uint32_t nr_running;
+	uint32_t scx_nr_running;
+	uint32_t local_dsq;
+	uint32_t scx_flags;
+	uint64_t clock;			/* rq->clock, ns */
+	int64_t fallback, keep_last;	/* cumulative event counters */
+};
+
+struct monitor_sample {
+	uint64_t at_ns;			/* since the first sample */
+	uint64_t vm_cpu_ns;		/* QEMU's CPU time so far (0: unknown) */
+	bool valid;			/* read completely and plausible */
+	bool have_events;
+	struct monitor_cpu *cpu;	/* ncpus entries */
+};
+
+struct monitor_series {
+	unsigned ncpus;
+	struct monitor_sample *v;
+	size_t n;
+	size_t win_start, win_end;	/* [start, end): samples while the workload ran */
+	uint64_t preempt_ns;		/* ktstr: (1e9 / HZ) * 10 */
+	uint64_t read_errors;
+	uint64_t sample_cost_ns;	/* host CPU time spent sampling (thread CPU clock) */
+};
+
+void monitor_series__free(struct monitor_series *s);
+
+/* ---- evaluation ---- */
+
+struct monitor_limits {
+	bool imbalance_on, dsq_on, stall_on, fallback_on, keep_last_on;
+	double max_imbalance;
+	uint64_t max_dsq;
+	unsigned sustained;
+	double max_fallback, max_keep_last;
+};
+
+struct monitor_verdict {
+	bool evaluated;			/* false: *summary says why ("monitor data not yet initialized") */
+	char *summary;			/* "monitor OK" / "monitor FAILED: N violation(s)" */
+	char **details;			/* ktstr's messages */
+	char **detail_check;		/* threshold name per detail */
+	size_t ndetails;
+	/* peaks over the window */
+	double max_imbalance;
+	uint32_t max_dsq;
+	int max_dsq_cpu;
+	unsigned max_stall_run;
+	int max_stall_cpu;
+	double fallback_rate, keep_last_rate;	/* whole window, /s; < 0 when not measured */
+	double max_fallback_rate, max_keep_last_rate;	/* worst interval */
+};
+
+/* ktstr's imbalance ratio: max(nr_running) / max(1, min(nr_running)). */
+double monitor__imbalance(const struct monitor_sample *s, unsigned ncpus);
+/* Judge the window of s against l. */
+void monitor__evaluate(const struct monitor_series *s, const struct monitor_limits *l,
+		       struct monitor_verdict *v);
+void monitor_verdict__free(struct monitor_verdict *v);
+/* The series and verdict as a JSON object text (for result.json), malloc'd. */
+char *monitor__to_json(const struct monitor_series *s, const struct monitor_verdict *v,
+		       const char *state);
+
+/* ---- the live monitor of one VM ---- */
+
+struct monitor;
+
+/*
+ * Create guest RAM for a VM of node_bytes (one memfd per node). The fds are
+ * monitor__fds(); the VM must be given exactly these as its RAM backends.
+ */
+int monitor__new(const uint64_t *node_bytes, unsigned nnodes, const struct monitor_offsets *o,
+		 struct monitor **out);
+const int *monitor__fds(const struct monitor *m, unsigned *n);
+/* The QEMU process (for its CPU time, the stall exemption). */
+void monitor__set_pid(struct monitor *m, pid_t pid);
+/* The SYMS frame: resolve and start sampling. On failure the reason is kept. */
+int monitor__start(struct monitor *m, const char *syms_json);
+/* The workload's start and end as seen by the host (EVNT frames). */
+void monitor__workload_start(struct monitor *m);
+void monitor__workload_end(struct monitor *m);
+/* Stop sampling (idempotent). */
+void monitor__stop(struct monitor *m);
+/* The samples (valid after monitor__stop); NULL with *why when there are none. */
+const struct monitor_series *monitor__series(const struct monitor *m, const char **why);
+void monitor__free(struct monitor *m);
+
+struct thresholds;
+struct run_result;
+
+/*
+ * One run's monitor verdict into rr: the record (rr->monitor), and for a
+ * scheduler with active scheduling (sched_ext; not EEVDF, as in ktstr) a
+ * DETAIL_MONITOR detail per violation, which makes the run FAIL. m may be
+ * NULL (no monitor for this run: absent_why says why).
+ */
+void monitor__judge(struct monitor *m, const char *absent_why, const struct thresholds *th,
+		    bool active, struct run_result *rr);
+
+#endif
