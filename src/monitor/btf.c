@@ -148,7 +148,7 @@ int monitor_offsets__for_image(const char *image, const char *btf_path,
 		return -errno;
 	}
 	/* the raw .BTF, extracted once and reused while it is newer than the image */
-	if (stat(btf_path, &sb) < 0 || sb.st_mtime < si.st_mtime) {
+	if (stat(btf_path, &sb) < 0 || !sb.st_size || sb.st_mtime < si.st_mtime) {
 		_cleanup_free_ char *tmp = xasprintf("%s.%d.tmp", btf_path, (int)getpid());
 
 		ret = kernel__extract_btf(image, tmp);

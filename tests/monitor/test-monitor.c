@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The host-side monitor without a VM: q35's RAM layout, physical reads,
+ * page-table walks and kernel address translation on synthetic memory
+ * images, a live sampler over a memfd the test writes struct rq's into,
+ * every evaluation message and its sustained-samples logic, and the BTF
+ * offsets of the real kernel when one is cached (skipped otherwise).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <bpf/btf.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "check/check.h"
+#include "kernel/kernel.h"
+#include "monitor/monitor.h"
+#include "tap.h"
+
+#define MB (1ULL << 20)
+#define GIB (1ULL << 30)
+#define TEXT_VA 0xffffffff81000000ULL
+#define TEXT_PA 0x100000ULL
+#define PAGE_OFFSET 0xff11000000000000ULL	/* a 5-level direct map, as on -cpu max */
+
+static void put64(uint8_t *mem, uint64_t pa, uint64_t v)
+{
+	memcpy(mem + pa, &v, 8);
+}
+
+static void put32(uint8_t *mem, uint64_t pa, uint32_t v)
+{
+	memcpy(mem + pa, &v, 4);
+}
+
+static void test_layout(void)
+{
+	static uint8_t a[2 * MB], b[2 * MB];
+	const uint8_t *bufs[] = { a, b };
+	uint64_t sizes[] = { sizeof(a), sizeof(b) };
+	struct guestmem *g;
+	uint64_t v = 0;
+
+	tap_ok(guestmem__q35_below_4g(256 * MB) == 256 * MB, "q35: 256 MiB all below 4 GiB");
+	tap_ok(guestmem__q35_below_4g(0xb0000000ULL - MB) == 0xb0000000ULL - MB,
+	       "q35: just under 2.75 GiB stays below 4 GiB");
+	tap_ok(guestmem__q35_below_4g(3 * GIB) == 2 * GIB, "q35: 3 GiB splits at 2 GiB");
+	tap_ok(guestmem__q35_below_4g(16 * GIB) == 2 * GIB, "q35: 16 GiB splits at 2 GiB");
+
+	/* nodes concatenate: pa 2 MiB is node 1's first byte */
+	put64(b, 0, 0x1122334455667788ULL);
+	put32(a, sizeof(a) - 4, 0xaabbccdd);
+	g = guestmem__from_buffers(bufs, sizes, 2, 4 * MB);
+	tap_ok(!guestmem__read(g, 2 * MB, &v, 8) && v == 0x1122334455667788ULL,
+	       "node backends are concatenated in node order");
+	tap_ok(!guestmem__read(g, 2 * MB - 4, &v, 8) && v == 0x55667788aabbccddULL,
+	       "a read spanning two node backends");
+	tap_ok(guestmem__read(g, 4 * MB - 4, &v, 8) == -EFAULT, "a read past the end of RAM fails");
+	guestmem__free(g);
+
+	/* split at 3 MiB (as 2 GiB on a big q35): the rest appears at 4 GiB */
+	g = guestmem__from_buffers(bufs, sizes, 2, 3 * MB);
+	put64(b, MB, 0xfeedULL);
+	tap_ok(!guestmem__read(g, 4 * GIB, &v, 8) && v == 0xfeed, "RAM above the split is at 4 GiB");
+	tap_ok(guestmem__read(g, 3 * MB, &v, 8) == -EFAULT, "the PCI hole below 4 GiB is not RAM");
+	tap_ok(guestmem__read(g, 3 * MB - 4, &v, 8) == -EFAULT, "a read into the hole fails");
+	tap_ok(guestmem__phys_end(g) == 4 * GIB + MB, "highest physical address");
+	guestmem__free(g);
+}
+
+/* Page tables at 0x10000..: maps va_4k -> 0x7000 (4 KiB page) and va_2m -> 0x200000 (2 MiB). */
+static uint64_t build_tables(uint8_t *mem, bool la57, uint64_t va_4k, uint64_t va_2m)
+{
+	uint64_t top = 0x10000, next = 0x11000;
+	unsigned levels = la57 ? 5 : 4;
+	static const unsigned shifts[] = { 48, 39, 30, 21, 12 };
+	const unsigned *sh = la57 ? shifts : shifts + 1;
+	uint64_t table = top;
+
+	/* the 4 KiB mapping: one table per level */
+	for (unsigned l = 0; l < levels; l++) {
+		uint64_t idx = (va_4k >> sh[l]) & 511;
+
+		if (l == levels - 1) {
+			put64(mem, table + idx * 8, 0x7000 | 0x3);
+			break;
+		}
+		put64(mem, table + idx * 8, next | 0x3);
+		table = next;
+		next += 0x1000;
+	}
+	/* the 2 MiB mapping shares the upper levels, ends in a PSE entry at the PMD */
+	table = top;
+	for (unsigned l = 0; l < levels - 1; l++) {
+		uint64_t idx = (va_2m >> sh[l]) & 511, e;
+
+		if (sh[l] == 21) {
+			put64(mem, table + idx * 8, 0x200000 | 0x83);
+			break;
+		}
+		memcpy(&e, mem + table + idx * 8, 8);
+		if (!(e & 1)) {
+			put64(mem, table + idx * 8, next | 0x3);
+			e = next | 0x3;
+			next += 0x1000;
+		}
+		table = e & 0x000ffffffffff000ULL;
+	}
+	return top;
+}
+
+static void test_pgwalk(void)
+{
+	static uint8_t mem[4 * MB];
+	const uint8_t *bufs[] = { mem };
+	uint64_t sizes[] = { sizeof(mem) };
+	struct guestmem *g = guestmem__from_buffers(bufs, sizes, 1, sizeof(mem));
+
+	for (int la57 = 0; la57 < 2; la57++) {
+		uint64_t va4 = la57 ? 0xffa0001234567000ULL : 0xffffc90000123000ULL;
+		uint64_t va2 = la57 ? 0xffa0001234800000ULL : 0xffffc90000400000ULL;
+		uint64_t top, pa = 0;
+
+		memset(mem, 0, sizeof(mem));
+		top = build_tables(mem, la57, va4, va2);
+		tap_ok(!monitor__pgwalk(g, top, la57, va4 + 0x18, &pa) && pa == 0x7018,
+		       "%d-level walk: a 4 KiB page", la57 ? 5 : 4);
+		tap_ok(!monitor__pgwalk(g, top, la57, va2 + 0x12345, &pa) && pa == 0x212345,
+		       "%d-level walk: a 2 MiB page", la57 ? 5 : 4);
+		tap_ok(monitor__pgwalk(g, top, la57, va4 + 0x1000, &pa) == -EFAULT,
+		       "%d-level walk: an unmapped page fails", la57 ? 5 : 4);
+	}
+	guestmem__free(g);
+}
+
+/*
+ * A synthetic kernel in mem: _text at TEXT_PA, page_offset_base at
+ * _text+0x2000, __per_cpu_offset[] at _text+0x3000, runqueues (a per-CPU
+ * symbol) at _text+0x40000, per-CPU areas in the direct map at 1 MiB + cpu * 64 KiB.
+ */
+#define RQ_NR 0x10
+#define RQ_CLOCK 0x20
+#define RQ_SCX_NR 0x40
+#define RQ_SCX_FLAGS 0x44
+#define RQ_DSQ_NR 0x80
+
+static uint64_t rq_pa(unsigned cpu)
+{
+	return MB + cpu * 0x10000ULL;
+}
+
+static char *synthetic_kernel(uint8_t *mem, unsigned ncpus, bool with_text)
+{
+	uint64_t runqueues = TEXT_VA + 0x40000;
+
+	put64(mem, TEXT_PA + 0x2000, PAGE_OFFSET);
+	for (unsigned c = 0; c < ncpus; c++)
+		put64(mem, TEXT_PA + 0x3000 + c * 8, PAGE_OFFSET + rq_pa(c) - runqueues);
+	return xasprintf("{\"syms\":{%s\"runqueues\":\"0x%" PRIx64 "\",\"__per_cpu_offset\":\"0x%"
+			 PRIx64 "\",\"page_offset_base\":\"0x%" PRIx64 "\"},\"kernel_code\":\"0x%"
+			 PRIx64 "\",\"ncpus\":%u}",
+			 with_text ? "\"_text\":\"0xffffffff81000000\"," : "", runqueues,
+			 (uint64_t)(TEXT_VA + 0x3000), (uint64_t)(TEXT_VA + 0x2000), (uint64_t)TEXT_PA,
+			 ncpus);
+}
+
+static void test_kernel(void)
+{
+	static uint8_t mem[2 * MB];
+	const uint8_t *bufs[] = { mem };
+	uint64_t sizes[] = { sizeof(mem) };
+	struct guestmem *g = guestmem__from_buffers(bufs, sizes, 1, sizeof(mem));
+	struct monitor_kernel k;
+	_cleanup_free_ char *syms = synthetic_kernel(mem, 2, true), *bad = NULL, *why = NULL;
+	uint64_t pa = 0, v = 0;
+
+	{
+		int ret = monitor_kernel__init(&k, syms, g, &why);
+
+		tap_ok(!ret, "kernel symbols resolve (%s)", why ? why : "ok");
+	}
+	tap_ok(k.page_offset == PAGE_OFFSET && k.la57, "page_offset_base read from guest memory; 5-level");
+	tap_ok(!monitor_kernel__va_to_pa(&k, g, TEXT_VA + 0x1234, &pa) && pa == TEXT_PA + 0x1234,
+	       "kernel image VA: va - _text + kernel code phys");
+	tap_ok(!monitor_kernel__va_to_pa(&k, g, PAGE_OFFSET + 0x5000, &pa) && pa == 0x5000,
+	       "direct map VA: va - page_offset_base");
+	put64(mem, rq_pa(1) + RQ_CLOCK, 123456789);
+	tap_ok(!monitor_kernel__read(&k, g, k.runqueues + k.pcpu_off[1] + RQ_CLOCK, &v, 8) &&
+	       v == 123456789, "per-CPU: runqueues + __per_cpu_offset[1] reaches cpu1's rq");
+	free(why);
+	why = NULL;
+	bad = synthetic_kernel(mem, 2, false);
+	{
+		int ret = monitor_kernel__init(&k, bad, g, &why);
+
+		tap_ok(ret == -ENOENT && why && strstr(why, "_text"),
+		       "a missing symbol is a reason, not a crash: %s", why ? why : "(none)");
+	}
+	guestmem__free(g);
+}
+
+/* ---- a live sampler over a memfd the test writes like a kernel would ---- */
+
+static void test_sampler(void)
+{
+	uint64_t node = 2 * MB;
+	struct monitor_offsets off = {
+		.rq_nr_running = { RQ_NR, 4 }, .rq_clock = { RQ_CLOCK, 8 },
+		.rq_scx_nr_running = { RQ_SCX_NR, 4 }, .rq_scx_flags = { RQ_SCX_FLAGS, 4 },
+		.rq_scx_local_dsq_nr = { RQ_DSQ_NR, 4 },
+		.sched_pcpu = { -1, 0 }, .ev_fallback = { -1, 0 }, .ev_keep_last = { -1, 0 },
+	};
+	struct monitor *m = NULL;
+	const struct monitor_series *s;
+	const char *why = NULL;
+	unsigned n;
+	const int *fds;
+	uint8_t *mem;
+	_cleanup_free_ char *syms = NULL;
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+	tap_ok(!monitor__new(&node, 1, &off, &m), "monitor: guest RAM as a memfd");
+	fds = monitor__fds(m, &n);
+	mem = mmap(NULL, node, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
+	tap_ok(n == 1 && mem != MAP_FAILED, "the test maps the same RAM writable (as QEMU does)");
+	syms = synthetic_kernel(mem, 2, true);
+	for (unsigned c = 0; c < 2; c++) {
+		put32(mem, rq_pa(c) + RQ_NR, 1 + c);
+		put64(mem, rq_pa(c) + RQ_CLOCK, 1000);
+		put32(mem, rq_pa(c) + RQ_DSQ_NR, 7 * c);
+	}
+	tap_ok(!monitor__start(m, syms), "sampling starts on the SYMS frame");
+	for (int i = 0; i < 8; i++) {
+		if (i == 2)
+			monitor__workload_start(m);
+		for (unsigned c = 0; c < 2; c++)
+			put64(mem, rq_pa(c) + RQ_CLOCK, 1000 + (uint64_t)i * 1000000);
+		nanosleep(&ts, NULL);
+	}
+	monitor__workload_end(m);
+	nanosleep(&ts, NULL);
+	monitor__stop(m);
+	s = monitor__series(m, &why);
+	tap_ok(s && s->n >= 3 && s->ncpus == 2, "samples taken every 100 ms: %zu", s ? s->n : 0);
+	tap_ok(s && s->win_start >= 1 && s->win_end > s->win_start,
+	       "the window starts at the workload's start (samples %zu..%zu)", s ? s->win_start : 0,
+	       s ? s->win_end : 0);
+	tap_ok(s && s->v[s->n - 1].valid && s->v[s->n - 1].cpu[1].nr_running == 2 &&
+	       s->v[s->n - 1].cpu[1].local_dsq == 7, "nr_running and local DSQ depth read per CPU");
+	tap_ok(s && s->v[s->n - 1].cpu[0].clock > 1000, "rq clock read and advancing");
+	munmap(mem, node);
+	monitor__free(m);
+}
+
+/* ---- evaluation ---- */
+
+struct series_buf {
+	struct monitor_series s;
+	struct monitor_sample v[64];
+	struct monitor_cpu cpu[64][4];
+};
+
+/* n samples of ncpus, all CPUs busy (nr 1), clocks advancing, window = all. */
+static void series_init(struct series_buf *b, unsigned ncpus, size_t n)
+{
+	memset(b, 0, sizeof(*b));
+	b->s.ncpus = ncpus;
+	b->s.v = b->v;
+	b->s.n = n;
+	b->s.win_end = n;
+	b->s.preempt_ns = 40 * NSEC_PER_MSEC;
+	for (size_t i = 0; i < n; i++) {
+		b->v[i].at_ns = i * MONITOR_INTERVAL_NS;
+		b->v[i].valid = true;
+		b->v[i].cpu = b->cpu[i];
+		for (unsigned c = 0; c < ncpus; c++) {
+			b->cpu[i][c].nr_running = 1;
+			b->cpu[i][c].clock = 1000000 + i * 100000000ULL + c;
+		}
+	}
+}
+
+static struct monitor_limits defaults(void)
+{
+	return (struct monitor_limits){ .imbalance_on = true, .dsq_on = true, .stall_on = true,
+		.fallback_on = true, .keep_last_on = true, .max_imbalance = 4.0, .max_dsq = 50,
+		.sustained = 5, .max_fallback = 200, .max_keep_last = 100 };
+}
+
+static void evaluate(const struct series_buf *b, struct monitor_verdict *v)
+{
+	struct monitor_limits l = defaults();
+
+	monitor__evaluate(&b->s, &l, v);
+}
+
+static void test_eval(void)
+{
+	static struct series_buf b;
+	struct monitor_verdict v;
+
+	series_init(&b, 2, 20);
+	evaluate(&b, &v);
+	tap_ok(v.evaluated && v.ndetails == 0, "healthy series: %s", v.summary);
+	tap_is_str(v.summary, "monitor OK", "summary: monitor OK");
+	monitor_verdict__free(&v);
+
+	/* imbalance: 4 samples over, a break, 5 over (ending at sample 14) */
+	series_init(&b, 2, 20);
+	for (size_t i = 3; i < 7; i++)
+		b.cpu[i][0].nr_running = 9;
+	for (size_t i = 10; i < 15; i++)
+		b.cpu[i][0].nr_running = 6;
+	evaluate(&b, &v);
+	tap_is_int(v.ndetails, 1, "imbalance: only the 5-sample run fails");
+	tap_is_str(v.ndetails ? v.details[0] : NULL,
+		   "imbalance ratio 6.0 exceeded threshold 4.0 for 5 consecutive samples (ending at sample 14)",
+		   "imbalance message in ktstr's words");
+	tap_is_str(v.ndetails ? v.detail_check[0] : NULL, "max_imbalance_ratio", "imbalance check name");
+	tap_is_str(v.summary, "monitor FAILED: 1 violation(s)", "summary counts violations");
+	monitor_verdict__free(&v);
+
+	series_init(&b, 2, 20);
+	for (size_t i = 3; i < 7; i++)
+		b.cpu[i][0].nr_running = 9;
+	evaluate(&b, &v);
+	tap_ok(v.ndetails == 0 && v.max_imbalance == 9.0,
+	       "imbalance: 4 consecutive samples are not sustained (peak %.1f recorded)", v.max_imbalance);
+	monitor_verdict__free(&v);
+
+	/* local DSQ depth on cpu1 */
+	series_init(&b, 2, 20);
+	for (size_t i = 2; i < 10; i++)
+		b.cpu[i][1].local_dsq = 59;
+	evaluate(&b, &v);
+	tap_is_str(v.ndetails ? v.details[0] : NULL,
+		   "local DSQ depth 59 on cpu1 exceeded threshold 50 for 8 consecutive samples (ending at sample 9)",
+		   "local DSQ depth message");
+	monitor_verdict__free(&v);
+
+	/* stall: cpu0's clock stops for 6 samples with a task runnable */
+	series_init(&b, 2, 20);
+	for (size_t i = 5; i < 12; i++)
+		b.cpu[i][0].clock = 777;
+	evaluate(&b, &v);
+	tap_is_str(v.ndetails ? v.details[0] : NULL,
+		   "rq_clock stall on cpu0 for 6 consecutive samples (ending at sample 11, clock=777)",
+		   "rq_clock stall message");
+	tap_is_str(v.ndetails ? v.detail_check[0] : NULL, "fail_on_stall", "stall check name");
+	monitor_verdict__free(&v);
+
+	/* exemptions: an idle CPU (NOHZ) and a guest the host did not run */
+	for (size_t i = 5; i < 12; i++) {
+		b.cpu[i][0].nr_running = 0;
+		b.cpu[i - 1][0].nr_running = 0;
+	}
+	evaluate(&b, &v);
+	tap_ok(v.ndetails == 0, "stall: exempt when nr_running == 0 in both samples");
+	monitor_verdict__free(&v);
+	series_init(&b, 2, 20);
+	for (size_t i = 0; i < 20; i++)
+		b.v[i].vm_cpu_ns = 1 + (i < 5 ? i * 100 * NSEC_PER_MSEC : 500 * NSEC_PER_MSEC);
+	for (size_t i = 5; i < 12; i++)
+		b.cpu[i][0].clock = 777;
+	evaluate(&b, &v);
+	tap_ok(v.ndetails == 0, "stall: exempt when QEMU got no CPU time (host preemption)");
+	monitor_verdict__free(&v);
+
+	/* event rates: 50 fallbacks and 20 keep_lasts per 100 ms = 500/s and 200/s */
+	series_init(&b, 2, 20);
+	for (size_t i = 0; i < 20; i++) {
+		b.v[i].have_events = true;
+		b.cpu[i][1].fallback = (int64_t)(i * 50);
+		b.cpu[i][0].keep_last = (int64_t)(i * 20);
+	}
+	evaluate(&b, &v);
+	tap_is_int(v.ndetails, 2, "fallback and keep_last rates both fail");
+	tap_is_str(v.ndetails > 0 ? v.details[0] : NULL,
+		   "fallback rate 500.0/s exceeded threshold 200.0/s for 19 consecutive intervals (ending at sample 19)",
+		   "fallback rate message");
+	tap_is_str(v.ndetails > 1 ? v.details[1] : NULL,
+		   "keep_last rate 200.0/s exceeded threshold 100.0/s for 19 consecutive intervals (ending at sample 19)",
+		   "keep_last rate message");
+	tap_ok(v.fallback_rate > 499 && v.fallback_rate < 501, "whole-window fallback rate %.1f/s",
+	       v.fallback_rate);
+	monitor_verdict__free(&v);
+
+	/* the window: violations before the workload started do not count */
+	series_init(&b, 2, 20);
+	for (size_t i = 0; i < 8; i++)
+		b.cpu[i][0].nr_running = 9;
+	b.s.win_start = 5;
+	evaluate(&b, &v);
+	tap_ok(v.ndetails == 0, "samples before the workload's start are trimmed");
+	monitor_verdict__free(&v);
+
+	/* validity */
+	series_init(&b, 2, 10);
+	for (size_t i = 0; i < 10; i++)
+		b.cpu[i][0].clock = b.cpu[i][1].clock = 42;
+	evaluate(&b, &v);
+	tap_ok(!v.evaluated, "all rq clocks identical: %s", v.summary);
+	tap_is_str(v.summary, "monitor data not yet initialized", "ktstr's uninitialised-data wording");
+	monitor_verdict__free(&v);
+	series_init(&b, 2, 10);
+	for (size_t i = 0; i < 10; i++)
+		b.v[i].valid = false;
+	evaluate(&b, &v);
+	tap_ok(!v.evaluated, "no plausible samples: %s", v.summary);
+	monitor_verdict__free(&v);
+	series_init(&b, 2, 10);
+	b.s.win_start = b.s.win_end = 0;
+	evaluate(&b, &v);
+	tap_ok(!v.evaluated && strstr(v.summary, "no monitor samples"), "empty window: %s", v.summary);
+	monitor_verdict__free(&v);
+
+	/* off switches */
+	series_init(&b, 2, 20);
+	for (size_t i = 0; i < 20; i++)
+		b.cpu[i][0].nr_running = 9;
+	{
+		struct monitor_limits l = defaults();
+
+		l.imbalance_on = false;
+		monitor__evaluate(&b.s, &l, &v);
+		tap_ok(v.ndetails == 0, "max_imbalance_ratio: off judges nothing");
+		monitor_verdict__free(&v);
+	}
+}
+
+/* monitor__judge: DETAIL_MONITOR details for sched_ext, recorded but not judged for EEVDF. */
+static void test_judge(void)
+{
+	struct thresholds th;
+	struct run_result rr = { .status = TEST_PASS };
+	struct test_result t = { 0 };
+
+	thresholds__defaults(&th, true);
+	monitor__judge(NULL, "the guest sent no kernel symbols", &th, true, &rr);
+	tap_is_str(rr.monitor.state, "not evaluated (no monitor data: the guest sent no kernel symbols)",
+		   "no monitor: not evaluated, with the reason");
+	tap_ok(rr.status == TEST_PASS && !rr.ndetails, "no monitor data never fails or passes a check");
+	t.thresholds = th;
+	t.runs = &rr;
+	t.nruns = 1;
+	tap_ok(str_startswith(check__test_threshold_state(&t, THR_MAX_IMBALANCE_RATIO),
+			      "not evaluated"), "the test's threshold state says not evaluated");
+	free(rr.monitor.state);
+	rr.monitor.state = xstrdup("on");
+	tap_is_str(check__test_threshold_state(&t, THR_MAX_IMBALANCE_RATIO), "on",
+		   "a judged run makes the monitor thresholds 'on'");
+	run_result__free(&rr);
+}
+
+static void test_btf(void)
+{
+	struct kernel_image *k = NULL;
+	_cleanup_free_ char *err = NULL, *why = NULL;
+	char dir[] = "/tmp/ktstr-test-btf.XXXXXX";
+	_cleanup_free_ char *path = NULL;
+	struct monitor_offsets o;
+	int ret;
+
+	if (kernel__resolve(getenv("KTSTR_TEST_KERNEL"), &k, &err) || !k->btf) {
+		for (int i = 0; i < 5; i++)
+			tap_skip("no kernel with BTF (ktstr-kernel fetch, or KTSTR_TEST_KERNEL)");
+		kernel_image__free(k);
+		return;
+	}
+	if (!mkdtemp(dir))
+		abort();
+	path = xasprintf("%s/vmlinux.btf", dir);
+	ret = monitor_offsets__for_image(k->image, path, &o, &why);
+	tap_ok(!ret, "offsets from %s's BTF (%s)", k->version ? k->version : k->image,
+	       why ? why : "ok");
+	tap_ok(o.rq_nr_running.off >= 0 && o.rq_nr_running.size == 4 && o.rq_clock.size == 8,
+	       "rq.nr_running (u32) at %d, rq.clock (u64) at %d", o.rq_nr_running.off, o.rq_clock.off);
+	{
+		struct btf *btf = btf__parse(path, NULL);
+		struct monitor_field scx, dsq, nr;
+		bool ok = btf && !monitor_btf__field(btf, "rq", "scx", &scx) &&
+			  !monitor_btf__field(btf, "scx_rq", "local_dsq", &dsq) &&
+			  !monitor_btf__field(btf, "scx_dispatch_q", "nr", &nr);
+
+		tap_ok(ok && o.rq_scx_local_dsq_nr.off == scx.off + dsq.off + nr.off,
+		       "rq.scx.local_dsq.nr at %d = rq.scx + scx_rq.local_dsq + scx_dispatch_q.nr",
+		       o.rq_scx_local_dsq_nr.off);
+		btf__free(btf);
+	}
+	if (o.events_why)
+		tap_skip(o.events_why);
+	else
+		tap_ok(o.sched_pcpu.off >= 0 && o.ev_fallback.off >= 0 && o.ev_keep_last.off ==
+		       o.ev_fallback.off + 16, "event counters: scx_sched.pcpu at %d, "
+		       "SCX_EV_SELECT_CPU_FALLBACK at %d, SCX_EV_DISPATCH_KEEP_LAST two counters later",
+		       o.sched_pcpu.off, o.ev_fallback.off);
+	{
+		struct monitor_field f;
+		struct btf *btf = btf__parse(path, NULL);
+
+		tap_ok(btf && monitor_btf__field(btf, "rq", "scx.no_such_member", &f) == -ENOENT &&
+		       f.off == -1, "a missing member is -ENOENT, offset -1");
+		btf__free(btf);
+	}
+	monitor_offsets__free(&o);
+	unlink(path);
+	rmdir(dir);
+	kernel_image__free(k);
+}
+
+int main(void)
+{
+	tap_plan(61);
+	test_layout();
+	test_pgwalk();
+	test_kernel();
+	test_sampler();
+	test_eval();
+	test_judge();
+	test_btf();
+	return tap_done();
+}
