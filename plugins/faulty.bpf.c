@@ -24,6 +24,17 @@
  *			as long as delay_ns is below it.
  *   fail_verify	ops.enqueue dereferences a hash map lookup without a
  *			NULL check; the verifier rejects the program at load.
+ *   spin_ns		when a target's slice ends on CPU 0, ops.dispatch
+ *			busy-waits spin_ns (bpf_loop + bpf_ktime_get_ns) with
+ *			the rq lock held and IRQs off, then not again for
+ *			spin_ns: CPU 0's rq clock stands still meanwhile (the
+ *			monitor's rq_clock stall check).
+ *   slice_ns		every task's slice (flag slice-us); with no
+ *			SCX_OPS_ENQ_LAST a lone task's every expiry is a
+ *			dispatch_keep_last event (the keep_last rate check).
+ *   bad_select		ops.select_cpu returns a CPU the target may not run
+ *			on; the kernel falls back to an allowed one and counts
+ *			select_cpu_fallback (the fallback rate check).
  *
  * The escape-cpuset fault has no BPF part: it is the userspace daemon in
  * faulty.c moving workers out of their cgroups.
@@ -42,11 +53,14 @@ const volatile u64 error_after;
 const volatile bool concentrate;
 const volatile u64 delay_ns;
 const volatile bool fail_verify;
+const volatile u64 spin_ns;
+const volatile bool bad_select;
 const volatile u64 slice_ns = SCX_SLICE_DFL;
 const volatile s32 exempt_tgid;	/* the process that attaches us (the guest agent) */
 
 struct ktstr_uei uei;
-u64 nr_enqueued, nr_stalled, nr_dispatched, nr_delayed;
+u64 nr_enqueued, nr_stalled, nr_dispatched, nr_delayed, nr_spins, nr_bad_selects;
+static u64 spin_end;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -88,10 +102,29 @@ static bool delayed(struct task_struct *p)
 	return delay_ns && targeted(p);
 }
 
+/* A CPU p may not run on, or -1 (the first 64 CPUs are enough for ktstr's VMs). */
+static s32 forbidden_cpu(struct task_struct *p)
+{
+	u32 n = scx_bpf_nr_cpu_ids();
+
+	for (u32 c = 0; c < 64 && c < n; c++)
+		if (!bpf_cpumask_test_cpu(c, p->cpus_ptr))
+			return c;
+	return -1;
+}
+
 s32 BPF_STRUCT_OPS(faulty_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
 {
 	bool is_idle = false;
 	s32 cpu;
+
+	if (bad_select && targeted(p)) {
+		cpu = forbidden_cpu(p);
+		if (cpu >= 0) {
+			__sync_fetch_and_add(&nr_bad_selects, 1);
+			return cpu;
+		}
+	}
 
 	if (concentrated(p))
 		return 0;
@@ -131,10 +164,31 @@ void BPF_STRUCT_OPS(faulty_enqueue, struct task_struct *p, u64 enq_flags)
 	scx_bpf_dsq_insert(p, SHARED_DSQ, slice_ns, enq_flags);
 }
 
+static long spin_until(u64 i, void *ctx)
+{
+	return bpf_ktime_get_ns() >= *(u64 *)ctx;
+}
+
+/* Busy-wait spin_ns in ops.dispatch (rq lock held, IRQs off). */
+static void spin(void)
+{
+	u64 deadline = bpf_ktime_get_ns() + spin_ns;
+
+	/* bpf_loop caps its iterations (1 << 23): a few rounds cover slow TCG clocks too */
+	for (int i = 0; i < 8 && bpf_ktime_get_ns() < deadline; i++)
+		bpf_loop(1 << 23, spin_until, &deadline, 0);
+	spin_end = bpf_ktime_get_ns();
+	__sync_fetch_and_add(&nr_spins, 1);
+}
+
 void BPF_STRUCT_OPS(faulty_dispatch, s32 cpu, struct task_struct *prev)
 {
 	u32 key = 0;
 	u64 *last, now;
+
+	if (spin_ns && cpu == 0 && prev && targeted(prev) &&
+	    bpf_ktime_get_ns() - spin_end >= spin_ns)
+		spin();
 
 	if (scx_bpf_dsq_move_to_local(SHARED_DSQ)) {
 		__sync_fetch_and_add(&nr_dispatched, 1);

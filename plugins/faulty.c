@@ -43,13 +43,21 @@ static const struct ktstr_flag flags[] = {
 			   "scheduler daemon would: workers run outside their cpuset", NULL, NULL },
 	{ "fail-verify", "include a program the BPF verifier rejects: attach fails with its log",
 	  NULL, only_alone },
+	{ "dispatch-spin-ms=", "when a worker's slice ends on CPU 0, ops.dispatch busy-waits N ms "
+			       "with the rq lock held (then not again for N ms): CPU 0's rq clock "
+			       "stalls", NULL, NULL },
+	{ "slice-us=", "every task's time slice in microseconds (default 20000); a lone task's "
+		       "every expiry counts as dispatch_keep_last", NULL, NULL },
+	{ "bad-select", "ops.select_cpu returns a CPU the worker may not run on: the kernel "
+			"falls back and counts select_cpu_fallback", NULL, NULL },
 	{ NULL },
 };
 
 /* No overrides: the faulty scheduler is judged by ktstr's default thresholds, which it must fail. */
 static const struct ktstr_threshold thresholds[] = { { NULL, NULL } };
 
-static const char *const numeric[] = { "error-after=", "delay-dispatch-ms=", NULL };
+static const char *const numeric[] = { "error-after=", "delay-dispatch-ms=", "dispatch-spin-ms=",
+				       "slice-us=", NULL };
 
 struct state {
 	struct faulty *skel;
@@ -107,7 +115,7 @@ static int faulty_attach(struct ktstr_sched_ctx *ctx)
 {
 	struct state *st = calloc(1, sizeof(*st));
 	struct faulty__rodata *ro;
-	uint64_t error_after, delay_ms;
+	uint64_t error_after, delay_ms, spin_ms, slice_us;
 	uint32_t pm;
 	const void *elf;
 	size_t elf_sz;
@@ -148,6 +156,11 @@ static int faulty_attach(struct ktstr_sched_ctx *ctx)
 	ro->delay_ns = delay_ms * 1000000ULL;
 	ro->fail_verify = scxp_flag_on(ctx->flags, "fail-verify");
 	st->escape = scxp_flag_on(ctx->flags, "escape-cpuset");
+	scxp_flag_u64(ctx->flags, "dispatch-spin-ms", 0, &spin_ms);
+	scxp_flag_u64(ctx->flags, "slice-us", 20000, &slice_us);
+	ro->spin_ns = spin_ms * 1000000ULL;
+	ro->slice_ns = (slice_us ? slice_us : 1) * 1000ULL;
+	ro->bad_select = scxp_flag_on(ctx->flags, "bad-select");
 	scxp_log(ctx, KTSTR_LOG_DEBUG, "faulty: stall %u/1000, error-after %" PRIu64
 		 ", concentrate %d, delay %" PRIu64 " ms, fail-verify %d, escape-cpuset %d", pm,
 		 error_after, ro->concentrate, delay_ms, ro->fail_verify, st->escape);
@@ -275,9 +288,11 @@ static int faulty_stats(struct ktstr_sched_ctx *ctx, char *buf, size_t len)
 	b = st->skel->bss;
 	n = snprintf(buf, len,
 		     "{\"nr_enqueued\":%" PRIu64 ",\"nr_stalled\":%" PRIu64 ",\"nr_dispatched\":%" PRIu64
-		     ",\"nr_delayed\":%" PRIu64 ",\"nr_escaped\":%" PRIu64 "}",
+		     ",\"nr_delayed\":%" PRIu64 ",\"nr_escaped\":%" PRIu64 ",\"nr_spins\":%" PRIu64
+		     ",\"nr_bad_selects\":%" PRIu64 "}",
 		     (uint64_t)b->nr_enqueued, (uint64_t)b->nr_stalled, (uint64_t)b->nr_dispatched,
-		     (uint64_t)b->nr_delayed, st->nr_escaped);
+		     (uint64_t)b->nr_delayed, st->nr_escaped, (uint64_t)b->nr_spins,
+		     (uint64_t)b->nr_bad_selects);
 	return n >= 0 && (size_t)n < len ? 0 : -ENOSPC;
 }
 
@@ -299,7 +314,8 @@ KTSTR_PLUGIN_EXPORT const struct ktstr_plugin ktstr_plugin = {
 	.sz = sizeof(struct ktstr_plugin),
 	.name = "faulty",
 	.description = "deliberately faulty sched_ext scheduler: stalls, BPF errors, "
-		       "concentration, dispatch delay, cpuset escape, verifier rejection",
+		       "concentration, dispatch delay, cpuset escape, verifier rejection, "
+		       "dispatch spin, short slices, bad CPU selection",
 	.needs_sched_ext = true,
 	.flags = flags,
 	.thresholds = thresholds,

@@ -235,16 +235,17 @@ static json_t *num_or_null(double x)
 }
 
 char *monitor__to_json(const struct monitor_series *s, const struct monitor_verdict *v,
-		       const char *state)
+		       const char *state, const char *summary)
 {
 	json_t *o = json_object(), *cpus = json_array(), *series = json_object();
 	json_t *at = json_array(), *nr = json_array(), *scx = json_array(), *dq = json_array();
 	json_t *clk = json_array(), *fbk = json_array(), *klk = json_array(), *valid = json_array();
+	json_t *vmcpu = json_array();
 	unsigned ncpus = s ? MIN(s->ncpus, (unsigned)MONITOR_MAX_CPUS) : 0;
 	char *out;
 
 	json_object_set_new(o, "state", json_string(state));
-	json_object_set_new(o, "summary", v && v->summary ? json_string(v->summary) : json_null());
+	json_object_set_new(o, "summary", summary ? json_string(summary) : json_null());
 	json_object_set_new(o, "interval_ms", json_integer(MONITOR_INTERVAL_NS / NSEC_PER_MSEC));
 	json_object_set_new(o, "samples", json_integer(s ? (json_int_t)s->n : 0));
 	json_object_set_new(o, "window", json_pack("{s:I, s:I}", "start",
@@ -296,6 +297,7 @@ char *monitor__to_json(const struct monitor_series *s, const struct monitor_verd
 		json_t *a = json_array(), *b = json_array(), *d = json_array(), *e = json_array();
 
 		json_array_append_new(at, json_integer((json_int_t)(x->at_ns / NSEC_PER_MSEC)));
+		json_array_append_new(vmcpu, json_integer((json_int_t)(x->vm_cpu_ns / NSEC_PER_MSEC)));
 		json_array_append_new(valid, json_boolean(x->valid));
 		for (unsigned c = 0; c < ncpus; c++) {
 			json_array_append_new(a, json_integer(x->cpu[c].nr_running));
@@ -314,6 +316,7 @@ char *monitor__to_json(const struct monitor_series *s, const struct monitor_verd
 	}
 	json_object_set_new(series, "at_ms", at);
 	json_object_set_new(series, "valid", valid);
+	json_object_set_new(series, "qemu_cpu_ms", vmcpu);
 	json_object_set_new(series, "nr_running", nr);
 	json_object_set_new(series, "scx_nr_running", scx);
 	json_object_set_new(series, "local_dsq", dq);

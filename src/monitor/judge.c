@@ -33,7 +33,7 @@ void monitor__judge(struct monitor *m, const char *absent_why, const struct thre
 	if (!s) {
 		rm->state = xasprintf("not evaluated (no monitor data: %s)", why ?: "no monitor");
 		rm->summary = xasprintf("no monitor data: %s", why ?: "no monitor");
-		rm->json = monitor__to_json(NULL, NULL, rm->state);
+		rm->json = monitor__to_json(NULL, NULL, rm->state, rm->summary);
 		return;
 	}
 	limits_from(th, &l);
@@ -53,7 +53,7 @@ void monitor__judge(struct monitor *m, const char *absent_why, const struct thre
 		rm->summary = xstrdup(v.summary);
 	} else if (!active) {
 		rm->state = xstrdup("not judged (EEVDF: no sched_ext scheduler; samples recorded)");
-		rm->summary = xasprintf("%s (not judged: EEVDF)", v.summary);
+		rm->summary = xasprintf("monitor not judged (EEVDF); samples say: %s", v.summary);
 	} else {
 		rm->state = xstrdup("on");
 		rm->summary = xstrdup(v.summary);
@@ -63,6 +63,6 @@ void monitor__judge(struct monitor *m, const char *absent_why, const struct thre
 		if (v.ndetails)
 			rr->status = test_status_worst(rr->status, TEST_FAIL);
 	}
-	rm->json = monitor__to_json(s, &v, rm->state);
+	rm->json = monitor__to_json(s, &v, rm->state, rm->summary);
 	monitor_verdict__free(&v);
 }

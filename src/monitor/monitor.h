@@ -200,9 +200,9 @@ double monitor__imbalance(const struct monitor_sample *s, unsigned ncpus);
 void monitor__evaluate(const struct monitor_series *s, const struct monitor_limits *l,
 		       struct monitor_verdict *v);
 void monitor_verdict__free(struct monitor_verdict *v);
-/* The series and verdict as a JSON object text (for result.json), malloc'd. */
+/* The series and verdict as a JSON object text (for result.json), malloc'd; s, v may be NULL. */
 char *monitor__to_json(const struct monitor_series *s, const struct monitor_verdict *v,
-		       const char *state);
+		       const char *state, const char *summary);
 
 /* ---- the live monitor of one VM ---- */
 

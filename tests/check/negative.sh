@@ -53,6 +53,22 @@ for root, dirs, files in os.walk(results):
             byname[r['name']] = r
         except (OSError, ValueError, KeyError):
             pass
+def num(v, f):
+    return 'null' if v is None else f % v
+
+def monitor_line(m):
+    # "SUMMARY: N samples; state=S max_imbalance_ratio=X ... " for "monitor REGEX"
+    if not m:
+        return '(no monitor record)'
+    p = m.get('peaks') or {}
+    w = m.get('window') or {}
+    return ('%s: %d samples; state=%s max_imbalance_ratio=%s max_local_dsq_depth=%s '
+            'longest_stall_samples=%s fallback_rate=%s keep_last_rate=%s ' % (
+                m.get('summary'), w.get('end', 0) - w.get('start', 0), m.get('state'),
+                num(p.get('max_imbalance_ratio'), '%.2f'), p.get('max_local_dsq_depth'),
+                p.get('longest_stall_samples'), num(p.get('fallback_rate'), '%.1f'),
+                num(p.get('keep_last_rate'), '%.1f')))
+
 lines = []
 for spec in specs:
     # "test NAME" switches to another expanded test (matrix); the default is
@@ -85,6 +101,13 @@ for spec in specs:
                    for c in run.get('cgroups', []) if c.get('name') == cg]
             ok = bool(got) and all(g is not None and ops[op](float(g), float(want)) for g in got)
             lines.append((ok, '%s: %s %s %s %s' % (name, cg, field, op, want), 'got %r' % got))
+            continue
+        if raw.startswith('monitor '):
+            regex = raw.split(' ', 1)[1]
+            runs = (r or {}).get('runs') or [{}]
+            got = monitor_line(runs[0].get('monitor'))
+            lines.append((re.search(regex, got) is not None, '%s: monitor %s' % (name, regex),
+                          'monitor: %s' % got))
             continue
         if raw.startswith('pass '):
             check = raw.split()[1]
