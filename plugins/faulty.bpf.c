@@ -24,11 +24,11 @@
  *			as long as delay_ns is below it.
  *   fail_verify	ops.enqueue dereferences a hash map lookup without a
  *			NULL check; the verifier rejects the program at load.
- *   spin_ns		when a target's slice ends on CPU 0, ops.dispatch
- *			busy-waits spin_ns (bpf_loop + bpf_ktime_get_ns) with
- *			the rq lock held and IRQs off, then not again for
- *			spin_ns: CPU 0's rq clock stands still meanwhile (the
- *			monitor's rq_clock stall check).
+ *   spin_ns		when a target's slice ends on CPU 0 and it stays
+ *			queued, ops.dispatch busy-waits spin_ns (bpf_loop +
+ *			bpf_ktime_get_ns) with the rq lock held and IRQs off,
+ *			then not again for spin_ns: CPU 0's rq clock stands
+ *			still meanwhile (the monitor's rq_clock stall check).
  *   slice_ns		every task's slice (flag slice-us); with no
  *			SCX_OPS_ENQ_LAST a lone task's every expiry is a
  *			dispatch_keep_last event (the keep_last rate check).
@@ -186,7 +186,8 @@ void BPF_STRUCT_OPS(faulty_dispatch, s32 cpu, struct task_struct *prev)
 	u32 key = 0;
 	u64 *last, now;
 
-	if (spin_ns && cpu == 0 && prev && targeted(prev) &&
+	/* prev still queued: CPU 0 has a runnable task all through the spin */
+	if (spin_ns && cpu == 0 && prev && targeted(prev) && (prev->scx.flags & SCX_TASK_QUEUED) &&
 	    bpf_ktime_get_ns() - spin_end >= spin_ns)
 		spin();
 

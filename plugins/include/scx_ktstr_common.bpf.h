@@ -24,7 +24,10 @@ struct sched_ext_entity {
 	u64 dsq_vtime;
 	u64 slice;
 	u32 weight;
+	u32 flags;		/* SCX_TASK_* */
 } __pai;
+
+#define SCX_TASK_QUEUED		(1U << 0)	/* on the scx run queue */
 
 struct cpumask {
 	unsigned long bits[1];

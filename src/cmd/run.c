@@ -475,6 +475,7 @@ static struct monitor *monitor_for(struct test_ctx *tc, struct vm_config *cfg)
 		tc->mon_why = xasprintf("guest RAM for the monitor: %s", strerror(-ret));
 		return NULL;
 	}
+	monitor__set_hz(m, monitor__config_hz(tc->job->kernel->config));
 	cfg->mem_fds = monitor__fds(m, &cfg->nmem_fds);
 	return m;
 }

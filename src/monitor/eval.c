@@ -58,25 +58,33 @@ static void add_detail(struct monitor_verdict *v, const char *check, const char 
 	v->ndetails = n;
 }
 
-/* ktstr's is_cpu_stuck(): clock unchanged, not idle in both samples, vCPU not preempted. */
+/*
+ * ktstr's is_cpu_stuck(): the clock stood still, the CPU was not idle in
+ * both samples (NOHZ stops an idle CPU's clock), and the guest was running.
+ * ktstr asks the vCPU thread's CPU time; under TCG one host thread runs
+ * every vCPU, so "running" is read off the guest itself: QEMU got at least
+ * the preemption threshold of CPU time in the interval, and some other
+ * CPU's clock moved. A host that starves the VM, or TCG pausing the whole
+ * guest (both seen on a loaded 2-core host: every clock frozen for ~1 s),
+ * is not a scheduler stall. The price: a one-CPU VM, or a hang of every
+ * CPU at once, is not reported here (the gap and starvation checks and the
+ * kernel's watchdogs see those).
+ */
 static bool cpu_stuck(const struct monitor_series *s, const struct monitor_sample *prev,
 		      const struct monitor_sample *cur, unsigned c)
 {
 	const struct monitor_cpu *a = &prev->cpu[c], *b = &cur->cpu[c];
+	bool others_moved = false;
 
 	if (!b->clock || b->clock != a->clock)
 		return false;
 	if (!a->nr_running && !b->nr_running)
-		return false;	/* NOHZ: an idle CPU's clock legitimately stops */
-	/*
-	 * The host did not run the guest: QEMU's CPU time, shared by every
-	 * vCPU (TCG runs them round-robin on one thread), grew less than the
-	 * preemption threshold per vCPU.
-	 */
-	if (prev->vm_cpu_ns && cur->vm_cpu_ns && s->ncpus &&
-	    (cur->vm_cpu_ns - prev->vm_cpu_ns) / s->ncpus < s->preempt_ns)
 		return false;
-	return true;
+	if (prev->vm_cpu_ns && cur->vm_cpu_ns && cur->vm_cpu_ns - prev->vm_cpu_ns < s->preempt_ns)
+		return false;
+	for (unsigned o = 0; o < s->ncpus && !others_moved; o++)
+		others_moved = o != c && cur->cpu[o].clock != prev->cpu[o].clock;
+	return others_moved;
 }
 
 static int64_t sum_events(const struct monitor_sample *s, unsigned ncpus, bool keep_last)

@@ -204,3 +204,16 @@ out:
 	json_decref(root);
 	return ret;
 }
+
+unsigned monitor__config_hz(const char *config_path)
+{
+	_cleanup_free_ char *text = NULL;
+	const char *p;
+
+	if (!config_path || read_file(config_path, &text, NULL))
+		return 0;
+	for (p = text; (p = strstr(p, "CONFIG_HZ=")); p++)
+		if (p == text || p[-1] == '\n')
+			return (unsigned)strtoul(p + 10, NULL, 10);
+	return 0;
+}

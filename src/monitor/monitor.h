@@ -102,6 +102,8 @@ int monitor_kernel__read(const struct monitor_kernel *k, const struct guestmem *
  */
 char *monitor_ksyms__hint(const char *cache_path);
 int monitor_ksyms__save(const char *cache_path, const char *syms_json);
+/* CONFIG_HZ from a kernel .config; 0 when unknown. */
+unsigned monitor__config_hz(const char *config_path);
 /* Walk a 4- or 5-level x86-64 page table rooted at top_pa. */
 int monitor__pgwalk(const struct guestmem *g, uint64_t top_pa, bool la57, uint64_t va,
 		    uint64_t *pa);
@@ -161,7 +163,7 @@ struct monitor_series {
 	struct monitor_sample *v;
 	size_t n;
 	size_t win_start, win_end;	/* [start, end): samples while the workload ran */
-	uint64_t preempt_ns;		/* ktstr: (1e9 / HZ) * 10 */
+	uint64_t preempt_ns;		/* ktstr: (1e9 / HZ) * 10 of QEMU CPU time per interval */
 	uint64_t read_errors;
 	uint64_t sample_cost_ns;	/* host CPU time spent sampling (thread CPU clock) */
 };
@@ -215,6 +217,8 @@ struct monitor;
 int monitor__new(const uint64_t *node_bytes, unsigned nnodes, const struct monitor_offsets *o,
 		 struct monitor **out);
 const int *monitor__fds(const struct monitor *m, unsigned *n);
+/* The guest kernel's CONFIG_HZ: the stall exemption is 10 ticks of QEMU CPU time (default 250). */
+void monitor__set_hz(struct monitor *m, unsigned hz);
 /* The QEMU process (for its CPU time, the stall exemption). */
 void monitor__set_pid(struct monitor *m, pid_t pid);
 /* The SYMS frame: resolve and start sampling. On failure the reason is kept. */

@@ -52,6 +52,7 @@ int monitor__new(const uint64_t *node_bytes, unsigned nnodes, const struct monit
 	for (unsigned i = 0; i < nnodes; i++)
 		m->fds[i] = m->mem->node[i].fd;
 	m->off = o;
+	m->s.preempt_ns = 10 * NSEC_PER_SEC / 250;	/* ktstr: 10 ticks at its default HZ */
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -65,6 +66,12 @@ const int *monitor__fds(const struct monitor *m, unsigned *n)
 {
 	*n = m->mem->nnodes;
 	return m->fds;
+}
+
+void monitor__set_hz(struct monitor *m, unsigned hz)
+{
+	if (hz)
+		m->s.preempt_ns = 10 * NSEC_PER_SEC / hz;
 }
 
 void monitor__set_pid(struct monitor *m, pid_t pid)
@@ -181,8 +188,8 @@ static void *sampler(void *arg)
 {
 	struct monitor *m = arg;
 	struct timespec next;
+	uint64_t next_ns = now_ns();
 
-	clock_gettime(CLOCK_MONOTONIC, &next);
 	pthread_mutex_lock(&m->lock);
 	while (!m->stop && m->s.n < MONITOR_MAX_SAMPLES) {
 		struct monitor_sample smp = { 0 };
@@ -200,11 +207,16 @@ static void *sampler(void *arg)
 		*(struct monitor_sample *)array_push(&m->s.v, &m->s.n, sizeof(smp)) = smp;
 		if (last)	/* one sample after the workload ended closes the window */
 			break;
-		next.tv_nsec += MONITOR_INTERVAL_NS;
-		while (next.tv_nsec >= (long)NSEC_PER_SEC) {
-			next.tv_nsec -= NSEC_PER_SEC;
-			next.tv_sec++;
-		}
+		/*
+		 * The next tick; a sampler the host held up does not catch up
+		 * with a burst of back-to-back samples (they would all read the
+		 * same clocks): it starts again one interval from now.
+		 */
+		next_ns += MONITOR_INTERVAL_NS;
+		if (next_ns < now_ns())
+			next_ns = now_ns() + MONITOR_INTERVAL_NS;
+		next.tv_sec = (time_t)(next_ns / NSEC_PER_SEC);
+		next.tv_nsec = (long)(next_ns % NSEC_PER_SEC);
 		while (!m->stop && pthread_cond_timedwait(&m->cond, &m->lock, &next) != ETIMEDOUT)
 			;
 	}

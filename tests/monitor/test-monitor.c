@@ -365,6 +365,12 @@ static void test_eval(void)
 	evaluate(&b, &v);
 	tap_ok(v.ndetails == 0, "stall: exempt when QEMU got no CPU time (host preemption)");
 	monitor_verdict__free(&v);
+	series_init(&b, 2, 20);
+	for (size_t i = 5; i < 12; i++)
+		b.cpu[i][0].clock = b.cpu[i][1].clock = 777;
+	evaluate(&b, &v);
+	tap_ok(v.ndetails == 0, "stall: exempt when every CPU's clock stood still (the guest paused)");
+	monitor_verdict__free(&v);
 
 	/* event rates: 50 fallbacks and 20 keep_lasts per 100 ms = 500/s and 200/s */
 	series_init(&b, 2, 20);
@@ -510,7 +516,7 @@ static void test_btf(void)
 
 int main(void)
 {
-	tap_plan(61);
+	tap_plan(62);
 	test_layout();
 	test_pgwalk();
 	test_kernel();
