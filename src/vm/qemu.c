@@ -169,7 +169,9 @@ static void push(char ***argv, size_t *n, char *s)
 
 unsigned qemu__node_memory(const struct vm_config *c, uint64_t *node_mb)
 {
-	unsigned nodes = MIN(MAX(c->topo.numa_nodes, 1u), (unsigned)SPEC_MAX_NUMA_NODES);
+	/* the CPU nodes, then the memory-only ones (as qemu__argv numbers them) */
+	unsigned nodes = MIN(MAX(c->topo.numa_nodes, 1u) + c->topo.memory_only_nodes,
+			     (unsigned)SPEC_MAX_NUMA_NODES);
 
 	for (unsigned i = 0; i < nodes; i++) {
 		node_mb[i] = c->topo.node_memory_mb[i];
