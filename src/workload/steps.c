@@ -25,6 +25,7 @@
 struct cg_state {
 	char *name;
 	struct cpumask cpus;	/* empty: no cpuset (all CPUs) */
+	struct cpumask mems;	/* empty: the parent's memory nodes */
 };
 
 struct payload_run {
@@ -196,6 +197,42 @@ static int cg_set_cpus(struct run *r, const char *name, const struct cpumask *cp
 	return ret;
 }
 
+static int cg_set_mems(struct run *r, const char *name, const struct cpumask *nodes)
+{
+	struct cpumask none;
+	int ret;
+
+	cpumask_zero(&none);
+	ret = cgroup_mgr__set_mems(r->mgr, name, nodes ? nodes : &none);
+	if (!ret)
+		cg_get(r, name)->mems = nodes ? *nodes : none;
+	return ret;
+}
+
+/*
+ * Resolve a cpuset and give it to a cgroup: cpuset.cpus, and cpuset.mems
+ * too, the node itself for a numa:N cpuset and the parent's nodes for any
+ * other kind (so a cgroup moved off a numa cpuset does not keep its node).
+ */
+static int cg_apply_cpuset(struct run *r, const char *name, const struct spec_cpuset *cs,
+			   struct cpumask *cpus, char **err)
+{
+	struct cpumask node;
+	int ret = cpuset__resolve(cs, r->topo, cpus, err);
+
+	if (ret)
+		return ret;
+	cpumask_zero(&node);
+	if (cs->kind == CPUSET_NUMA)
+		cpumask_set(&node, cs->index);
+	ret = cg_set_mems(r, name, &node);
+	if (!ret)
+		ret = cg_set_cpus(r, name, cpus);
+	if (ret)
+		*err = xstrdup(cgroup_mgr__error(r->mgr));
+	return ret;
+}
+
 /* Fork the workers of w into cgroup; they wait at the start line until worker_group__start. */
 static int spawn_work(struct run *r, const struct spec_work *w, const char *cgroup,
 		      struct worker_group **out, char **err)
@@ -289,25 +326,10 @@ static int setup_cgroups(struct run *r, const struct spec_cgroup *cgs, size_t n)
 			break;
 		}
 		if (c->cpuset.kind != CPUSET_NONE) {
-			ret = cpuset__resolve(&c->cpuset, r->topo, &cpus, &err);
+			ret = cg_apply_cpuset(r, c->name, &c->cpuset, &cpus, &err);
 			if (ret) {
 				emit(r, EVT_NOTE, "cpuset", ret, "cgroup '%s' cpuset %s: %s", c->name, desc, err);
 				free(err);
-				break;
-			}
-			if (c->cpuset.kind == CPUSET_NUMA) {
-				struct cpumask node;
-
-				cpumask_zero(&node);
-				cpumask_set(&node, c->cpuset.index);
-				if (cgroup_mgr__set_mems(r->mgr, c->name, &node)) {
-					emit(r, EVT_NOTE, "cpuset", -EINVAL, "%s", cgroup_mgr__error(r->mgr));
-					run_error(r, -EINVAL, cgroup_mgr__error(r->mgr));
-				}
-			}
-			ret = cg_set_cpus(r, c->name, &cpus);
-			if (ret) {
-				emit(r, EVT_NOTE, "cpuset", ret, "%s", cgroup_mgr__error(r->mgr));
 				break;
 			}
 			cpumask_format(&cpus, buf, sizeof(buf));
@@ -550,11 +572,8 @@ static int apply_op(struct run *r, const struct spec_op *op)
 	switch (op->kind) {
 	case OP_ADD_CGROUP:
 		ret = cg_create(r, op->cgroup);
-		if (!ret && op->cpuset.kind != CPUSET_NONE) {
-			ret = cpuset__resolve(&op->cpuset, r->topo, &a, &err);
-			if (!ret)
-				ret = cg_set_cpus(r, op->cgroup, &a);
-		}
+		if (!ret && op->cpuset.kind != CPUSET_NONE)
+			ret = cg_apply_cpuset(r, op->cgroup, &op->cpuset, &a, &err);
 		/* A work given with the op (it has a source location) is spawned too. */
 		if (!ret && op->work.loc.line && op->work.type) {
 			ret = spawn_work(r, &op->work, op->cgroup, &g, &err);
@@ -574,10 +593,8 @@ static int apply_op(struct run *r, const struct spec_op *op)
 		detail = xasprintf("'%s'", op->cgroup);
 		break;
 	case OP_SET_CPUSET:
-		ret = cpuset__resolve(&op->cpuset, r->topo, &a, &err);
-		if (!ret)
-			ret = cg_set_cpus(r, op->cgroup, &a);
-		else
+		ret = cg_apply_cpuset(r, op->cgroup, &op->cpuset, &a, &err);
+		if (ret)
 			detail = xasprintf("'%s': %s", op->cgroup, err);
 		if (!detail) {
 			_cleanup_free_ char *d = cpuset__describe(&op->cpuset);
@@ -588,14 +605,26 @@ static int apply_op(struct run *r, const struct spec_op *op)
 		break;
 	case OP_CLEAR_CPUSET:
 		ret = cg_set_cpus(r, op->cgroup, NULL);
+		if (!ret)
+			ret = cg_set_mems(r, op->cgroup, NULL);
 		detail = xasprintf("'%s'", op->cgroup);
 		break;
 	case OP_SWAP_CPUSETS:
 		a = cg_get(r, op->cgroup)->cpus;
 		b = cg_get(r, op->cgroup2)->cpus;
-		ret = cg_set_cpus(r, op->cgroup, &b);
-		if (!ret)
-			ret = cg_set_cpus(r, op->cgroup2, &a);
+		{
+			struct cpumask ma = cg_get(r, op->cgroup)->mems;
+			struct cpumask mb = cg_get(r, op->cgroup2)->mems;
+
+			ret = cg_set_cpus(r, op->cgroup, &b);
+			if (!ret)
+				ret = cg_set_cpus(r, op->cgroup2, &a);
+			/* memory nodes follow the CPUs they were given with */
+			if (!ret)
+				ret = cg_set_mems(r, op->cgroup, &mb);
+			if (!ret)
+				ret = cg_set_mems(r, op->cgroup2, &ma);
+		}
 		detail = xasprintf("'%s' %s <-> '%s' %s", op->cgroup, cpumask_format(&a, buf, sizeof(buf)),
 				   op->cgroup2, cpumask_format(&b, buf2, sizeof(buf2)));
 		break;
