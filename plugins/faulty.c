@@ -60,8 +60,7 @@ static const char *const numeric[] = { "error-after=", "delay-dispatch-ms=", "di
 				       "slice-us=", NULL };
 
 struct state {
-	struct faulty *skel;
-	struct scxp_bpf run;
+	struct scxp_plugin pl;	/* first: the shared attach/poll/detach glue */
 	bool escape;
 	uint64_t nr_escaped;	/* processes moved out of their cgroup */
 };
@@ -111,41 +110,22 @@ static int faulty_validate(const char *const *fl, const char *const *args, char 
 	return 0;
 }
 
+SCXP_SKEL_OPS(faulty, "faulty", faulty_validate);
+
 static int faulty_attach(struct ktstr_sched_ctx *ctx)
 {
-	struct state *st = calloc(1, sizeof(*st));
+	struct state *st;
+	struct faulty *skel;
 	struct faulty__rodata *ro;
 	uint64_t error_after, delay_ms, spin_ms, slice_us;
 	uint32_t pm;
-	const void *elf;
-	size_t elf_sz;
-	char err[160];
-	int ret;
+	int ret = scxp_plugin_open(ctx, &faulty_skel_ops, sizeof(*st));
 
-	if (!st)
-		return -ENOMEM;
-	ctx->priv = st;
-	ret = faulty_validate(ctx->flags, ctx->args, err, sizeof(err));
-	if (ret) {
-		scxp_log(ctx, KTSTR_LOG_ERROR, "faulty: %s", err);
-		return ret;
-	}
-	st->skel = calloc(1, sizeof(*st->skel));
-	if (!st->skel)
-		return -ENOMEM;
-	ret = faulty__create_skeleton(st->skel);
-	if (ret) {
-		free(st->skel);
-		st->skel = NULL;
-		return ret;
-	}
-	st->run.ops_name = "faulty";
-	elf = faulty__elf_bytes(&elf_sz);
-	ret = scxp_skel_open(ctx, &st->run, st->skel->skeleton, elf, elf_sz);
 	if (ret)
 		return ret;
-
-	ro = st->skel->rodata;
+	st = ctx->priv;
+	skel = st->pl.skel;
+	ro = skel->rodata;
 	stall_permille(ctx->flags, &pm);
 	scxp_flag_u64(ctx->flags, "error-after", 0, &error_after);
 	scxp_flag_u64(ctx->flags, "delay-dispatch-ms", 0, &delay_ms);
@@ -164,9 +144,7 @@ static int faulty_attach(struct ktstr_sched_ctx *ctx)
 	scxp_log(ctx, KTSTR_LOG_DEBUG, "faulty: stall %u/1000, error-after %" PRIu64
 		 ", concentrate %d, delay %" PRIu64 " ms, fail-verify %d, escape-cpuset %d", pm,
 		 error_after, ro->concentrate, delay_ms, ro->fail_verify, st->escape);
-
-	st->run.uei = &st->skel->bss->uei;
-	return scxp_bpf_load_attach(ctx, &st->run, st->skel->skeleton, st->skel->maps.faulty_ops);
+	return scxp_plugin_load_attach(ctx, &skel->bss->uei, skel->maps.faulty_ops);
 }
 
 /* ---- escape-cpuset: the userspace half of a broken scheduler daemon ---- */
@@ -270,11 +248,9 @@ static int faulty_poll(struct ktstr_sched_ctx *ctx, struct ktstr_health *h)
 {
 	struct state *st = ctx->priv;
 
-	if (!st || !st->skel || !st->skel->bss)
-		return -EINVAL;
-	if (st->escape)
+	if (st && st->escape && st->pl.run.uei)
 		escape_sweep(ctx, st);
-	return scxp_bpf_poll(ctx, &st->run, h);
+	return scxp_plugin_poll(ctx, h);
 }
 
 static int faulty_stats(struct ktstr_sched_ctx *ctx, char *buf, size_t len)
@@ -283,9 +259,9 @@ static int faulty_stats(struct ktstr_sched_ctx *ctx, char *buf, size_t len)
 	const struct faulty__bss *b;
 	int n;
 
-	if (!st || !st->skel || !st->skel->bss)
+	if (!st || !st->pl.run.uei)
 		return -EINVAL;
-	b = st->skel->bss;
+	b = ((struct faulty *)st->pl.skel)->bss;
 	n = snprintf(buf, len,
 		     "{\"nr_enqueued\":%" PRIu64 ",\"nr_stalled\":%" PRIu64 ",\"nr_dispatched\":%" PRIu64
 		     ",\"nr_delayed\":%" PRIu64 ",\"nr_escaped\":%" PRIu64 ",\"nr_spins\":%" PRIu64
@@ -294,19 +270,6 @@ static int faulty_stats(struct ktstr_sched_ctx *ctx, char *buf, size_t len)
 		     (uint64_t)b->nr_delayed, st->nr_escaped, (uint64_t)b->nr_spins,
 		     (uint64_t)b->nr_bad_selects);
 	return n >= 0 && (size_t)n < len ? 0 : -ENOSPC;
-}
-
-static void faulty_detach(struct ktstr_sched_ctx *ctx)
-{
-	struct state *st = ctx->priv;
-
-	if (!st)
-		return;
-	scxp_bpf_detach(&st->run);
-	if (st->skel)
-		faulty__destroy(st->skel);
-	free(st);
-	ctx->priv = NULL;
 }
 
 KTSTR_PLUGIN_EXPORT const struct ktstr_plugin ktstr_plugin = {
@@ -323,5 +286,5 @@ KTSTR_PLUGIN_EXPORT const struct ktstr_plugin ktstr_plugin = {
 	.attach = faulty_attach,
 	.poll = faulty_poll,
 	.stats = faulty_stats,
-	.detach = faulty_detach,
+	.detach = scxp_plugin_detach,
 };

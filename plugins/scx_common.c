@@ -742,3 +742,67 @@ void scxp_bpf_detach(struct scxp_bpf *run)
 	free(run->elf);
 	run->elf = NULL;
 }
+
+/* ---- a built-in plugin's attach, poll and detach ---- */
+
+int scxp_plugin_open(struct ktstr_sched_ctx *ctx, const struct scxp_skel_ops *ops, size_t state_sz)
+{
+	struct scxp_plugin *pl = calloc(1, state_sz);
+	const void *elf;
+	size_t elf_sz;
+	char err[192];
+	int ret;
+
+	if (!pl)
+		return -ENOMEM;
+	ctx->priv = pl;
+	pl->ops = ops;
+	pl->run.ops_name = ops->ops_name;
+	ret = ops->validate ? ops->validate(ctx->flags, ctx->args, err, sizeof(err)) : 0;
+	if (ret) {
+		scxp_log(ctx, KTSTR_LOG_ERROR, "%s: %s", ops->name, err);
+		return ret;
+	}
+	pl->skel = calloc(1, ops->size);
+	if (!pl->skel)
+		return -ENOMEM;
+	ret = ops->create(pl->skel);
+	if (ret) {
+		free(pl->skel);
+		pl->skel = NULL;
+		return ret;
+	}
+	elf = ops->elf_bytes(&elf_sz);
+	return scxp_skel_open(ctx, &pl->run, *(struct bpf_object_skeleton **)pl->skel, elf, elf_sz);
+}
+
+int scxp_plugin_load_attach(struct ktstr_sched_ctx *ctx, const volatile struct ktstr_uei *uei,
+			    struct bpf_map *ops_map)
+{
+	struct scxp_plugin *pl = ctx->priv;
+
+	pl->run.uei = uei;
+	return scxp_bpf_load_attach(ctx, &pl->run, *(struct bpf_object_skeleton **)pl->skel, ops_map);
+}
+
+int scxp_plugin_poll(struct ktstr_sched_ctx *ctx, struct ktstr_health *h)
+{
+	struct scxp_plugin *pl = ctx->priv;
+
+	if (!pl || !pl->skel || !pl->run.uei)
+		return -EINVAL;
+	return scxp_bpf_poll(ctx, &pl->run, h);
+}
+
+void scxp_plugin_detach(struct ktstr_sched_ctx *ctx)
+{
+	struct scxp_plugin *pl = ctx->priv;
+
+	if (!pl)
+		return;
+	scxp_bpf_detach(&pl->run);
+	if (pl->skel)
+		pl->ops->destroy(pl->skel);
+	free(pl);
+	ctx->priv = NULL;
+}

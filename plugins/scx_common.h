@@ -109,6 +109,55 @@ int scxp_bpf_load_attach(struct ktstr_sched_ctx *ctx, struct scxp_bpf *run,
 int scxp_bpf_poll(struct ktstr_sched_ctx *ctx, struct scxp_bpf *run, struct ktstr_health *h);
 void scxp_bpf_detach(struct scxp_bpf *run);
 
+/*
+ * The attach/poll/detach glue of a built-in BPF plugin. A plugin names
+ * its skeleton once with SCXP_SKEL_OPS(x, "ops name", validate): x.skel.h's
+ * x__* functions behind typed thunks. It keeps struct scxp_plugin as the
+ * first member of its state in ctx->priv.
+ */
+struct scxp_skel_ops {
+	const char *name;		/* the skeleton's (and plugin's) name, for messages */
+	const char *ops_name;		/* as root/ops will show it */
+	size_t size;			/* sizeof(struct x) */
+	int (*create)(void *skel);	/* x__create_skeleton */
+	void (*destroy)(void *skel);	/* x__destroy: frees skel */
+	const void *(*elf_bytes)(size_t *sz);
+	/* The plugin's own flag and argument check (its .validate). */
+	int (*validate)(const char *const *flags, const char *const *args, char *err, size_t errlen);
+};
+
+#define SCXP_SKEL_OPS(x, opsname, vfn)							\
+	static int x##_skel_create(void *s) { return x##__create_skeleton(s); }			\
+	static void x##_skel_destroy(void *s) { x##__destroy(s); }				\
+	static const void *x##_skel_elf(size_t *sz) { return x##__elf_bytes(sz); }		\
+	static const struct scxp_skel_ops x##_skel_ops = {					\
+		.name = #x, .ops_name = opsname, .size = sizeof(struct x), .create = x##_skel_create,	\
+		.destroy = x##_skel_destroy, .elf_bytes = x##_skel_elf, .validate = vfn,		\
+	}
+
+struct scxp_plugin {
+	struct scxp_bpf run;
+	const struct scxp_skel_ops *ops;
+	void *skel;			/* struct x; its first member is the bpf_object_skeleton */
+};
+
+/*
+ * Start an attach: allocate the plugin's state (state_sz bytes, struct
+ * scxp_plugin first) into ctx->priv, check flags and arguments with
+ * ops->validate (logging the reason), create the skeleton and open it with
+ * the spec's watchdog timeout. The plugin then fills .rodata and calls
+ * scxp_plugin_load_attach(). Returns 0 or -errno; on failure ctx->priv
+ * still holds what was built, for scxp_plugin_detach().
+ */
+int scxp_plugin_open(struct ktstr_sched_ctx *ctx, const struct scxp_skel_ops *ops, size_t state_sz);
+/* Load and attach with uei (the BPF side's exit record) watched by the poll. */
+int scxp_plugin_load_attach(struct ktstr_sched_ctx *ctx, const volatile struct ktstr_uei *uei,
+			    struct bpf_map *ops_map);
+/* The plugin's .poll: health from the exit record and sysfs; -EINVAL before a load. */
+int scxp_plugin_poll(struct ktstr_sched_ctx *ctx, struct ktstr_health *h);
+/* The plugin's .detach: safe after a failed or partial attach. */
+void scxp_plugin_detach(struct ktstr_sched_ctx *ctx);
+
 /* The last `tail` lines of a libbpf log before and including the error. */
 char *scxp_trim_verifier_log(const char *log, unsigned tail);
 

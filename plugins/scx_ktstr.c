@@ -34,11 +34,6 @@ static const char *const kargs[] = { NULL };
  */
 static const struct ktstr_threshold thresholds[] = { { NULL, NULL } };
 
-struct state {
-	struct scx_ktstr *skel;
-	struct scxp_bpf run;
-};
-
 static int ktstr_validate(const char *const *fl, const char *const *args, char *err, size_t errlen)
 {
 	uint64_t ms;
@@ -55,95 +50,51 @@ static int ktstr_validate(const char *const *fl, const char *const *args, char *
 	return 0;
 }
 
+SCXP_SKEL_OPS(scx_ktstr, "ktstr", ktstr_validate);
+
 static int ktstr_attach(struct ktstr_sched_ctx *ctx)
 {
-	struct state *st = calloc(1, sizeof(*st));
-	const void *elf;
-	size_t elf_sz;
+	struct scxp_plugin *pl;
+	struct scx_ktstr *skel;
 	uint64_t slice_ms;
-	char err[128];
-	int ret;
+	int ret = scxp_plugin_open(ctx, &scx_ktstr_skel_ops, sizeof(*pl));
 
-	if (!st)
-		return -ENOMEM;
-	ctx->priv = st;
-	ret = ktstr_validate(ctx->flags, ctx->args, err, sizeof(err));
-	if (ret) {
-		scxp_log(ctx, KTSTR_LOG_ERROR, "scx_ktstr: %s", err);
-		return ret;
-	}
-	scxp_flag_u64(ctx->flags, "slice-ms", 20, &slice_ms);
-
-	st->skel = calloc(1, sizeof(*st->skel));
-	if (!st->skel)
-		return -ENOMEM;
-	ret = scx_ktstr__create_skeleton(st->skel);
-	if (ret) {
-		free(st->skel);
-		st->skel = NULL;
-		return ret;
-	}
-	st->run.ops_name = "ktstr";
-	elf = scx_ktstr__elf_bytes(&elf_sz);
-	ret = scxp_skel_open(ctx, &st->run, st->skel->skeleton, elf, elf_sz);
 	if (ret)
 		return ret;
-
-	st->skel->rodata->slice_ns = slice_ms * 1000000ULL;
-	st->skel->rodata->fifo = scxp_flag_on(ctx->flags, "fifo");
-	st->skel->rodata->llc_dsqs = scxp_flag_on(ctx->flags, "llc");
-	if (st->skel->rodata->llc_dsqs) {
+	pl = ctx->priv;
+	skel = pl->skel;
+	scxp_flag_u64(ctx->flags, "slice-ms", 20, &slice_ms);
+	skel->rodata->slice_ns = slice_ms * 1000000ULL;
+	skel->rodata->fifo = scxp_flag_on(ctx->flags, "fifo");
+	skel->rodata->llc_dsqs = scxp_flag_on(ctx->flags, "llc");
+	if (skel->rodata->llc_dsqs) {
 		uint32_t nr = 1;
 
-		ret = scxp_cpu_llcs((uint32_t *)st->skel->rodata->cpu_llc,
-				    sizeof(st->skel->rodata->cpu_llc) / sizeof(u32), &nr);
+		ret = scxp_cpu_llcs((uint32_t *)skel->rodata->cpu_llc,
+				    sizeof(skel->rodata->cpu_llc) / sizeof(u32), &nr);
 		if (ret)
 			scxp_log(ctx, KTSTR_LOG_WARN, "scx_ktstr: reading LLCs: %s; using one", strerror(-ret));
-		st->skel->rodata->nr_llcs = nr;
+		skel->rodata->nr_llcs = nr;
 		scxp_log(ctx, KTSTR_LOG_DEBUG, "scx_ktstr: %u LLC DSQs", nr);
 	}
-
-	st->run.uei = &st->skel->bss->uei;
-	return scxp_bpf_load_attach(ctx, &st->run, st->skel->skeleton, st->skel->maps.ktstr_ops);
-}
-
-static int ktstr_poll(struct ktstr_sched_ctx *ctx, struct ktstr_health *h)
-{
-	struct state *st = ctx->priv;
-
-	if (!st || !st->skel || !st->skel->bss)
-		return -EINVAL;
-	return scxp_bpf_poll(ctx, &st->run, h);
+	return scxp_plugin_load_attach(ctx, &skel->bss->uei, skel->maps.ktstr_ops);
 }
 
 static int ktstr_stats(struct ktstr_sched_ctx *ctx, char *buf, size_t len)
 {
-	struct state *st = ctx->priv;
+	struct scxp_plugin *pl = ctx->priv;
 	const struct scx_ktstr__bss *b;
 	int n;
 
-	if (!st || !st->skel || !st->skel->bss)
+	if (!pl || !pl->run.uei)
 		return -EINVAL;
-	b = st->skel->bss;
+	b = ((struct scx_ktstr *)pl->skel)->bss;
 	n = snprintf(buf, len,
 		     "{\"nr_direct\":%" PRIu64 ",\"nr_enqueued\":%" PRIu64 ",\"nr_dispatched\":%" PRIu64
 		     ",\"nr_stolen\":%" PRIu64 "}",
 		     (uint64_t)b->nr_direct, (uint64_t)b->nr_enqueued, (uint64_t)b->nr_dispatched,
 		     (uint64_t)b->nr_stolen);
 	return n >= 0 && (size_t)n < len ? 0 : -ENOSPC;
-}
-
-static void ktstr_detach(struct ktstr_sched_ctx *ctx)
-{
-	struct state *st = ctx->priv;
-
-	if (!st)
-		return;
-	scxp_bpf_detach(&st->run);
-	if (st->skel)
-		scx_ktstr__destroy(st->skel);
-	free(st);
-	ctx->priv = NULL;
 }
 
 KTSTR_PLUGIN_EXPORT const struct ktstr_plugin ktstr_plugin = {
@@ -158,7 +109,7 @@ KTSTR_PLUGIN_EXPORT const struct ktstr_plugin ktstr_plugin = {
 	.thresholds = thresholds,
 	.validate = ktstr_validate,
 	.attach = ktstr_attach,
-	.poll = ktstr_poll,
+	.poll = scxp_plugin_poll,
 	.stats = ktstr_stats,
-	.detach = ktstr_detach,
+	.detach = scxp_plugin_detach,
 };
