@@ -259,7 +259,23 @@ char *monitor__to_json(const struct monitor_series *s, const struct monitor_verd
 	json_object_set_new(o, "window", json_pack("{s:I, s:I}", "start",
 		(json_int_t)(s ? s->win_start : 0), "end", (json_int_t)(s ? s->win_end : 0)));
 	if (s) {
+		char a[24], b[24], c[24];
+
+		snprintf(a, sizeof(a), "0x%" PRIx64, s->text_va);
+		snprintf(b, sizeof(b), "0x%" PRIx64, s->text_pa);
+		snprintf(c, sizeof(c), "0x%" PRIx64, s->page_offset);
+		json_object_set_new(o, "kernel", json_pack("{s:s, s:s, s:s, s:i}", "text", a,
+			"text_phys", b, "page_offset_base", c, "paging_levels", s->la57 ? 5 : 4));
 		json_object_set_new(o, "read_errors", json_integer((json_int_t)s->read_errors));
+		{
+			bool any = false;
+
+			for (size_t i = 0; i < s->n && !any; i++)
+				any = s->v[i].have_events;
+			json_object_set_new(o, "event_counters", json_string(s->events_why ?
+				s->events_why : any ? "read from scx_root->pcpu->event_stats" :
+				"no sched_ext scheduler attached (scx_root was NULL)"));
+		}
 		json_object_set_new(o, "sample_cost_us", json_real(s->n ? (double)s->sample_cost_ns /
 								   (double)s->n / 1e3 : 0));
 	}

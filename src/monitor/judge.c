@@ -20,16 +20,23 @@ static void limits_from(const struct thresholds *th, struct monitor_limits *l)
 void monitor__judge(struct monitor *m, const char *absent_why, const struct thresholds *th,
 		    bool active, struct run_result *rr)
 {
-	struct run_monitor *rm = &rr->monitor;
 	const struct monitor_series *s = NULL;
-	struct monitor_limits l;
-	struct monitor_verdict v = { 0 };
 	const char *why = absent_why;
 
 	if (m) {
 		monitor__stop(m);
 		s = monitor__series(m, &why);
 	}
+	monitor__judge_series(s, why, th, active, rr);
+}
+
+void monitor__judge_series(const struct monitor_series *s, const char *why,
+			   const struct thresholds *th, bool active, struct run_result *rr)
+{
+	struct run_monitor *rm = &rr->monitor;
+	struct monitor_limits l;
+	struct monitor_verdict v = { 0 };
+
 	if (!s) {
 		rm->state = xasprintf("not evaluated (no monitor data: %s)", why ?: "no monitor");
 		rm->summary = xasprintf("no monitor data: %s", why ?: "no monitor");

@@ -166,6 +166,10 @@ struct monitor_series {
 	uint64_t preempt_ns;		/* ktstr: (1e9 / HZ) * 10 of QEMU CPU time per interval */
 	uint64_t read_errors;
 	uint64_t sample_cost_ns;	/* host CPU time spent sampling (thread CPU clock) */
+	/* where the guest kernel was found (KASLR moves all three) */
+	uint64_t text_va, text_pa, page_offset;
+	bool la57;
+	const char *events_why;		/* why there are no event counters (borrowed), or NULL */
 };
 
 void monitor_series__free(struct monitor_series *s);
@@ -243,5 +247,8 @@ struct run_result;
  */
 void monitor__judge(struct monitor *m, const char *absent_why, const struct thresholds *th,
 		    bool active, struct run_result *rr);
+/* The same for a finished series (NULL: none, why says why); tests and reports use it. */
+void monitor__judge_series(const struct monitor_series *s, const char *why,
+			   const struct thresholds *th, bool active, struct run_result *rr);
 
 #endif

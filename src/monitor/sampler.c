@@ -234,6 +234,12 @@ int monitor__start(struct monitor *m, const char *syms_json)
 	if (ret)
 		return ret;
 	m->s.ncpus = m->k.ncpus;
+	m->s.text_va = m->k.text_va;
+	m->s.text_pa = m->k.text_pa;
+	m->s.page_offset = m->k.page_offset;
+	m->s.la57 = m->k.la57;
+	m->s.events_why = m->off->events_why ? m->off->events_why :
+			  !m->k.scx_root_va ? "the kernel has no scx_root symbol" : NULL;
 	m->t0 = now_ns();
 	ret = -pthread_create(&m->thread, NULL, sampler, m);
 	if (ret) {

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Feeds the report renderers six synthetic results (PASS, FAIL with stats
- * and a timeline, SKIP, ERROR, TIMEOUT, two repeats of which one fails; names with XML/TAP specials and an
+ * Feeds the report renderers seven synthetic results (PASS, FAIL with stats
+ * and a timeline, SKIP, ERROR, TIMEOUT, two repeats of which one fails, a
+ * monitor failure with its samples; names with XML/TAP specials and an
  * invalid UTF-8 byte) and writes: TAP on stdout, the text report on stderr,
  * DIR/junit.xml and DIR/<n>.json. tests/check/report-validate.sh checks them
  * with automake's tap-driver.sh and python3's XML and JSON parsers.
  */
 #include "check/check.h"
+#include "monitor/monitor.h"
 #include "report/report.h"
 
 static const char console[] = "[    0.0] Linux version 7.3.4\r\n[    1.0] Run /init as init process\r\n";
@@ -67,12 +69,38 @@ static void judged_run(struct test_result *t, const struct spec_test *spec, uint
 	t->console_tail = check__console_tail(console, sizeof(console) - 1, 20);
 }
 
+/* A run the host monitor judged: cpu0 holds 9 tasks for samples 2..7 while cpu1 holds 1. */
+static void monitor_run(struct test_result *t)
+{
+	struct run_result *rr = array_push(&t->runs, &t->nruns, sizeof(*rr));
+	struct monitor_cpu cpu[10][2];
+	struct monitor_sample smp[10];
+	struct monitor_series s = { .ncpus = 2, .v = smp, .n = 10, .win_start = 1, .win_end = 10,
+				    .preempt_ns = 40 * NSEC_PER_MSEC, .text_va = 0xffffffff81000000ULL,
+				    .text_pa = 0x1000000, .page_offset = 0xff11000000000000ULL,
+				    .la57 = true };
+
+	memset(cpu, 0, sizeof(cpu));
+	for (unsigned i = 0; i < 10; i++) {
+		smp[i] = (struct monitor_sample){ .at_ns = i * MONITOR_INTERVAL_NS, .valid = true,
+						  .have_events = true, .cpu = cpu[i] };
+		for (unsigned c = 0; c < 2; c++) {
+			cpu[i][c].nr_running = c == 0 && i >= 2 && i <= 7 ? 9 : 1;
+			cpu[i][c].clock = 1000000000ULL + i * MONITOR_INTERVAL_NS + c;
+			cpu[i][c].local_dsq = c == 0 && i >= 2 && i <= 7 ? 8 : 0;
+		}
+	}
+	rr->status = TEST_PASS;
+	monitor__judge_series(&s, NULL, &t->thresholds, true, rr);
+	t->status = test_status_worst(t->status, rr->status);
+}
+
 int main(int argc, char **argv)
 {
 	struct spec_test spec = { .name = (char *)"fail/1n1l2c1t", .duration_ns = 2 * NSEC_PER_SEC,
 				  .repeats = 1,
 				  .topology = { .numa_nodes = 1, .llcs = 1, .cores = 2, .threads = 1 } };
-	struct test_result *v[6];
+	struct test_result *v[7];
 	struct report_opts o = { .tap = true };
 	struct report *r;
 	struct run_result *rr;
@@ -103,6 +131,10 @@ int main(int argc, char **argv)
 	v[5] = result("repeat/1n1l2c1t", TEST_PASS, NULL);	/* repeats: 2, the second fails */
 	judged_run(v[5], &spec, 20);
 	judged_run(v[5], &spec, 3500);
+	v[6] = result("monitor/1n1l2c1t", TEST_PASS, NULL);
+	free(v[6]->scheduler);
+	v[6]->scheduler = xstrdup("scx_ktstr");
+	monitor_run(v[6]);
 
 	r = report__new(&o);
 	report__begin(r, ARRAY_SIZE(v));

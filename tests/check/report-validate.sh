@@ -14,7 +14,7 @@ check() { if eval "$1"; then ok "$2"; else notok "$2"; fi; }
 fail=0
 
 echo "TAP version 14"
-echo "1..16"
+echo "1..19"
 "$build/tests/check/report-emit" "$tmp" >"$tmp/tap.out" 2>"$tmp/text.out"
 check "test \$? -eq 0" "report-emit wrote every report"
 
@@ -24,23 +24,26 @@ env AM_TAP_AWK="${AWK:-awk}" sh "$src/build-aux/tap-driver.sh" --test-name repor
 	--enable-hard-errors yes --expect-failure no -- cat "$tmp/tap.out" >"$tmp/driver.out" 2>&1
 check "grep -c '^:test-result: PASS' '$tmp/driver.trs' | grep -qx 1" "tap-driver: 1 PASS"
 check "grep -c '^:test-result: SKIP' '$tmp/driver.trs' | grep -qx 1" "tap-driver: 1 SKIP"
-check "grep -c '^:test-result: FAIL' '$tmp/driver.trs' | grep -qx 4" "tap-driver: 4 FAIL (FAIL, ERROR, TIMEOUT, failed repeat)"
+check "grep -c '^:test-result: FAIL' '$tmp/driver.trs' | grep -qx 5" "tap-driver: 5 FAIL (FAIL, ERROR, TIMEOUT, failed repeat, monitor)"
 check "! grep -q '^:test-result: ERROR' '$tmp/driver.trs'" "tap-driver: no protocol errors (plan, YAML, directives)"
 
 check "python3 - '$tmp/junit.xml' <<'EOF'
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 s = root.find('testsuite')
-want = dict(tests='6', failures='2', errors='2', skipped='1')
+want = dict(tests='7', failures='3', errors='2', skipped='1')
 assert all(s.get(k) == v for k, v in want.items()), s.attrib
 cases = s.findall('testcase')
-assert len(cases) == 6
+assert len(cases) == 7
 assert cases[1].find('failure').get('message') == 'stuck 3500ms on cpu1 at +1200ms'
 assert cases[2].get('name') == 'skip/<needs sched_ext> & \"more\"'
 assert cases[2].find('skipped') is not None
 assert cases[3].find('error').get('type') == 'ERROR'
 assert cases[4].find('error').get('type') == 'TIMEOUT'
 assert '?' in cases[3].find('system-out').text
+f = cases[6].find('failure')
+assert f.get('message').startswith('imbalance ratio 9.0 exceeded threshold 4.0 for 6 consecutive samples')
+assert '--- monitor ---' in f.text and 'peaks: imbalance 9.0, local DSQ 8 on cpu0' in f.text
 EOF" "JUnit XML parses with the right counts, kinds and escaped names"
 
 check "python3 - '$tmp' <<'EOF'
@@ -59,6 +62,16 @@ assert run['telemetry']['events'][1]['label'] == 'set_cpuset'
 assert r['spec']['topology'] == '1n1l2c1t'
 for i in (0, 2, 3, 4):
     json.load(open('%s/%d.json' % (d, i)))
+mon = json.load(open(d + '/6.json'))
+m = mon['runs'][0]['monitor']
+assert m['state'] == 'on' and m['summary'] == 'monitor FAILED: 1 violation(s)', m['summary']
+assert m['peaks']['max_imbalance_ratio'] == 9.0 and m['peaks']['max_local_dsq_depth'] == 8
+assert m['window'] == {'start': 1, 'end': 10} and len(m['series']['nr_running']) == 9
+assert m['series']['nr_running'][1] == [9, 1] and m['kernel']['paging_levels'] == 5
+assert mon['runs'][0]['details'][0]['kind'] == 'monitor'
+assert mon['runs'][0]['details'][0]['check'] == 'max_imbalance_ratio'
+assert mon['thresholds']['values']['max_imbalance_ratio']['evaluation'] == 'on'
+assert r['runs'][0]['monitor'] is None
 rep = json.load(open(d + '/5.json'))
 assert [x['status'] for x in rep['runs']] == ['PASS', 'FAIL'] and rep['status'] == 'FAIL'
 assert rep['runs'][0]['cgroups'][0]['max_gap_ms'] == 20
@@ -77,6 +90,14 @@ check "grep -q \"^ktstr 'timeout/run' \\[topo=1n1l2c1t\\] timed out during run:\
 check "grep -q '^not evaluated (no monitor data): max_imbalance_ratio, max_local_dsq_depth, fail_on_stall, sustained_samples, max_fallback_rate, max_keep_last_rate\$' '$tmp/text.out' &&
        grep -q '^  not_evaluated: \"max_imbalance_ratio, .* (no monitor data)\"\$' '$tmp/tap.out'" \
 	"monitor thresholds are reported as not evaluated, never passed"
+check "grep -q '^--- monitor ---\$' '$tmp/text.out' &&
+       grep -q '^monitor FAILED: 1 violation(s): 9 samples while the workload ran (10 taken, every 100 ms)\$' '$tmp/text.out'" \
+	"text: --- monitor --- with the verdict, samples and peaks"
+check "grep -q '^  imbalance ratio 9.0 exceeded threshold 4.0 for 6 consecutive samples (ending at sample 7)\$' '$tmp/text.out'" \
+	"text: the monitor's violation in ktstr's words"
+check "grep -q '^      monitor:\$' '$tmp/tap.out' && grep -q '^        summary: \"monitor FAILED: 1 violation(s)\"\$' '$tmp/tap.out' &&
+       grep -q '^        max_imbalance_ratio: 9.00\$' '$tmp/tap.out'" \
+	"TAP: the run's monitor figures in its YAML block"
 check "grep -q '^  run 1/2: PASS\$' '$tmp/text.out' && grep -q '^  run 2/2: FAIL\$' '$tmp/text.out'" \
 	"text: repeats show each run's status"
 check "grep -q '^--- stats --- (run 1)\$' '$tmp/text.out' && grep -q '^--- stats --- (run 2)\$' '$tmp/text.out'" \
