@@ -14,6 +14,8 @@
 #include "report/internal.h"
 
 #define RESULT_FORMAT_VERSION 1
+/* Additions within version 1 a reader may test for: 1 = runs[].monitor. */
+#define RESULT_FORMAT_MINOR 1
 
 /* A JSON string, or null; invalid UTF-8 (console bytes) is cleaned, not dropped. */
 static json_t *jstr(const char *s)
@@ -191,6 +193,7 @@ int report__write_json(const struct test_result *t, const struct spec_test *spec
 		"console_tail", jstr(t->console_tail), "artifacts", artifacts_json(t->results_dir));
 	if (!root)
 		return -EINVAL;
+	json_object_set_new(root, "minor_version", json_integer(RESULT_FORMAT_MINOR));
 	text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	json_decref(root);
 	if (!text)
