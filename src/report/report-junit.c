@@ -66,6 +66,37 @@ static char *classname(const struct test_result *t)
 	return c;
 }
 
+/* The monitor's verdict and peaks per run, as testcase properties (as pytest's record_property). */
+static void testcase_monitor(FILE *f, const struct test_result *t)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < t->nruns; i++) {
+		_cleanup_free_ char *text = report_monitor_text(&t->runs[i]);
+		char *save = NULL;
+		const char *sep = "";
+
+		if (!text)
+			continue;
+		if (!any)
+			fputs("      <properties>\n", f);
+		any = true;
+		if (t->nruns > 1)
+			fprintf(f, "        <property name=\"monitor (run %zu)\" value=\"", i + 1);
+		else
+			fputs("        <property name=\"monitor\" value=\"", f);
+		/* one line: the text's lines joined with "; " */
+		for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			fputs(sep, f);
+			xml_escape(f, l, true);
+			sep = "; ";
+		}
+		fputs("\"/>\n", f);
+	}
+	if (any)
+		fputs("      </properties>\n", f);
+}
+
 static void testcase(FILE *f, const struct test_result *t)
 {
 	_cleanup_free_ char *cls = classname(t);
@@ -76,6 +107,7 @@ static void testcase(FILE *f, const struct test_result *t)
 	fputs("\" classname=\"", f);
 	xml_escape(f, cls, true);
 	fprintf(f, "\" time=\"%.3f\">\n", report_secs(t->elapsed_ns));
+	testcase_monitor(f, t);
 	if (t->status == TEST_SKIP) {
 		fputs("      <skipped message=\"", f);
 		xml_escape(f, reason, true);

@@ -44,6 +44,10 @@ assert '?' in cases[3].find('system-out').text
 f = cases[6].find('failure')
 assert f.get('message').startswith('imbalance ratio 9.0 exceeded threshold 4.0 for 6 consecutive samples')
 assert '--- monitor ---' in f.text and 'peaks: imbalance 9.0, local DSQ 8 on cpu0' in f.text
+prop = cases[6].find('properties/property')
+assert prop.get('name') == 'monitor' and prop.get('value').startswith('monitor FAILED: 1 violation(s): 9 samples'), prop.attrib
+assert '; peaks: imbalance 9.0' in prop.get('value')
+assert cases[1].find('properties') is None
 EOF" "JUnit XML parses with the right counts, kinds and escaped names"
 
 check "python3 - '$tmp' <<'EOF'
