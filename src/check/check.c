@@ -511,9 +511,17 @@ const char *check__test_threshold_state(const struct test_result *t, enum thr_id
 
 	if (!threshold_is_monitor(id) || str_eq(st, "off"))
 		return st;
-	for (size_t i = t->nruns; i-- > 0;)
-		if (t->runs[i].monitor.state)
-			return t->runs[i].monitor.state;
+	for (size_t i = t->nruns; i-- > 0;) {
+		const struct run_monitor *m = &t->runs[i].monitor;
+
+		if (!m->state)
+			continue;
+		if ((id == THR_MAX_FALLBACK_RATE || id == THR_MAX_KEEP_LAST_RATE) && m->events_state)
+			return m->events_state;
+		if (id == THR_MAX_LOCAL_DSQ_DEPTH && m->dsq_state)
+			return m->dsq_state;
+		return m->state;
+	}
 	return st;
 }
 

@@ -95,6 +95,8 @@ void run_result__free(struct run_result *r)
 	free(r->monitor.state);
 	free(r->monitor.summary);
 	free(r->monitor.json);
+	free(r->monitor.events_state);
+	free(r->monitor.dsq_state);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -85,6 +85,9 @@ struct run_monitor {
 	int longest_stall_cpu;
 	double fallback_rate, keep_last_rate;	/* /s over the window; < 0 when not measured */
 	double sample_cost_us;	/* host CPU per sample */
+	/* when only part could be judged: the fallback/keep-last and DSQ states, else NULL */
+	char *events_state;
+	char *dsq_state;
 };
 
 struct run_result {		/* one repeat */

@@ -63,6 +63,13 @@ void monitor__judge_series(const struct monitor_series *s, const char *why,
 		rm->summary = xasprintf("monitor not judged (EEVDF); samples say: %s", v.summary);
 	} else {
 		rm->state = xstrdup("on");
+		/* parts the samples could not show are not judged, and say why */
+		if (v.fallback_rate < 0)
+			rm->events_state = xasprintf("not evaluated (no event counters: %s)",
+						     s->events_why ? s->events_why :
+						     "scx_root was NULL in every sample");
+		if (s->dsq_why)
+			rm->dsq_state = xasprintf("not evaluated (%s)", s->dsq_why);
 		rm->summary = xstrdup(v.summary);
 		for (size_t i = 0; i < v.ndetails; i++)
 			run_result__add_detail(rr, DETAIL_MONITOR, v.detail_check[i], NULL, "%s",

@@ -170,6 +170,7 @@ struct monitor_series {
 	uint64_t text_va, text_pa, page_offset;
 	bool la57;
 	const char *events_why;		/* why there are no event counters (borrowed), or NULL */
+	const char *dsq_why;		/* why there is no local DSQ depth (borrowed), or NULL */
 };
 
 void monitor_series__free(struct monitor_series *s);

@@ -238,6 +238,7 @@ int monitor__start(struct monitor *m, const char *syms_json)
 	m->s.text_pa = m->k.text_pa;
 	m->s.page_offset = m->k.page_offset;
 	m->s.la57 = m->k.la57;
+	m->s.dsq_why = m->off->rq_why;
 	m->s.events_why = m->off->events_why ? m->off->events_why :
 			  !m->k.scx_root_va ? "the kernel has no scx_root symbol" : NULL;
 	m->t0 = now_ns();

@@ -21,7 +21,7 @@
 #define GIB (1ULL << 30)
 #define TEXT_VA 0xffffffff81000000ULL
 #define TEXT_PA 0x100000ULL
-#define PAGE_OFFSET 0xff11000000000000ULL	/* a 5-level direct map, as on -cpu max */
+#define PAGE_OFFSET 0xff11000000000000ULL	/* a 5-level direct map (the VMs' is 4-level) */
 
 static void put64(uint8_t *mem, uint64_t pa, uint64_t v)
 {
@@ -456,6 +456,32 @@ static void test_judge(void)
 	tap_is_str(check__test_threshold_state(&t, THR_MAX_IMBALANCE_RATIO), "on",
 		   "a judged run makes the monitor thresholds 'on'");
 	run_result__free(&rr);
+
+	/* a judged sched_ext run whose samples had no event counters */
+	{
+		static struct series_buf b;
+
+		series_init(&b, 2, 20);
+		b.s.events_why = "the kernel's BTF has no sched_ext event counters";
+		rr = (struct run_result){ .status = TEST_PASS };
+		monitor__judge_series(&b.s, NULL, &th, true, &rr);
+		t.runs = &rr;
+		tap_is_str(check__test_threshold_state(&t, THR_MAX_IMBALANCE_RATIO), "on",
+			   "without event counters the load checks are still judged");
+		tap_is_str(check__test_threshold_state(&t, THR_MAX_FALLBACK_RATE),
+			   "not evaluated (no event counters: the kernel's BTF has no sched_ext event counters)",
+			   "without event counters the rate checks say why they were not judged");
+		tap_ok(rr.status == TEST_PASS && rr.monitor.fallback_rate < 0,
+		       "no event counters: no rate, no verdict on it");
+		run_result__free(&rr);
+		series_init(&b, 2, 20);
+		rr = (struct run_result){ .status = TEST_PASS };
+		monitor__judge_series(&b.s, NULL, &th, false, &rr);
+		tap_ok(str_startswith(check__test_threshold_state(&t, THR_MAX_IMBALANCE_RATIO),
+				      "not judged (EEVDF") && !rr.ndetails,
+		       "EEVDF: recorded, not judged: %s", rr.monitor.summary);
+		run_result__free(&rr);
+	}
 }
 
 static void test_btf(void)
@@ -516,7 +542,7 @@ static void test_btf(void)
 
 int main(void)
 {
-	tap_plan(62);
+	tap_plan(66);
 	test_layout();
 	test_pgwalk();
 	test_kernel();
