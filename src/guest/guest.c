@@ -597,7 +597,6 @@ int main(int argc, char **argv)
 		send_str(MSG_TOPO, tj);
 		free(tj);
 	}
-	send_syms(topo->ncpus, json_object_get(plan, "ksyms"));
 	selftest(json_string_value(json_object_get(plan, "selftest")));
 	/*
 	 * The boot ran "quiet" (every console line costs under TCG); from here on
@@ -614,6 +613,8 @@ int main(int argc, char **argv)
 	} else if (str_eq(mode, "exec")) {
 		code = run_exec(json_object_get(plan, "exec"), &error);
 	} else if (str_eq(mode, "run")) {
+		/* the host's monitor samples spec runs only */
+		send_syms(topo->ncpus, json_object_get(plan, "ksyms"));
 		run_test(plan, topo, &error);
 	} else {
 		error = xasprintf("run.json: unknown mode '%s'", mode ? mode : "(none)");
