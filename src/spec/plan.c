@@ -252,7 +252,7 @@ void spec_test__step_times(const struct spec_test *t, size_t i, uint64_t *start,
 	}
 }
 
-static void print_thresholds(const struct thresholds *m, FILE *f)
+static void print_thresholds(const struct thresholds *m, bool eevdf, FILE *f)
 {
 	fprintf(f, "  thresholds (%s defaults):\n", m->relaxed ? "relaxed TCG" : "release");
 	for (unsigned i = 0; i < THR__COUNT; i++) {
@@ -278,6 +278,9 @@ static void print_thresholds(const struct thresholds *m, FILE *f)
 		 * not_starved) says so; "on" and plain "off" need no word.
 		 */
 		eval = thresholds__evaluation(m, i);
+		/* Before a run: say how the host monitor will treat the threshold. */
+		if (threshold_is_monitor(i) && !str_eq(eval, "off"))
+			eval = eevdf ? "monitor: recorded, not judged (EEVDF)" : "monitor: judged";
 		if (str_eq(eval, "on") || str_eq(eval, "off"))
 			fprintf(f, "    %-32s %-16s %s\n", d->name, val, layer);
 		else
@@ -407,5 +410,5 @@ void spec_test__print_plan(const struct spec_test *t, const struct thresholds *m
 		print_patterns("allow", t->console.allow, t->console.nallow, f);
 	}
 	if (merged)
-		print_thresholds(merged, f);
+		print_thresholds(merged, !t->sched.plugin || str_eq(t->sched.plugin, "eevdf"), f);
 }

@@ -54,9 +54,10 @@ too_big() {
 			      if (ms > 3000) print }' "$1"
 }
 check "every example test has at most 4 vCPUs and runs at most 3 s" '[ -z "$(too_big "$tmp/out")" ]'
-check "dry-run marks the monitor thresholds as not evaluated, and only them" \
-	'[ $(grep -c "^    [a-z_]*  .*not evaluated (no monitor data)\$" "$tmp/out") -eq $((nex * 6)) ] &&
-	 grep -q "^    max_imbalance_ratio  *4x  *default  *not evaluated (no monitor data)\$" "$tmp/out"'
+check "dry-run says how the monitor treats its thresholds (judged for sched_ext, recorded for EEVDF), and only them" \
+	'[ $(grep -c "^    [a-z_]*  .*monitor: \(judged\|recorded, not judged (EEVDF)\)\$" "$tmp/out") -eq $((nex * 6)) ] &&
+	 grep -q "^    max_imbalance_ratio  *4x  *default  *monitor: recorded, not judged (EEVDF)\$" "$tmp/out" &&
+	 grep -q "^    max_imbalance_ratio  *4x  *default  *monitor: judged\$" "$tmp/out"'
 
 "$tool" dry-run --strict "$src/specs/steady.yaml" >"$tmp/out" 2>"$tmp/err"
 check "--release-thresholds uses the release defaults" \
