@@ -60,7 +60,7 @@ ktstr_once "$VM_DIR/cold.times"
 cold=$(median 1 <"$VM_DIR/cold.times")
 cold_prep=$(prep_ns)
 # the exact QEMU command line ktstr used, for the bare boots (initrd, console
-# file and the unread channel's backend swapped)
+# file, the unread channel's backend and the RAM's memfd swapped)
 cmdline=$(cat "$(vm_result_dir bench-empty)/qemu.cmdline")
 : >"$VM_DIR/ktstr.times"
 : >"$VM_DIR/bare.times"
@@ -77,6 +77,9 @@ while [ $i -lt "$RUNS" ]; do
 		file,id=con,path=*) a=file,id=con,path=$VM_DIR/bare-console.log ;;
 		# nobody reads the channel: a stdio chardev at EOF would make QEMU spin
 		stdio,id=ktstr,*) a=null,id=ktstr ;;
+		# the RAM is a memfd ktstr-run hands QEMU as an fd: let QEMU make its own
+		memory-backend-file,*mem-path=/proc/self/fd/*)
+			a=$(printf '%s\n' "$a" | sed 's/^memory-backend-file,/memory-backend-memfd,/; s/,mem-path=[^,]*//') ;;
 		esac
 		bare_args="$bare_args '$a'"
 		prev=$a
