@@ -251,6 +251,9 @@ static char *build_run_json(struct test_ctx *tc, enum vm_machine m)
 		if (hint)
 			json_object_set_new(r, "ksyms", json_loads(hint, 0, NULL));
 	}
+	/* no monitor (switched off, no BTF): the agent skips its kallsyms pass */
+	if (tc->mon_why)
+		json_object_set_new(r, "ksyms", json_false());
 	if (getenv("KTSTR_AGENT_SELFTEST"))
 		json_object_set_new(r, "selftest", json_string(getenv("KTSTR_AGENT_SELFTEST")));
 	if (tc->plugin && j->t) {
@@ -757,14 +760,15 @@ static void monitor_offsets(struct test_ctx *tc)
 {
 	struct runner *rn = tc->job->rn;
 	const struct kernel_image *k = tc->job->kernel;
-	_cleanup_free_ char *copy = xstrdup(k->image), *btf = NULL;
+	_cleanup_free_ char *derived = NULL, *btf = NULL;
 	const char *dir;
 
 	if (getenv("KTSTR_NO_MONITOR")) {
 		tc->mon_why = xstrdup("KTSTR_NO_MONITOR is set");
 		return;
 	}
-	dir = k->key ? dirname(copy) : rn->tmp_root;
+	/* an image given by path keeps its BTF and symbol offsets in the cache too */
+	dir = kernel_image__derived_dir(k, &derived) ? rn->tmp_root : derived;
 	btf = xasprintf("%s/vmlinux.btf", dir);
 	tc->ksyms_cache = xasprintf("%s/kallsyms-offsets.json", dir);
 	pthread_mutex_lock(&rn->lock);

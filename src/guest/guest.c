@@ -613,8 +613,9 @@ int main(int argc, char **argv)
 	} else if (str_eq(mode, "exec")) {
 		code = run_exec(json_object_get(plan, "exec"), &error);
 	} else if (str_eq(mode, "run")) {
-		/* the host's monitor samples spec runs only */
-		send_syms(topo->ncpus, json_object_get(plan, "ksyms"));
+		/* the host's monitor samples spec runs only, and says when it is off */
+		if (!json_is_false(json_object_get(plan, "ksyms")))
+			send_syms(topo->ncpus, json_object_get(plan, "ksyms"));
 		run_test(plan, topo, &error);
 	} else {
 		error = xasprintf("run.json: unknown mode '%s'", mode ? mode : "(none)");

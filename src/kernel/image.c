@@ -2,6 +2,7 @@
 /* Image facts: version from the bzImage header, flags from the config, vmlinux and .BTF extraction. */
 #include <archive.h>
 #include <errno.h>
+#include <libgen.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -113,19 +114,24 @@ static char *config_beside(const char *image, const char *version)
  * ".none" marker, so the vmlinux is decompressed once per image, not per
  * test. NULL when there is none.
  */
+/* An image outside the cache, named by its path, size and mtime: "<crc32>-<size>-<mtime>". */
+static char *image_tag(const char *image, const struct stat *st)
+{
+	uLong crc = crc32(0, (const Bytef *)image, strlen(image));
+
+	return xasprintf("%08lx-%lld-%lld", crc, (long long)st->st_size, (long long)st->st_mtime);
+}
+
 static char *ikconfig_for(const char *image, const struct stat *st)
 {
-	_cleanup_free_ char *root = NULL, *dir = NULL, *none = NULL;
+	_cleanup_free_ char *root = NULL, *dir = NULL, *none = NULL, *tag = image_tag(image, st);
 	char *cfg;
-	uLong crc = crc32(0, (const Bytef *)image, strlen(image));
 
 	if (kernel_cache__root(&root) < 0)
 		return NULL;
 	dir = xasprintf("%s/.ikconfig", root);
-	cfg = xasprintf("%s/%08lx-%lld-%lld.config", dir, crc, (long long)st->st_size,
-			(long long)st->st_mtime);
-	none = xasprintf("%s/%08lx-%lld-%lld.none", dir, crc, (long long)st->st_size,
-			 (long long)st->st_mtime);
+	cfg = xasprintf("%s/%s.config", dir, tag);
+	none = xasprintf("%s/%s.none", dir, tag);
 	if (!access(cfg, R_OK))
 		return cfg;
 	if (!access(none, F_OK) || mkdir_p(dir, 0755) < 0) {
@@ -138,6 +144,32 @@ static char *ikconfig_for(const char *image, const struct stat *st)
 		return NULL;
 	}
 	return cfg;
+}
+
+int kernel_image__derived_dir(const struct kernel_image *k, char **out)
+{
+	_cleanup_free_ char *root = NULL, *tag = NULL, *copy = NULL;
+	struct stat st;
+	int ret;
+
+	if (k->key) {
+		copy = xstrdup(k->image);
+		*out = xstrdup(dirname(copy));
+		return 0;
+	}
+	if (stat(k->image, &st) < 0)
+		return -errno;
+	ret = kernel_cache__root(&root);
+	if (ret < 0)
+		return ret;
+	tag = image_tag(k->image, &st);
+	*out = xasprintf("%s/.derived/%s", root, tag);
+	ret = mkdir_p(*out, 0755);
+	if (ret < 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return ret;
 }
 
 int kernel_image__open(const char *image, const char *config, struct kernel_image **out)

@@ -29,6 +29,12 @@ struct kernel_image {
  */
 int kernel__resolve(const char *selector, struct kernel_image **out, char **err);
 void kernel_image__free(struct kernel_image *k);
+/*
+ * Where to keep what is derived from an image (its raw BTF, the monitor's
+ * symbol offsets): beside it for a cache entry, else a directory under the
+ * cache named by the image's path, size and mtime, created on demand.
+ */
+int kernel_image__derived_dir(const struct kernel_image *k, char **out);
 
 /*
  * Why a test cannot run on @k (to report as SKIP, not FAIL), or NULL when it

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for kernel image facts, config parsing, sha256, the cache root and store/find API. */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "kernel/internal.h"
@@ -117,6 +119,29 @@ static void test_cache_root(void)
 	tap_is_int(kernel_cache__root(&r), -ENOENT, "no HOME: an error, not a guess");
 }
 
+/* Derived data of an image by path lives in the cache, per path+size+mtime. */
+static void test_derived_dir(void)
+{
+	_cleanup_free_ char *root = path("dcache"), *img = path("dimage"), *d1 = NULL, *d2 = NULL;
+	_cleanup_free_ char *d3 = NULL, *d4 = NULL;
+	struct kernel_image k = { .image = img };
+	struct timespec t[2] = { { 0, UTIME_OMIT }, { 1000000, 0 } };
+
+	setenv("KTSTR_CACHE_DIR", root, 1);
+	write_image(img, "6.12.3-ktstr");
+	tap_is_int(kernel_image__derived_dir(&k, &d1), 0, "derived dir of an image by path");
+	tap_ok(d1 && str_startswith(d1, root) && strstr(d1, "/.derived/") && !access(d1, W_OK),
+	       "it is created under the cache's .derived");
+	kernel_image__derived_dir(&k, &d2);
+	utimensat(AT_FDCWD, img, t, 0);
+	kernel_image__derived_dir(&k, &d3);
+	tap_ok(str_eq(d1, d2) && d3 && !str_eq(d1, d3), "same image: same dir; a changed image: another");
+	k.key = "some-key";
+	kernel_image__derived_dir(&k, &d4);
+	tap_is_str(d4, tmpdir, "a cache entry keeps its derived data beside the image");
+	unsetenv("KTSTR_CACHE_DIR");
+}
+
 static void test_store_find(void)
 {
 	_cleanup_free_ char *root = path("cache"), *img = path("bzImage"), *cfg = path("config");
@@ -195,10 +220,11 @@ int main(void)
 {
 	if (!mkdtemp(tmpdir))
 		return 99;
-	tap_plan(43);
+	tap_plan(47);
 	test_image_facts();
 	test_sha256();
 	test_cache_root();
+	test_derived_dir();
 	test_store_find();
 	test_mirror();
 	rm_rf(tmpdir);
