@@ -87,13 +87,25 @@ static bool cpu_stuck(const struct monitor_series *s, const struct monitor_sampl
 	return others_moved;
 }
 
-static int64_t sum_events(const struct monitor_sample *s, unsigned ncpus, bool keep_last)
+/*
+ * The counters of every CPU summed modulo 2^64: they come from guest memory
+ * and may be anything, and a signed sum of them could overflow.
+ */
+static uint64_t sum_events(const struct monitor_sample *s, unsigned ncpus, bool keep_last)
 {
-	int64_t sum = 0;
+	uint64_t sum = 0;
 
 	for (unsigned c = 0; c < ncpus; c++)
-		sum += keep_last ? s->cpu[c].keep_last : s->cpu[c].fallback;
+		sum += (uint64_t)(keep_last ? s->cpu[c].keep_last : s->cpu[c].fallback);
 	return sum;
+}
+
+/* Events between two samples per second: the modular difference is exact for real counters. */
+static double event_rate(const struct monitor_sample *a, const struct monitor_sample *b,
+			 unsigned ncpus, bool keep_last, double dt)
+{
+	return (double)(int64_t)(sum_events(b, ncpus, keep_last) -
+				 sum_events(a, ncpus, keep_last)) / dt;
 }
 
 void monitor__evaluate(const struct monitor_series *s, const struct monitor_limits *l,
@@ -150,10 +162,8 @@ void monitor__evaluate(const struct monitor_series *s, const struct monitor_limi
 		if (cur->have_events) {
 			if (prev_ev && cur->at_ns > prev_ev->at_ns) {
 				double dt = (double)(cur->at_ns - prev_ev->at_ns) / 1e9;
-				double rf = (double)(sum_events(cur, ncpus, false) -
-						     sum_events(prev_ev, ncpus, false)) / dt;
-				double rk = (double)(sum_events(cur, ncpus, true) -
-						     sum_events(prev_ev, ncpus, true)) / dt;
+				double rf = event_rate(prev_ev, cur, ncpus, false, dt);
+				double rk = event_rate(prev_ev, cur, ncpus, true, dt);
 
 				v->max_fallback_rate = MAX(v->max_fallback_rate, rf);
 				v->max_keep_last_rate = MAX(v->max_keep_last_rate, rk);
@@ -191,10 +201,8 @@ void monitor__evaluate(const struct monitor_series *s, const struct monitor_limi
 	if (first_ev && last_ev && last_ev->at_ns > first_ev->at_ns) {
 		double dt = (double)(last_ev->at_ns - first_ev->at_ns) / 1e9;
 
-		v->fallback_rate = (double)(sum_events(last_ev, ncpus, false) -
-					    sum_events(first_ev, ncpus, false)) / dt;
-		v->keep_last_rate = (double)(sum_events(last_ev, ncpus, true) -
-					     sum_events(first_ev, ncpus, true)) / dt;
+		v->fallback_rate = event_rate(first_ev, last_ev, ncpus, false, dt);
+		v->keep_last_rate = event_rate(first_ev, last_ev, ncpus, true, dt);
 	}
 	if (imb.worst_run >= l->sustained)
 		add_detail(v, "max_imbalance_ratio",
@@ -334,9 +342,9 @@ char *monitor__to_json(const struct monitor_series *s, const struct monitor_verd
 		json_array_append_new(dq, d);
 		json_array_append_new(clk, e);
 		json_array_append_new(fbk, x->have_events ?
-			json_integer(sum_events(x, ncpus, false)) : json_null());
+			json_integer((json_int_t)sum_events(x, ncpus, false)) : json_null());
 		json_array_append_new(klk, x->have_events ?
-			json_integer(sum_events(x, ncpus, true)) : json_null());
+			json_integer((json_int_t)sum_events(x, ncpus, true)) : json_null());
 	}
 	json_object_set_new(series, "at_ms", at);
 	json_object_set_new(series, "valid", valid);

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <bpf/btf.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -540,9 +541,255 @@ static void test_btf(void)
 	kernel_image__free(k);
 }
 
+/* ---- garbage from the guest: SYMS payloads, guest RAM, sample series ---- */
+
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ULL;
+
+/* xorshift64: a fixed seed, so a failure replays */
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+static void rnd_fill(uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i + 8 <= len; i += 8) {
+		uint64_t v = rnd();
+
+		memcpy(p + i, &v, 8);
+	}
+}
+
+/* A symbol's value as a guest might send it: absent, garbage, or plausible. */
+static void rnd_sym(FILE *f, const char *name, uint64_t plausible, bool *comma)
+{
+	switch (rnd() % 24) {
+	case 0:
+		return;
+	case 1:
+		fprintf(f, "%s\"%s\":%" PRIu64, *comma ? "," : "", name, rnd());
+		break;
+	case 2:
+		fprintf(f, "%s\"%s\":\"0x%" PRIx64 "\"", *comma ? "," : "", name, rnd());
+		break;
+	case 3:
+		fprintf(f, "%s\"%s\":\"%s\"", *comma ? "," : "", name,
+			(const char *[]){ "", "0x", "-1", "zz", "0xffffffffffffffffff" }[rnd() % 5]);
+		break;
+	default:
+		fprintf(f, "%s\"%s\":\"0x%" PRIx64 "\"", *comma ? "," : "", name,
+			(uint64_t)(plausible + (rnd() % 4 ? 0 : rnd() % (8 * MB))));
+		break;
+	}
+	*comma = true;
+}
+
+static char *rnd_syms(void)
+{
+	static const char *const ncpus[] = { "2", "1", "4", "256", "257", "0", "-1", "4294967298",
+					     "\"2\"", "2.5", "null" };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	bool comma = false;
+
+	if (!f)
+		abort();
+	if (rnd() % 6 == 0) {	/* bytes, not JSON */
+		size_t n = rnd() % 200;
+
+		for (size_t i = 0; i < n; i++)
+			fputc((int)(rnd() % 255) + 1, f);
+		fclose(f);
+		return buf;
+	}
+	fputs("{\"syms\":{", f);
+	rnd_sym(f, "_text", TEXT_VA, &comma);
+	rnd_sym(f, "runqueues", TEXT_VA + 0x40000, &comma);
+	rnd_sym(f, "__per_cpu_offset", TEXT_VA + 0x3000, &comma);
+	rnd_sym(f, "page_offset_base", TEXT_VA + 0x2000, &comma);
+	rnd_sym(f, "scx_root", TEXT_VA + 0x4000, &comma);
+	rnd_sym(f, "init_top_pgt", TEXT_VA + 0x10000, &comma);
+	fprintf(f, "},\"kernel_code\":\"0x%" PRIx64 "\",\"ncpus\":%s}",
+		(uint64_t)(rnd() % 8 ? TEXT_PA : rnd()), ncpus[rnd() % 2 ? rnd() % 3 : rnd() % ARRAY_SIZE(ncpus)]);
+	fclose(f);
+	if (rnd() % 8 == 0)	/* cut short */
+		buf[rnd() % (len + 1)] = '\0';
+	return buf;
+}
+
+/* Random guest memory with a kernel-like skeleton some payloads resolve against. */
+static void rnd_kernel_mem(uint8_t *mem, size_t size)
+{
+	rnd_fill(mem, size);
+	put64(mem, TEXT_PA + 0x2000, rnd() % 2 ? PAGE_OFFSET : rnd());
+	for (unsigned c = 0; c < 256 && rnd() % 4; c++)
+		put64(mem, TEXT_PA + 0x3000 + c * 8, PAGE_OFFSET + rnd() % size - (TEXT_VA + 0x40000));
+}
+
+static void test_fuzz_syms(void)
+{
+	static uint8_t mem[4 * MB];
+	const uint8_t *bufs[] = { mem };
+	uint64_t sizes[] = { sizeof(mem) };
+	struct guestmem *g = guestmem__from_buffers(bufs, sizes, 1, sizeof(mem));
+	unsigned resolved = 0, refused = 0, reads = 0, bad_why = 0;
+
+	for (int i = 0; i < 3000; i++) {
+		_cleanup_free_ char *syms = rnd_syms(), *why = NULL;
+		struct monitor_kernel k;
+		int ret;
+
+		if (i % 50 == 0)
+			rnd_kernel_mem(mem, sizeof(mem));
+		ret = monitor_kernel__init(&k, syms, g, &why);
+		if (ret) {
+			refused++;
+			bad_why += !why || !*why;
+			continue;
+		}
+		resolved++;
+		bad_why += why != NULL || !k.ncpus || k.ncpus > MONITOR_MAX_CPUS;
+		/* what the sampler does with them: per-CPU reads, walks, anywhere */
+		for (int r = 0; r < 64; r++) {
+			uint8_t out[256];
+			uint64_t va = r % 2 ? k.runqueues + k.pcpu_off[rnd() % k.ncpus] + rnd() % 8192 :
+				      rnd(), pa;
+
+			reads += !monitor_kernel__read(&k, g, va, out, 1 + rnd() % sizeof(out));
+			monitor_kernel__va_to_pa(&k, g, rnd(), &pa);
+			monitor__pgwalk(g, rnd() % (sizeof(mem) + MB), rnd() % 2, rnd(), &pa);
+		}
+	}
+	tap_ok(resolved && refused && !bad_why,
+	       "3000 random SYMS payloads: %u resolved, %u refused with a reason, %u random reads "
+	       "in RAM, none crashed", resolved, refused, reads);
+	guestmem__free(g);
+}
+
+/* Series as garbage memory gives them: counters anywhere in int64, clocks anywhere. */
+static void test_fuzz_eval(void)
+{
+	static struct series_buf b;
+	struct monitor_limits l = defaults();
+	unsigned evaluated = 0, bad = 0;
+
+	for (int it = 0; it < 400; it++) {
+		struct monitor_verdict v;
+		_cleanup_free_ char *js = NULL;
+		json_t *parsed;
+		size_t n = 1 + rnd() % 64;
+
+		series_init(&b, 1 + (unsigned)(rnd() % 4), n);
+		for (size_t i = 0; i < n; i++) {
+			b.v[i].valid = rnd() % 8;
+			b.v[i].have_events = rnd() % 4;
+			b.v[i].vm_cpu_ns = rnd() % 2 ? rnd() : 0;
+			if (rnd() % 4 == 0)
+				b.v[i].at_ns = rnd();
+			for (unsigned c = 0; c < b.s.ncpus; c++) {
+				struct monitor_cpu *x = &b.cpu[i][c];
+
+				x->nr_running = (uint32_t)(rnd() % 3 ? rnd() % 8 : rnd() % 100001);
+				x->local_dsq = (uint32_t)(rnd() % MONITOR_DSQ_CEILING);
+				x->clock = rnd() % 3 ? x->clock : rnd();
+				/* the sampler keeps only non-negative counters */
+				x->fallback = (int64_t)(rnd() >> 1);
+				x->keep_last = rnd() % 2 ? (int64_t)(rnd() >> 1) : INT64_MAX - (int64_t)i;
+			}
+		}
+		b.s.win_start = rnd() % (n + 1);
+		b.s.win_end = b.s.win_start + rnd() % (n + 1 - b.s.win_start);
+		monitor__evaluate(&b.s, &l, &v);
+		js = monitor__to_json(&b.s, &v, "on", v.summary);
+		parsed = js ? json_loads(js, 0, NULL) : NULL;
+		evaluated += v.evaluated;
+		bad += !v.summary || !parsed || (v.evaluated && !json_object_get(parsed, "peaks"));
+		json_decref(parsed);
+		monitor_verdict__free(&v);
+	}
+	tap_ok(evaluated && !bad, "400 random series: %u evaluated, every verdict has a summary "
+	       "and a JSON record", evaluated);
+}
+
+/* The live sampler over RAM a guest keeps scribbling on. */
+static void test_fuzz_sampler(void)
+{
+	uint64_t node = 4 * MB;
+	struct monitor_offsets off = {
+		.rq_nr_running = { RQ_NR, 4 }, .rq_clock = { RQ_CLOCK, 8 },
+		.rq_scx_nr_running = { RQ_SCX_NR, 4 }, .rq_scx_flags = { RQ_SCX_FLAGS, 4 },
+		.rq_scx_local_dsq_nr = { RQ_DSQ_NR, 4 },
+		.sched_pcpu = { 0x100, 8 }, .ev_fallback = { 0x40, 8 }, .ev_keep_last = { 0x50, 8 },
+	};
+	struct monitor *m = NULL;
+	const struct monitor_series *s;
+	const char *why = NULL;
+	const int *fds;
+	unsigned n, implausible = 0;
+	uint8_t *mem;
+	_cleanup_free_ char *syms = NULL, *js = NULL;
+	struct monitor_verdict v;
+	struct monitor_limits l = defaults();
+	uint64_t t_end;
+
+	if (monitor__new(&node, 1, &off, &m)) {
+		tap_ok(false, "fuzz sampler: no memfd");
+		return;
+	}
+	fds = monitor__fds(m, &n);
+	mem = mmap(NULL, node, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
+	if (mem == MAP_FAILED) {
+		tap_ok(false, "fuzz sampler: cannot map the memfd");
+		monitor__free(m);
+		return;
+	}
+	rnd_fill(mem, node);
+	syms = synthetic_kernel(mem, 4, true);
+	/* scx_root and init_top_pgt into the garbage: pointer chases and walks of random tables */
+	{
+		const char *rq = strstr(syms, "\"runqueues\"");
+		char *full = xasprintf("%.*s\"scx_root\":\"0x%" PRIx64 "\",\"init_top_pgt\":\"0x%" PRIx64
+				       "\",%s", (int)(rq - syms), syms, (uint64_t)(TEXT_VA + 0x4000),
+				       (uint64_t)(TEXT_VA + 0x10000), rq);
+
+		free(syms);
+		syms = full;
+	}
+	tap_ok(!monitor__start(m, syms), "fuzz sampler: starts over random RAM (%s)", syms);
+	monitor__workload_start(m);
+	t_end = now_ns() + 350 * NSEC_PER_MSEC;
+	while (now_ns() < t_end) {
+		/* the guest rewrites its run queues and per-CPU offsets under the sampler */
+		rnd_fill(mem + MB, 512 * 1024);
+		for (unsigned c = 0; c < 4; c++)
+			put64(mem, TEXT_PA + 0x3000 + c * 8, rnd() % 2 ? rnd() :
+			      PAGE_OFFSET + rnd() % node - (TEXT_VA + 0x40000));
+	}
+	monitor__workload_end(m);
+	monitor__stop(m);
+	s = monitor__series(m, &why);
+	for (size_t i = 0; s && i < s->n; i++)
+		for (unsigned c = 0; s->v[i].valid && c < s->ncpus; c++)
+			implausible += s->v[i].cpu[c].local_dsq > MONITOR_DSQ_CEILING;
+	if (s) {
+		monitor__evaluate(s, &l, &v);
+		js = monitor__to_json(s, &v, "on", v.summary);
+		monitor_verdict__free(&v);
+	}
+	tap_ok(s && s->n >= 2 && !implausible && js,
+	       "a sampler over scribbled RAM: %zu samples, %" PRIu64 " read errors, no implausible "
+	       "sample kept", s ? s->n : 0, s ? s->read_errors : 0);
+	munmap(mem, node);
+	monitor__free(m);
+}
+
 int main(void)
 {
-	tap_plan(66);
+	tap_plan(70);
 	test_layout();
 	test_pgwalk();
 	test_kernel();
@@ -550,5 +797,8 @@ int main(void)
 	test_eval();
 	test_judge();
 	test_btf();
+	test_fuzz_syms();
+	test_fuzz_eval();
+	test_fuzz_sampler();
 	return tap_done();
 }
