@@ -462,7 +462,9 @@ static void v_topology(struct vctx *c, const struct node *n, struct spec_topolog
 		for (size_t i = 0; i < x->nkids && i < SPEC_MAX_NUMA_NODES; i++)
 			get_size(c, x->kids[i], &spec_key_table[K_TOPO_NODE_MEMORY], &t->node_memory_mb[i]);
 	}
-	if ((x = f[K_TOPO_DISTANCES]) && want_kind(c, x, NODE_SEQ, "a list of rows")) {
+	/* more nodes than the matrix holds is topo_check's error: the rows are not read */
+	if ((x = f[K_TOPO_DISTANCES]) && nodes <= SPEC_MAX_NUMA_NODES &&
+	    want_kind(c, x, NODE_SEQ, "a list of rows")) {
 		struct spec_key dk = spec_key_table[K_TOPO_DISTANCES];
 		const struct spec_key *k = &dk;
 		bool ok = x->nkids == nodes;
