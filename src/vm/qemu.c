@@ -214,7 +214,12 @@ int qemu__argv(const struct vm_config *c, char ***argv, char **err)
 	size_t n = 0;
 
 	*err = NULL;
-	if (nodes > SPEC_MAX_NUMA_NODES || llcs % cpu_nodes) {
+	if (nodes > SPEC_MAX_NUMA_NODES) {
+		*err = xasprintf("%u NUMA nodes (%u with CPUs, %u memory-only): at most %d are supported",
+				 nodes, cpu_nodes, t->memory_only_nodes, SPEC_MAX_NUMA_NODES);
+		return -EINVAL;
+	}
+	if (llcs % cpu_nodes) {
 		*err = xasprintf("%u LLCs cannot be spread evenly over %u NUMA nodes", llcs, cpu_nodes);
 		return -EINVAL;
 	}
