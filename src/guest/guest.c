@@ -250,27 +250,11 @@ static void send_syms(unsigned ncpus, json_t *hint)
 	json_t *syms = json_object();
 	FILE *f = fopen("/proc/kallsyms", "re");
 	_cleanup_free_ char *line = NULL;
-	size_t cap = 0, found = 0, nwant = json_is_object(hint) ? 1 : ARRAY_SIZE(want);
+	size_t cap = 0;
 	char *code = NULL;
 	uint64_t t0 = now_ns();
 
-	while (f && found < nwant && getline(&line, &cap, f) > 0) {
-		char name[128], type;
-		unsigned long long addr;
-
-		/* "ffffffff81000000 T _text"; module symbols carry a "\t[mod]" suffix */
-		if (sscanf(line, "%llx %c %127s", &addr, &type, name) != 3 || strchr(line, '['))
-			continue;
-		for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
-			char hex[32];
-
-			if (!str_eq(name, want[i]) || json_object_get(syms, name))
-				continue;
-			snprintf(hex, sizeof(hex), "0x%llx", addr);
-			json_object_set_new(syms, name, json_string(hex));
-			found++;
-		}
-	}
+	guest_ksyms__scan(f, want, ARRAY_SIZE(want), json_is_object(hint), syms);
 	if (f)
 		fclose(f);
 	if (json_is_object(hint) && json_object_get(syms, "_text")) {
