@@ -72,9 +72,13 @@ scheduler:
   plugin: faulty
   flags: [delay-dispatch-ms=3500]
   watchdog_timeout: 10s
+# Four workers on two CPUs: faulty has no SCX_OPS_ENQ_LAST, so a worker alone
+# on its CPU keeps running through its slice ends and is held back only when
+# something preempts it (with two workers, a busy host once let both run
+# undisturbed: PASS); two of four always wait in the delay queue.
 cgroups:
   - name: cg_0
-    workers: 2
+    workers: 4
 EOF2
 spec plug-exec <<EOF2
 name: plug-exec
