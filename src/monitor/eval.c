@@ -218,7 +218,7 @@ void monitor__evaluate(const struct monitor_series *s, const struct monitor_limi
 			add_detail(v, "fail_on_stall",
 				   "rq_clock stall on cpu%u for %u consecutive samples (ending at sample %zu, clock=%" PRIu64 ")",
 				   c, stall[c].worst_run, stall[c].worst_at,
-				   (uint64_t)stall[c].worst_value);
+				   s->v[stall[c].worst_at].cpu[c].clock);
 	if (fb.worst_run >= l->sustained)
 		add_detail(v, "max_fallback_rate",
 			   "fallback rate %.1f/s exceeded threshold %.1f/s for %u consecutive intervals (ending at sample %zu)",

@@ -351,6 +351,16 @@ static void test_eval(void)
 		   "local DSQ depth message");
 	monitor_verdict__free(&v);
 
+	/* the clock is printed as read, not through a double (2^64 - 6 is not one) */
+	series_init(&b, 2, 20);
+	for (size_t i = 5; i < 12; i++)
+		b.cpu[i][0].clock = UINT64_MAX - 5;
+	evaluate(&b, &v);
+	tap_is_str(v.ndetails ? v.details[0] : NULL,
+		   "rq_clock stall on cpu0 for 6 consecutive samples (ending at sample 11, clock=18446744073709551610)",
+		   "rq_clock stall message: a clock near 2^64 exactly");
+	monitor_verdict__free(&v);
+
 	/* stall: cpu0's clock stops for 6 samples with a task runnable */
 	series_init(&b, 2, 20);
 	for (size_t i = 5; i < 12; i++)
@@ -804,7 +814,7 @@ static void test_fuzz_sampler(void)
 
 int main(void)
 {
-	tap_plan(70);
+	tap_plan(71);
 	test_layout();
 	test_pgwalk();
 	test_kernel();
