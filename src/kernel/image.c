@@ -108,12 +108,6 @@ static char *config_beside(const char *image, const char *version)
 	return NULL;
 }
 
-/*
- * An image with no config file may carry its own (CONFIG_IKCONFIG): keep
- * it at <cache>/.ikconfig/<crc32 of path>-<size>-<mtime>.config, or a
- * ".none" marker, so the vmlinux is decompressed once per image, not per
- * test. NULL when there is none.
- */
 /* An image outside the cache, named by its path, size and mtime: "<crc32>-<size>-<mtime>". */
 static char *image_tag(const char *image, const struct stat *st)
 {
@@ -122,6 +116,12 @@ static char *image_tag(const char *image, const struct stat *st)
 	return xasprintf("%08lx-%lld-%lld", crc, (long long)st->st_size, (long long)st->st_mtime);
 }
 
+/*
+ * An image with no config file may carry its own (CONFIG_IKCONFIG): keep
+ * it at <cache>/.ikconfig/<crc32 of path>-<size>-<mtime>.config, or a
+ * ".none" marker, so the vmlinux is decompressed once per image, not per
+ * test. NULL when there is none.
+ */
 static char *ikconfig_for(const char *image, const struct stat *st)
 {
 	_cleanup_free_ char *root = NULL, *dir = NULL, *none = NULL, *tag = image_tag(image, st);
