@@ -69,22 +69,28 @@ static void add_detail(struct monitor_verdict *v, const char *check, const char 
  * is not a scheduler stall. The price: a one-CPU VM, or a hang of every
  * CPU at once, is not reported here (the gap and starvation checks and the
  * kernel's watchdogs see those).
+ * Such an interval cannot be judged: it neither counts towards a stall nor
+ * ends one, since the clock stood still through it too (under make -j2 a
+ * starved interval in the middle of a 1.5 s stall split it into runs
+ * shorter than sustained_samples and the stall went unreported).
  */
-static bool cpu_stuck(const struct monitor_series *s, const struct monitor_sample *prev,
-		      const struct monitor_sample *cur, unsigned c)
+enum stuck { STUCK_NO, STUCK_YES, STUCK_UNKNOWN };
+
+static enum stuck cpu_stuck(const struct monitor_series *s, const struct monitor_sample *prev,
+			    const struct monitor_sample *cur, unsigned c)
 {
 	const struct monitor_cpu *a = &prev->cpu[c], *b = &cur->cpu[c];
 	bool others_moved = false;
 
 	if (!b->clock || b->clock != a->clock)
-		return false;
+		return STUCK_NO;
 	if (!a->nr_running && !b->nr_running)
-		return false;
+		return STUCK_NO;
 	if (prev->vm_cpu_ns && cur->vm_cpu_ns && cur->vm_cpu_ns - prev->vm_cpu_ns < s->preempt_ns)
-		return false;
+		return STUCK_UNKNOWN;
 	for (unsigned o = 0; o < s->ncpus && !others_moved; o++)
 		others_moved = o != c && cur->cpu[o].clock != prev->cpu[o].clock;
-	return others_moved;
+	return others_moved ? STUCK_YES : STUCK_UNKNOWN;
 }
 
 /*
@@ -155,9 +161,13 @@ void monitor__evaluate(const struct monitor_series *s, const struct monitor_limi
 		if (depth_cpu >= 0 && dsq.worst_at == i && dsq.run == dsq.worst_run)
 			worst_dsq_cpu = depth_cpu;
 		if (prev) {
-			for (unsigned c = 0; c < ncpus; c++)
-				sustained_record(&stall[c], cpu_stuck(s, prev, cur, c),
-						 (double)cur->cpu[c].clock, i);
+			for (unsigned c = 0; c < ncpus; c++) {
+				enum stuck st = cpu_stuck(s, prev, cur, c);
+
+				if (st != STUCK_UNKNOWN)
+					sustained_record(&stall[c], st == STUCK_YES,
+							 (double)cur->cpu[c].clock, i);
+			}
 		}
 		if (cur->have_events) {
 			if (prev_ev && cur->at_ns > prev_ev->at_ns) {

@@ -394,6 +394,30 @@ static void test_eval(void)
 	evaluate(&b, &v);
 	tap_ok(v.ndetails == 0, "stall: exempt when every CPU's clock stood still (the guest paused)");
 	monitor_verdict__free(&v);
+	/*
+	 * An interval that cannot be judged (QEMU starved) inside a stall neither
+	 * counts nor ends it: 3 + 3 judged frozen intervals around one starved
+	 * interval are a 6-sample stall, not two 3-sample ones.
+	 */
+	series_init(&b, 2, 20);
+	for (size_t i = 0; i < 20; i++)
+		b.v[i].vm_cpu_ns = 1 + i * 100 * NSEC_PER_MSEC + (i >= 8 ? 0 : 99 * NSEC_PER_MSEC);
+	for (size_t i = 4; i < 12; i++)
+		b.cpu[i][0].clock = 777;
+	evaluate(&b, &v);
+	tap_is_str(v.ndetails ? v.details[0] : NULL,
+		   "rq_clock stall on cpu0 for 6 consecutive samples (ending at sample 11, clock=777)",
+		   "stall: an unjudgeable interval inside a stall neither counts nor ends it");
+	monitor_verdict__free(&v);
+	/* ... and a run of unjudgeable intervals alone is still no stall */
+	series_init(&b, 2, 20);
+	for (size_t i = 0; i < 20; i++)
+		b.v[i].vm_cpu_ns = 1 + (i < 4 ? i * 100 * NSEC_PER_MSEC : 400 * NSEC_PER_MSEC);
+	for (size_t i = 4; i < 12; i++)
+		b.cpu[i][0].clock = 777;
+	evaluate(&b, &v);
+	tap_ok(v.ndetails == 0, "stall: only unjudgeable frozen intervals: no stall");
+	monitor_verdict__free(&v);
 
 	/* event rates: 50 fallbacks and 20 keep_lasts per 100 ms = 500/s and 200/s */
 	series_init(&b, 2, 20);
@@ -814,7 +838,7 @@ static void test_fuzz_sampler(void)
 
 int main(void)
 {
-	tap_plan(71);
+	tap_plan(73);
 	test_layout();
 	test_pgwalk();
 	test_kernel();
