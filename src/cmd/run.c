@@ -244,16 +244,16 @@ static char *build_run_json(struct test_ctx *tc, enum vm_machine m)
 		json_object_set_new(r, "format", json_string(spec_ext(j->sf)));
 	}
 	json_object_set_new(r, "name", json_string(j->name));
-	/* tests of the harness itself: make the agent crash ("crash") or exit ("exit") */
-	if (!tc->mon_why && tc->ksyms_cache) {
+	if (tc->mon_why) {
+		/* no monitor (switched off, no BTF): the agent skips its kallsyms pass */
+		json_object_set_new(r, "ksyms", json_false());
+	} else if (tc->ksyms_cache) {
 		_cleanup_free_ char *hint = monitor_ksyms__hint(tc->ksyms_cache);
 
 		if (hint)
 			json_object_set_new(r, "ksyms", json_loads(hint, 0, NULL));
 	}
-	/* no monitor (switched off, no BTF): the agent skips its kallsyms pass */
-	if (tc->mon_why)
-		json_object_set_new(r, "ksyms", json_false());
+	/* tests of the harness itself: make the agent crash ("crash") or exit ("exit") */
 	if (getenv("KTSTR_AGENT_SELFTEST"))
 		json_object_set_new(r, "selftest", json_string(getenv("KTSTR_AGENT_SELFTEST")));
 	if (tc->plugin && j->t) {

@@ -320,7 +320,7 @@ void spec_test__print_plan(const struct spec_test *t, const struct thresholds *m
 		for (unsigned n = 0; n < nodes && n < SPEC_MAX_NUMA_NODES; n++) {
 			struct spec_cpuset cs = { .kind = CPUSET_NUMA, .index = n };
 			struct cpumask m;
-			uint64_t nm = tp->node_memory_mb[n] ? tp->node_memory_mb[n] : mem / nodes;
+			uint64_t nm = spec_topology__node_memory_mb(tp, n, mem);
 
 			spec_cpuset__resolve(&cs, tp, &m);
 			fprintf(f, "    node %u: %s%s, memory %lluM", n, n < tp->numa_nodes ? "CPUs " : "",

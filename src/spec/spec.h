@@ -51,6 +51,19 @@ static inline unsigned spec_topology__cpus(const struct spec_topology *t)
 /* All NUMA nodes: the CPU nodes 0..numa_nodes-1, then the memory-only ones. */
 static inline unsigned spec_topology__nodes(const struct spec_topology *t)
 { return t->numa_nodes + t->memory_only_nodes; }
+/*
+ * Memory of node n in MiB: its node_memory entry, else an even share of the
+ * VM's total over all nodes, at least 128M (what the VM is given).
+ */
+static inline uint64_t spec_topology__node_memory_mb(const struct spec_topology *t, unsigned n,
+						     uint64_t total_mb)
+{
+	unsigned nodes = (t->numa_nodes ? t->numa_nodes : 1) + t->memory_only_nodes;
+
+	if (n < SPEC_MAX_NUMA_NODES && t->node_memory_mb[n])
+		return t->node_memory_mb[n];
+	return total_mb / nodes > 128 ? total_mb / nodes : 128;
+}
 /* "2n4l4c2t", with "+1m" appended for one memory-only node */
 char *spec_topology__label(const struct spec_topology *t, char *buf, size_t len);
 /* Parse "2n4l4c2t" or "2n4l4c2t+1m"; 0 or -EINVAL. */

@@ -173,11 +173,8 @@ unsigned qemu__node_memory(const struct vm_config *c, uint64_t *node_mb)
 	unsigned nodes = MIN(MAX(c->topo.numa_nodes, 1u) + c->topo.memory_only_nodes,
 			     (unsigned)SPEC_MAX_NUMA_NODES);
 
-	for (unsigned i = 0; i < nodes; i++) {
-		node_mb[i] = c->topo.node_memory_mb[i];
-		if (!node_mb[i])
-			node_mb[i] = MAX(c->memory_mb / nodes, 128);
-	}
+	for (unsigned i = 0; i < nodes; i++)
+		node_mb[i] = spec_topology__node_memory_mb(&c->topo, i, c->memory_mb);
 	return nodes;
 }
 

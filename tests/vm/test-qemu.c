@@ -206,9 +206,28 @@ static void test_accel(void)
 	rm_rf(dir);
 }
 
+/* The VM's node sizes and the dry-run plan's come from one rule. */
+static void test_node_memory(void)
+{
+	struct vm_config c = { .memory_mb = 256 };
+	uint64_t mb[SPEC_MAX_NUMA_NODES];
+	unsigned n;
+
+	c.topo.numa_nodes = 2;
+	c.topo.llcs = 2;
+	c.topo.memory_only_nodes = 2;
+	c.topo.node_memory_mb[3] = 64;
+	n = qemu__node_memory(&c, mb);
+	tap_ok(n == 4 && mb[0] == 128 && mb[2] == 128 && mb[3] == 64,
+	       "node memory: even share floored at 128M, an explicit size kept");
+	tap_ok(spec_topology__node_memory_mb(&c.topo, 1, c.memory_mb) == mb[1],
+	       "the plan's node memory is the VM's");
+}
+
 int main(void)
 {
-	tap_plan(32);
+	tap_plan(34);
+	test_node_memory();
 	test_numa();
 	test_memory_only();
 	test_single();
