@@ -210,6 +210,15 @@ static int cg_set_mems(struct run *r, const char *name, const struct cpumask *no
 	return ret;
 }
 
+/* A cgroup's cpuset: its CPUs and the memory nodes that go with them (NULL: none). */
+static int cg_give(struct run *r, const char *name, const struct cpumask *cpus,
+		   const struct cpumask *mems)
+{
+	int ret = cg_set_mems(r, name, mems);
+
+	return ret ? ret : cg_set_cpus(r, name, cpus);
+}
+
 /*
  * Resolve a cpuset and give it to a cgroup: cpuset.cpus, and cpuset.mems
  * too, the node itself for a numa:N cpuset and the parent's nodes for any
@@ -226,9 +235,7 @@ static int cg_apply_cpuset(struct run *r, const char *name, const struct spec_cp
 	cpumask_zero(&node);
 	if (cs->kind == CPUSET_NUMA)
 		cpumask_set(&node, cs->index);
-	ret = cg_set_mems(r, name, &node);
-	if (!ret)
-		ret = cg_set_cpus(r, name, cpus);
+	ret = cg_give(r, name, cpus, &node);
 	if (ret)
 		*err = xstrdup(cgroup_mgr__error(r->mgr));
 	return ret;
@@ -563,7 +570,7 @@ static int apply_op(struct run *r, const struct spec_op *op)
 	_cleanup_free_ char *detail = NULL;
 	const char *name = op_kind_name(op->kind);
 	uint64_t started = now_ns();
-	struct cpumask a, b;
+	struct cpumask a;
 	struct worker_group *g;
 	char *err = NULL;
 	char buf[512], buf2[512];
@@ -605,30 +612,21 @@ static int apply_op(struct run *r, const struct spec_op *op)
 		}
 		break;
 	case OP_CLEAR_CPUSET:
-		ret = cg_set_cpus(r, op->cgroup, NULL);
-		if (!ret)
-			ret = cg_set_mems(r, op->cgroup, NULL);
+		ret = cg_give(r, op->cgroup, NULL, NULL);
 		detail = xasprintf("'%s'", op->cgroup);
 		break;
-	case OP_SWAP_CPUSETS:
-		a = cg_get(r, op->cgroup)->cpus;
-		b = cg_get(r, op->cgroup2)->cpus;
-		{
-			struct cpumask ma = cg_get(r, op->cgroup)->mems;
-			struct cpumask mb = cg_get(r, op->cgroup2)->mems;
+	case OP_SWAP_CPUSETS: {
+		/* copies: cg_get may grow the array */
+		struct cg_state x = *cg_get(r, op->cgroup), y = *cg_get(r, op->cgroup2);
 
-			ret = cg_set_cpus(r, op->cgroup, &b);
-			if (!ret)
-				ret = cg_set_cpus(r, op->cgroup2, &a);
-			/* memory nodes follow the CPUs they were given with */
-			if (!ret)
-				ret = cg_set_mems(r, op->cgroup, &mb);
-			if (!ret)
-				ret = cg_set_mems(r, op->cgroup2, &ma);
-		}
-		detail = xasprintf("'%s' %s <-> '%s' %s", op->cgroup, cpumask_format(&a, buf, sizeof(buf)),
-				   op->cgroup2, cpumask_format(&b, buf2, sizeof(buf2)));
+		ret = cg_give(r, op->cgroup, &y.cpus, &y.mems);
+		if (!ret)
+			ret = cg_give(r, op->cgroup2, &x.cpus, &x.mems);
+		detail = xasprintf("'%s' %s <-> '%s' %s", op->cgroup,
+				   cpumask_format(&x.cpus, buf, sizeof(buf)), op->cgroup2,
+				   cpumask_format(&y.cpus, buf2, sizeof(buf2)));
 		break;
+	}
 	case OP_SPAWN:
 	case OP_SPAWN_HOST: {
 		const char *cg = op->kind == OP_SPAWN_HOST ? CGROUP_HOST : op->cgroup;
