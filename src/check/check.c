@@ -46,7 +46,7 @@ static void fail(struct check_ctx *c, const char *cgroup, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		abort();
 	va_end(ap);
-	run_result__add_detail(c->r, c->cur->kind, c->cur->name, cgroup, "%s", msg);
+	run_result__add_detail(c->r, c->cur->kind, threshold_table[c->cur->thr].name, cgroup, "%s", msg);
 }
 
 /* Coefficient of variation (sample stddev / mean, as wake_stats); 0 for < 2 values or a zero mean. */
@@ -470,46 +470,34 @@ static void check_slow_tier(struct check_ctx *c, double limit)
 	}
 }
 
-#define NOGATE THR__COUNT
+/*
+ * The checks in the order they run, which is the order of their details (the
+ * first failing detail is a test's reason). A row names its threshold; the
+ * threshold's name, gate and defaults are its row in THRESHOLD_LIST.
+ * Monitor thresholds have no row here: src/monitor judges them.
+ */
 const struct check_desc check_table[] = {
-	{ "not_starved", THR_NOT_STARVED, NOGATE, DETAIL_STARVED, check_starved },
-	{ "max_spread_pct", THR_MAX_SPREAD_PCT, THR_NOT_STARVED, DETAIL_UNFAIR, check_spread },
-	{ "max_gap_ms", THR_MAX_GAP_MS, THR_NOT_STARVED, DETAIL_STUCK, check_gap },
-	{ "isolation", THR_ISOLATION, NOGATE, DETAIL_ISOLATION, check_isolation },
-	{ "max_throughput_cv", THR_MAX_THROUGHPUT_CV, NOGATE, DETAIL_BENCHMARK, check_throughput_cv },
-	{ "min_work_rate", THR_MIN_WORK_RATE, NOGATE, DETAIL_BENCHMARK, check_work_rate },
-	{ "max_p99_wake_latency_ns", THR_MAX_P99_WAKE_LATENCY_NS, NOGATE, DETAIL_BENCHMARK, check_p99_wake },
-	{ "max_wake_latency_cv", THR_MAX_WAKE_LATENCY_CV, NOGATE, DETAIL_BENCHMARK, check_wake_cv },
-	{ "min_iteration_rate", THR_MIN_ITERATION_RATE, NOGATE, DETAIL_BENCHMARK, check_iteration_rate },
-	{ "max_migration_ratio", THR_MAX_MIGRATION_RATIO, NOGATE, DETAIL_MIGRATION, check_migration },
-	{ "min_page_locality", THR_MIN_PAGE_LOCALITY, NOGATE, DETAIL_PAGE_LOCALITY, check_page_locality },
-	{ "max_cross_node_migration_ratio", THR_MAX_CROSS_NODE_MIGRATION_RATIO, NOGATE,
-	  DETAIL_CROSS_NODE_MIGRATION, check_cross_node },
-	{ "max_slow_tier_ratio", THR_MAX_SLOW_TIER_RATIO, NOGATE, DETAIL_SLOW_TIER, check_slow_tier },
-	/* Monitor checks: judged by src/monitor on the host's samples of guest memory. */
-	{ "max_imbalance_ratio", THR_MAX_IMBALANCE_RATIO, NOGATE, DETAIL_MONITOR, NULL },
-	{ "max_local_dsq_depth", THR_MAX_LOCAL_DSQ_DEPTH, NOGATE, DETAIL_MONITOR, NULL },
-	{ "fail_on_stall", THR_FAIL_ON_STALL, NOGATE, DETAIL_MONITOR, NULL },
-	{ "max_fallback_rate", THR_MAX_FALLBACK_RATE, NOGATE, DETAIL_MONITOR, NULL },
-	{ "max_keep_last_rate", THR_MAX_KEEP_LAST_RATE, NOGATE, DETAIL_MONITOR, NULL },
+	{ THR_NOT_STARVED, DETAIL_STARVED, check_starved },
+	{ THR_MAX_SPREAD_PCT, DETAIL_UNFAIR, check_spread },
+	{ THR_MAX_GAP_MS, DETAIL_STUCK, check_gap },
+	{ THR_ISOLATION, DETAIL_ISOLATION, check_isolation },
+	{ THR_MAX_THROUGHPUT_CV, DETAIL_BENCHMARK, check_throughput_cv },
+	{ THR_MIN_WORK_RATE, DETAIL_BENCHMARK, check_work_rate },
+	{ THR_MAX_P99_WAKE_LATENCY_NS, DETAIL_BENCHMARK, check_p99_wake },
+	{ THR_MAX_WAKE_LATENCY_CV, DETAIL_BENCHMARK, check_wake_cv },
+	{ THR_MIN_ITERATION_RATE, DETAIL_BENCHMARK, check_iteration_rate },
+	{ THR_MAX_MIGRATION_RATIO, DETAIL_MIGRATION, check_migration },
+	{ THR_MIN_PAGE_LOCALITY, DETAIL_PAGE_LOCALITY, check_page_locality },
+	{ THR_MAX_CROSS_NODE_MIGRATION_RATIO, DETAIL_CROSS_NODE_MIGRATION, check_cross_node },
+	{ THR_MAX_SLOW_TIER_RATIO, DETAIL_SLOW_TIER, check_slow_tier },
 };
 const size_t check_table_len = ARRAY_SIZE(check_table);
 
-bool check__is_monitor(enum thr_id id)
-{
-	return threshold_is_monitor(id);
-}
-
-const char *check__threshold_state(const struct thresholds *th, enum thr_id id)
-{
-	return thresholds__evaluation(th, id);
-}
-
 const char *check__test_threshold_state(const struct test_result *t, enum thr_id id)
 {
-	const char *st = check__threshold_state(&t->thresholds, id);
+	const char *st = thresholds__evaluation(&t->thresholds, id);
 
-	if (!threshold_is_monitor(id) || str_eq(st, "off"))
+	if (!threshold_table[id].monitor || str_eq(st, "off"))
 		return st;
 	for (size_t i = t->nruns; i-- > 0;) {
 		const struct run_monitor *m = &t->runs[i].monitor;
@@ -523,35 +511,6 @@ const char *check__test_threshold_state(const struct test_result *t, enum thr_id
 		return m->state;
 	}
 	return st;
-}
-
-char *check__thresholds_describe(const struct thresholds *th)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		abort();
-	if (th->relaxed)
-		fputs("thresholds relaxed for TCG (ktstr's debug-build values)\n", f);
-	for (unsigned i = 0; i < THR__COUNT; i++) {
-		const struct threshold_desc *d = &threshold_table[i];
-		const struct threshold_val *v = &th->v[i];
-		char val[64];
-
-		if (v->state != THR_SET)
-			snprintf(val, sizeof(val), "-");
-		else if (d->type == THR_BOOL)
-			snprintf(val, sizeof(val), "%s", v->value ? "true" : "false");
-		else
-			snprintf(val, sizeof(val), "%g%s%s", v->value, *d->unit ? " " : "", d->unit);
-		fprintf(f, "  %-32s %-18s %-13s %s\n", d->name, val,
-			v->state == THR_UNSET ? "" : thr_layer_name(v->layer),
-			check__threshold_state(th, i));
-	}
-	fclose(f);
-	return buf;
 }
 
 /* ---- scheduler death ---- */
@@ -584,11 +543,12 @@ static void run_checks(struct check_ctx *c)
 {
 	for (size_t i = 0; i < check_table_len; i++) {
 		const struct check_desc *d = &check_table[i];
+		enum thr_id gate = threshold_table[d->thr].gate;
 		double limit;
 
-		if (!d->run || !thresholds__active(c->th, d->thr, &limit))
+		if (!thresholds__active(c->th, d->thr, &limit))
 			continue;
-		if (d->gate != NOGATE && !thresholds__active(c->th, d->gate, NULL))
+		if (gate != THR_NONE && !thresholds__active(c->th, gate, NULL))
 			continue;
 		c->cur = d;
 		d->run(c, limit);

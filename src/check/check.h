@@ -27,41 +27,25 @@ int check__evaluate(const struct spec_test *t, const struct thresholds *th,
 
 struct check_ctx;
 
-/* One row of check_table[]: a check, the threshold that drives it, its detail kind. */
+/* One row of check_table[]: a check, the threshold that drives it (name, gate), its detail kind. */
 struct check_desc {
-	const char *name;		/* the threshold name it is reported under */
 	enum thr_id thr;
-	enum thr_id gate;		/* another threshold that must be on too, or THR__COUNT */
 	enum detail_kind kind;
-	/* Judge every cgroup (or worker) against limit; NULL: needs monitor data. */
+	/* Judge every cgroup (or worker) against limit. */
 	void (*run)(struct check_ctx *c, double limit);
 };
 
 extern const struct check_desc check_table[];
 extern const size_t check_table_len;
 
-/* Monitor thresholds: in the model, but judged only when the host monitor delivers data. */
-bool check__is_monitor(enum thr_id id);
-
 /*
- * How a merged threshold stands for a run: "off", "not evaluated (no monitor
- * data)" or "on". Used by the plan, the text report and the JSON file so no
- * report calls an unevaluated check passed.
- */
-const char *check__threshold_state(const struct thresholds *th, enum thr_id id);
-/*
- * The same for a finished test: a monitor threshold is "on" when the monitor
- * judged a run, else the monitor's own "not judged (...)" / "not evaluated
- * (...)" state of the last run that had one.
+ * How a merged threshold stands for a finished test: thresholds__evaluation(),
+ * except that a monitor threshold is "on" when the monitor judged a run, else
+ * the monitor's own "not judged (...)" / "not evaluated (...)" state of the
+ * last run that had one. For the text and JSON reports, so no report calls an
+ * unevaluated check passed.
  */
 const char *check__test_threshold_state(const struct test_result *t, enum thr_id id);
-
-/*
- * Every final threshold, one per line: name, value with unit, the layer that
- * set it and its state; a first line says when TCG relaxation applies.
- * Returns a malloc'd string (for --dry-run and reports).
- */
-char *check__thresholds_describe(const struct thresholds *th);
 
 /*
  * The console gate alone: built-in deny patterns (oopses, BUG/WARNING, KASAN,

@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stdarg.h>
 
+#include "check/thresholds.h"
 #include "monitor/monitor.h"
 
 /* ktstr's SustainedViolationTracker: the longest run of consecutive violations. */
@@ -39,10 +40,11 @@ double monitor__imbalance(const struct monitor_sample *s, unsigned ncpus)
 	return (double)hi / (double)MAX(lo, 1u);
 }
 
-static void add_detail(struct monitor_verdict *v, const char *check, const char *fmt, ...)
+static void add_detail(struct monitor_verdict *v, enum thr_id check, const char *fmt, ...)
 	__printf(3, 4);
 
-static void add_detail(struct monitor_verdict *v, const char *check, const char *fmt, ...)
+/* A violation of one monitor threshold, reported under the threshold's name. */
+static void add_detail(struct monitor_verdict *v, enum thr_id check, const char *fmt, ...)
 {
 	char *msg;
 	size_t n = v->ndetails;
@@ -54,7 +56,7 @@ static void add_detail(struct monitor_verdict *v, const char *check, const char 
 	va_end(ap);
 	*(char **)array_push(&v->details, &n, sizeof(char *)) = msg;
 	n = v->ndetails;
-	*(char **)array_push(&v->detail_check, &n, sizeof(char *)) = xstrdup(check);
+	*(char **)array_push(&v->detail_check, &n, sizeof(char *)) = xstrdup(threshold_table[check].name);
 	v->ndetails = n;
 }
 
@@ -215,26 +217,26 @@ void monitor__evaluate(const struct monitor_series *s, const struct monitor_limi
 		v->keep_last_rate = event_rate(first_ev, last_ev, ncpus, true, dt);
 	}
 	if (imb.worst_run >= l->sustained)
-		add_detail(v, "max_imbalance_ratio",
+		add_detail(v, THR_MAX_IMBALANCE_RATIO,
 			   "imbalance ratio %.1f exceeded threshold %.1f for %u consecutive samples (ending at sample %zu)",
 			   imb.worst_value, l->max_imbalance, imb.worst_run, imb.worst_at);
 	if (dsq.worst_run >= l->sustained)
-		add_detail(v, "max_local_dsq_depth",
+		add_detail(v, THR_MAX_LOCAL_DSQ_DEPTH,
 			   "local DSQ depth %u on cpu%d exceeded threshold %" PRIu64 " for %u consecutive samples (ending at sample %zu)",
 			   (unsigned)dsq.worst_value, worst_dsq_cpu, l->max_dsq, dsq.worst_run,
 			   dsq.worst_at);
 	for (unsigned c = 0; l->stall_on && c < ncpus; c++)
 		if (stall[c].worst_run >= l->sustained)
-			add_detail(v, "fail_on_stall",
+			add_detail(v, THR_FAIL_ON_STALL,
 				   "rq_clock stall on cpu%u for %u consecutive samples (ending at sample %zu, clock=%" PRIu64 ")",
 				   c, stall[c].worst_run, stall[c].worst_at,
 				   s->v[stall[c].worst_at].cpu[c].clock);
 	if (fb.worst_run >= l->sustained)
-		add_detail(v, "max_fallback_rate",
+		add_detail(v, THR_MAX_FALLBACK_RATE,
 			   "fallback rate %.1f/s exceeded threshold %.1f/s for %u consecutive intervals (ending at sample %zu)",
 			   fb.worst_value, l->max_fallback, fb.worst_run, fb.worst_at);
 	if (kl.worst_run >= l->sustained)
-		add_detail(v, "max_keep_last_rate",
+		add_detail(v, THR_MAX_KEEP_LAST_RATE,
 			   "keep_last rate %.1f/s exceeded threshold %.1f/s for %u consecutive intervals (ending at sample %zu)",
 			   kl.worst_value, l->max_keep_last, kl.worst_run, kl.worst_at);
 	v->summary = v->ndetails ? xasprintf("monitor FAILED: %zu violation(s)", v->ndetails) :

@@ -218,58 +218,36 @@ void plugin__close(struct plugin *p)
 
 /* ---- thresholds ---- */
 
-static int parse_threshold(const struct threshold_desc *d, const char *s, struct threshold_val *v)
+int plugin_thresholds__parse(const char *plugin, const struct ktstr_threshold *t,
+			     struct thresholds *out, char **err)
 {
-	v->layer = THR_LAYER_PLUGIN;
-	if (str_eq(s, "off")) {
-		v->state = THR_OFF;
-		return 0;
-	}
-	v->state = THR_SET;
-	switch (d->type) {
-	case THR_BOOL: {
-		bool b;
-
-		if (parse_bool(s, &b))
-			return -EINVAL;
-		v->value = b;
-		return 0;
-	}
-	case THR_U64: {
-		uint64_t u;
-
-		if (parse_u64(s, &u))
-			return -EINVAL;
-		v->value = (double)u;
-		return 0;
-	}
-	case THR_F64:
-		return parse_double(s, &v->value) ? -EINVAL : 0;
-	}
-	return -EINVAL;
-}
-
-int plugin__thresholds(const struct plugin *p, struct thresholds *out, char **err)
-{
-	const struct ktstr_threshold *t = p->ops->thresholds;
-
 	memset(out, 0, sizeof(*out));
 	*err = NULL;
 	for (; t && t->name; t++) {
 		const struct threshold_desc *d = threshold_lookup(t->name);
+		_cleanup_free_ char *why = NULL;
 
 		if (!d) {
-			*err = xasprintf("plugin '%s': unknown threshold '%s'", p->ops->name, t->name);
+			*err = xasprintf("plugin '%s': unknown threshold '%s'", plugin, t->name);
 			return -EINVAL;
 		}
-		if (!t->value || parse_threshold(d, t->value, &out->v[d->id])) {
-			*err = xasprintf("plugin '%s': threshold '%s': bad value '%s' (want %s or off)",
-					 p->ops->name, t->name, t->value ? t->value : "(null)",
-					 d->type == THR_BOOL ? "true/false" : "a number");
+		if (!t->value) {
+			*err = xasprintf("plugin '%s': threshold '%s' has no value (want a value or off)",
+					 plugin, t->name);
 			return -EINVAL;
 		}
+		if (threshold__parse(d, t->value, &out->v[d->id], &why)) {
+			*err = xasprintf("plugin '%s': threshold %s", plugin, why);
+			return -EINVAL;
+		}
+		out->v[d->id].layer = THR_LAYER_PLUGIN;
 	}
 	return 0;
+}
+
+int plugin__thresholds(const struct plugin *p, struct thresholds *out, char **err)
+{
+	return plugin_thresholds__parse(p->ops->name, p->ops->thresholds, out, err);
 }
 
 /* ---- flags ---- */

@@ -19,7 +19,17 @@ struct plugin {
 int plugin__open(const char *name, struct plugin **out, char **err);
 /* Where plugin__open would look, for error messages and --list-plugins. */
 char *plugin__search_path(void);
-/* The scheduler layer of the threshold merge. */
+/*
+ * The scheduler layer of the threshold merge: a plugin's {name, value} list
+ * ({NULL} terminated) read by threshold__parse(), the reader specs use, so a
+ * value a spec may not give (max_spread_pct 500) is refused from a plugin
+ * too. On error *err (malloc'd) names the plugin, the threshold and what
+ * would be right, and -EINVAL is returned. plugin__thresholds() reads an
+ * opened plugin's list; plugin_thresholds__parse() any list (e.g. one read
+ * from a plugin file without running it).
+ */
+int plugin_thresholds__parse(const char *plugin, const struct ktstr_threshold *t,
+			     struct thresholds *out, char **err);
 int plugin__thresholds(const struct plugin *p, struct thresholds *out, char **err);
 /* Check spec flags against the plugin's declarations (unknown, requires, excludes). */
 int plugin__check_flags(const struct plugin *p, const char *const *flags, char **err);

@@ -98,7 +98,7 @@ static json_t *thresholds_json(const struct test_result *t, const struct thresho
 			"state", v->state == THR_SET ? "set" : v->state == THR_OFF ? "off" : "unset",
 			"layer", v->state == THR_UNSET ? "unset" : thr_layer_name(v->layer),
 			"unit", d->unit, "evaluation", t ? check__test_threshold_state(t, i) :
-						  check__threshold_state(th, i)));
+						  thresholds__evaluation(th, i)));
 	}
 	return json_pack("{s:b, s:o}", "relaxed", th->relaxed, "values", vals);
 }

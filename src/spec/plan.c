@@ -252,42 +252,6 @@ void spec_test__step_times(const struct spec_test *t, size_t i, uint64_t *start,
 	}
 }
 
-static void print_thresholds(const struct thresholds *m, bool eevdf, FILE *f)
-{
-	fprintf(f, "  thresholds (%s defaults):\n", m->relaxed ? "relaxed TCG" : "release");
-	for (unsigned i = 0; i < THR__COUNT; i++) {
-		const struct threshold_desc *d = &threshold_table[i];
-		const struct threshold_val *v = &m->v[i];
-		const char *layer, *eval;
-		char val[64];
-
-		if (v->state == THR_UNSET)
-			snprintf(val, sizeof(val), "-");
-		else if (v->state == THR_OFF)
-			snprintf(val, sizeof(val), "off");
-		else if (d->type == THR_BOOL)
-			snprintf(val, sizeof(val), "%s", v->value ? "true" : "false");
-		else
-			snprintf(val, sizeof(val), "%.15g%s%s", v->value,
-				 strlen(d->unit) > 2 && d->unit[0] >= 'a' && d->unit[0] <= 'z' ? " " : "",
-				 d->unit);
-		layer = v->state == THR_UNSET ? "unset" : thr_layer_name(v->layer);
-		/*
-		 * As the reports do: a check that is set but will not be judged
-		 * (monitor thresholds without monitor data, spread/gap without
-		 * not_starved) says so; "on" and plain "off" need no word.
-		 */
-		eval = thresholds__evaluation(m, i);
-		/* Before a run: say how the host monitor will treat the threshold. */
-		if (threshold_is_monitor(i) && !str_eq(eval, "off"))
-			eval = eevdf ? "monitor: recorded, not judged (EEVDF)" : "monitor: judged";
-		if (str_eq(eval, "on") || str_eq(eval, "off"))
-			fprintf(f, "    %-32s %-16s %s\n", d->name, val, layer);
-		else
-			fprintf(f, "    %-32s %-16s %-12s %s\n", d->name, val, layer, eval);
-	}
-}
-
 static void print_patterns(const char *label, const struct spec_pattern *p, size_t n, FILE *f)
 {
 	for (size_t i = 0; i < n; i++)
@@ -410,5 +374,5 @@ void spec_test__print_plan(const struct spec_test *t, const struct thresholds *m
 		print_patterns("allow", t->console.allow, t->console.nallow, f);
 	}
 	if (merged)
-		print_thresholds(merged, !t->sched.plugin || str_eq(t->sched.plugin, "eevdf"), f);
+		thresholds__describe(merged, !t->sched.plugin || str_eq(t->sched.plugin, "eevdf"), f);
 }

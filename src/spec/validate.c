@@ -1624,17 +1624,6 @@ static void v_console(struct vctx *c, const struct node *n)
 		v_patterns(c, f[K_CONSOLE_ALLOW], &spec_key_table[K_CONSOLE_ALLOW], &con->allow, &con->nallow);
 }
 
-/* Upper bound a threshold may take (fractions are 0..1, percentages 0..100). */
-static double threshold_max(const struct threshold_desc *d)
-{
-	if (d->id == THR_MIN_PAGE_LOCALITY || d->id == THR_MAX_CROSS_NODE_MIGRATION_RATIO ||
-	    d->id == THR_MAX_SLOW_TIER_RATIO)
-		return 1;
-	if (d->id == THR_MAX_SPREAD_PCT)
-		return 100;
-	return 1e15;
-}
-
 static void v_assert(struct vctx *c, const struct node *n)
 {
 	const char *names[THR__COUNT];
@@ -1646,10 +1635,9 @@ static void v_assert(struct vctx *c, const struct node *n)
 	for (size_t i = 0; i < n->nkids; i++) {
 		const struct node *kid = n->kids[i];
 		const struct threshold_desc *d = threshold_lookup(kid->key);
+		_cleanup_free_ char *why = NULL;
 		struct threshold_val *v;
 		const char *s;
-		bool b;
-		double x;
 
 		if (!d) {
 			const char *sugg = closest(kid->key, names, THR__COUNT);
@@ -1669,41 +1657,8 @@ static void v_assert(struct vctx *c, const struct node *n)
 			continue;
 		v = &c->t->assert.v[d->id];
 		v->layer = THR_LAYER_SPEC;
-		if (str_eq(s, "off")) {
-			v->state = THR_OFF;
-			continue;
-		}
-		switch (d->type) {
-		case THR_BOOL:
-			if (parse_bool(s, &b)) {
-				verr(c, AT(kid), "'%s' must be true, false or off, not '%s'", d->name, s);
-				continue;
-			}
-			x = b;
-			break;
-		case THR_U64: {
-			uint64_t u;
-
-			if (parse_u64(s, &u)) {
-				verr(c, AT(kid), "'%s' must be a whole number (%s) or off, not '%s'", d->name,
-				     *d->unit ? d->unit : "count", s);
-				continue;
-			}
-			x = (double)u;
-			break;
-		}
-		default:
-			if (parse_double(s, &x) || x < 0) {
-				verr(c, AT(kid), "'%s' must be a number of at least 0 or off, not '%s'", d->name, s);
-				continue;
-			}
-		}
-		if (x > threshold_max(d)) {
-			verr(c, AT(kid), "'%s' is %s; it must be from 0 to %g", d->name, s, threshold_max(d));
-			continue;
-		}
-		v->state = THR_SET;
-		v->value = x;
+		if (threshold__parse(d, s, v, &why))
+			verr(c, AT(kid), "%s", why);
 	}
 }
 

@@ -192,6 +192,34 @@ static void test_thresholds(void)
 	plugin__close(p);
 }
 
+/* One override through the plugin layer: accepted (ok) or refused with a message naming want. */
+static void expect_plugin_threshold(const char *name, const char *value, bool ok, const char *want)
+{
+	const struct ktstr_threshold list[] = { { name, value }, { NULL, NULL } };
+	const struct ktstr_plugin ops = { .name = "range-test", .thresholds = list };
+	const struct plugin p = { .ops = &ops };
+	struct thresholds t;
+	char *err = NULL;
+	int ret = plugin__thresholds(&p, &t, &err);
+
+	if (ok)
+		tap_ok(ret == 0, "plugin %s: %s is accepted%s%s", name, value, err ? ": " : "", err ? err : "");
+	else
+		tap_ok(ret == -EINVAL && has(err, "plugin 'range-test'") && has(err, name) && has(err, want),
+		       "plugin %s: %s is refused as a spec would refuse it: %s", name, value,
+		       err ? err : "(accepted)");
+	free(err);
+}
+
+/* The plugin layer takes the values a spec may write, and no others (issue 11, defect 12). */
+static void test_threshold_ranges(void)
+{
+	expect_plugin_threshold("max_spread_pct", "500", false, "from 0 to 100");
+	expect_plugin_threshold("max_spread_pct", "100", true, NULL);
+	expect_plugin_threshold("min_page_locality", "1.5", false, "from 0 to 1");
+	expect_plugin_threshold("max_imbalance_ratio", "-2", false, "at least 0");
+}
+
 static enum log_level got_level;
 static char got_msg[256];
 
@@ -227,12 +255,13 @@ static void test_default_host(void)
 
 int main(void)
 {
-	tap_plan(37);
+	tap_plan(41);
 	log_set_level(LOG_ERROR);
 	test_open();
 	test_flags();
 	test_builtin_flags();
 	test_thresholds();
+	test_threshold_ranges();
 	test_default_host();
 	return tap_done();
 }
