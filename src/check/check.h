@@ -59,9 +59,6 @@ const char *check__test_threshold_state(const struct test_result *t, enum thr_id
 int check__console(const struct spec_console *c, const char *console, size_t len,
 		   struct run_result *r);
 
-/* The last n lines of a console log (malloc'd, "" for none), for reports. */
-char *check__console_tail(const char *console, size_t len, unsigned n);
-
 /* ktstr's "--- stats ---" body for one run (malloc'd, without the header line). */
 char *run_result__stats_text(const struct run_result *r);
 

@@ -230,33 +230,3 @@ int check__console(const struct spec_console *c, const char *console, size_t len
 	patterns_free(expect, c->nexpect);
 	return bad ? -EINVAL : (int)(r->ndetails - before);
 }
-
-/* Serial consoles write CRLF; reports want plain lines. */
-static char *strip_cr(char *s)
-{
-	char *w = s;
-
-	for (const char *r = s; *r; r++)
-		if (*r != '\r')
-			*w++ = *r;
-	*w = '\0';
-	return s;
-}
-
-char *check__console_tail(const char *console, size_t len, unsigned n)
-{
-	const char *p;
-	unsigned lines = 0;
-
-	if (!console || !len || !n)
-		return xstrdup("");
-	p = console + len;
-	if (p > console && p[-1] == '\n')
-		p--;
-	while (p > console) {
-		if (p[-1] == '\n' && ++lines == n)
-			break;
-		p--;
-	}
-	return strip_cr(xstrndup(p, console + len - p));
-}

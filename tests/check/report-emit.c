@@ -12,6 +12,8 @@
 #include "report/report.h"
 
 static const char console[] = "[    0.0] Linux version 7.3.4\r\n[    1.0] Run /init as init process\r\n";
+/* The tail reports show: the console's lines without the serial line's CRs. */
+static const char console_tail[] = "[    0.0] Linux version 7.3.4\n[    1.0] Run /init as init process\n";
 
 static struct test_result *result(const char *name, enum test_status st, const char *reason)
 {
@@ -66,7 +68,7 @@ static void judged_run(struct test_result *t, const struct spec_test *spec, uint
 	check__evaluate(spec, &t->thresholds, tel, console, sizeof(console) - 1, rr);
 	t->status = test_status_worst(t->status, rr->status);
 	free(t->console_tail);
-	t->console_tail = check__console_tail(console, sizeof(console) - 1, 20);
+	t->console_tail = xstrdup(console_tail);
 }
 
 /* A run the host monitor judged: cpu0 holds 9 tasks for samples 2..7 while cpu1 holds 1. */
