@@ -69,6 +69,50 @@ const struct spec_key *spec_key__find(enum spec_section s, const char *name)
 	return NULL;
 }
 
+int spec_key__parse_number(const struct spec_key *k, const char *s, union spec_num *out, double *v)
+{
+	int r;
+
+	switch (k->type) {
+	case KT_UINT:
+		r = parse_u64(s, &out->u);
+		*v = (double)out->u;
+		break;
+	case KT_INT:
+		r = parse_i64(s, &out->i);
+		*v = (double)out->i;
+		break;
+	case KT_DURATION:
+		r = parse_duration_ns(s, &out->u);
+		*v = (double)out->u;
+		break;
+	case KT_SIZE:
+	case KT_NODESIZES:
+		r = parse_size_mb(s, &out->u);
+		*v = (double)out->u;
+		break;
+	default:
+		r = parse_percent(s, &out->f, true);
+		*v = out->f;
+	}
+	return r;
+}
+
+uint64_t spec_key__default(enum spec_key_id id)
+{
+	const struct spec_key *k = &spec_key_table[id];
+	union spec_num n;
+	double v;
+
+	if ((k->type != KT_UINT && k->type != KT_DURATION && k->type != KT_SIZE) ||
+	    spec_key__parse_number(k, k->def, &n, &v) || v < k->min || v > k->max) {
+		fprintf(stderr, "ktstr: bug: the default '%s' of key %s.%s is no %s in range\n", k->def,
+			spec_section_name(k->section), k->name, spec_key_type_name(k->type));
+		abort();
+	}
+	return n.u;
+}
+
 static void print_range(const struct spec_key *k, FILE *f)
 {
 	char a[32], b[32];

@@ -186,4 +186,24 @@ const char *spec_section_name(enum spec_section s);
 const char *spec_key_type_name(enum key_type t);
 const struct spec_key *spec_key__find(enum spec_section s, const char *name);
 
+/* A value of a numeric key type: u for UINT, DURATION (ns), SIZE (MiB); i for INT; f otherwise. */
+union spec_num {
+	uint64_t u;
+	int64_t i;
+	double f;
+};
+/*
+ * Read s as a value of k's numeric type, without the range check; *v is the
+ * value as a double for that check. 0 or -EINVAL. The validator reads spec
+ * values with it, and spec_key__default() a row's default.
+ */
+int spec_key__parse_number(const struct spec_key *k, const char *s, union spec_num *out, double *v);
+/*
+ * A whole-number key's default (UINT, DURATION in ns, SIZE in MiB), read
+ * from its row: the "2s" the man page shows is the value the validator
+ * starts from. A row whose default does not parse is a bug in the table
+ * and aborts; tests/spec/test-keys reads every row this is called for.
+ */
+uint64_t spec_key__default(enum spec_key_id id);
+
 #endif

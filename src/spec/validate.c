@@ -229,14 +229,8 @@ static bool get_str(struct vctx *c, const struct node *n, char **out)
 	return true;
 }
 
-union num {
-	uint64_t u;
-	int64_t i;
-	double f;
-};
-
 /* Parse a scalar of the key's numeric type and check it against the key's range. */
-static bool get_number(struct vctx *c, const struct node *n, const struct spec_key *k, union num *out)
+static bool get_number(struct vctx *c, const struct node *n, const struct spec_key *k, union spec_num *out)
 {
 	const char *s = scalar(c, n, "a single value");
 	_cleanup_free_ char *what = NULL;
@@ -245,28 +239,7 @@ static bool get_number(struct vctx *c, const struct node *n, const struct spec_k
 
 	if (!s)
 		return false;
-	switch (k->type) {
-	case KT_UINT:
-		r = parse_u64(s, &out->u);
-		v = (double)out->u;
-		break;
-	case KT_INT:
-		r = parse_i64(s, &out->i);
-		v = (double)out->i;
-		break;
-	case KT_DURATION:
-		r = parse_duration_ns(s, &out->u);
-		v = (double)out->u;
-		break;
-	case KT_SIZE:
-	case KT_NODESIZES:
-		r = parse_size_mb(s, &out->u);
-		v = (double)out->u;
-		break;
-	default:
-		r = parse_percent(s, &out->f, true);
-		v = out->f;
-	}
+	r = spec_key__parse_number(k, s, out, &v);
 	if (r) {
 		switch (k->type) {
 		case KT_UINT:
@@ -291,7 +264,7 @@ static bool get_number(struct vctx *c, const struct node *n, const struct spec_k
 
 static bool get_uint(struct vctx *c, const struct node *n, const struct spec_key *k, uint64_t *out)
 {
-	union num v;
+	union spec_num v;
 
 	if (!get_number(c, n, k, &v))
 		return false;
@@ -311,7 +284,7 @@ static bool get_uint32(struct vctx *c, const struct node *n, const struct spec_k
 
 static bool get_int(struct vctx *c, const struct node *n, const struct spec_key *k, int64_t *out)
 {
-	union num v;
+	union spec_num v;
 
 	if (!get_number(c, n, k, &v))
 		return false;
@@ -325,7 +298,7 @@ static bool get_int(struct vctx *c, const struct node *n, const struct spec_key 
 
 static bool get_fraction(struct vctx *c, const struct node *n, const struct spec_key *k, double *out)
 {
-	union num v;
+	union spec_num v;
 
 	if (!get_number(c, n, k, &v))
 		return false;
@@ -1701,11 +1674,15 @@ void spec_validate(const char *file, const struct node *root, const char *defaul
 	uint64_t u;
 
 	t->loc = (struct spec_loc){ .file = file, .line = root->line, .col = root->col };
-	t->topology = (struct spec_topology){ .numa_nodes = 1, .llcs = 1, .cores = 2, .threads = 1 };
-	t->memory_mb = 2048;
-	t->duration_ns = 2 * NSEC_PER_SEC;
-	t->repeats = 1;
-	t->workers_per_cgroup = 2;
+	t->topology = (struct spec_topology){
+		.numa_nodes = spec_key__default(K_TOPO_NUMA_NODES), .llcs = spec_key__default(K_TOPO_LLCS),
+		.cores = spec_key__default(K_TOPO_CORES), .threads = spec_key__default(K_TOPO_THREADS),
+		.memory_only_nodes = spec_key__default(K_TOPO_MEMORY_ONLY_NODES),
+	};
+	t->memory_mb = spec_key__default(K_TEST_MEMORY);
+	t->duration_ns = spec_key__default(K_TEST_DURATION);
+	t->repeats = spec_key__default(K_TEST_REPEATS);
+	t->workers_per_cgroup = spec_key__default(K_TEST_WORKERS_PER_CGROUP);
 	CHECK_MAP(&c, root, SEC_TEST, NULL, f);
 	f[K_TEST_MATRIX] = NULL;	/* expanded away before validation */
 	if ((x = f[K_TEST_NAME]) && get_str(&c, x, &t->name) && !valid_name(t->name, false))
@@ -1743,7 +1720,7 @@ void spec_validate(const char *file, const struct node *root, const char *defaul
 	if ((x = f[K_TEST_SCHEDULER]))
 		v_scheduler(&c, x);
 	if (!t->sched.plugin)
-		t->sched.plugin = xstrdup("eevdf");
+		t->sched.plugin = xstrdup(spec_key_table[K_SCHED_PLUGIN].def);
 	if (!t->sched.flags)
 		t->sched.flags = xcalloc(1, sizeof(char *));
 	if (!t->sched.args)

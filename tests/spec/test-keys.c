@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for the spec key table, topology labels, cpuset resolution and the name filter. */
+#include <ctype.h>
 #include <errno.h>
 
 #include "tap.h"
@@ -51,7 +52,7 @@ int main(void)
 	char buf[128], *err = NULL;
 	int r;
 
-	tap_plan(25);
+	tap_plan(29);
 	for (unsigned i = 0; i < K__COUNT; i++) {
 		const struct spec_key *k = &spec_key_table[i];
 
@@ -78,6 +79,35 @@ int main(void)
 			bad_rows++;
 	tap_is_int(bad_rows, 0, "every section has keys");
 	tap_ok(spec_key__find(SEC_TEST, "durration") == NULL, "unknown key is not found");
+	for (unsigned i = 0; i < K__COUNT; i++) {
+		const struct spec_key *k = &spec_key_table[i];
+		union spec_num n;
+		double v;
+
+		/* A number in a row's default is the value the validator starts from: it must parse. */
+		if (numeric(k->type) && k->type != KT_COUNT && isdigit((unsigned char)k->def[0]) &&
+		    (spec_key__parse_number(k, k->def, &n, &v) || v < k->min || v > k->max)) {
+			printf("# key %s.%s: default '%s' is no %s in range\n", spec_section_name(k->section),
+				 k->name, k->def, spec_key_type_name(k->type));
+			bad_rows++;
+		}
+	}
+	tap_is_int(bad_rows, 0, "every numeric default in the key table parses as its key's type, in range");
+	{
+		struct spec_topology d = { 0 };
+
+		tap_ok(!spec_topology__parse(spec_key_table[K_TEST_TOPOLOGY].def, &d) &&
+		       d.numa_nodes == spec_key__default(K_TOPO_NUMA_NODES) &&
+		       d.llcs == spec_key__default(K_TOPO_LLCS) && d.cores == spec_key__default(K_TOPO_CORES) &&
+		       d.threads == spec_key__default(K_TOPO_THREADS) &&
+		       d.memory_only_nodes == spec_key__default(K_TOPO_MEMORY_ONLY_NODES),
+		       "topology's default %s is the topology keys' defaults",
+		       spec_key_table[K_TEST_TOPOLOGY].def);
+		tap_is_str(spec_key_table[K_TEST_SCHEDULER].def, spec_key_table[K_SCHED_PLUGIN].def,
+			   "scheduler's default is scheduler.plugin's");
+		tap_ok(spec_key__default(K_TEST_DURATION) == 2 * NSEC_PER_SEC &&
+		       spec_key__default(K_TEST_MEMORY) == 2048, "duration 2s and memory 2048M read from the table");
+	}
 	tap_ok(spec_key__find(SEC_WORK, "workers") && !spec_key__find(SEC_TEST, "workers"),
 	       "keys are per section");
 
