@@ -122,13 +122,7 @@ static char *find_plugin(const char *name)
 	return found;
 }
 
-/*
- * Every ABI 1 plugin has at least the ABI 1 struct (fields are only ever
- * appended); fields added later must be checked against ops->sz before use.
- */
-#define PLUGIN_MIN_SZ (offsetof(struct ktstr_plugin, detach) + sizeof(void (*)(void)))
-
-static int check_abi(const struct ktstr_plugin *ops, const char *path, char **err)
+int plugin__check_abi(const struct ktstr_plugin *ops, const char *path, char **err)
 {
 	if (ops->abi_version != KTSTR_PLUGIN_ABI_VERSION) {
 		*err = xasprintf("plugin '%s' (%s) has ABI version %u, this ktstr speaks ABI version %u; "
@@ -150,6 +144,32 @@ static int check_abi(const struct ktstr_plugin *ops, const char *path, char **er
 	return 0;
 }
 
+char *plugin__resolve(const char *name, char **err)
+{
+	char *path;
+
+	*err = NULL;
+	if (!name || !*name) {
+		*err = xstrdup("no plugin name given");
+		return NULL;
+	}
+	if (strchr(name, '/')) {
+		if (!is_file(name)) {
+			*err = xasprintf("plugin '%s': no such file", name);
+			return NULL;
+		}
+		return xstrdup(name);
+	}
+	path = find_plugin(name);
+	if (!path) {
+		_cleanup_free_ char *sp = plugin__search_path();
+
+		*err = xasprintf("plugin '%s' not found (searched %s; set KTSTR_PLUGIN_PATH "
+				 "or give a path to the .so)", name, sp);
+	}
+	return path;
+}
+
 int plugin__open(const char *name, struct plugin **out, char **err)
 {
 	_cleanup_free_ char *path = NULL;
@@ -159,27 +179,9 @@ int plugin__open(const char *name, struct plugin **out, char **err)
 	int ret;
 
 	*out = NULL;
-	*err = NULL;
-	if (!name || !*name) {
-		*err = xstrdup("no plugin name given");
-		return -EINVAL;
-	}
-	if (strchr(name, '/')) {
-		if (!is_file(name)) {
-			*err = xasprintf("plugin '%s': no such file", name);
-			return -ENOENT;
-		}
-		path = xstrdup(name);
-	} else {
-		path = find_plugin(name);
-		if (!path) {
-			_cleanup_free_ char *sp = plugin__search_path();
-
-			*err = xasprintf("plugin '%s' not found (searched %s; set KTSTR_PLUGIN_PATH "
-					 "or give a path to the .so)", name, sp);
-			return -ENOENT;
-		}
-	}
+	path = plugin__resolve(name, err);
+	if (!path)
+		return name && *name ? -ENOENT : -EINVAL;
 
 	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
@@ -193,7 +195,7 @@ int plugin__open(const char *name, struct plugin **out, char **err)
 		dlclose(h);
 		return -ELIBBAD;
 	}
-	ret = check_abi(ops, path, err);
+	ret = plugin__check_abi(ops, path, err);
 	if (ret) {
 		dlclose(h);
 		return ret;
@@ -212,6 +214,9 @@ void plugin__close(struct plugin *p)
 		return;
 	if (p->handle)
 		dlclose(p->handle);
+	for (size_t i = 0; i < p->nmem; i++)
+		free(p->mem[i]);
+	free(p->mem);
 	free(p->path);
 	free(p);
 }

@@ -9,14 +9,36 @@
 #include <ktstr/plugin.h>
 #include "check/thresholds.h"
 
+/*
+ * Every ABI 1 plugin has at least the ABI 1 struct (fields are only ever
+ * appended); fields added later must be checked against ops->sz before use.
+ */
+#define PLUGIN_MIN_SZ (offsetof(struct ktstr_plugin, detach) + sizeof(void (*)(void)))
+
 struct plugin {
-	void *handle;
+	void *handle;			/* dlopen handle; NULL for an inspected plugin */
 	const struct ktstr_plugin *ops;
 	char *path;
+	void **mem;			/* inspected: the copies ops points into (owned) */
+	size_t nmem;
 };
 
-/* name is a plugin name ("eevdf") or a path to a .so. */
+/*
+ * name is a plugin name ("eevdf") or a path to a .so. plugin__open()
+ * dlopen()s it: its constructors and, later, its host hooks run. Only a real
+ * run opens a plugin.
+ */
 int plugin__open(const char *name, struct plugin **out, char **err);
+/*
+ * The same descriptor read from the ELF file without running anything in it
+ * (src/plugin/inspect.c, host only): --lint, --list and --dry-run. Strings
+ * and arrays are copied; every function pointer in ops is NULL.
+ */
+int plugin__inspect(const char *name, struct plugin **out, char **err);
+/* The path plugin__open() and plugin__inspect() load for name (malloc'ed), or NULL with *err. */
+char *plugin__resolve(const char *name, char **err);
+/* The ABI checks both apply to a descriptor (version, size, name). */
+int plugin__check_abi(const struct ktstr_plugin *ops, const char *path, char **err);
 /* Where plugin__open would look, for error messages and --list-plugins. */
 char *plugin__search_path(void);
 /*

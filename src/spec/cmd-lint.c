@@ -17,8 +17,10 @@ enum { LINT_OK = 0, LINT_INVALID = 1, LINT_USAGE = 2 };
  */
 /*
  * What only the plugin knows: its flags. Each test's flags go through
- * plugin__check_flags(); a plugin that does not open (missing, wrong ABI)
- * is an error: every run of the spec would end there.
+ * plugin__check_flags() on the descriptor plugin__inspect() reads from the
+ * file: lint runs nothing from a plugin a spec names (ktstr-spec(5),
+ * SECURITY). A plugin that cannot be read (missing, wrong ABI, not a
+ * plugin) is an error: every run of the spec would end there.
  */
 static void check_plugin_flags(const struct spec_file *sf, struct diag_list *dl)
 {
@@ -42,10 +44,10 @@ static void check_plugin_flags(const struct spec_file *sf, struct diag_list *dl)
 		}
 		if (seen)
 			continue;
-		if (plugin__open(t->sched.plugin, &p, &err)) {
+		if (plugin__inspect(t->sched.plugin, &p, &err)) {
 			if (!same_plugin)
 				diag_add(dl, DIAG_ERROR, sf->path, l->line, l->col,
-					 "scheduler plugin '%s' did not open: %s",
+					 "scheduler plugin '%s' cannot be read: %s",
 					 t->sched.plugin, err ? err : "not found");
 			continue;
 		}
@@ -147,7 +149,7 @@ static void plan_one(const struct run_opts *o, const struct spec_test *t, void *
 	if (d->n++)
 		putchar('\n');
 	thresholds__defaults(&m, d->relaxed);
-	if (plugin__open(t->sched.plugin, &p, &err) == 0) {
+	if (plugin__inspect(t->sched.plugin, &p, &err) == 0) {
 		struct thresholds pl;
 		_cleanup_free_ char *terr = NULL;
 
@@ -159,7 +161,7 @@ static void plan_one(const struct run_opts *o, const struct spec_test *t, void *
 			       terr ? terr : "unknown error");
 		plugin__close(p);
 	} else {
-		printf("note: plugin '%s' did not open (%s); the scheduler layer is not shown\n",
+		printf("note: plugin '%s' cannot be read (%s); the scheduler layer is not shown\n",
 		       t->sched.plugin, err ? err : "not found");
 	}
 	thresholds__merge(&m, &t->assert, THR_LAYER_SPEC);

@@ -21,11 +21,16 @@ static const struct ktstr_threshold thresholds[] = {
 	{ NULL, NULL },
 };
 
+static const char *const kargs[] = { "nosmt", NULL };
+static const char *const sysctls[] = { "kernel.sched_autogroup_enabled=0", NULL };
+
 KTSTR_PLUGIN_EXPORT const struct ktstr_plugin ktstr_plugin = {
 	.abi_version = KTSTR_PLUGIN_ABI_VERSION,
 	.sz = sizeof(struct ktstr_plugin),
 	.name = "flag-test",
 	.description = "test plugin for flag and threshold handling",
 	.flags = flags,
+	.kargs = kargs,
+	.sysctls = sysctls,
 	.thresholds = thresholds,
 };

@@ -220,6 +220,91 @@ static void test_threshold_ranges(void)
 	expect_plugin_threshold("max_imbalance_ratio", "-2", false, "at least 0");
 }
 
+static bool strv_same(const char *const *a, const char *const *b)
+{
+	for (; a && b && *a && *b; a++, b++)
+		if (!str_eq(*a, *b))
+			return false;
+	return (!a || !*a) && (!b || !*b);
+}
+
+/* Every data field of two descriptors, deeply; NULL when equal, else the first difference. */
+static const char *descriptor_diff(const struct ktstr_plugin *a, const struct ktstr_plugin *b)
+{
+	const struct ktstr_flag *fa = a->flags, *fb = b->flags;
+	const struct ktstr_threshold *ta = a->thresholds, *tb = b->thresholds;
+
+	if (a->abi_version != b->abi_version || a->sz != b->sz)
+		return "abi_version/sz";
+	if (!str_eq(a->name, b->name) || !str_eq(a->description, b->description))
+		return "name/description";
+	if (a->needs_sched_ext != b->needs_sched_ext)
+		return "needs_sched_ext";
+	for (; fa && fb && fa->name && fb->name; fa++, fb++)
+		if (!str_eq(fa->name, fb->name) || !str_eq(fa->help, fb->help) ||
+		    !strv_same(fa->requires, fb->requires) || !strv_same(fa->excludes, fb->excludes))
+			return "a flag";
+	if ((fa && fa->name) || (fb && fb->name))
+		return "the number of flags";
+	if (!strv_same(a->kargs, b->kargs) || !strv_same(a->sysctls, b->sysctls))
+		return "kargs/sysctls";
+	for (; ta && tb && ta->name && tb->name; ta++, tb++)
+		if (!str_eq(ta->name, tb->name) || !str_eq(ta->value, tb->value))
+			return "a threshold";
+	if ((ta && ta->name) || (tb && tb->name))
+		return "the number of thresholds";
+	return NULL;
+}
+
+/*
+ * plugin__inspect() reads from the file exactly what dlopen() shows, for the
+ * built-in plugins (BPF objects inside, many relocations) and the test ones
+ * (requires/excludes arrays, thresholds, kargs, sysctls), with no code.
+ */
+static void test_inspect(void)
+{
+	const char *names[] = { "eevdf", "scx_ktstr", "exec", "faulty", "flag-test", "bad-thresholds" };
+	struct plugin *o = NULL, *i = NULL;
+	char *err = NULL, *err2 = NULL, *path;
+	int ret;
+
+	for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
+		const char *why;
+
+		path = k < 4 ? xstrdup(names[k]) : test_lib(names[k]);
+		if (plugin__open(path, &o, &err) || plugin__inspect(path, &i, &err2)) {
+			tap_ok(0, "%s: open and inspect: %s / %s", names[k], err ?: "-", err2 ?: "-");
+			free(err);
+			free(err2);
+			err = err2 = NULL;
+			plugin__close(o);
+			free(path);
+			continue;
+		}
+		why = descriptor_diff(o->ops, i->ops);
+		tap_ok(!why && !i->handle && !i->ops->validate && !i->ops->attach && !i->ops->detach &&
+		       str_eq(o->path, i->path),
+		       "%s: inspect reads what dlopen shows, without code (%s)", names[k],
+		       why ? why : "same");
+		plugin__close(o);
+		plugin__close(i);
+		free(path);
+	}
+
+	path = test_lib("wrong-abi");
+	ret = plugin__inspect(path, &i, &err);
+	tap_ok(ret == -EPROTO && !i && has(err, "plugin 'wrong-abi'") && has(err, "ABI version 999"),
+	       "inspect refuses another ABI version as open does: %s", err);
+	free(err);
+	free(path);
+
+	path = xasprintf("%s/Makefile", getenv("KTSTR_BUILDDIR") ?: KTSTR_BUILDDIR);
+	ret = plugin__inspect(path, &i, &err);
+	tap_ok(ret == -ELIBBAD && !i && has(err, "not an ELF file"), "a text file is not a plugin: %s", err);
+	free(err);
+	free(path);
+}
+
 static enum log_level got_level;
 static char got_msg[256];
 
@@ -255,7 +340,7 @@ static void test_default_host(void)
 
 int main(void)
 {
-	tap_plan(41);
+	tap_plan(41 + 8);
 	log_set_level(LOG_ERROR);
 	test_open();
 	test_flags();
@@ -263,5 +348,6 @@ int main(void)
 	test_thresholds();
 	test_threshold_ranges();
 	test_default_host();
+	test_inspect();
 	return tap_done();
 }

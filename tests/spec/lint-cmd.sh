@@ -73,7 +73,7 @@ matrix:
   scheduler.flags: [[llc], [bogus]]
 EOT
 if KTSTR_PLUGIN_PATH= "$tool" lint "$tmp/flags.yaml" >"$tmp/out" 2>"$tmp/err"; then rc=0; else rc=$?; fi
-if grep -q "did not open" "$tmp/err"; then
+if grep -q "cannot be read" "$tmp/err"; then
 	n=$((n + 1)); echo "ok $n # SKIP scx_ktstr plugin not built"
 else
 	check "lint asks the plugin about flags, per expansion" \
@@ -82,8 +82,8 @@ fi
 sed 's/scx_ktstr/no_such_plugin/' "$tmp/flags.yaml" >"$tmp/flags2.yaml"
 "$tool" lint "$tmp/flags2.yaml" >"$tmp/out" 2>"$tmp/err"
 rc=$?
-check "a plugin that does not open is one lint error" \
-	'[ $rc -eq 1 ] && [ $(grep -c "error: scheduler plugin .no_such_plugin. did not open" "$tmp/err") -eq 1 ]'
+check "a plugin that cannot be read is one lint error" \
+	'[ $rc -eq 1 ] && [ $(grep -c "error: scheduler plugin .no_such_plugin. cannot be read" "$tmp/err") -eq 1 ]'
 
 # The same commands through ktstr-run itself.
 run=$build/src/ktstr-run
