@@ -711,7 +711,10 @@ static int open_plugin(struct test_ctx *tc, char **skip, char **err)
 	return 0;
 }
 
-/* The kernel command line a test adds: plugin kargs and sysctls, spec kargs and sysctls. */
+/*
+ * The kernel command line a test adds: plugin kargs, spec kargs (both checked
+ * by spec_karg__check). Their sysctls are set by the guest agent instead.
+ */
 static char **test_kargs(const struct test_ctx *tc)
 {
 	char **v = NULL;
@@ -721,12 +724,8 @@ static char **test_kargs(const struct test_ctx *tc)
 
 	for (size_t i = 0; p && p->kargs && p->kargs[i]; i++)
 		*(char **)array_push(&v, &n, sizeof(char *)) = xstrdup(p->kargs[i]);
-	for (size_t i = 0; p && p->sysctls && p->sysctls[i]; i++)
-		*(char **)array_push(&v, &n, sizeof(char *)) = xasprintf("sysctl.%s", p->sysctls[i]);
 	for (size_t i = 0; t && t->kargs && t->kargs[i]; i++)
 		*(char **)array_push(&v, &n, sizeof(char *)) = xstrdup(t->kargs[i]);
-	for (size_t i = 0; t && t->sysctls && t->sysctls[i]; i++)
-		*(char **)array_push(&v, &n, sizeof(char *)) = xasprintf("sysctl.%s", t->sysctls[i]);
 	if (tc->job->rn->o->verbose)	/* -v: the whole boot on the console log */
 		*(char **)array_push(&v, &n, sizeof(char *)) = xstrdup("loglevel=7");
 	array_push(&v, &n, sizeof(char *));

@@ -23,6 +23,7 @@
 
 #include "guest/guest.h"
 #include "plugin/loader.h"
+#include "spec/cmdline.h"
 #include "spec/spec.h"
 #include "util/log.h"
 #include "vm/proto.h"
@@ -416,6 +417,33 @@ static int hook_tick(void *ctx)
 	return h.state != KTSTR_SCHED_RUNNING;
 }
 
+/*
+ * The plugin's sysctls, then the spec's (a spec's value wins), written to
+ * /proc/sys before the scheduler starts. Both were checked (spec/cmdline.c),
+ * so each path stays below /proc/sys. One the kernel refuses ends the test
+ * as an ERROR naming it and the errno, through DONE like every setup error.
+ */
+static int set_sysctls(const char *const *lists[2], char **error)
+{
+	for (size_t l = 0; l < 2; l++)
+		for (const char *const *kv = lists[l]; kv && *kv; kv++) {
+			const char *eq = strchr(*kv, '=');
+			_cleanup_free_ char *path = spec_sysctl__path(*kv, (size_t)(eq - *kv));
+			_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+			size_t len = strlen(eq + 1);
+			ssize_t w = fd < 0 ? -1 : write(fd, eq + 1, len);
+
+			if (w != (ssize_t)len) {
+				int e = w < 0 ? errno : EIO;
+
+				*error = xasprintf("sysctl %.*s could not be set to '%s': %s (%s)",
+						   (int)(eq - *kv), *kv, eq + 1, strerror(e), path);
+				return -e;
+			}
+		}
+	return 0;
+}
+
 static int run_test(json_t *plan, const struct topo *topo, char **error)
 {
 	const char *spec_path = json_string_value(json_object_get(plan, "spec"));
@@ -480,6 +508,10 @@ static int run_test(json_t *plan, const struct topo *topo, char **error)
 			.watchdog_timeout_ns = json_integer_value(json_object_get(pj,
 								"watchdog_timeout_ns")),
 		};
+		ret = set_sysctls((const char *const *[2]){ rc.plugin->ops->sysctls,
+					      (const char *const *)t->sysctls }, error);
+		if (ret)
+			goto out;
 		if (rc.plugin->ops->attach) {
 			ret = rc.plugin->ops->attach(&rc.sctx);
 			if (ret) {
@@ -494,6 +526,9 @@ static int run_test(json_t *plan, const struct topo *topo, char **error)
 		rc.attached = true;
 		send_json(MSG_SCHED, json_pack("{s:s, s:s}", "state", "running", "name",
 					       rc.plugin->ops->name));
+	} else if ((ret = set_sysctls((const char *const *[2]){ NULL, (const char *const *)t->sysctls },
+				      error))) {
+		goto out;
 	}
 	ret = workload__run(t, topo, CGROUP_ROOT, &hooks, &tel);
 	if (rc.attached && rc.plugin->ops->stats) {

@@ -408,7 +408,7 @@ static int read_descriptor(struct image *img, struct ktstr_plugin *ops)
 	    get_table(img, FIELD(thresholds), "thresholds", sizeof(struct ktstr_threshold),
 		      threshold_entry, (const void **)&ops->thresholds))
 		return -ELIBBAD;
-	return 0;
+	return plugin__check_cmdline(ops, img->path, &img->err);
 }
 
 int plugin__inspect(const char *name, struct plugin **out, char **err)

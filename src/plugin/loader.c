@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "plugin/loader.h"
+#include "spec/cmdline.h"
 #include "util/log.h"
 #include "util/units.h"
 
@@ -170,6 +171,27 @@ char *plugin__resolve(const char *name, char **err)
 	return path;
 }
 
+int plugin__check_cmdline(const struct ktstr_plugin *ops, const char *path, char **err)
+{
+	for (const char *const *k = ops->kargs; k && *k; k++) {
+		_cleanup_free_ char *why = spec_karg__check(*k);
+
+		if (why) {
+			*err = xasprintf("plugin '%s' (%s): kargs: %s", ops->name, path, why);
+			return -EPROTO;
+		}
+	}
+	for (const char *const *k = ops->sysctls; k && *k; k++) {
+		_cleanup_free_ char *why = spec_sysctl__check(*k);
+
+		if (why) {
+			*err = xasprintf("plugin '%s' (%s): sysctls: %s", ops->name, path, why);
+			return -EPROTO;
+		}
+	}
+	return 0;
+}
+
 int plugin__open(const char *name, struct plugin **out, char **err)
 {
 	_cleanup_free_ char *path = NULL;
@@ -196,6 +218,8 @@ int plugin__open(const char *name, struct plugin **out, char **err)
 		return -ELIBBAD;
 	}
 	ret = plugin__check_abi(ops, path, err);
+	if (!ret)
+		ret = plugin__check_cmdline(ops, path, err);
 	if (ret) {
 		dlclose(h);
 		return ret;

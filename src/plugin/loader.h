@@ -39,6 +39,8 @@ int plugin__inspect(const char *name, struct plugin **out, char **err);
 char *plugin__resolve(const char *name, char **err);
 /* The ABI checks both apply to a descriptor (version, size, name). */
 int plugin__check_abi(const struct ktstr_plugin *ops, const char *path, char **err);
+/* Its kargs and sysctls under the rules a spec's follow (spec/cmdline.h). */
+int plugin__check_cmdline(const struct ktstr_plugin *ops, const char *path, char **err);
 /* Where plugin__open would look, for error messages and --list-plugins. */
 char *plugin__search_path(void);
 /*

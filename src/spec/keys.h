@@ -63,9 +63,9 @@ enum key_type {
 	X(TEST_REPEATS, TEST, "repeats", UINT, 1, SPEC_MAX_REPEATS, 0, "1", "runs; all must pass") \
 	X(TEST_KERNEL, TEST, "kernel", STR, 0, 0, 0, "discovered", \
 	  "kernel selector: a path, a version or a cache key") \
-	X(TEST_KARGS, TEST, "kargs", WORDS, 0, 0, 0, "none", "extra kernel command line arguments") \
+	X(TEST_KARGS, TEST, "kargs", WORDS, 0, 0, 0, "none", "extra kernel command line arguments, one word each") \
 	X(TEST_SYSCTLS, TEST, "sysctls", SYSCTLS, 0, 0, 0, "none", \
-	  "sysctls set at boot: a map or a list of key=value") \
+	  "sysctls the agent sets before the scheduler: a map or a list of key=value") \
 	X(TEST_WORKERS_PER_CGROUP, TEST, "workers_per_cgroup", UINT, 1, SPEC_MAX_WORKERS, 0, "2", \
 	  "workers of a work item that does not say") \
 	X(TEST_SCHEDULER, TEST, "scheduler", SCHEDULER, 0, 0, SEC_SCHEDULER, "eevdf", \

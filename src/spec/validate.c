@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdarg.h>
 
+#include "spec/cmdline.h"
 #include "spec/keys.h"
 #include "util/units.h"
 
@@ -1635,6 +1636,29 @@ static void v_assert(struct vctx *c, const struct node *n)
 	}
 }
 
+/* Where item i of a list came from: its own node in a sequence, else the list's. */
+static const struct node *item_node(const struct node *n, size_t i, const char *value)
+{
+	if (n->kind == NODE_SEQ && i < n->nkids && n->kids[i]->kind == NODE_SCALAR &&
+	    str_eq(n->kids[i]->value, value))
+		return n->kids[i];
+	return n;
+}
+
+/* Each word goes onto the kernel command line as one argument (spec/cmdline.c). */
+static void v_kargs(struct vctx *c, const struct node *n)
+{
+	char **v = get_list(c, n, &spec_key_table[K_TEST_KARGS]);
+
+	for (size_t i = 0; v[i]; i++) {
+		_cleanup_free_ char *why = spec_karg__check(v[i]);
+
+		if (why)
+			verr(c, AT(item_node(n, i, v[i])), "%s", why);
+	}
+	c->t->kargs = v;
+}
+
 static void v_sysctls(struct vctx *c, const struct node *n)
 {
 	char **v = xcalloc(1, sizeof(*v));
@@ -1642,23 +1666,28 @@ static void v_sysctls(struct vctx *c, const struct node *n)
 
 	if (n->kind == NODE_MAP) {
 		for (size_t i = 0; i < n->nkids; i++) {
-			_cleanup_free_ char *kv = NULL;
+			_cleanup_free_ char *kv = NULL, *why = NULL;
 
 			if (!scalar(c, n->kids[i], "a sysctl value"))
 				continue;
 			kv = xasprintf("%s=%s", n->kids[i]->key, n->kids[i]->value);
-			v = strv_push(v, &cnt, kv);
+			why = spec_sysctl__check(kv);
+			if (why)
+				verr(c, KEYAT(n->kids[i]), "%s", why);
+			else
+				v = strv_push(v, &cnt, kv);
 		}
 	} else {
 		char **l = get_list(c, n, &spec_key_table[K_TEST_SYSCTLS]);
 
-		for (char **p = l; *p; p++) {
-			if (!strchr(*p, '=') || **p == '=')
-				verr(c, AT(n), "sysctl '%s' must be written key=value (e.g. kernel.sched_autogroup_enabled=0)",
-				     *p);
+		for (size_t i = 0; l[i]; i++) {
+			_cleanup_free_ char *why = spec_sysctl__check(l[i]);
+
+			if (why)
+				verr(c, AT(item_node(n, i, l[i])), "%s", why);
 			else
-				v = strv_push(v, &cnt, *p);
-			free(*p);
+				v = strv_push(v, &cnt, l[i]);
+			free(l[i]);
 		}
 		free(l);
 	}
@@ -1711,7 +1740,7 @@ void spec_validate(const char *file, const struct node *root, const char *defaul
 	if ((x = f[K_TEST_KERNEL]))
 		get_str(&c, x, &t->kernel);
 	if ((x = f[K_TEST_KARGS]))
-		t->kargs = get_list(&c, x, &spec_key_table[K_TEST_KARGS]);
+		v_kargs(&c, x);
 	if ((x = f[K_TEST_SYSCTLS]))
 		v_sysctls(&c, x);
 	if ((x = f[K_TEST_WORKERS_PER_CGROUP]) &&

@@ -91,6 +91,12 @@ for spec in specs:
             lines.append((got == want, '%s: status %s' % (name, want),
                           'got %s: %s' % (got, r and r.get('reason'))))
             continue
+        if raw.startswith('reason '):
+            regex = raw.split(' ', 1)[1]
+            got = r and r.get('reason') or ''
+            lines.append((re.search(regex, got) is not None, '%s: reason %s' % (name, regex),
+                          'reason: %s' % got))
+            continue
         if raw.startswith('stat '):
             # stat CGROUP FIELD OP NUMBER: a figure of the cgroup's statistics
             # in every run (a positive control must have measured something)

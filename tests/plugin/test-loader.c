@@ -298,6 +298,17 @@ static void test_inspect(void)
 	free(err);
 	free(path);
 
+	/* a plugin's kargs follow a spec's rules, whether dlopen()ed or inspected */
+	path = test_lib("bad-cmdline");
+	ret = plugin__open(path, &i, &err);
+	ret = ret * 1000 + plugin__inspect(path, &i, &err2);
+	tap_ok(ret == -EPROTO * 1001 && !i && str_eq(err, err2) &&
+	       has(err, "plugin 'bad-cmdline'") && has(err, "kargs: kernel argument 'rdinit' is the harness's own"),
+	       "a plugin's karg that replaces /init is refused by open and inspect: %s", err);
+	free(err);
+	free(err2);
+	free(path);
+
 	path = xasprintf("%s/Makefile", getenv("KTSTR_BUILDDIR") ?: KTSTR_BUILDDIR);
 	ret = plugin__inspect(path, &i, &err);
 	tap_ok(ret == -ELIBBAD && !i && has(err, "not an ELF file"), "a text file is not a plugin: %s", err);
@@ -340,7 +351,7 @@ static void test_default_host(void)
 
 int main(void)
 {
-	tap_plan(41 + 8);
+	tap_plan(41 + 9);
 	log_set_level(LOG_ERROR);
 	test_open();
 	test_flags();

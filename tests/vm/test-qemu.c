@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "tap.h"
+#include "spec/cmdline.h"
 #include "vm/qemu.h"
 
 static bool has_pair(char **argv, const char *opt, const char *val)
@@ -224,13 +225,45 @@ static void test_node_memory(void)
 	       "the plan's node memory is the VM's");
 }
 
+/*
+ * Every word the host can put on -append (microvm, TCG's TSC, a memory-only
+ * tier: all at once) is one a spec or plugin may not add: the refusal list
+ * in spec/cmdline.c cannot fall behind qemu__kernel_cmdline().
+ */
+static void test_cmdline_owned(void)
+{
+	struct vm_config c = { .kernel = "/k", .initrd = "/i", .memory_mb = 512, .tsc_khz = 2000000,
+			       .machine = VM_MACHINE_MICROVM,
+			       .topo = { .numa_nodes = 1, .llcs = 1, .cores = 1, .threads = 1,
+					 .memory_only_nodes = 1 } };
+	char *cl = qemu__kernel_cmdline(&c), *save = NULL;
+	_cleanup_free_ char *bad = xstrdup("");
+	unsigned words = 0;
+
+	for (char *w = strtok_r(cl, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		_cleanup_free_ char *why = spec_karg__check(w);
+
+		words++;
+		if (!why) {
+			char *n = xasprintf("%s %s", bad, w);
+
+			free(bad);
+			bad = n;
+		}
+	}
+	tap_ok(words > 16 && !*bad, "a spec may add none of the harness's %u words (accepted:%s)",
+	       words, *bad ? bad : " none");
+	free(cl);
+}
+
 int main(void)
 {
-	tap_plan(34);
+	tap_plan(35);
 	test_node_memory();
 	test_numa();
 	test_memory_only();
 	test_single();
 	test_accel();
+	test_cmdline_owned();
 	return tap_done();
 }
