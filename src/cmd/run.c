@@ -24,6 +24,7 @@
 #include "report/report.h"
 #include "spec/spec.h"
 #include "util/log.h"
+#include "util/path.h"
 #include "vm/initramfs.h"
 #include "vm/topo.h"
 #include "vm/vm.h"
@@ -89,17 +90,6 @@ static void install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-}
-
-/* test names become directory names: keep [A-Za-z0-9._-], map the rest to '_' */
-static char *sanitise(const char *name)
-{
-	char *s = xstrdup(name);
-
-	for (char *p = s; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *p))
-			*p = '_';
-	return s;
 }
 
 /* The guest agent: $KTSTR_GUEST, beside this binary (build tree), the install dir. */
@@ -870,18 +860,24 @@ static void run_job(struct job *j)
 	struct runner *rn = j->rn;
 	struct test_result *res = j->res;
 	struct test_ctx tc = { .job = j };
-	_cleanup_free_ char *err = NULL, *skip = NULL, *san = sanitise(j->name);
+	_cleanup_free_ char *err = NULL, *skip = NULL, *san = spec_test__dir_name(j->name);
 	char label[32];
 	unsigned repeats = j->t ? MAX(j->t->repeats, 1u) : 1;
 	uint64_t t0 = now_ns();
 	int ret;
 
 	topo__from_spec(&j->topo, &tc.want);
-	tc.dir = xasprintf("%s/%s", rn->o->results_dir, san);
-	tc.tmp = xasprintf("%s/%s", rn->tmp_root, san);
-	res->results_dir = xstrdup(tc.dir);
 	res->accel = xstrdup(rn->accel_reason);
 	res->topology = xstrdup(spec_topology__label(&j->topo, label, sizeof(label)));
+	/* both strictly inside their roots, or nothing is created (a test named '..') */
+	if (path_join_under(rn->o->results_dir, san, &tc.dir) ||
+	    path_join_under(rn->tmp_root, san, &tc.tmp)) {
+		res->status = TEST_ERROR;
+		res->reason = xasprintf("test name '%s' does not name a directory inside %s", j->name,
+					tc.dir ? rn->tmp_root : rn->o->results_dir);
+		goto out;
+	}
+	res->results_dir = xstrdup(tc.dir);
 	ret = mkdir_p(tc.dir, 0755);
 	if (!ret)
 		ret = mkdir_p(tc.tmp, 0700);
@@ -933,12 +929,13 @@ static void run_job(struct job *j)
 	first_reason(res, repeats);
 out:
 	res->elapsed_ns = now_ns() - t0;
-	{
+	if (tc.dir) {
 		_cleanup_free_ char *p = xasprintf("%s/result.json", tc.dir);
 
 		report__write_json(res, j->t, p);	/* NULL spec for ad-hoc runs */
 	}
-	rm_rf(tc.tmp);
+	if (tc.tmp)
+		rm_rf_inside(rn->tmp_root, tc.tmp);
 	if (tc.plugin)
 		plugin__close(tc.plugin);
 	free(tc.dir);
@@ -999,6 +996,7 @@ static int collect_jobs(struct runner *rn, struct spec_file ***sfs, size_t *nsfs
 {
 	const struct run_opts *o = rn->o;
 	struct spec_filter *filter = NULL;
+	struct spec_names names = {};
 	_cleanup_free_ char *ferr = NULL;
 	int ret = 0;
 
@@ -1034,6 +1032,9 @@ static int collect_jobs(struct runner *rn, struct spec_file ***sfs, size_t *nsfs
 			spec_file__free(sf);
 			continue;
 		}
+		/* two tests of one name would share their results and temp directories */
+		if (!r && sf && spec_names__add_file(&names, sf, filter, &diags))
+			r = -EINVAL;
 		diag_sort(&diags);
 		diag_print(&diags, stderr);
 		diag_free(&diags);
@@ -1059,6 +1060,7 @@ static int collect_jobs(struct runner *rn, struct spec_file ***sfs, size_t *nsfs
 		}
 	}
 	spec_filter__free(filter);
+	spec_names__free(&names);
 	return ret;
 }
 
@@ -1087,8 +1089,8 @@ int cmd_run(const struct run_opts *o)
 	unsigned nthreads;
 	int status;
 	const char *tmpdir = getenv("TMPDIR");
-	_cleanup_free_ char *tmpl = xasprintf("%s/ktstr-run.XXXXXX",
-					      tmpdir && *tmpdir ? tmpdir : "/tmp");
+	const char *tmp_base = tmpdir && *tmpdir ? tmpdir : "/tmp";
+	_cleanup_free_ char *tmpl = NULL;
 
 	pthread_mutex_init(&rn.lock, NULL);
 	status = collect_jobs(&rn, &sfs, &nsfs);
@@ -1118,6 +1120,7 @@ int cmd_run(const struct run_opts *o)
 		goto free_jobs;
 	}
 	install_signals();
+	path_join_under(tmp_base, "ktstr-run.XXXXXX", &tmpl);	/* tmp_base is not empty */
 	if (!mkdtemp(tmpl)) {
 		fprintf(stderr, "ktstr-run: mkdtemp: %s\n", strerror(errno));
 		status = 99;
@@ -1160,7 +1163,7 @@ int cmd_run(const struct run_opts *o)
 	}
 	report__free(rn.rep);
 	free(results);
-	rm_rf(rn.tmp_root);
+	rm_rf_inside(tmp_base, rn.tmp_root);
 free_jobs:
 	for (size_t i = 0; i < rn.njobs; i++) {
 		free(rn.jobs[i].name);

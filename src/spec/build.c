@@ -87,6 +87,12 @@ int spec__build(struct spec_file *sf, struct diag_list *diags)
 		t->base_name = xstrdup(t->name);
 		free(t->name);
 		t->name = xasprintf("%s%s", t->base_name, ex[i].suffix);
+		/* the base name was checked by the validator; the matrix part can make it too long */
+		if (!spec_test_name__valid(t->name) && spec_test_name__valid(t->base_name))
+			diag_add(&per[i], DIAG_ERROR, t->name_loc.file, t->name_loc.line, t->name_loc.col,
+				 "test name '%.64s...' is %zu characters with its matrix values; at most %d "
+				 "(it names the test's directories): use fewer or shorter matrix values",
+				 t->name, strlen(t->name), SPEC_MAX_NAME_LEN);
 		t->matrix_values = ex[i].labels;
 		ex[i].labels = NULL;
 	}

@@ -67,6 +67,7 @@ static int for_each_test(const struct run_opts *o, bool print_ok, bool check_fla
 			 void *arg)
 {
 	struct spec_filter *flt = NULL;
+	struct spec_names names = {};
 	_cleanup_free_ char *err = NULL;
 	int status = LINT_OK;
 
@@ -96,6 +97,9 @@ static int for_each_test(const struct run_opts *o, bool print_ok, bool check_fla
 			if (diag_count(&dl, DIAG_ERROR))
 				r = -EINVAL;
 		}
+		/* two selected tests of one name would share their results and temp directories */
+		if (!r && spec_names__add_file(&names, sf, flt, &dl))
+			r = -EINVAL;
 		diag_sort(&dl);
 		diag_print(&dl, stderr);
 		if (r) {
@@ -114,6 +118,7 @@ static int for_each_test(const struct run_opts *o, bool print_ok, bool check_fla
 		spec_file__free(sf);
 	}
 	spec_filter__free(flt);
+	spec_names__free(&names);
 	return status;
 }
 

@@ -49,7 +49,7 @@ enum key_type {
 
 #define SPEC_KEY_LIST(X) \
 	X(TEST_NAME, TEST, "name", STR, 0, 0, 0, "the file name", \
-	  "test name: letters, digits, '_', '-', '.'") \
+	  "test name: letters, digits, '_', '-', '.'; not '.' or '..'") \
 	X(TEST_DESCRIPTION, TEST, "description", STR, 0, 0, 0, "none", "one line on what the test shows") \
 	X(TEST_TAGS, TEST, "tags", LIST, 0, 0, 0, "none", "labels for selecting tests") \
 	X(TEST_TOPOLOGY, TEST, "topology", TOPOLOGY, 0, 0, SEC_TOPOLOGY, "1n1l2c1t", \

@@ -127,8 +127,9 @@ static char *render(const struct node *v, size_t pos)
 	} else {
 		return xasprintf("v%zu", pos + 1);
 	}
+	/* a name component: '/', spaces, quotes, newlines... become '_' (ktstr-spec(5), TEST NAMES) */
 	for (char *p = out; *p; p++)
-		if (*p == '/' || *p == ' ')
+		if (!spec_name__is_char((unsigned char)*p))
 			*p = '_';
 	return out;
 }
@@ -262,6 +263,9 @@ int spec_matrix__expand(const char *file, const struct node *root, struct spec_e
 			_cleanup_free_ char *r = render(val, pos[i]);
 
 			x->labels[i] = xasprintf("%s=%s", keys[i].label, r);
+			for (char *p = x->labels[i]; *p; p++)	/* the key too: "a b.c" is still one component */
+				if (!spec_name__is_char((unsigned char)*p))
+					*p = '_';
 			slen += strlen(x->labels[i]) + 1;
 			if (set_path(x->root, keys[i].path, keys[i].npath, node__dup(val)) && t == 0)
 				diag_at(diags, file, keys[i].n,

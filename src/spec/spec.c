@@ -5,6 +5,7 @@
 
 #include "spec/spec.h"
 #include "spec/spec-int.h"
+#include "util/path.h"
 
 static const char *const op_names[OP__COUNT] = {
 	[OP_ADD_CGROUP] = "add_cgroup",
@@ -372,11 +373,20 @@ int spec_file__load(const char *path, enum spec_format fmt, struct spec_file **o
 	size_t len;
 	int r;
 
+	struct stat st;
+
 	*out = NULL;
-	r = read_file(path, &text, &len);
-	if (r < 0) {
+	/* a FIFO would block and /dev/zero would never end: regular files of bounded size only */
+	r = read_regular_file(path, SPEC_MAX_FILE_BYTES, &text, &len, &st);
+	if (r == -EINVAL)
+		diag_add(diags, DIAG_ERROR, path, 0, 0, "cannot read spec: it is %s; a spec is a regular file",
+			 file_type_name(st.st_mode));
+	else if (r == -EFBIG)
+		diag_add(diags, DIAG_ERROR, path, 0, 0, "cannot read spec: it is larger than %d KiB, the most a spec may be",
+			 SPEC_MAX_FILE_BYTES >> 10);
+	else if (r < 0)
 		diag_add(diags, DIAG_ERROR, path, 0, 0, "cannot read spec: %s", strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return r == -EFBIG ? -EINVAL : r;	/* the diagnostic says it all */
 	return spec_file__parse(path, text, len, fmt, out, diags);
 }

@@ -27,6 +27,8 @@
 #define SPEC_MAX_DURATION_NS (3600ULL * NSEC_PER_SEC)
 #define SPEC_MAX_REPEATS 100
 #define SPEC_MAX_MATRIX 1024
+#define SPEC_MAX_NAME_LEN 255		/* an expanded test name: one directory name */
+#define SPEC_MAX_FILE_BYTES (1 << 20)	/* a spec file: 1 MiB, a regular file */
 
 /* Where in the source a value came from (for diagnostics after parsing). */
 struct spec_loc {
@@ -246,6 +248,7 @@ struct spec_test {
 	struct spec_console console;
 	char **matrix_values;		/* "key=value" of this expansion, NULL-terminated */
 	struct spec_loc loc;
+	struct spec_loc name_loc;	/* the 'name' value, or loc when the name is the file's */
 	bool name_from_file;		/* no 'name' key: base_name is the file's name */
 };
 
@@ -281,6 +284,39 @@ bool spec_path__is_spec_name(const char *path);
  */
 bool spec_file__is_foreign(const struct spec_file *sf);
 void spec_file__free(struct spec_file *sf);
+
+/*
+ * Test names (ktstr-spec(5), TEST NAMES). A name is '/'-separated
+ * components of [A-Za-z0-9._+:=-], none empty, "." or "..", at most
+ * SPEC_MAX_NAME_LEN characters: the test's results and temp directories are
+ * named after it (spec_test__dir_name: '/' becomes '_'), so no name can
+ * reach outside them.
+ */
+bool spec_name__is_char(int c);
+bool spec_test_name__valid(const char *name);
+/* The directory name of a test (caller frees): any character not a name character is '_'. */
+char *spec_test__dir_name(const char *name);
+/*
+ * The tests of one list (ktstr-run, --lint, --list, --dry-run) and their
+ * places: spec_names__add() records a test, or adds an error at its name's
+ * place naming the earlier test's place when both map to one directory.
+ */
+struct spec_name_seen {
+	char *name, *dir, *file;
+	int line, col;
+	unsigned file_no;	/* which spec_names__add_file() call added it */
+};
+struct spec_names {
+	struct spec_name_seen *v;
+	size_t n;
+	unsigned nfiles;
+};
+bool spec_names__add(struct spec_names *s, const struct spec_test *t, struct diag_list *dl);
+/* spec_names__add() for each test of sf that flt selects; -EINVAL when one was a duplicate. */
+struct spec_filter;
+int spec_names__add_file(struct spec_names *s, const struct spec_file *sf,
+			 const struct spec_filter *flt, struct diag_list *dl);
+void spec_names__free(struct spec_names *s);
 
 /* Lookups for enums written in specs (for other subsystems' messages too). */
 const char *op_kind_name(enum op_kind k);

@@ -357,9 +357,11 @@ static bool valid_name(const char *s, bool allow_slash)
 	for (const char *p = s; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr("_-.", *p) && !(allow_slash && *p == '/'))
 			return false;
+	if (str_eq(s, ".") || str_eq(s, ".."))
+		return false;
 	if (allow_slash && (s[0] == '/' || str_endswith(s, "/") || strstr(s, "//") ||
-			    strstr(s, "/../") || str_startswith(s, "../") || str_eq(s, "..") ||
-			    str_startswith(s, "./") || str_eq(s, ".")))
+			    strstr(s, "/../") || str_startswith(s, "../") || str_endswith(s, "/..") ||
+			    strstr(s, "/./") || str_startswith(s, "./") || str_endswith(s, "/.")))
 		return false;
 	return true;
 }
@@ -1714,11 +1716,21 @@ void spec_validate(const char *file, const struct node *root, const char *defaul
 	t->workers_per_cgroup = spec_key__default(K_TEST_WORKERS_PER_CGROUP);
 	CHECK_MAP(&c, root, SEC_TEST, NULL, f);
 	f[K_TEST_MATRIX] = NULL;	/* expanded away before validation */
-	if ((x = f[K_TEST_NAME]) && get_str(&c, x, &t->name) && !valid_name(t->name, false))
-		verr(&c, AT(x), "test name '%s' must be letters, digits, '_', '-' or '.' (no '/')", t->name);
+	/* the name names the test's results and temp directories: never '.' or '..' */
+	t->name_loc = t->loc;
+	if ((x = f[K_TEST_NAME]) && get_str(&c, x, &t->name)) {
+		t->name_loc = loc_of(&c, x);
+		if (!valid_name(t->name, false))
+			verr(&c, AT(x), "test name '%s' must be 1-128 letters, digits, '_', '-' and '.', "
+			     "and not '.' or '..' (it names the test's directories)", t->name);
+	}
 	if (!t->name) {
 		t->name = xstrdup(default_name);
 		t->name_from_file = true;
+		if (!valid_name(t->name, false))
+			verr(&c, AT(root), "the test is named '%s' after its file, but a test name must be "
+			     "1-128 letters, digits, '_', '-' and '.', and not '.' or '..': give it a 'name'",
+			     t->name);
 	}
 	if ((x = f[K_TEST_DESCRIPTION]))
 		get_str(&c, x, &t->description);

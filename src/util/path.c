@@ -26,9 +26,14 @@ bool path_is_relative_plain(const char *rel)
 
 int path_join_under(const char *root, const char *rel, char **out)
 {
+	size_t n;
+
 	if (!root || !*root || !path_is_relative_plain(rel))
 		return -EINVAL;
-	*out = xasprintf("%s%s%s", root, str_endswith(root, "/") ? "" : "/", rel);
+	n = strlen(root);
+	while (n > 1 && root[n - 1] == '/')	/* "/tmp//" + "a" is "/tmp/a" */
+		n--;
+	*out = xasprintf("%.*s%s%s", (int)n, root, n == 1 && root[0] == '/' ? "" : "/", rel);
 	return 0;
 }
 

@@ -36,7 +36,7 @@ int main(void)
 	size_t len;
 	bool ok = true;
 
-	tap_plan(28);
+	tap_plan(30);
 	for (size_t i = 0; i < ARRAY_SIZE(plain); i++)
 		ok &= path_is_relative_plain(plain[i]);
 	tap_ok(ok, "plain relative paths are accepted");
@@ -47,7 +47,13 @@ int main(void)
 	tap_is_int(path_join_under("/r", "..", &p), -EINVAL, "join refuses '..' (a test named '..')");
 	tap_is_int(path_join_under("/r", ".", &p), -EINVAL, "join refuses '.'");
 	tap_is_int(path_join_under("", "a", &p), -EINVAL, "join refuses an empty root");
-	tap_ok(!path_join_under("/r/", "a", &p) && str_eq(p, "/r/a"), "join of /r/ and a is /r/a");
+	tap_ok(!path_join_under("/r/", "a", &p) && str_eq(p, "/r/a") && path_is_inside("/r//", p),
+	       "join of /r/ and a is /r/a, inside /r//");
+	free(p);
+	tap_ok(!path_join_under("/tmp//", "a", &p) && str_eq(p, "/tmp/a") && path_is_inside("/tmp//", p),
+	       "join of /tmp// ($TMPDIR with slashes) and a is /tmp/a");
+	free(p);
+	tap_ok(!path_join_under("/", "a", &p) && str_eq(p, "/a"), "join of / and a is /a");
 	tap_ok(path_is_inside("/r", "/r/a") && path_is_inside("/r/", "/r/a/b"), "/r/a is inside /r");
 	tap_ok(!path_is_inside("/r", "/r") && !path_is_inside("/r", "/r/"), "/r is not strictly inside /r");
 	tap_ok(!path_is_inside("/r", "/r/..") && !path_is_inside("/r", "/r/a/../.."), "/r/.. is not inside /r");
