@@ -151,6 +151,10 @@ int main(int argc, char **argv)
 			}
 			break;
 		case OPT_RESULTS_DIR:
+			if (!*optarg) {	/* "" would put each test's directory at the root */
+				fprintf(stderr, "ktstr-run: --results-dir: give a directory, not ''\n");
+				return 2;
+			}
 			o.results_dir = optarg;
 			break;
 		case OPT_TAP:

@@ -1010,6 +1010,13 @@ static int collect_jobs(struct runner *rn, struct spec_file ***sfs, size_t *nsfs
 				o->topology);
 			return 2;
 		}
+		/* the limits a spec's topology has (ktstr-spec(5)) */
+		if ((uint64_t)st.llcs * st.cores * st.threads > SPEC_MAX_CPUS ||
+		    st.numa_nodes + st.memory_only_nodes > SPEC_MAX_NUMA_NODES) {
+			fprintf(stderr, "ktstr-run: --topology: '%s' is too large: at most %d CPUs and %d nodes\n",
+				o->topology, SPEC_MAX_CPUS, SPEC_MAX_NUMA_NODES);
+			return 2;
+		}
 		name = xasprintf("%s/%s", o->topo_only ? "topo" : "exec",
 				 spec_topology__label(&st, label, sizeof(label)));
 		add_job(rn, name)->topo = st;

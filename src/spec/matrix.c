@@ -153,7 +153,7 @@ int spec_matrix__expand(const char *file, const struct node *root, struct spec_e
 {
 	const struct node *m = node__get(root, "matrix");
 	struct mkey *keys = NULL;
-	size_t nkeys = 0, total = 1, *pos = NULL;
+	size_t nkeys = 0, total = 1, *pos = NULL, too_many = 0;
 	struct spec_expansion *v;
 	bool bad = false;
 
@@ -211,8 +211,9 @@ int spec_matrix__expand(const char *file, const struct node *root, struct spec_e
 			}
 			k->label = k->path[k->npath - 1];
 			if (total * e->nkids > SPEC_MAX_MATRIX) {
-				diag_add(diags, DIAG_ERROR, file, e->line, e->col,
-					 "the matrix expands to more than %d tests", SPEC_MAX_MATRIX);
+				if (!too_many++)	/* once, at the key that crosses the limit */
+					diag_add(diags, DIAG_ERROR, file, e->line, e->col,
+						 "the matrix expands to more than %d tests", SPEC_MAX_MATRIX);
 				free_path(k);
 				bad = true;
 				continue;

@@ -44,6 +44,11 @@ static struct node *build(struct yaml_ctx *c, yaml_parser_t *p, yaml_event_t *ev
 	}
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
+		/* "a\0b" would be read as "a": a value is what the file says, or an error */
+		if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length)) {
+			yerr(c, ev->start_mark, "a value holds a NUL character (\\0): remove it");
+			return NULL;
+		}
 		n = node__scalar((const char *)ev->data.scalar.value, mline(c, ev->start_mark),
 				 mcol(c, ev->start_mark));
 		n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
