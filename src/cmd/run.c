@@ -25,6 +25,7 @@
 #include "spec/spec.h"
 #include "util/log.h"
 #include "util/path.h"
+#include "util/proc.h"
 #include "vm/initramfs.h"
 #include "vm/topo.h"
 #include "vm/vm.h"
@@ -585,10 +586,14 @@ static void judge(struct test_ctx *tc, const struct vm_result *vr, const char *c
 	case VM_EXITED:
 		if (panic)
 			set_error(rr, TEST_ERROR, vr->phase, "%s", panic);
-		else
+		else {
+			char how[64];
+
 			set_error(rr, TEST_ERROR, vr->phase,
-				  "QEMU exited (status %d) without a DONE from the guest during %s%s%s",
-				  vr->wait_status, vr->phase, qemu_err ? ": " : "", qemu_err ?: "");
+				  "QEMU exited (%s) without a DONE from the guest during %s%s%s",
+				  wait_status__describe(vr->wait_status, how, sizeof(how)),
+				  vr->phase, qemu_err ? ": " : "", qemu_err ?: "");
+		}
 		goto out;
 	case VM_DONE:
 		break;

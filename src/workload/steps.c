@@ -16,6 +16,7 @@
 
 #include "workload/workload.h"
 #include "workload/internal.h"
+#include "util/proc.h"
 
 #define STOP_GRACE_NS (5 * NSEC_PER_SEC)	/* ktstr: shared 5 s deadline */
 #define TICK_NS (100 * NSEC_PER_MSEC)
@@ -491,13 +492,13 @@ static void payload_finish(struct run *r, struct payload_run *pr, int status)
 	char *buf = xcalloc(1, PAYLOAD_OUTPUT_MAX + 1);
 	ssize_t n = pread(pr->out_fd, buf, PAYLOAD_OUTPUT_MAX, 0);
 	off_t size = lseek(pr->out_fd, 0, SEEK_END);
+	char how[64];
 
 	if (n < 0)
 		n = 0;
 	buf[n] = '\0';
-	emit(r, EVT_NOTE, "payload", 0, "'%s' %s %d after %.3fs; output (%lld bytes%s):\n%s",
-	     pr->name, WIFSIGNALED(status) ? "killed by signal" : "exited",
-	     WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
+	emit(r, EVT_NOTE, "payload", 0, "'%s': %s after %.3fs; output (%lld bytes%s):\n%s",
+	     pr->name, wait_status__describe(status, how, sizeof(how)),
 	     (now_ns() - pr->started_ns) / 1e9, (long long)size,
 	     size > PAYLOAD_OUTPUT_MAX ? ", truncated" : "", buf);
 	free(buf);

@@ -65,8 +65,9 @@ sigterm() { kill -TERM "$1"; }
 
 interrupt_run kill_qemu
 tap_is "$VM_RC" 99 "QEMU killed mid-test: exit 99"
-grep -q "ERROR" "$VM_DIR/out" "$VM_DIR/err" && grep -q "QEMU exited" "$VM_DIR/out" "$VM_DIR/err"
-tap_ok $? "it is an ERROR saying QEMU exited without DONE" "$(tail -5 "$VM_DIR/err")"
+grep -q "ERROR" "$VM_DIR/out" "$VM_DIR/err" &&
+	grep -q "QEMU exited (killed by signal 9 (SIGKILL)) without a DONE" "$VM_DIR/out" "$VM_DIR/err"
+tap_ok $? "it is an ERROR saying how QEMU exited, without DONE" "$(tail -5 "$VM_DIR/err")"
 vm_no_leftovers "QEMU killed"
 
 interrupt_run sigint

@@ -42,7 +42,7 @@ for e in d["runs"][0]["telemetry"]["events"]:
 PY
 grep -q '^run_payload | .*/ktstr/payloads/say in cg_0' "$VM_DIR/events"
 tap_ok $? "run_payload started it from /ktstr/payloads in cg_0"
-grep -q "^payload | 'say' exited 0 .*payload-from-tmp" "$VM_DIR/events"
+grep -q "^payload | 'say': exit code 0 after .*payload-from-tmp" "$VM_DIR/events"
 tap_ok $? "wait_payload reports its exit status and output"
 [ $? -eq 0 ] || vm_diag "$VM_DIR/events"
 vm_no_leftovers payload

@@ -44,7 +44,7 @@ wl_check "$W/b" wl-affinity-change noerror progress '*' event op set_affinity \
 wl_check "$W/b" wl-ops noerror progress '*' workers '<host>' 1 \
 	event op swap_cpusets event op move_all_tasks event op clear_cpuset event op spawn_host \
 	event op stop_cgroup event op run_payload event op kill_payload event op remove_cgroup \
-	detail payload hello-from-payload event op wait_payload detail payload 'exited 3' \
+	detail payload hello-from-payload event op wait_payload detail payload 'exit code 3' \
 	detail payload done-waiting
 wl_check "$W/b" wl-nested noerror progress '*' workers cg_p/a 0 workers cg_p/b 2 \
 	within '*' 2-3 event op move_all_tasks migrated-after cg_p/b moved 3
