@@ -4,7 +4,9 @@
  * Per test: resolve the kernel, open the plugin on the host, merge the
  * thresholds, build the initramfs (cached base + per-test suffix), boot,
  * check the topology, collect telemetry, judge it. Tests run on a pool of
- * -j threads; SIGINT/SIGTERM kill every VM and remove every temp file.
+ * -j threads; SIGINT/SIGTERM/SIGHUP/SIGQUIT kill every VM and remove every
+ * temp file, and the temp dirs of runs killed outright are swept at the next
+ * start.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -69,7 +71,7 @@ struct runner {
 	bool cancelled;
 };
 
-/* SIGINT/SIGTERM: make the cancel pipe readable; every VM loop polls it. */
+/* SIGINT/SIGTERM/SIGHUP/SIGQUIT: make the cancel pipe readable; every VM loop polls it. */
 static int cancel_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t got_signal;
 
@@ -90,6 +92,9 @@ static void install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* a closed terminal or SSH session, and ^\, stop as cleanly as ^C */
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -1076,6 +1081,14 @@ static int collect_jobs(struct runner *rn, struct spec_file ***sfs, size_t *nsfs
 	return ret;
 }
 
+/* The sweep found the temp dir of a run that is gone (killed outright, or crashed). */
+static void swept(void *ctx, const char *path, const char *owner)
+{
+	(void)ctx;
+	fprintf(stderr, "ktstr-run: removed %s, left by a run that is gone (pid and start: %s)\n",
+		path, owner);
+}
+
 /* Default -j: what the host carries without oversubscribing (TCG vCPUs cost host CPUs). */
 static unsigned default_jobs(const struct runner *rn)
 {
@@ -1099,10 +1112,8 @@ int cmd_run(const struct run_opts *o)
 	size_t nres = 0;
 	pthread_t *threads;
 	unsigned nthreads;
-	int status;
+	int status, ret, tmp_lock = -1;
 	const char *tmpdir = getenv("TMPDIR");
-	const char *tmp_base = tmpdir && *tmpdir ? tmpdir : "/tmp";
-	_cleanup_free_ char *tmpl = NULL;
 
 	pthread_mutex_init(&rn.lock, NULL);
 	status = collect_jobs(&rn, &sfs, &nsfs);
@@ -1126,19 +1137,20 @@ int cmd_run(const struct run_opts *o)
 
 		rn.vmlinux_dir = xasprintf("%s/vmlinux", dirname(copy));
 	}
-	/* from here on SIGINT/SIGTERM stop cleanly: the temp dir is always removed */
+	/* from here on SIGINT/SIGTERM/SIGHUP/SIGQUIT stop cleanly: the temp dir is always removed */
 	if (pipe2(cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		status = 99;
 		goto free_jobs;
 	}
 	install_signals();
-	path_join_under(tmp_base, "ktstr-run.XXXXXX", &tmpl);	/* tmp_base is not empty */
-	if (!mkdtemp(tmpl)) {
-		fprintf(stderr, "ktstr-run: mkdtemp: %s\n", strerror(errno));
+	tmpdir = tmpdir && *tmpdir ? tmpdir : "/tmp";
+	run_dir__sweep(tmpdir, "ktstr-run", o->quiet ? NULL : swept, NULL);
+	ret = run_dir__create(tmpdir, "ktstr-run", &rn.tmp_root, &tmp_lock);
+	if (ret) {
+		fprintf(stderr, "ktstr-run: %s/ktstr-run.XXXXXX: %s\n", tmpdir, strerror(-ret));
 		status = 99;
 		goto free_jobs;
 	}
-	rn.tmp_root = xstrdup(tmpl);
 	for (size_t i = 0; i < rn.njobs; i++) {
 		struct job *j = &rn.jobs[i];
 		const char *sel = (j->t && j->t->kernel) ? j->t->kernel : o->kernel;
@@ -1159,8 +1171,8 @@ int cmd_run(const struct run_opts *o)
 		pthread_join(threads[i], NULL);
 	free(threads);
 	if (got_signal) {
-		fprintf(stderr, "\nktstr-run: interrupted by %s; stopped:\n",
-			got_signal == SIGINT ? "SIGINT" : "SIGTERM");
+		fprintf(stderr, "\nktstr-run: interrupted by SIG%s; stopped:\n",
+			sigabbrev_np(got_signal));
 		for (size_t i = 0; i < rn.njobs; i++)
 			if (rn.jobs[i].running)
 				fprintf(stderr, "  %s (%s)\n", rn.jobs[i].name,
@@ -1175,7 +1187,8 @@ int cmd_run(const struct run_opts *o)
 	}
 	report__free(rn.rep);
 	free(results);
-	rm_rf_inside(tmp_base, rn.tmp_root);
+	rm_rf_inside(tmpdir, rn.tmp_root);
+	close(tmp_lock);	/* after the removal: until then a sweep must not take it */
 free_jobs:
 	for (size_t i = 0; i < rn.njobs; i++) {
 		free(rn.jobs[i].name);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "util/path.h"
 #include "util/proc.h"
 
 #define OWNER_FILE "owner"
@@ -59,13 +60,16 @@ uint64_t proc__start_time(pid_t pid)
 
 int run_dir__create(const char *parent, const char *prefix, char **path, int *lock_fd)
 {
-	_cleanup_free_ char *dir = xasprintf("%s/%s.XXXXXX", parent, prefix);
-	_cleanup_free_ char *tmp = NULL, *owner = NULL, *text = NULL;
+	_cleanup_free_ char *name = xasprintf("%s.XXXXXX", prefix);
+	_cleanup_free_ char *dir = NULL, *tmp = NULL, *owner = NULL, *text = NULL;
 	_cleanup_close_ int fd = -1;
 	int ret;
 
 	*path = NULL;
 	*lock_fd = -1;
+	ret = path_join_under(parent, name, &dir);
+	if (ret)
+		return ret;
 	if (!mkdtemp(dir))
 		return -errno;
 	tmp = xasprintf("%s/" OWNER_FILE ".new", dir);
@@ -76,7 +80,7 @@ int run_dir__create(const char *parent, const char *prefix, char **path, int *lo
 	if (fd < 0 || flock(fd, LOCK_EX) < 0 ||
 	    write(fd, text, strlen(text)) != (ssize_t)strlen(text) || rename(tmp, owner) < 0) {
 		ret = errno ? -errno : -EIO;
-		rm_rf(dir);
+		rm_rf_inside(parent, dir);
 		return ret;
 	}
 	*path = TAKE_PTR(dir);
@@ -114,8 +118,7 @@ static bool sweep_one(int dfd, const char *parent, const char *name,
 	n = read(fd, text, sizeof(text) - 1);
 	text[n > 0 ? n : 0] = '\0';
 	str_trim(text);
-	path = xasprintf("%s/%s", parent, name);
-	if (rm_rf(path) < 0)
+	if (path_join_under(parent, name, &path) || rm_rf_inside(parent, path) < 0)
 		return false;
 	if (on_removed)
 		on_removed(ctx, path, text);

@@ -3,15 +3,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "vm/vm.h"
-
-extern char **environ;
 
 const char *vm_outcome_name(enum vm_outcome o)
 {
@@ -44,46 +43,119 @@ static int write_artifact(const char *dir, const char *name, const char *text)
 	return write_file(p, text, strlen(text));
 }
 
-/* Spawn QEMU in its own process group; stdio is the channel socket, stderr qemu.log. */
-static int spawn_qemu(const struct vm_config *c, char **argv, const char *dir, int out_fd,
-		      pid_t *pid, char **err)
+/*
+ * The child's side of spawn_qemu, from fork to exec: async-signal-safe calls
+ * only (another thread may hold malloc's lock). On failure the errno goes
+ * to ERR_FD and the child exits 127.
+ */
+static void __attribute__((noreturn)) exec_qemu(const struct vm_config *c, char **argv,
+						const char *log, int out_fd, int err_fd,
+						pid_t parent)
 {
-	_cleanup_free_ char *log = xasprintf("%s/qemu.log", dir);
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, def;
-	int ret;
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	int fd, top = 3, e;
 
-	posix_spawn_file_actions_init(&fa);
+	/*
+	 * SIGKILL as soon as the thread that forked us dies. If ktstr-run died
+	 * before the prctl, the signal is lost: we were reparented, so stop here.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		goto fail;
+	if (getppid() != parent)
+		_exit(127);
+	/*
+	 * The error pipe above every fd the dup2s below write; the channel
+	 * above stdio (a ktstr-run started with stdio closed may have got 0).
+	 */
+	for (unsigned i = 0; c->mem_fds && i < c->nmem_fds; i++)
+		top = MAX(top, qemu__mem_fd_target(c, i) + 1);
+	if (err_fd < top && (err_fd = fcntl(err_fd, F_DUPFD_CLOEXEC, top)) < 0)
+		_exit(127);
+	if (out_fd < 3 && (out_fd = fcntl(out_fd, F_DUPFD_CLOEXEC, 3)) < 0)
+		goto fail;
+	/* ktstr-run's handlers and its ignored SIGPIPE are not QEMU's */
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL);
+	if (setpgid(0, 0) < 0)
+		goto fail;
 	/*
 	 * stdin and stdout are one end of a socketpair: the stdio chardev sees
 	 * EOF on a /dev/null stdin as a closed port and the guest's writes stall
 	 */
-	posix_spawn_file_actions_adddup2(&fa, out_fd, 0);
-	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (dup2(out_fd, 0) < 0 || dup2(out_fd, 1) < 0)
+		goto fail;
+	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		goto fail;
+	if (fd == 2 ? fcntl(2, F_SETFD, 0) < 0 : dup2(fd, 2) < 0 || close(fd) < 0)
+		goto fail;
 	/* the monitor's RAM backends, at the numbers the command line names */
 	for (unsigned i = 0; c->mem_fds && i < c->nmem_fds; i++)
-		posix_spawn_file_actions_adddup2(&fa, c->mem_fds[i], qemu__mem_fd_target(c, i));
-	posix_spawnattr_init(&at);
+		if (dup2(c->mem_fds[i], qemu__mem_fd_target(c, i)) < 0)
+			goto fail;
 	sigemptyset(&none);
-	sigemptyset(&def);
-	sigaddset(&def, SIGINT);
-	sigaddset(&def, SIGTERM);
-	sigaddset(&def, SIGPIPE);
-	sigaddset(&def, SIGCHLD);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &def);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-			       POSIX_SPAWN_SETSIGDEF);
-	ret = posix_spawnp(pid, argv[0], &fa, &at, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	if (ret) {
-		*err = xasprintf("cannot run %s: %s", argv[0], strerror(ret));
-		return -ret;
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execvp(argv[0], argv);
+fail:
+	e = errno;
+	(void)!write(err_fd, &e, sizeof(e));
+	_exit(127);
+}
+
+/*
+ * Spawn QEMU in its own process group (a terminal's ^C reaches ktstr-run
+ * alone, which stops the VMs in order); stdio is the channel socket, stderr
+ * qemu.log.
+ *
+ * fork and exec rather than posix_spawn, for PR_SET_PDEATHSIG: QEMU gets
+ * SIGKILL as soon as ktstr-run dies, whatever kills it (SIGKILL, a crash, a
+ * CI job's kill of ktstr-run's group, which QEMU's own group escapes). The
+ * kernel sends it when the *thread* that forked dies, not the process: this
+ * runs on the job's thread inside vm__run, which does not return before
+ * QEMU is reaped, so that thread outlives its QEMU unless the whole process
+ * dies, which is the case we want. (A set-user-ID or file-capability QEMU
+ * loses the parent-death signal at exec; Debian's does not have either.)
+ * Signals stay blocked across fork so that none runs ktstr-run's handler in
+ * the child; exec failures come back through a close-on-exec pipe.
+ */
+static int spawn_qemu(const struct vm_config *c, char **argv, const char *dir, int out_fd,
+		      pid_t *pid, char **err)
+{
+	_cleanup_free_ char *log = xasprintf("%s/qemu.log", dir);
+	pid_t parent = getpid(), p;
+	sigset_t all, old;
+	int ep[2], child_errno = 0, ret;
+	ssize_t n;
+
+	if (pipe2(ep, O_CLOEXEC) < 0) {
+		ret = -errno;
+		*err = xasprintf("cannot run %s: pipe: %s", argv[0], strerror(errno));
+		return ret;
 	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	p = fork();
+	if (p == 0)
+		exec_qemu(c, argv, log, out_fd, ep[1], parent);
+	ret = p < 0 ? -errno : 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(ep[1]);
+	if (!ret) {
+		while ((n = read(ep[0], &child_errno, sizeof(child_errno))) < 0 && errno == EINTR)
+			;
+		if (n == sizeof(child_errno)) {
+			while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
+				;
+			ret = -child_errno;
+		}
+	}
+	close(ep[0]);
+	if (ret) {
+		*err = xasprintf("cannot run %s: %s", argv[0], strerror(-ret));
+		return ret;
+	}
+	*pid = p;
 	return 0;
 }
 

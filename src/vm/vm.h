@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * One test VM as a process: spawn QEMU in its own process group, read the
- * results channel, enforce the boot / run / teardown deadlines, and always
- * reap it. Nothing here prints; what happened is returned in struct vm_result.
+ * One test VM as a process: spawn QEMU in its own process group (killed by
+ * the kernel if ktstr-run dies first), read the results channel, enforce the
+ * boot / run / teardown deadlines, and always reap it. Nothing here prints;
+ * what happened is returned in struct vm_result.
  */
 #ifndef KTSTR_VM_H
 #define KTSTR_VM_H
@@ -15,7 +16,7 @@ enum vm_outcome {
 	VM_EXITED,		/* QEMU exited without a DONE frame (crash, panic, killed) */
 	VM_TIMEOUT,		/* a deadline passed; vm_result.phase says which */
 	VM_STOPPED,		/* the message callback asked to stop (e.g. topology mismatch) */
-	VM_CANCELLED,		/* the cancel fd became readable (SIGINT/SIGTERM) */
+	VM_CANCELLED,		/* the cancel fd became readable (ktstr-run got a signal) */
 	VM_SPAWN_FAILED,
 };
 

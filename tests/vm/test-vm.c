@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "tap.h"
 #include "vm/vm.h"
@@ -81,6 +82,39 @@ static bool marker_alive(void)
 	return found;
 }
 
+/*
+ * ktstr-run SIGKILLed while its VM runs: a child process runs the fake
+ * QEMU under vm__run and is killed; the fake must be gone within 2 s (the
+ * kernel's parent-death signal), not left running as an orphan.
+ */
+static bool orphan_dies_with_parent(void)
+{
+	pid_t child = fork();
+	uint64_t t0;
+
+	if (child == 0) {
+		struct vm_result r;
+		struct vm_config cfg = { .qemu = script, .kernel = "/nonexistent", .memory_mb = 256,
+					 .topo = { .numa_nodes = 1, .llcs = 1, .cores = 1, .threads = 1 } };
+		struct vm_run_opts o = { .cfg = &cfg, .dir = dir, .cancel_fd = -1,
+					 .boot_timeout_ns = 60 * NSEC_PER_SEC,
+					 .run_timeout_ns = 60 * NSEC_PER_SEC,
+					 .teardown_timeout_ns = 60 * NSEC_PER_SEC };
+
+		setenv("FAKE_QEMU_HOW", "sleep", 1);
+		vm__run(&o, &r);
+		_exit(0);
+	}
+	for (t0 = now_ns(); !marker_alive() && now_ns() - t0 < 10 * NSEC_PER_SEC;)
+		usleep(10000);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	for (t0 = now_ns(); marker_alive() && now_ns() - t0 < 2 * NSEC_PER_SEC;)
+		usleep(10000);
+	printf("# the fake QEMU outlived its killed parent by %.2f s\n", (now_ns() - t0) / 1e9);
+	return !marker_alive();
+}
+
 int main(void)
 {
 	static const char *const all[] = { MSG_HELLO, MSG_TOPO, MSG_DONE, NULL };
@@ -90,7 +124,7 @@ int main(void)
 	int cancel[2];
 	_cleanup_free_ char *text = NULL;
 
-	tap_plan(17);
+	tap_plan(18);
 	if (!mkdtemp(dir) || pipe(cancel))
 		return 99;
 	script = xasprintf("%s/fake-qemu", dir);
@@ -180,6 +214,8 @@ int main(void)
 		tap_ok(r.outcome == VM_SPAWN_FAILED && r.error, "an impossible topology never spawns");
 		vm_result__free(&r);
 	}
+	make_frames(hello, false);
+	tap_ok(orphan_dies_with_parent(), "QEMU dies within 2 s of a SIGKILLed ktstr-run");
 	tap_ok(!marker_alive(), "nothing left running");
 	rm_rf(dir);
 	free(script);
