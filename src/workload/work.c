@@ -108,7 +108,8 @@ static int work_io_sync(struct worker_ctx *w)
 
 static int work_bursty(struct worker_ctx *w)
 {
-	uint64_t burst = w->work->params[0] * NSEC_PER_MSEC, sleep = w->work->params[1] * NSEC_PER_MSEC;
+	uint64_t burst = w->work->params[WP_BURSTY_BURST_MS] * NSEC_PER_MSEC;
+	uint64_t sleep = w->work->params[WP_BURSTY_SLEEP_MS] * NSEC_PER_MSEC;
 
 	while (!worker_should_stop()) {
 		spin_for(w, burst);
@@ -154,7 +155,7 @@ static int work_pipe_io(struct worker_ctx *w)
 	int ret = 0;
 
 	while (!worker_should_stop() && !ret) {
-		worker_spin(w, w->work->params[0]);
+		worker_spin(w, w->work->params[WP_PIPE_IO_BURST_ITERS]);
 		ret = pipe_exchange(w);
 		worker_iter(w);
 	}
@@ -180,7 +181,7 @@ static int work_futex_ping_pong(struct worker_ctx *w)
 		t1 = now_ns();
 		if (waited)
 			worker_wake_sample(w, t1 - MAX(t0, w->gshm->stamp[other]));
-		worker_spin(w, w->work->params[0]);
+		worker_spin(w, w->work->params[WP_FUTEX_PING_PONG_SPIN_ITERS]);
 		w->gshm->stamp[me] = now_ns();
 		__atomic_store_n(turn, other, __ATOMIC_RELEASE);
 		futex_wake(turn, 1);
@@ -214,7 +215,8 @@ static void cache_sweep(struct worker_ctx *w, volatile uint8_t *buf, size_t len,
 
 static int cache_work(struct worker_ctx *w, bool yield)
 {
-	size_t len = w->work->params[0] * 1024, stride = MAX(w->work->params[1], 1), pos = 0;
+	size_t len = w->work->params[WP_CACHE_SIZE_KB] * 1024;
+	size_t stride = MAX(w->work->params[WP_CACHE_STRIDE], 1), pos = 0;
 	uint8_t *buf = xmmap(len);
 
 	if (!buf)
@@ -240,14 +242,14 @@ static int work_cache_yield(struct worker_ctx *w)
 
 static int work_cache_pipe(struct worker_ctx *w)
 {
-	size_t len = w->work->params[0] * 1024, pos = 0;
+	size_t len = w->work->params[WP_CACHE_PIPE_SIZE_KB] * 1024, pos = 0;
 	uint8_t *buf = xmmap(len);
 	int ret = 0;
 
 	if (!buf)
 		return -ENOMEM;
 	while (!worker_should_stop() && !ret) {
-		cache_sweep(w, buf, len, 64, &pos, w->work->params[1]);
+		cache_sweep(w, buf, len, 64, &pos, w->work->params[WP_CACHE_PIPE_BURST_ITERS]);
 		ret = pipe_exchange(w);
 		worker_iter(w);
 	}
@@ -301,7 +303,7 @@ static void fan_wake(struct worker_ctx *w)
 static int work_futex_fan_out(struct worker_ctx *w)
 {
 	while (!worker_should_stop()) {
-		worker_spin(w, w->work->params[1]);
+		worker_spin(w, w->work->params[WP_FUTEX_FAN_OUT_SPIN_ITERS]);
 		if (w->gindex == 0) {
 			fan_wake(w);
 			worker_spin(w, FAN_OUT_POST_WAKE_SPINS);
@@ -334,7 +336,8 @@ static void matmul(struct worker_ctx *w, const uint64_t *a, const uint64_t *b, u
 static int work_fan_out_compute(struct worker_ctx *w)
 {
 	const int64_t *p = w->work->params;
-	size_t n = MAX(2, (size_t)__builtin_sqrt(p[1] * 1024.0 / (3 * sizeof(uint64_t))));
+	size_t n = MAX(2, (size_t)__builtin_sqrt(p[WP_FAN_OUT_COMPUTE_CACHE_FOOTPRINT_KB] * 1024.0 /
+						 (3 * sizeof(uint64_t))));
 	uint64_t *m = NULL;
 	uint32_t seen = 0;
 
@@ -352,12 +355,13 @@ static int work_fan_out_compute(struct worker_ctx *w)
 		} else {
 			if (!fan_wait(w, &seen))
 				break;
-			if (p[3]) {
-				struct timespec ts = { 0, p[3] * 1000 };
+			if (p[WP_FAN_OUT_COMPUTE_SLEEP_USEC]) {
+				struct timespec ts = { 0, p[WP_FAN_OUT_COMPUTE_SLEEP_USEC] * 1000 };
 
 				nanosleep(&ts, NULL);
 			}
-			for (int64_t op = 0; op < p[2] && !worker_should_stop(); op++)
+			for (int64_t op = 0; op < p[WP_FAN_OUT_COMPUTE_OPERATIONS] && !worker_should_stop();
+			     op++)
 				matmul(w, m, m + n * n, m + 2 * n * n, n);
 		}
 		worker_iter(w);
@@ -460,7 +464,7 @@ static int work_affinity_churn(struct worker_ctx *w)
 	while (!worker_should_stop()) {
 		unsigned n = cpumask_weight(&allowed);
 
-		worker_spin(w, w->work->params[0]);
+		worker_spin(w, w->work->params[WP_AFFINITY_CHURN_SPIN_ITERS]);
 		if (!n)
 			worker_allowed_cpus(w->mount, &allowed), n = cpumask_weight(&allowed);
 		cpu = n ? cpumask_nth(&allowed, worker_rand(w) % n) : -1;
@@ -487,7 +491,7 @@ static int work_policy_churn(struct worker_ctx *w)
 	while (!worker_should_stop()) {
 		int p = pol[i % n];
 
-		worker_spin(w, w->work->params[0]);
+		worker_spin(w, w->work->params[WP_POLICY_CHURN_SPIN_ITERS]);
 		if (sched_setscheduler(0, p, p == SCHED_FIFO || p == SCHED_RR ? &rt : &zero) &&
 		    (p == SCHED_FIFO || p == SCHED_RR))
 			n = 3;	/* no CAP_SYS_NICE: OTHER/BATCH/IDLE only */
@@ -502,7 +506,8 @@ static int work_policy_churn(struct worker_ctx *w)
 static int work_page_fault_churn(struct worker_ctx *w)
 {
 	const int64_t *p = w->work->params;
-	size_t page = sysconf(_SC_PAGESIZE), len = p[0] * 1024, npages = MAX(len / page, 1);
+	size_t page = sysconf(_SC_PAGESIZE), len = p[WP_PAGE_FAULT_CHURN_REGION_KB] * 1024;
+	size_t npages = MAX(len / page, 1);
 	volatile uint8_t *r = xmmap(len);
 
 	if (!r)
@@ -510,12 +515,13 @@ static int work_page_fault_churn(struct worker_ctx *w)
 	madvise((void *)r, len, MADV_NOHUGEPAGE);
 	/* A cycle: touches_per_cycle write faults, MADV_DONTNEED, then spin_iters spins. */
 	while (!worker_should_stop()) {
-		for (int64_t t = 0; t < p[1] && !worker_should_stop(); t++) {
+		for (int64_t t = 0; t < p[WP_PAGE_FAULT_CHURN_TOUCHES_PER_CYCLE] && !worker_should_stop();
+		     t++) {
 			r[(worker_rand(w) % npages) * page] = 1;
 			worker_progress(w, 1);
 		}
 		madvise((void *)r, len, MADV_DONTNEED);
-		worker_spin(w, p[2]);
+		worker_spin(w, p[WP_PAGE_FAULT_CHURN_SPIN_ITERS]);
 		worker_iter(w);
 	}
 	return 0;
@@ -562,10 +568,10 @@ static int work_mutex_contention(struct worker_ctx *w)
 	volatile uint32_t *l = &w->gshm->futex[2];
 
 	while (!worker_should_stop()) {
-		worker_spin(w, w->work->params[2]);
+		worker_spin(w, w->work->params[WP_MUTEX_CONTENTION_WORK_ITERS]);
 		if (!mutex_lock(w, l))
 			break;
-		worker_spin(w, w->work->params[1]);
+		worker_spin(w, w->work->params[WP_MUTEX_CONTENTION_HOLD_ITERS]);
 		mutex_unlock(w, l);
 		worker_iter(w);
 	}

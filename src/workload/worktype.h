@@ -37,8 +37,37 @@ enum work_type {
 enum work_group {
 	WORK_GROUP_NONE,	/* independent workers */
 	WORK_GROUP_PAIR,	/* pairs 0/1, 2/3, ... */
-	WORK_GROUP_FAN_OUT,	/* 1 messenger + param[0] receivers */
-	WORK_GROUP_PARAM0,	/* groups of param[0] (contenders) */
+	WORK_GROUP_FAN_OUT,	/* 1 messenger + group_param receivers */
+	WORK_GROUP_PARAM0,	/* groups of group_param (contenders) */
+};
+
+/*
+ * Each work type's parameters by name: their index in worktype_desc.params
+ * (and so in work_spec.params, which the validator fills by name from the
+ * table). The table places each parameter at its named index and takes
+ * nparams from the __COUNT, so moving a row or a line of the table cannot
+ * silently give a parameter another's meaning; work.c reads only these.
+ */
+enum { WP_BURSTY_BURST_MS, WP_BURSTY_SLEEP_MS, WP_BURSTY__COUNT };
+enum { WP_PIPE_IO_BURST_ITERS, WP_PIPE_IO__COUNT };
+enum { WP_FUTEX_PING_PONG_SPIN_ITERS, WP_FUTEX_PING_PONG__COUNT };
+/* CachePressure and CacheYield */
+enum { WP_CACHE_SIZE_KB, WP_CACHE_STRIDE, WP_CACHE__COUNT };
+enum { WP_CACHE_PIPE_SIZE_KB, WP_CACHE_PIPE_BURST_ITERS, WP_CACHE_PIPE__COUNT };
+enum { WP_FUTEX_FAN_OUT_FAN_OUT, WP_FUTEX_FAN_OUT_SPIN_ITERS, WP_FUTEX_FAN_OUT__COUNT };
+enum {
+	WP_FAN_OUT_COMPUTE_FAN_OUT, WP_FAN_OUT_COMPUTE_CACHE_FOOTPRINT_KB,
+	WP_FAN_OUT_COMPUTE_OPERATIONS, WP_FAN_OUT_COMPUTE_SLEEP_USEC, WP_FAN_OUT_COMPUTE__COUNT
+};
+enum { WP_AFFINITY_CHURN_SPIN_ITERS, WP_AFFINITY_CHURN__COUNT };
+enum { WP_POLICY_CHURN_SPIN_ITERS, WP_POLICY_CHURN__COUNT };
+enum {
+	WP_PAGE_FAULT_CHURN_REGION_KB, WP_PAGE_FAULT_CHURN_TOUCHES_PER_CYCLE,
+	WP_PAGE_FAULT_CHURN_SPIN_ITERS, WP_PAGE_FAULT_CHURN__COUNT
+};
+enum {
+	WP_MUTEX_CONTENTION_CONTENDERS, WP_MUTEX_CONTENTION_HOLD_ITERS,
+	WP_MUTEX_CONTENTION_WORK_ITERS, WP_MUTEX_CONTENTION__COUNT
 };
 
 struct work_param_desc {
@@ -58,6 +87,7 @@ struct worktype_desc {
 	unsigned nparams;
 	struct work_param_desc params[WORK_MAX_PARAMS];
 	const char *help;
+	unsigned group_param;	/* FAN_OUT, PARAM0: the parameter that sizes a group */
 };
 
 extern const struct worktype_desc worktype_table[WORK__COUNT];
