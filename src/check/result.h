@@ -100,6 +100,8 @@ struct run_result {		/* one repeat */
 	uint64_t boot_ns, run_ns, total_ns;
 	char *phase;		/* for TIMEOUT/ERROR: "boot", "run", "teardown" */
 	struct run_monitor monitor;
+	uint64_t channel_dropped;	/* bytes of the results channel in no good frame */
+	unsigned channel_bad_frames;
 };
 
 struct test_result {

@@ -23,6 +23,7 @@
 #include "kernel/kernel.h"
 #include "monitor/monitor.h"
 #include "plugin/loader.h"
+#include "proto/msg.h"
 #include "report/report.h"
 #include "spec/spec.h"
 #include "util/log.h"
@@ -184,6 +185,37 @@ struct prepared {
 	uint64_t prep_ns;
 };
 
+/* What the guest sent during one boot, decoded (proto/msg.h). */
+struct run_channel {
+	bool topo;
+	bool have_done;
+	struct msg_done done;
+	bool have_result;
+	struct telemetry tel;
+	char *result_err;	/* a RSLT that did not decode */
+	char *decode_err;	/* the first other frame that did not decode */
+	unsigned decode_errors;
+	bool have_sched;
+	struct msg_sched sched;	/* the last SCHD */
+	char *guest_error_log;	/* last error-level LOG from the guest (a plugin's verifier log) */
+	char *artifact_err;	/* an artifact that could not be written */
+	char *output;		/* every OUTP, concatenated */
+	size_t output_len;
+};
+
+static void run_channel__free(struct run_channel *c)
+{
+	msg_done__free(&c->done);
+	telemetry__free(&c->tel);
+	free(c->result_err);
+	free(c->decode_err);
+	msg_sched__free(&c->sched);
+	free(c->guest_error_log);
+	free(c->artifact_err);
+	free(c->output);
+	memset(c, 0, sizeof(*c));
+}
+
 /* Everything of one test that lives on the host while its VM runs. */
 struct test_ctx {
 	struct job *job;
@@ -193,78 +225,66 @@ struct test_ctx {
 	char *tmp;		/* temp: initrd and suffix, removed afterwards */
 	struct topo want;
 	char *topo_diff;
-	char *sched_state;	/* last SCHD payload */
+	struct run_channel chan;	/* the current boot's messages */
 	char *boot_image;	/* the PVH vmlinux, or NULL to boot the bzImage */
 	char *sched_name;
-	char *guest_error_log;	/* last error-level LOG from the guest (a plugin's verifier log) */
 	struct monitor_offsets mon_off;	/* struct layouts for the monitor (kernel BTF) */
 	char *mon_why;		/* why this test has no monitor, or NULL */
 	char *ksyms_cache;	/* the kernel's symbol cache (distances from _text) */
 	struct monitor *mon;	/* the current run's monitor, or NULL */
 };
 
-static json_t *strv_json(const char *const *v)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; v && v[i]; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
-}
-
 static const char *spec_ext(const struct spec_file *sf)
 {
 	return sf->format == SPEC_FORMAT_INI ? "ini" : "yaml";
 }
 
+/* The guest's plan (/ktstr/run.json), encoded by proto/msg.c. */
 static char *build_run_json(struct test_ctx *tc, enum vm_machine m)
 {
 	const struct job *j = tc->job;
 	const struct run_opts *o = j->rn->o;
-	json_t *r = json_pack("{s:i, s:s, s:b}", "version", 1, "channel",
-			      qemu__channel_device(m), "relaxed",
-			      !j->rn->kvm && !o->strict_thresholds);
+	_cleanup_free_ char *sp = j->sf ? xasprintf("/ktstr/spec.%s", spec_ext(j->sf)) : NULL;
+	_cleanup_free_ char *gp = NULL;
+	struct run_plan_plugin pl = { 0 };
+	struct run_plan p = {
+		.mode = o->topo_only ? RUN_MODE_TOPO : o->exec_argv ? RUN_MODE_EXEC : RUN_MODE_RUN,
+		.name = j->name, .channel = (char *)qemu__channel_device(m),
+		.relaxed = !j->rn->kvm && !o->strict_thresholds,
+		.no_ksyms = tc->mon_why != NULL,
+		/* tests of the harness itself: make the agent crash ("crash") or exit ("exit") */
+		.selftest = getenv("KTSTR_AGENT_SELFTEST"),
+	};
 	char *s;
 
-	if (o->topo_only) {
-		json_object_set_new(r, "mode", json_string("topo"));
-	} else if (o->exec_argv) {
-		json_object_set_new(r, "mode", json_string("exec"));
-		json_object_set_new(r, "exec", strv_json((const char *const *)o->exec_argv));
-	} else {
-		_cleanup_free_ char *sp = xasprintf("/ktstr/spec.%s", spec_ext(j->sf));
-
-		json_object_set_new(r, "mode", json_string("run"));
-		json_object_set_new(r, "test", json_string(j->t->name));
-		json_object_set_new(r, "spec", json_string(sp));
-		json_object_set_new(r, "format", json_string(spec_ext(j->sf)));
+	if (p.mode == RUN_MODE_EXEC) {
+		p.exec = o->exec_argv;
+	} else if (p.mode == RUN_MODE_RUN) {
+		p.test = j->t->name;
+		p.spec = sp;
+		p.format = (char *)spec_ext(j->sf);
 	}
-	json_object_set_new(r, "name", json_string(j->name));
-	if (tc->mon_why) {
-		/* no monitor (switched off, no BTF): the agent skips its kallsyms pass */
-		json_object_set_new(r, "ksyms", json_false());
-	} else if (tc->ksyms_cache) {
+	if (!tc->mon_why && tc->ksyms_cache) {
+		/* the kernel's symbol cache, so the agent reads kallsyms only up to _text */
 		_cleanup_free_ char *hint = monitor_ksyms__hint(tc->ksyms_cache);
 
 		if (hint)
-			json_object_set_new(r, "ksyms", json_loads(hint, 0, NULL));
+			msg_ksyms__decode(hint, strlen(hint), &p.ksyms, &p.nksyms, NULL);
 	}
-	/* tests of the harness itself: make the agent crash ("crash") or exit ("exit") */
-	if (getenv("KTSTR_AGENT_SELFTEST"))
-		json_object_set_new(r, "selftest", json_string(getenv("KTSTR_AGENT_SELFTEST")));
 	if (tc->plugin && j->t) {
 		_cleanup_free_ char *copy = xstrdup(tc->plugin->path);
-		_cleanup_free_ char *gp = xasprintf("/ktstr/plugins/%s", basename(copy));
 
-		json_object_set_new(r, "plugin", json_pack("{s:s, s:s, s:o, s:o, s:s, s:I}",
-			"name", tc->plugin->ops->name, "path", gp,
-			"flags", strv_json((const char *const *)j->t->sched.flags),
-			"args", strv_json((const char *const *)j->t->sched.args),
-			"files_dir", "/ktstr/files",
-			"watchdog_timeout_ns", (json_int_t)j->t->sched.watchdog_timeout_ns));
+		gp = xasprintf("/ktstr/plugins/%s", basename(copy));
+		pl = (struct run_plan_plugin){
+			.name = (char *)tc->plugin->ops->name, .path = gp,
+			.flags = j->t->sched.flags, .args = j->t->sched.args,
+			.files_dir = (char *)"/ktstr/files",
+			.watchdog_timeout_ns = j->t->sched.watchdog_timeout_ns,
+		};
+		p.plugin = &pl;
 	}
-	s = json_dumps(r, JSON_INDENT(2));
-	json_decref(r);
+	s = run_plan__encode(&p);
+	msg_ksyms__free(p.ksyms, p.nksyms);
 	return s;
 }
 
@@ -386,64 +406,149 @@ static int prepare_initrd(struct test_ctx *tc, enum vm_machine m, struct prepare
 	return ret;
 }
 
-/* Channel frames: check the topology as soon as the guest reports it. */
-static int on_msg(void *ctx, const struct proto_msg *m)
+/* Channel messages, decoded by proto_dispatch: the topology is checked as soon as it comes. */
+static int on_topo(void *ctx, const struct topo *got)
 {
 	struct test_ctx *tc = ctx;
 
+	tc->chan.topo = true;
+	return topo__compare(&tc->want, got, &tc->topo_diff) ? 1 : 0;
+}
+
+static int on_syms(void *ctx, const struct msg_syms *m)
+{
+	struct test_ctx *tc = ctx;
+	_cleanup_free_ char *json = NULL;
+
+	if (!tc->mon)
+		return 0;
+	json = msg_syms__encode(m);	/* the monitor reads the SYMS payload itself */
+	monitor__start(tc->mon, json);	/* a failure is kept as its reason */
+	pthread_mutex_lock(&tc->job->rn->lock);
+	monitor_ksyms__save(tc->ksyms_cache, json);	/* no-op for a cached one */
+	pthread_mutex_unlock(&tc->job->rn->lock);
+	return 0;
+}
+
+static int on_event(void *ctx, const struct timeline_event *e)
+{
+	struct test_ctx *tc = ctx;
+
+	if (tc->mon && e->kind == EVT_SCENARIO_START)
+		monitor__workload_start(tc->mon);
+	else if (tc->mon && e->kind == EVT_SCENARIO_END)
+		monitor__workload_end(tc->mon);
+	return 0;
+}
+
+static void set_phase(struct test_ctx *tc, const char *phase)
+{
+	pthread_mutex_lock(&tc->job->rn->lock);
+	tc->job->phase = phase;
+	pthread_mutex_unlock(&tc->job->rn->lock);
+}
+
+static int on_hello(void *ctx, const struct msg_hello *m)
+{
+	(void)m;
+	set_phase(ctx, "run");
+	return 0;
+}
+
+static int on_done(void *ctx, const struct msg_done *m)
+{
+	struct test_ctx *tc = ctx;
+
+	set_phase(tc, "teardown");
+	if (tc->chan.have_done)
+		return 0;	/* the first DONE is the agent's word; a crash's comes later */
+	tc->chan.have_done = true;
+	tc->chan.done = (struct msg_done){ .error = m->error ? xstrdup(m->error) : NULL,
+					   .exit_code = m->exit_code };
+	return 0;
+}
+
+static int on_log(void *ctx, const struct msg_log *m)
+{
+	struct test_ctx *tc = ctx;
+
+	if (m->level == LOG_ERROR) {
+		free(tc->chan.guest_error_log);
+		tc->chan.guest_error_log = xstrdup(m->text);
+	}
+	return 0;
+}
+
+static int on_sched(void *ctx, const struct msg_sched *m)
+{
+	struct test_ctx *tc = ctx;
+
+	msg_sched__free(&tc->chan.sched);
+	tc->chan.have_sched = true;
+	tc->chan.sched = (struct msg_sched){ .state = xstrdup(m->state), .name = xstrdup(m->name),
+					     .exit_kind = xstrdup(m->exit_kind),
+					     .reason = xstrdup(m->reason) };
+	return 0;
+}
+
+static int on_result(void *ctx, struct telemetry *t)
+{
+	struct test_ctx *tc = ctx;
+
+	telemetry__free(&tc->chan.tel);
+	tc->chan.tel = *t;		/* taken */
+	memset(t, 0, sizeof(*t));
+	tc->chan.have_result = true;
+	return 0;
+}
+
+static int on_output(void *ctx, const void *data, size_t len)
+{
+	struct run_channel *c = &((struct test_ctx *)ctx)->chan;
+
+	c->output = xrealloc(c->output, c->output_len + len + 1);
+	memcpy(c->output + c->output_len, data, len);
+	c->output_len += len;
+	c->output[c->output_len] = '\0';
+	return 0;
+}
+
+static int on_artifact(void *ctx, const struct msg_artifact *m)
+{
+	struct test_ctx *tc = ctx;
+	_cleanup_free_ char *p = xasprintf("%s/%s", tc->dir, m->name);	/* a plain name */
+	int ret = write_file(p, m->data, m->len);
+
+	if (ret && !tc->chan.artifact_err)
+		tc->chan.artifact_err = xasprintf("artifact %s: %s", p, strerror(-ret));
+	return 0;
+}
+
+static const struct proto_handlers handlers = {
+	.hello = on_hello, .topo = on_topo, .syms = on_syms, .log = on_log, .event = on_event,
+	.sched = on_sched, .result = on_result, .output = on_output, .artifact = on_artifact,
+	.done = on_done,
+};
+
+/* Every frame: decode and hand it to its handler; nonzero stops the VM. */
+static int on_msg(void *ctx, const struct proto_msg *m)
+{
+	struct test_ctx *tc = ctx;
+	_cleanup_free_ char *err = NULL;
+	int ret = proto_dispatch(m, &handlers, tc, &err);
+
+	if (ret != -EINVAL)
+		return ret;
+	/* a frame that does not decode is never silently passed over */
 	if (str_eq(m->type, MSG_TOPO)) {
-		struct topo *got = xcalloc(1, sizeof(*got));
-		_cleanup_free_ char *err = NULL;
-		int ret = topo__from_json(m->payload, got, &err);
-
-		if (ret)
-			tc->topo_diff = xasprintf("guest topology unreadable: %s", err);
-		else if (topo__compare(&tc->want, got, &tc->topo_diff))
-			ret = 1;
-		free(got);
-		return ret ? 1 : 0;
+		tc->topo_diff = xasprintf("guest topology unreadable: %s", err);
+		return 1;
 	}
-	if (str_eq(m->type, MSG_SYMS) && tc->mon) {
-		monitor__start(tc->mon, m->payload);	/* a failure is kept as its reason */
-		pthread_mutex_lock(&tc->job->rn->lock);
-		monitor_ksyms__save(tc->ksyms_cache, m->payload);	/* no-op for a cached one */
-		pthread_mutex_unlock(&tc->job->rn->lock);
-	}
-	if (str_eq(m->type, MSG_EVENT) && tc->mon) {
-		json_t *e = json_loads(m->payload, 0, NULL);
-		json_t *kind = json_object_get(e, "kind");
-
-		if (json_is_integer(kind) && json_integer_value(kind) == EVT_SCENARIO_START)
-			monitor__workload_start(tc->mon);
-		else if (json_is_integer(kind) && json_integer_value(kind) == EVT_SCENARIO_END)
-			monitor__workload_end(tc->mon);
-		json_decref(e);
-	}
-	if (str_eq(m->type, MSG_HELLO) || str_eq(m->type, MSG_DONE)) {
-		pthread_mutex_lock(&tc->job->rn->lock);
-		tc->job->phase = str_eq(m->type, MSG_HELLO) ? "run" : "teardown";
-		pthread_mutex_unlock(&tc->job->rn->lock);
-	}
-	if (str_eq(m->type, MSG_LOG) && m->len > 7 && !strncmp(m->payload, "error: ", 7)) {
-		free(tc->guest_error_log);
-		tc->guest_error_log = xstrndup(m->payload + 7, m->len - 7);
-	}
-	if (str_eq(m->type, MSG_SCHED)) {
-		free(tc->sched_state);
-		tc->sched_state = xstrndup(m->payload, m->len);
-	}
-	if (str_eq(m->type, MSG_ARTIFACT)) {
-		json_t *a = json_loads(m->payload, 0, NULL);
-		const char *name = json_string_value(json_object_get(a, "name"));
-		const char *data = json_string_value(json_object_get(a, "data"));
-
-		if (name && data && !strchr(name, '/') && name[0] != '.') {
-			_cleanup_free_ char *p = xasprintf("%s/%s", tc->dir, name);
-
-			write_file(p, data, strlen(data));
-		}
-		json_decref(a);
-	}
+	if (str_eq(m->type, MSG_RESULT) && !tc->chan.result_err)
+		tc->chan.result_err = TAKE_PTR(err);
+	else if (!tc->chan.decode_err)
+		tc->chan.decode_err = TAKE_PTR(err);
+	tc->chan.decode_errors++;
 	return 0;
 }
 
@@ -500,6 +605,10 @@ static void write_timings(const char *dir, const struct prepared *pp, const stru
 		"boot_ns", (json_int_t)vr->boot_ns, "run_ns", (json_int_t)vr->run_ns,
 		"teardown_ns", (json_int_t)vr->teardown_ns, "total_ns", (json_int_t)total,
 		"boot_attempts", boot_attempts);
+	/* the channel's health: bytes in no good frame, bad frames among them */
+	json_object_set_new(o, "channel", json_pack("{s:i, s:i, s:I}", "frames", vr->frames,
+						     "bad_frames", vr->bad_frames, "dropped_bytes",
+						     (json_int_t)vr->dropped_bytes));
 	_cleanup_free_ char *p = xasprintf("%s/timings.json", dir);
 
 	json_dump_file(o, p, JSON_INDENT(2));
@@ -544,19 +653,26 @@ static char *qemu_last_error(const char *dir)
 /* The last SCHD frame said the scheduler is gone: that is the scheduler's failure. */
 static void sched_died(const struct test_ctx *tc, struct run_result *rr)
 {
-	json_t *s = tc->sched_state ? json_loads(tc->sched_state, 0, NULL) : NULL;
-	const char *state = json_string_value(json_object_get(s, "state"));
+	const char *state = tc->chan.sched.state;
 
-	if (state && !str_eq(state, "running")) {
-		const char *kind = json_string_value(json_object_get(s, "exit_kind"));
-		const char *why = json_string_value(json_object_get(s, "reason"));
+	if (tc->chan.have_sched && !str_eq(state, "running")) {
+		const char *kind = tc->chan.sched.exit_kind;
+		const char *why = tc->chan.sched.reason;
 
 		rr->status = test_status_worst(rr->status, TEST_FAIL);
 		run_result__add_detail(rr, DETAIL_SCHEDULER_DIED, "scheduler", NULL,
 				       "scheduler %s%s%s%s%s", state, kind && *kind ? ": " : "",
 				       kind ?: "", why && *why ? ": " : "", why ?: "");
 	}
-	json_decref(s);
+}
+
+/* Does a detail already name the channel's losses? */
+static bool said_drops(const struct run_result *rr, const char *drops)
+{
+	for (size_t i = 0; i < rr->ndetails; i++)
+		if (rr->details[i].message && strstr(rr->details[i].message, drops))
+			return true;
+	return false;
 }
 
 /* Turn what the VM sent into one run's verdict. */
@@ -565,11 +681,16 @@ static void judge(struct test_ctx *tc, const struct vm_result *vr, const char *c
 {
 	const struct job *j = tc->job;
 	_cleanup_free_ char *panic = find_panic(console), *qemu_err = qemu_last_error(tc->dir);
-	json_t *done = vr->done ? json_loads(vr->done, 0, NULL) : NULL;
-	const char *derr = json_string_value(json_object_get(done, "error"));
+	struct run_channel *c = &tc->chan;
+	const char *derr = c->done.error;
+	_cleanup_free_ char *drops = vr->dropped_bytes ?
+		xasprintf("channel: %" PRIu64 " bytes dropped (%u bad frames)", vr->dropped_bytes,
+			  vr->bad_frames) : NULL;
 
 	rr->boot_ns = vr->boot_ns;
 	rr->run_ns = vr->run_ns;
+	rr->channel_dropped = vr->dropped_bytes;
+	rr->channel_bad_frames = vr->bad_frames;
 	switch (vr->outcome) {
 	case VM_SPAWN_FAILED:
 		set_error(rr, TEST_ERROR, "boot", "%s", vr->error ?: "QEMU did not start");
@@ -581,7 +702,7 @@ static void judge(struct test_ctx *tc, const struct vm_result *vr, const char *c
 		set_error(rr, TEST_ERROR, "boot", "%s", tc->topo_diff ?: "stopped");
 		goto out;
 	case VM_TIMEOUT:
-		if (str_eq(vr->phase, "teardown") && done && !derr)
+		if (str_eq(vr->phase, "teardown") && c->have_done && !derr)
 			break;	/* results are complete; the hang is reported below */
 		set_error(rr, TEST_TIMEOUT, vr->phase, "%s timeout: %s", vr->phase,
 			  str_eq(vr->phase, "boot") ? "the guest agent never reported (no HELO)" :
@@ -595,9 +716,10 @@ static void judge(struct test_ctx *tc, const struct vm_result *vr, const char *c
 			char how[64];
 
 			set_error(rr, TEST_ERROR, vr->phase,
-				  "QEMU exited (%s) without a DONE from the guest during %s%s%s",
+				  "QEMU exited (%s) without a DONE from the guest during %s%s%s%s%s",
 				  wait_status__describe(vr->wait_status, how, sizeof(how)),
-				  vr->phase, qemu_err ? ": " : "", qemu_err ?: "");
+				  vr->phase, qemu_err ? ": " : "", qemu_err ?: "",
+				  drops ? "; " : "", drops ?: "");
 		}
 		goto out;
 	case VM_DONE:
@@ -606,34 +728,42 @@ static void judge(struct test_ctx *tc, const struct vm_result *vr, const char *c
 	if (derr) {
 		set_error(rr, TEST_ERROR, "run", "guest: %s", derr);
 		/* the guest's own account, e.g. a plugin's trimmed verifier log */
-		if (tc->guest_error_log)
-			run_result__add_detail(rr, DETAIL_OTHER, "guest", NULL, "%s", tc->guest_error_log);
+		if (c->guest_error_log)
+			run_result__add_detail(rr, DETAIL_OTHER, "guest", NULL, "%s", c->guest_error_log);
 		goto out;
 	}
-	if (!vr->topo && !j->rn->o->exec_argv) {
+	/* a message that did not decode or could not be kept: the results are not whole */
+	if (c->decode_err || c->artifact_err) {
+		set_error(rr, TEST_ERROR, "collect", "%s%s", c->decode_err ?: c->artifact_err,
+			  c->decode_errors > 1 ? " (and more frames)" : "");
+		goto out;
+	}
+	if (!c->topo && !j->rn->o->exec_argv) {
 		set_error(rr, TEST_ERROR, "boot", "the guest never reported its topology");
 		goto out;
 	}
 	if (j->rn->o->topo_only) {
 		rr->status = TEST_PASS;
 	} else if (j->rn->o->exec_argv) {
-		json_int_t code = json_integer_value(json_object_get(done, "exit_code"));
+		int code = c->done.exit_code;
 
 		rr->status = code ? TEST_FAIL : TEST_PASS;
 		if (code)
 			run_result__add_detail(rr, DETAIL_OTHER, "exit_code", NULL,
-					       "command exited with %d", (int)code);
+					       "command exited with %d", code);
 	} else {
-		_cleanup_free_ char *terr = NULL;
-
-		if (!vr->result) {
-			set_error(rr, TEST_ERROR, "run", "no telemetry (RSLT) from the guest");
+		if (c->result_err) {
+			set_error(rr, TEST_ERROR, "collect", "telemetry: %s", c->result_err);
 			goto out;
 		}
-		if (telemetry__from_json(vr->result, strlen(vr->result), &rr->telemetry, &terr)) {
-			set_error(rr, TEST_ERROR, "collect", "telemetry: %s", terr);
+		if (!c->have_result) {
+			/* lost on the way (a torn or corrupt frame) or never sent */
+			set_error(rr, TEST_ERROR, "run", "no telemetry (RSLT) from the guest%s%s",
+				  drops ? "; " : "", drops ?: "");
 			goto out;
 		}
+		rr->telemetry = c->tel;	/* taken */
+		memset(&c->tel, 0, sizeof(c->tel));
 		check__evaluate(j->t, &tc->th, &rr->telemetry, console, console_len, rr);
 		monitor__judge(tc->mon, tc->mon_why, &tc->th, tc->plugin->ops->needs_sched_ext, rr);
 		sched_died(tc, rr);
@@ -642,7 +772,9 @@ static void judge(struct test_ctx *tc, const struct vm_result *vr, const char *c
 		set_error(rr, TEST_TIMEOUT, "teardown", "QEMU did not exit after DONE");
 	}
 out:
-	json_decref(done);
+	/* the verdict stands on whole results, but what was lost is said */
+	if (drops && !said_drops(rr, drops))
+		run_result__add_detail(rr, DETAIL_OTHER, "channel", NULL, "%s", drops);
 }
 
 /*
@@ -821,17 +953,19 @@ static void run_once(struct test_ctx *tc, unsigned rep, struct run_result *rr)
 	}
 	free(tc->topo_diff);
 	tc->topo_diff = NULL;
+	run_channel__free(&tc->chan);
 	vm__run(&vo, &vr);
 	/*
 	 * A VM that never reached the agent: under TCG about one boot in a few
 	 * dozen hangs early in the kernel (no console output at all). That is
 	 * not the scheduler's doing: boot once more, keeping the first console.
 	 */
-	if (!got_signal && !vr.hello && (vr.outcome == VM_TIMEOUT || vr.outcome == VM_EXITED)) {
+	if (!got_signal && !vr.got_hello && (vr.outcome == VM_TIMEOUT || vr.outcome == VM_EXITED)) {
 		_cleanup_free_ char *keep = xasprintf("%s/console-boot1.log", tc->dir);
 
 		rename(console_path, keep);
 		vm_result__free(&vr);
+		run_channel__free(&tc->chan);
 		monitor__free(tc->mon);		/* fresh RAM for the second boot */
 		tc->mon = monitor_for(tc, &cfg);
 		boot_attempts++;
@@ -840,10 +974,10 @@ static void run_once(struct test_ctx *tc, unsigned rep, struct run_result *rr)
 	if (read_file(console_path, &console, &console_len))
 		console = NULL;
 	judge(tc, &vr, console, console_len, rr);
-	if (vr.output) {
+	if (tc->chan.output) {
 		_cleanup_free_ char *p = xasprintf("%s/output.log", tc->dir);
 
-		write_file(p, vr.output, vr.output_len);
+		write_file(p, tc->chan.output, tc->chan.output_len);
 	}
 	if (console && rr->status != TEST_PASS && !j->res->console_tail)
 		j->res->console_tail = tail_lines(console, console_len, CONSOLE_TAIL_LINES);
@@ -862,6 +996,7 @@ out:
 	monitor__free(tc->mon);
 	tc->mon = NULL;
 	vm_result__free(&vr);
+	run_channel__free(&tc->chan);
 	strv_free(kargs);
 }
 
@@ -951,8 +1086,6 @@ out:
 	free(tc.dir);
 	free(tc.tmp);
 	free(tc.topo_diff);
-	free(tc.sched_state);
-	free(tc.guest_error_log);
 	free(tc.mon_why);
 	free(tc.ksyms_cache);
 	monitor_offsets__free(&tc.mon_off);

@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,14 +18,13 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
-#include <zlib.h>
 
 #include "guest/guest.h"
 #include "plugin/loader.h"
 #include "spec/cmdline.h"
 #include "spec/spec.h"
 #include "util/log.h"
-#include "vm/proto.h"
+#include "proto/msg.h"
 #include "vm/topo.h"
 #include "workload/workload.h"
 
@@ -36,11 +34,18 @@
 
 static int chan_fd = -1;
 
-/* Send a frame; before the channel is open (or if it broke) fall back to the console. */
-static void send_frame(const char *type, const char *payload, size_t len)
+/*
+ * Send a frame; before the channel is open (or if it broke) fall back to the
+ * console. 0, or why the host will not get it.
+ */
+static int send_frame(const char *type, const char *payload, size_t len)
 {
-	if (chan_fd < 0 || proto__write(chan_fd, type, payload, len) < 0)
-		fprintf(stderr, "ktstr-guest: %s %.*s\n", type, (int)MIN(len, 4096), payload);
+	int ret = chan_fd < 0 ? -ENOTCONN : proto__write(chan_fd, type, payload, len);
+
+	if (ret)
+		fprintf(stderr, "ktstr-guest: %s (%s) %.*s\n", type, strerror(-ret),
+			(int)MIN(len, 4096), payload);
+	return ret;
 }
 
 static void send_str(const char *type, const char *payload)
@@ -48,25 +53,20 @@ static void send_str(const char *type, const char *payload)
 	send_frame(type, payload, strlen(payload));
 }
 
-/* Send a jansson object (stolen) as a frame. */
-static void send_json(const char *type, json_t *o)
+/* Send an encoded payload (a msg_*__encode result, freed here). */
+static void send_msg(const char *type, char *payload)
 {
-	char *s = json_dumps(o, JSON_COMPACT);
-
-	if (s)
-		send_str(type, s);
-	free(s);
-	json_decref(o);
+	send_str(type, payload);
+	free(payload);
 }
 
 static void log_to_channel(enum log_level level, const char *fmt, va_list ap)
 {
-	static const char *const names[] = { "error", "warn", "info", "debug" };
-	char buf[2048];
-	int n = snprintf(buf, sizeof(buf), "%s: ", names[level]);
+	char buf[2048];	/* within LOG's maximum, with the level in front */
+	struct msg_log m = { .level = level, .text = buf };
 
-	vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
-	send_str(MSG_LOG, buf);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	send_msg(MSG_LOG, msg_log__encode(&m));
 }
 
 /*
@@ -84,22 +84,25 @@ static void power_off(void)
 }
 
 /*
- * A crashed agent still owes the host a DONE: format it into static buffers
- * (no malloc in a signal handler: the heap may be what broke), then reset.
+ * A crashed agent still owes the host a DONE. No malloc in a signal handler
+ * (the heap may be what broke): each signal's DONE frame is encoded at start
+ * into static buffers, and the handler only writes one, then resets. A
+ * frame it cut short is dropped by the host's reader, which finds the DONE.
  */
+static const int crash_sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+static char crash_frames[ARRAY_SIZE(crash_sigs)][256];
+static int crash_len[ARRAY_SIZE(crash_sigs)];
+
 static void crash_handler(int sig)
 {
-	static char msg[128], frame[256];
-	int n = snprintf(msg, sizeof(msg),
-			 "{\"status\":\"error\",\"error\":\"agent crashed: signal %d\"}", sig);
-	unsigned long crc = crc32(crc32(0L, Z_NULL, 0), (const Bytef *)msg, n);
-	int f = snprintf(frame, sizeof(frame), PROTO_MAGIC " %s 999999 %d %08lx\n%s\n",
-			 MSG_DONE, n, crc, msg);
-
-	if (chan_fd >= 0 && write(chan_fd, frame, f) < 0)
-		chan_fd = -1;
-	if (write(2, frame, f) < 0)
-		chan_fd = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(crash_sigs); i++) {
+		if (crash_sigs[i] != sig || crash_len[i] <= 0)
+			continue;
+		if (chan_fd >= 0 && write(chan_fd, crash_frames[i], crash_len[i]) < 0)
+			chan_fd = -1;
+		if (write(2, crash_frames[i], crash_len[i]) < 0)
+			chan_fd = -1;
+	}
 	power_off();
 }
 
@@ -108,11 +111,18 @@ static void install_crash_handlers(void)
 	static char altstack[65536];
 	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
 	struct sigaction sa = { .sa_handler = crash_handler, .sa_flags = SA_ONSTACK | SA_RESETHAND };
-	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
 
+	for (size_t i = 0; i < ARRAY_SIZE(crash_sigs); i++) {
+		_cleanup_free_ char *why = xasprintf("agent crashed: signal %d", crash_sigs[i]);
+		struct msg_done d = { .error = why, .exit_code = -1 };
+		_cleanup_free_ char *p = msg_done__encode(&d);
+
+		crash_len[i] = proto__frame(crash_frames[i], sizeof(crash_frames[i]), MSG_DONE, 999999,
+					    p, strlen(p));
+	}
 	sigaltstack(&ss, NULL);
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(crash_sigs); i++)
+		sigaction(crash_sigs[i], &sa, NULL);
 }
 
 struct mnt {
@@ -216,22 +226,19 @@ static void send_hello(void)
 	struct utsname u;
 	struct timespec ts;
 
+	struct msg_hello m = { .version = (char *)PACKAGE_VERSION, .kernel = u.release };
+
 	uname(&u);
 	clock_gettime(CLOCK_BOOTTIME, &ts);
-	send_json(MSG_HELLO, json_pack("{s:s, s:s, s:I}", "version", PACKAGE_VERSION, "kernel",
-				       u.release, "uptime_ns",
-				       (json_int_t)(ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec)));
+	m.uptime_ns = ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+	send_msg(MSG_HELLO, msg_hello__encode(&m));
 }
 
-static void send_done(int exit_code, const char *error)
+static void send_done(int exit_code, char *error)
 {
-	json_t *o = json_pack("{s:s}", "status", error ? "error" : "ok");
+	struct msg_done m = { .error = error, .exit_code = exit_code };
 
-	if (error)
-		json_object_set_new(o, "error", json_string(error));
-	if (exit_code >= 0)
-		json_object_set_new(o, "exit_code", json_integer(exit_code));
-	send_json(MSG_DONE, o);
+	send_msg(MSG_DONE, msg_done__encode(&m));
 }
 
 /*
@@ -242,65 +249,44 @@ static void send_done(int exit_code, const char *error)
  * when the host knows each symbol's distance from _text for this image
  * (hint), only its first lines up to _text.
  */
-static void send_syms(unsigned ncpus, json_t *hint)
+static void send_syms(unsigned ncpus, const struct run_plan *plan)
 {
 	static const char *const want[] = {
 		"_text", "runqueues", "__per_cpu_offset", "page_offset_base", "scx_root",
 		"init_top_pgt",
 	};
-	json_t *syms = json_object();
+	struct msg_syms m = { .ncpus = ncpus, .cached = plan->nksyms > 0 };
 	FILE *f = fopen("/proc/kallsyms", "re");
 	_cleanup_free_ char *line = NULL;
 	size_t cap = 0;
-	char *code = NULL;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = now_ns(), text;
 
-	guest_ksyms__scan(f, want, ARRAY_SIZE(want), json_is_object(hint), syms);
+	guest_ksyms__scan(f, want, ARRAY_SIZE(want), m.cached, &m);
 	if (f)
 		fclose(f);
-	if (json_is_object(hint) && json_object_get(syms, "_text")) {
-		unsigned long long text = strtoull(json_string_value(json_object_get(syms, "_text")),
-						   NULL, 16);
-		const char *name;
-		json_t *off;
-
-		json_object_foreach(hint, name, off) {
-			char hex[32];
-
-			snprintf(hex, sizeof(hex), "0x%llx",
-				 text + strtoull(json_string_value(off) ?: "0", NULL, 16));
-			json_object_set_new(syms, name, json_string(hex));
-		}
-	}
+	if (m.cached && msg_syms__get(&m, "_text", &text))
+		for (size_t i = 0; i < plan->nksyms; i++)
+			msg_syms__add(&m, plan->ksyms[i].name, text + plan->ksyms[i].addr);
 	f = fopen("/proc/iomem", "re");
-	while (f && !code && getline(&line, &cap, f) > 0) {
+	while (f && !m.kernel_code && getline(&line, &cap, f) > 0) {
 		unsigned long long start;
 
 		if (strstr(line, ": Kernel code") && sscanf(line, " %llx-", &start) == 1)
-			code = xasprintf("0x%llx", start);
+			m.kernel_code = start;
 	}
 	if (f)
 		fclose(f);
-	send_json(MSG_SYMS, json_pack("{s:o, s:s?, s:i, s:I, s:b}", "syms", syms, "kernel_code",
-				      code, "ncpus", (int)ncpus, "read_ns",
-				      (json_int_t)(now_ns() - t0), "cached", json_is_object(hint)));
-	free(code);
+	m.read_ns = now_ns() - t0;
+	send_msg(MSG_SYMS, msg_syms__encode(&m));
+	msg_syms__free(&m);
 }
 
 /* mode "exec": run argv with its output captured and sent as OUTP frames. */
-static int run_exec(json_t *argv_json, char **error)
+static int run_exec(char **argv, char **error)
 {
-	size_t n = json_array_size(argv_json);
-	_cleanup_free_ char **argv = xcalloc(n + 1, sizeof(char *));
 	int pfd[2], status;
 	pid_t pid;
 
-	if (!n) {
-		*error = xstrdup("exec: empty argv");
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++)
-		argv[i] = (char *)json_string_value(json_array_get(argv_json, i));
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		*error = xasprintf("pipe: %s", strerror(errno));
 		return -1;
@@ -327,7 +313,7 @@ static int run_exec(json_t *argv_json, char **error)
 			continue;
 		if (r <= 0)
 			break;
-		send_frame(MSG_OUTPUT, buf, r);
+		send_frame(MSG_OUTPUT, buf, r);	/* 4 KiB: OUTP's maximum */
 	}
 	close(pfd[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -356,38 +342,36 @@ static void host_log(void *ctx, enum ktstr_log_level level, const char *fmt, va_
 
 static int host_artifact(void *ctx, const char *name, const void *data, size_t len)
 {
-	json_t *o = json_pack("{s:s}", "name", name), *d = json_stringn(data, len);
+	struct msg_artifact m = { .name = (char *)name, .data = (unsigned char *)data, .len = len };
+	_cleanup_free_ char *p = msg_artifact__encode(&m);
 
 	(void)ctx;
-	if (!d) {
-		/* not UTF-8: send hex */
-		char *hex = xmalloc(len * 2 + 1);
-
-		for (size_t i = 0; i < len; i++)
-			snprintf(hex + 2 * i, 3, "%02x", ((const unsigned char *)data)[i]);
-		json_object_set_new(o, "data_hex", json_string(hex));
-		free(hex);
-	} else {
-		json_object_set_new(o, "data", d);
-	}
-	send_json(MSG_ARTIFACT, o);
-	return 0;
+	return send_frame(MSG_ARTIFACT, p, strlen(p));
 }
 
 static void host_event(void *ctx, const char *label, const char *detail)
 {
+	/* a plugin's note: a timeline event like the workload's own */
+	struct timeline_event ev = { .kind = EVT_NOTE, .step = -1, .label = (char *)label,
+				     .detail = (char *)detail };
+
 	(void)ctx;
-	send_json(MSG_EVENT, json_pack("{s:s, s:s, s:s?}", "kind", "note", "label", label,
-				       "detail", detail));
+	send_msg(MSG_EVENT, msg_event__encode(&ev));
 }
 
 static void hook_event(void *ctx, const struct timeline_event *ev)
 {
 	(void)ctx;
-	send_json(MSG_EVENT, json_pack("{s:I, s:i, s:i, s:s?, s:s?, s:i}", "at_ns",
-				       (json_int_t)ev->at_ns, "kind", ev->kind, "step", ev->step,
-				       "label", ev->label, "detail", ev->detail, "error",
-				       ev->error));
+	send_msg(MSG_EVENT, msg_event__encode(ev));
+}
+
+static void send_sched(const char *state, const char *name, const char *exit_kind,
+		       const char *reason)
+{
+	struct msg_sched m = { .state = (char *)state, .name = (char *)name,
+			       .exit_kind = (char *)exit_kind, .reason = (char *)reason };
+
+	send_msg(MSG_SCHED, msg_sched__encode(&m));
 }
 
 static const char *sched_state_name(enum ktstr_sched_state s)
@@ -411,8 +395,7 @@ static int hook_tick(void *ctx)
 		h.state = KTSTR_SCHED_EXITED;
 	if (h.state != rc->state) {
 		rc->state = h.state;
-		send_json(MSG_SCHED, json_pack("{s:s, s:s, s:s}", "state", sched_state_name(h.state),
-					       "exit_kind", h.exit_kind, "reason", h.reason));
+		send_sched(sched_state_name(h.state), NULL, h.exit_kind, h.reason);
 	}
 	return h.state != KTSTR_SCHED_RUNNING;
 }
@@ -444,12 +427,9 @@ static int set_sysctls(const char *const *lists[2], char **error)
 	return 0;
 }
 
-static int run_test(json_t *plan, const struct topo *topo, char **error)
+static int run_test(const struct run_plan *plan, const struct topo *topo, char **error)
 {
-	const char *spec_path = json_string_value(json_object_get(plan, "spec"));
-	const char *test_name = json_string_value(json_object_get(plan, "test"));
-	const char *fmt = json_string_value(json_object_get(plan, "format"));
-	json_t *pj = json_object_get(plan, "plugin");
+	const struct run_plan_plugin *pj = plan->plugin;
 	_cleanup_free_ char *text = NULL, *perr = NULL;
 	struct diag_list diags = { 0 };
 	struct spec_file *sf = NULL;
@@ -457,56 +437,42 @@ static int run_test(json_t *plan, const struct topo *topo, char **error)
 	struct run_ctx rc = { .state = KTSTR_SCHED_RUNNING };
 	struct telemetry tel = { 0 };
 	struct workload_hooks hooks = { .ctx = &rc, .event = hook_event, .tick = hook_tick };
-	const char **flags = NULL, **args = NULL;
 	size_t len = 0;
 	int ret;
 
-	if (!spec_path || !test_name) {
-		*error = xstrdup("run.json: mode run needs \"spec\" and \"test\"");
-		return -EINVAL;
-	}
-	ret = read_file(spec_path, &text, &len);
+	ret = read_file(plan->spec, &text, &len);
 	if (ret) {
-		*error = xasprintf("%s: %s", spec_path, strerror(-ret));
+		*error = xasprintf("%s: %s", plan->spec, strerror(-ret));
 		return ret;
 	}
-	ret = spec_file__parse(spec_path, text, len,
-			       str_eq(fmt, "ini") ? SPEC_FORMAT_INI :
-			       str_eq(fmt, "yaml") ? SPEC_FORMAT_YAML : SPEC_FORMAT_AUTO,
+	ret = spec_file__parse(plan->spec, text, len,
+			       str_eq(plan->format, "ini") ? SPEC_FORMAT_INI :
+			       str_eq(plan->format, "yaml") ? SPEC_FORMAT_YAML : SPEC_FORMAT_AUTO,
 			       &sf, &diags);
 	diag_free(&diags);
-	t = sf ? spec_file__find(sf, test_name) : NULL;
+	t = sf ? spec_file__find(sf, plan->test) : NULL;
 	if (!t) {
-		*error = xasprintf("test %s not found in %s (%d)", test_name, spec_path, ret);
+		*error = xasprintf("test %s not found in %s (%d)", plan->test, plan->spec, ret);
 		spec_file__free(sf);
 		return -ENOENT;
 	}
-	if (json_is_object(pj)) {
-		const char *path = json_string_value(json_object_get(pj, "path"));
-		json_t *a;
-		size_t i, nf = json_array_size(json_object_get(pj, "flags"));
-		size_t na = json_array_size(json_object_get(pj, "args"));
+	if (pj) {
+		static const char *const none[] = { NULL };
 
-		flags = xcalloc(nf + 1, sizeof(char *));
-		args = xcalloc(na + 1, sizeof(char *));
-		json_array_foreach(json_object_get(pj, "flags"), i, a)
-			flags[i] = json_string_value(a);
-		json_array_foreach(json_object_get(pj, "args"), i, a)
-			args[i] = json_string_value(a);
-		ret = path ? plugin__open(path, &rc.plugin, &perr) : -EINVAL;
+		ret = plugin__open(pj->path, &rc.plugin, &perr);
 		if (ret) {
-			*error = xasprintf("plugin %s: %s", path ? path : "(no path)",
-					   perr ? perr : strerror(-ret));
+			*error = xasprintf("plugin %s: %s", pj->path, perr ? perr : strerror(-ret));
 			goto out;
 		}
 		rc.host = (struct ktstr_host){ .sz = sizeof(rc.host), .log = host_log,
 					       .artifact = host_artifact, .event = host_event };
 		rc.sctx = (struct ktstr_sched_ctx){
-			.sz = sizeof(rc.sctx), .host = &rc.host, .flags = flags, .args = args,
-			.files_dir = json_string_value(json_object_get(pj, "files_dir")),
+			.sz = sizeof(rc.sctx), .host = &rc.host,
+			.flags = pj->flags ? (const char **)pj->flags : (const char **)none,
+			.args = pj->args ? (const char **)pj->args : (const char **)none,
+			.files_dir = pj->files_dir,
 			.ncpus = topo->ncpus,
-			.watchdog_timeout_ns = json_integer_value(json_object_get(pj,
-								"watchdog_timeout_ns")),
+			.watchdog_timeout_ns = pj->watchdog_timeout_ns,
 		};
 		ret = set_sysctls((const char *const *[2]){ rc.plugin->ops->sysctls,
 					      (const char *const *)t->sysctls }, error);
@@ -517,15 +483,12 @@ static int run_test(json_t *plan, const struct topo *topo, char **error)
 			if (ret) {
 				*error = xasprintf("scheduler %s failed to attach: %s",
 						   rc.plugin->ops->name, strerror(-ret));
-				send_json(MSG_SCHED, json_pack("{s:s, s:s, s:s}", "state", "exited",
-							       "exit_kind", "attach failed",
-							       "reason", *error));
+				send_sched("exited", NULL, "attach failed", *error);
 				goto out;
 			}
 		}
 		rc.attached = true;
-		send_json(MSG_SCHED, json_pack("{s:s, s:s}", "state", "running", "name",
-					       rc.plugin->ops->name));
+		send_sched("running", rc.plugin->ops->name, NULL, NULL);
 	} else if ((ret = set_sysctls((const char *const *[2]){ NULL, (const char *const *)t->sysctls },
 				      error))) {
 		goto out;
@@ -544,11 +507,13 @@ static int run_test(json_t *plan, const struct topo *topo, char **error)
 		hook_tick(&rc);
 	}
 	{
-		char *js = telemetry__to_json(&tel);
+		_cleanup_free_ char *js = msg_result__encode(&tel);
+		int sret = send_frame(MSG_RESULT, js, strlen(js));
 
-		if (js)
-			send_str(MSG_RESULT, js);
-		free(js);
+		/* telemetry the host will not get makes the run an error, never a pass */
+		if (sret && !*error)
+			*error = xasprintf("sending the telemetry (%zu bytes): %s", strlen(js),
+					   strerror(-sret));
 	}
 	if (ret && !*error)
 		*error = xasprintf("workload: %s", tel.error ? tel.error : strerror(-ret));
@@ -559,8 +524,6 @@ out:
 			rc.plugin->ops->detach(&rc.sctx);
 		plugin__close(rc.plugin);
 	}
-	free(flags);
-	free(args);
 	spec_file__free(sf);
 	return ret;
 }
@@ -574,21 +537,29 @@ static void selftest(const char *what)
 		exit(3);
 }
 
-static json_t *load_plan(char **error)
+/* /ktstr/run.json, the host's plan; NULL with *error when unreadable. */
+static struct run_plan *load_plan(char **error)
 {
-	json_error_t je;
-	json_t *plan = json_load_file(RUN_JSON, 0, &je);
+	_cleanup_free_ char *text = NULL, *err = NULL;
+	struct run_plan *plan = xcalloc(1, sizeof(*plan));
+	size_t len = 0;
+	int ret = read_file(RUN_JSON, &text, &len);
 
-	if (!plan)
-		*error = xasprintf("%s: %s (line %d)", RUN_JSON, je.text, je.line);
+	if (ret)
+		*error = xasprintf("%s: %s", RUN_JSON, strerror(-ret));
+	else if (run_plan__decode(text, len, plan, &err))
+		*error = xasprintf("%s: %s", RUN_JSON, err);
+	if (*error) {
+		free(plan);
+		return NULL;
+	}
 	return plan;
 }
 
 int main(int argc, char **argv)
 {
 	_cleanup_free_ char *error = NULL, *terr = NULL;
-	json_t *plan;
-	const char *mode;
+	struct run_plan *plan;
 	struct topo *topo = xcalloc(1, sizeof(*topo));
 	int code = -1;
 
@@ -598,8 +569,7 @@ int main(int argc, char **argv)
 	do_mounts();
 	setvbuf(stderr, NULL, _IONBF, 0);
 	plan = load_plan(&error);
-	chan_fd = guest__open_channel(plan ? json_string_value(json_object_get(plan, "channel")) :
-					     NULL);
+	chan_fd = guest__open_channel(plan && plan->channel[0] ? plan->channel : NULL);
 	if (chan_fd < 0)
 		fprintf(stderr, "ktstr-guest: no results channel: %s\n", strerror(-chan_fd));
 	log_set_fn(log_to_channel);
@@ -611,12 +581,9 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	{
-		char *tj = topo__to_json(topo);
-
-		send_str(MSG_TOPO, tj);
-		free(tj);
+		send_msg(MSG_TOPO, msg_topo__encode(topo));
 	}
-	selftest(json_string_value(json_object_get(plan, "selftest")));
+	selftest(plan->selftest);
 	/*
 	 * The boot ran "quiet" (every console line costs under TCG); from here on
 	 * the console gate wants the kernel's info lines too (sched_ext enable and
@@ -626,22 +593,24 @@ int main(int argc, char **argv)
 		pr_warn("raising the console log level failed");
 	if (setup_cgroups())
 		pr_warn("creating %s: %s", CGROUP_ROOT, strerror(errno));
-	mode = json_string_value(json_object_get(plan, "mode"));
-	if (str_eq(mode, "topo")) {
-		;
-	} else if (str_eq(mode, "exec")) {
-		code = run_exec(json_object_get(plan, "exec"), &error);
-	} else if (str_eq(mode, "run")) {
+	switch (plan->mode) {
+	case RUN_MODE_TOPO:
+		break;
+	case RUN_MODE_EXEC:
+		code = run_exec(plan->exec, &error);
+		break;
+	case RUN_MODE_RUN:
 		/* the host's monitor samples spec runs only, and says when it is off */
-		if (!json_is_false(json_object_get(plan, "ksyms")))
-			send_syms(topo->ncpus, json_object_get(plan, "ksyms"));
+		if (!plan->no_ksyms)
+			send_syms(topo->ncpus, plan);
 		run_test(plan, topo, &error);
-	} else {
-		error = xasprintf("run.json: unknown mode '%s'", mode ? mode : "(none)");
+		break;
 	}
 done:
 	send_done(code, error);
-	json_decref(plan);
+	if (plan)
+		run_plan__free(plan);
+	free(plan);
 	free(topo);
 	power_off();
 	return 0;

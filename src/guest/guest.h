@@ -3,9 +3,10 @@
 #ifndef KTSTR_GUEST_H
 #define KTSTR_GUEST_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
+
+#include "proto/msg.h"
 
 /*
  * Open the results channel: the virtio-serial port named "ktstr" when the
@@ -15,12 +16,11 @@
 int guest__open_channel(const char *hint);
 
 /*
- * Read "ADDR TYPE NAME" lines of /proc/kallsyms from f into syms
- * ({name: "0x.."}) for the names in want (the first of each; module
+ * Read "ADDR TYPE NAME" lines of /proc/kallsyms from f into syms for the names in want (the first of each; module
  * symbols skipped), until all are found or, when to_text, until _text is
  * (the host knows the rest from their distance to it). Returns how many.
  */
 size_t guest_ksyms__scan(FILE *f, const char *const *want, size_t nwant, bool to_text,
-			 json_t *syms);
+			 struct msg_syms *syms);
 
 #endif

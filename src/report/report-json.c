@@ -15,7 +15,7 @@
 
 #define RESULT_FORMAT_VERSION 1
 /* Additions within version 1 a reader may test for: 1 = runs[].monitor. */
-#define RESULT_FORMAT_MINOR 1
+#define RESULT_FORMAT_MINOR 2
 
 /* A JSON string, or null; invalid UTF-8 (console bytes) is cleaned, not dropped. */
 static json_t *jstr(const char *s)
@@ -148,11 +148,13 @@ static json_t *run_json(const struct run_result *rr)
 		tel = tjson ? json_loads(tjson, 0, NULL) : NULL;
 	}
 	mon = rr->monitor.json ? json_loads(rr->monitor.json, 0, NULL) : NULL;
-	return json_pack("{s:s, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:{s:I, s:i}}",
 		"status", test_status_name(rr->status), "phase", jstr(rr->phase),
 		"boot_ns", (json_int_t)rr->boot_ns, "run_ns", (json_int_t)rr->run_ns,
 		"total_ns", (json_int_t)rr->total_ns, "details", details, "cgroups", cgroups,
-		"telemetry", tel ? tel : json_null(), "monitor", mon ? mon : json_null());
+		"telemetry", tel ? tel : json_null(), "monitor", mon ? mon : json_null(),
+		"channel", "dropped_bytes", (json_int_t)rr->channel_dropped, "bad_frames",
+		(int)rr->channel_bad_frames);
 }
 
 /* The test's results directory and the files in it (sorted). */

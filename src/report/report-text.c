@@ -191,6 +191,11 @@ void report_text__test(struct report *r, const struct test_result *t)
 	if (t->status == TEST_SKIP && reason)
 		fprintf(r->text, ": %s", reason);
 	fputc('\n', r->text);
+	/* a results channel that lost bytes is worth a line even when the test passed */
+	for (size_t i = 0; t->status == TEST_PASS && i < t->nruns; i++)
+		if (t->runs[i].channel_dropped)
+			fprintf(r->text, "  warning: channel: %" PRIu64 " bytes dropped (%u bad frames)\n",
+				t->runs[i].channel_dropped, t->runs[i].channel_bad_frames);
 	if (t->status != TEST_PASS && t->status != TEST_SKIP) {
 		_cleanup_free_ char *block = report_text__failure(t);
 

@@ -27,11 +27,6 @@ void vm_result__free(struct vm_result *r)
 {
 	if (!r)
 		return;
-	free(r->hello);
-	free(r->topo);
-	free(r->result);
-	free(r->done);
-	free(r->output);
 	free(r->error);
 	memset(r, 0, sizeof(*r));
 }
@@ -174,10 +169,47 @@ static void log_frame(FILE *f, uint64_t t0, const struct proto_msg *m)
 	fflush(f);
 }
 
-static void keep(char **slot, const struct proto_msg *m)
+/*
+ * Every frame, as it arrives or in the drain after QEMU died, goes to the
+ * caller's handler; here only HELO and DONE move the phase and deadlines.
+ */
+struct vm_loop {
+	const struct vm_run_opts *o;
+	struct vm_result *r;
+	FILE *agent;
+	uint64_t t0, t_hello, t_done;
+	int stop;		/* the handler's first nonzero answer */
+};
+
+static void on_frame(struct vm_loop *l, const struct proto_msg *m)
 {
-	free(*slot);
-	*slot = xstrndup(m->payload, m->len);
+	struct vm_result *r = l->r;
+
+	log_frame(l->agent, l->t0, m);
+	r->frames++;
+	if (str_eq(m->type, MSG_HELLO) && !l->t_hello) {
+		l->t_hello = now_ns();
+		r->boot_ns = l->t_hello - l->t0;
+		r->phase = "run";
+		r->got_hello = true;
+	} else if (str_eq(m->type, MSG_DONE) && !l->t_done) {
+		l->t_done = now_ns();
+		r->run_ns = l->t_done - (l->t_hello ? l->t_hello : l->t0);
+		r->phase = "teardown";
+		r->got_done = true;
+	}
+	if (l->o->on_msg && !l->stop)
+		l->stop = l->o->on_msg(l->o->ctx, m);
+}
+
+static void drain(struct vm_loop *l, struct proto_reader *pr)
+{
+	struct proto_msg m;
+
+	while (proto_reader__next(pr, &m) == 1) {
+		on_frame(l, &m);
+		proto_msg__free(&m);
+	}
 }
 
 /* Kill the whole process group and reap QEMU. */
@@ -194,12 +226,12 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 	_cleanup_free_ char *cmdline = NULL, *aerr = NULL;
 	_cleanup_free_ char *agent_path = xasprintf("%s/agent.log", o->dir);
 	struct proto_reader *pr = NULL;
-	FILE *agent = NULL;
+	struct vm_loop l = { .o = o, .r = r };
 	char **argv = NULL;
 	int pipefd[2] = { -1, -1 }, pidfd = -1, ret;
 	pid_t pid = -1;
-	uint64_t t0, t_hello = 0, t_done = 0, last_tick = 0;
-	bool exited = false, got_done = false;
+	uint64_t last_tick = 0;
+	bool exited = false;
 
 	memset(r, 0, sizeof(*r));
 	ret = qemu__argv(o->cfg, &argv, &aerr);
@@ -220,7 +252,7 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 		r->error = xasprintf("socketpair: %s", strerror(errno));
 		goto out;
 	}
-	t0 = now_ns();
+	l.t0 = now_ns();
 	ret = spawn_qemu(o->cfg, argv, o->dir, pipefd[1], &pid, &r->error);
 	close(pipefd[1]);
 	pipefd[1] = -1;
@@ -232,7 +264,7 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 	pidfd = syscall(SYS_pidfd_open, pid, 0);
 	if (o->on_spawn)
 		o->on_spawn(o->ctx, pid);
-	agent = fopen(agent_path, "we");
+	l.agent = fopen(agent_path, "we");
 	pr = proto_reader__new();
 	r->phase = "boot";
 
@@ -244,21 +276,20 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 		};
 		uint64_t now = now_ns(), deadline;
 		int64_t wait_ms;
-		struct proto_msg m;
 
-		if (!t_hello)
-			deadline = t0 + o->boot_timeout_ns;
-		else if (!t_done)
-			deadline = t_hello + o->run_timeout_ns;
+		if (!l.t_hello)
+			deadline = l.t0 + o->boot_timeout_ns;
+		else if (!l.t_done)
+			deadline = l.t_hello + o->run_timeout_ns;
 		else
-			deadline = t_done + o->teardown_timeout_ns;
+			deadline = l.t_done + o->teardown_timeout_ns;
 		if (now >= deadline) {
 			r->outcome = VM_TIMEOUT;
 			break;
 		}
 		if (o->on_tick && now - last_tick >= 250 * NSEC_PER_MSEC) {
 			last_tick = now;
-			o->on_tick(o->ctx, r->phase, now - (t_hello ? t_hello : t0));
+			o->on_tick(o->ctx, r->phase, now - (l.t_hello ? l.t_hello : l.t0));
 		}
 		wait_ms = MIN((deadline - now) / NSEC_PER_MSEC + 1, 250);
 		if (pipefd[0] < 0 && pidfd < 0)
@@ -282,35 +313,8 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 				pipefd[0] = -1;
 			}
 		}
-		ret = 0;
-		while (proto_reader__next(pr, &m) == 1) {
-			log_frame(agent, t0, &m);
-			if (str_eq(m.type, MSG_HELLO) && !t_hello) {
-				t_hello = now_ns();
-				r->boot_ns = t_hello - t0;
-				r->phase = "run";
-				keep(&r->hello, &m);
-			} else if (str_eq(m.type, MSG_TOPO)) {
-				keep(&r->topo, &m);
-			} else if (str_eq(m.type, MSG_RESULT)) {
-				keep(&r->result, &m);
-			} else if (str_eq(m.type, MSG_OUTPUT)) {
-				r->output = xrealloc(r->output, r->output_len + m.len + 1);
-				memcpy(r->output + r->output_len, m.payload, m.len);
-				r->output_len += m.len;
-				r->output[r->output_len] = '\0';
-			} else if (str_eq(m.type, MSG_DONE) && !got_done) {
-				got_done = true;
-				keep(&r->done, &m);
-				t_done = now_ns();
-				r->run_ns = t_done - (t_hello ? t_hello : t0);
-				r->phase = "teardown";
-			}
-			if (o->on_msg && !ret)
-				ret = o->on_msg(o->ctx, &m);
-			proto_msg__free(&m);
-		}
-		if (ret) {
+		drain(&l, pr);
+		if (l.stop) {
 			r->outcome = VM_STOPPED;
 			break;
 		}
@@ -319,40 +323,40 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 
 			if (w == pid) {
 				exited = true;
-				r->outcome = got_done ? VM_DONE : VM_EXITED;
+				r->outcome = r->got_done ? VM_DONE : VM_EXITED;
 				break;
 			}
 		}
 	}
 	if (!exited)
 		kill_reap(pid, &r->wait_status);
-	/* drain what QEMU wrote before it died */
+	/*
+	 * Drain what QEMU wrote before it died, through the same handler; then
+	 * the stream has ended, and a frame still waiting for bytes (torn by a
+	 * crash) is dropped so that what follows it (the crash's DONE) is read.
+	 */
 	if (pipefd[0] >= 0) {
 		char buf[65536];
 		ssize_t n;
-		struct proto_msg m;
 
 		fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
 		while ((n = read(pipefd[0], buf, sizeof(buf))) > 0)
 			proto_reader__feed(pr, buf, n);
-		while (proto_reader__next(pr, &m) == 1) {
-			log_frame(agent, t0, &m);
-			if (str_eq(m.type, MSG_DONE) && !r->done)
-				keep(&r->done, &m);
-			else if (str_eq(m.type, MSG_RESULT))
-				keep(&r->result, &m);
-			proto_msg__free(&m);
-		}
 	}
-	if (t_done)
-		r->teardown_ns = now_ns() - t_done;
-	else if (t_hello)
-		r->run_ns = now_ns() - t_hello;
+	proto_reader__finish(pr);
+	drain(&l, pr);
+	if (r->outcome == VM_EXITED && r->got_done)
+		r->outcome = VM_DONE;	/* the DONE was still in the pipe when QEMU's exit was seen */
+	if (l.t_done)
+		r->teardown_ns = now_ns() - l.t_done;
+	else if (l.t_hello)
+		r->run_ns = now_ns() - l.t_hello;
 	r->bad_frames = proto_reader__bad_frames(pr);
+	r->dropped_bytes = proto_reader__dropped(pr);
 	ret = 0;
 out:
-	if (agent)
-		fclose(agent);
+	if (l.agent)
+		fclose(l.agent);
 	if (pipefd[0] >= 0)
 		close(pipefd[0]);
 	if (pidfd >= 0)

@@ -8,7 +8,7 @@
 #ifndef KTSTR_VM_H
 #define KTSTR_VM_H
 
-#include "vm/proto.h"
+#include "proto/proto.h"
 #include "vm/qemu.h"
 
 enum vm_outcome {
@@ -27,7 +27,10 @@ struct vm_run_opts {
 	uint64_t run_timeout_ns;	/* HELO -> DONE */
 	uint64_t teardown_timeout_ns;	/* DONE -> QEMU exit */
 	int cancel_fd;			/* readable = stop now; -1 = none */
-	/* Each frame as it arrives; nonzero stops the VM (VM_STOPPED). */
+	/*
+	 * Each frame as it arrives, and those read after QEMU exited; nonzero
+	 * stops the VM (VM_STOPPED). Decode it with proto_dispatch.
+	 */
 	int (*on_msg)(void *ctx, const struct proto_msg *m);
 	/* Once QEMU runs, with its pid (may be NULL). */
 	void (*on_spawn)(void *ctx, pid_t pid);
@@ -40,13 +43,10 @@ struct vm_result {
 	enum vm_outcome outcome;
 	const char *phase;		/* VM_TIMEOUT and friends: "boot", "run", "teardown" */
 	int wait_status;		/* QEMU's, from waitpid() */
-	char *hello;			/* payloads of the last frame of each kind, or NULL */
-	char *topo;
-	char *result;
-	char *done;
-	char *output;			/* every OUTP payload, concatenated */
-	size_t output_len;
-	unsigned bad_frames;
+	bool got_hello, got_done;	/* the frames that end the boot and the run */
+	unsigned frames;		/* good frames read */
+	unsigned bad_frames;		/* bad headers, torn and corrupt frames */
+	uint64_t dropped_bytes;		/* bytes of the channel in no good frame */
 	uint64_t boot_ns, run_ns, teardown_ns;
 	char *error;			/* VM_SPAWN_FAILED: why */
 };

@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <math.h>
 
+#include "util/jdec.h"
 #include "workload/telemetry.h"
 
 static const char *const event_kind_names[] = {
@@ -125,78 +126,13 @@ char *telemetry__to_json(const struct telemetry *t)
 	return s;
 }
 
-/* Decoding: a small cursor that remembers the first problem with its JSON path. */
-struct jdec {
-	char *err;
-	const char *where;
-};
-
-static void jdec_fail(struct jdec *d, const char *key, const char *what)
-{
-	if (!d->err)
-		d->err = xasprintf("%s.%s: %s", d->where, key, what);
-}
-
-static uint64_t get_u64(struct jdec *d, json_t *o, const char *key, bool required)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!v) {
-		if (required)
-			jdec_fail(d, key, "missing");
-		return 0;
-	}
-	if (!json_is_integer(v) || json_integer_value(v) < 0) {
-		jdec_fail(d, key, "expected a non-negative integer");
-		return 0;
-	}
-	return (uint64_t)json_integer_value(v);
-}
-
-static int get_int(struct jdec *d, json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!v)
-		return 0;
-	if (!json_is_integer(v)) {
-		jdec_fail(d, key, "expected an integer");
-		return 0;
-	}
-	return (int)json_integer_value(v);
-}
-
-static const char *get_str(struct jdec *d, json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!v)
-		return NULL;
-	if (!json_is_string(v)) {
-		jdec_fail(d, key, "expected a string");
-		return NULL;
-	}
-	return json_string_value(v);
-}
-
 static void get_mask(struct jdec *d, json_t *o, const char *key, struct cpumask *m)
 {
-	const char *s = get_str(d, o, key);
+	const char *s = jdec_str(d, o, key);
 
 	cpumask_zero(m);
 	if (s && cpumask_parse(s, m))
 		jdec_fail(d, key, "bad cpu list");
-}
-
-static json_t *get_array(struct jdec *d, json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (v && !json_is_array(v)) {
-		jdec_fail(d, key, "expected an array");
-		return NULL;
-	}
-	return v;
 }
 
 static void worker_from_json(struct jdec *d, json_t *o, struct worker_report *w)
@@ -206,27 +142,27 @@ static void worker_from_json(struct jdec *d, json_t *o, struct worker_report *w)
 	json_t *a, *v;
 	size_t i;
 
-	w->pid = get_int(d, o, "pid");
-	w->index = get_int(d, o, "index");
-	s = get_str(d, o, "cgroup");
+	w->pid = jdec_int(d, o, "pid");
+	w->index = jdec_int(d, o, "index");
+	s = jdec_str(d, o, "cgroup");
 	w->cgroup = xstrdup(s ? s : "");
-	s = get_str(d, o, "type");
+	s = jdec_str(d, o, "type");
 	desc = s ? worktype_lookup(s) : NULL;
 	if (!desc)
 		jdec_fail(d, "type", "unknown work type");
 	else
 		w->type = desc->type;
-	w->work_units = get_u64(d, o, "work_units", true);
-	w->iterations = get_u64(d, o, "iterations", false);
-	w->cpu_time_ns = get_u64(d, o, "cpu_time_ns", true);
-	w->wall_time_ns = get_u64(d, o, "wall_time_ns", true);
-	w->off_cpu_ns = get_u64(d, o, "off_cpu_ns", false);
-	w->start_ns = get_u64(d, o, "start_ns", false);
-	w->max_gap_ns = get_u64(d, o, "max_gap_ns", false);
-	w->max_gap_cpu = get_int(d, o, "max_gap_cpu");
-	w->max_gap_at_ns = get_u64(d, o, "max_gap_at_ns", false);
-	w->migration_count = get_u64(d, o, "migration_count", false);
-	a = get_array(d, o, "migrations");
+	w->work_units = jdec_u64(d, o, "work_units", true);
+	w->iterations = jdec_u64(d, o, "iterations", false);
+	w->cpu_time_ns = jdec_u64(d, o, "cpu_time_ns", true);
+	w->wall_time_ns = jdec_u64(d, o, "wall_time_ns", true);
+	w->off_cpu_ns = jdec_u64(d, o, "off_cpu_ns", false);
+	w->start_ns = jdec_u64(d, o, "start_ns", false);
+	w->max_gap_ns = jdec_u64(d, o, "max_gap_ns", false);
+	w->max_gap_cpu = jdec_int(d, o, "max_gap_cpu");
+	w->max_gap_at_ns = jdec_u64(d, o, "max_gap_at_ns", false);
+	w->migration_count = jdec_u64(d, o, "migration_count", false);
+	a = jdec_array(d, o, "migrations");
 	if (a && json_array_size(a)) {
 		w->migrations = xcalloc(json_array_size(a), sizeof(*w->migrations));
 		json_array_foreach(a, i, v) {
@@ -241,7 +177,7 @@ static void worker_from_json(struct jdec *d, json_t *o, struct worker_report *w)
 		}
 	}
 	get_mask(d, o, "cpus_used", &w->cpus_used);
-	a = get_array(d, o, "wake_ns");
+	a = jdec_array(d, o, "wake_ns");
 	if (a && json_array_size(a) > TELEMETRY_MAX_WAKE_SAMPLES)
 		jdec_fail(d, "wake_ns", "more samples than TELEMETRY_MAX_WAKE_SAMPLES");
 	else if (a && json_array_size(a)) {
@@ -254,11 +190,11 @@ static void worker_from_json(struct jdec *d, json_t *o, struct worker_report *w)
 			w->wake_ns[w->nwake++] = json_integer_value(v);
 		}
 	}
-	w->wake_sample_total = get_u64(d, o, "wake_sample_total", false);
-	w->schedstat_run_delay_ns = get_u64(d, o, "schedstat_run_delay_ns", false);
-	w->schedstat_run_count = get_u64(d, o, "schedstat_run_count", false);
-	w->schedstat_cpu_time_ns = get_u64(d, o, "schedstat_cpu_time_ns", false);
-	a = get_array(d, o, "numa_pages");
+	w->wake_sample_total = jdec_u64(d, o, "wake_sample_total", false);
+	w->schedstat_run_delay_ns = jdec_u64(d, o, "schedstat_run_delay_ns", false);
+	w->schedstat_run_count = jdec_u64(d, o, "schedstat_run_count", false);
+	w->schedstat_cpu_time_ns = jdec_u64(d, o, "schedstat_cpu_time_ns", false);
+	a = jdec_array(d, o, "numa_pages");
 	if (a) {
 		json_array_foreach(a, i, v) {
 			if (i >= TELEMETRY_MAX_NUMA_NODES || !json_is_integer(v)) {
@@ -268,10 +204,10 @@ static void worker_from_json(struct jdec *d, json_t *o, struct worker_report *w)
 			w->numa_pages[i] = json_integer_value(v);
 		}
 	}
-	w->numa_pages_migrated = get_u64(d, o, "numa_pages_migrated", false);
+	w->numa_pages_migrated = jdec_u64(d, o, "numa_pages_migrated", false);
 	w->is_messenger = json_is_true(json_object_get(o, "is_messenger"));
 	w->completed = json_is_true(json_object_get(o, "completed"));
-	w->exit_status = get_int(d, o, "exit_status");
+	w->exit_status = jdec_int(d, o, "exit_status");
 	get_mask(d, o, "allowed", &w->allowed);
 }
 
@@ -279,16 +215,48 @@ static void event_from_json(struct jdec *d, json_t *o, struct timeline_event *e)
 {
 	const char *s;
 
-	e->at_ns = get_u64(d, o, "at_ns", true);
-	s = get_str(d, o, "kind");
+	e->at_ns = jdec_u64(d, o, "at_ns", true);
+	s = jdec_str(d, o, "kind");
 	if (!s || event_kind_from_name(s, &e->kind))
 		jdec_fail(d, "kind", "unknown event kind");
-	e->step = get_int(d, o, "step");
-	s = get_str(d, o, "label");
+	e->step = jdec_int(d, o, "step");
+	s = jdec_str(d, o, "label");
 	e->label = xstrdup(s ? s : "");
-	s = get_str(d, o, "detail");
+	s = jdec_str(d, o, "detail");
 	e->detail = xstrdup(s ? s : "");
-	e->error = get_int(d, o, "error");
+	e->error = jdec_int(d, o, "error");
+}
+
+char *timeline_event__to_json(const struct timeline_event *e)
+{
+	json_t *o = event_to_json(e);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	json_decref(o);
+	if (!s)
+		abort();	/* jansson only fails on allocation */
+	return s;
+}
+
+int timeline_event__from_json(const char *json, size_t len, struct timeline_event *e,
+			      char **err)
+{
+	struct jdec d = { .where = "$" };
+	json_t *root = jdec_load(&d, json, len);
+
+	memset(e, 0, sizeof(*e));
+	if (root)
+		event_from_json(&d, root, e);
+	json_decref(root);
+	if (d.err) {
+		timeline_event__free(e);
+		if (err)
+			*err = d.err;
+		else
+			free(d.err);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int telemetry__from_json(const char *json, size_t len, struct telemetry *out, char **err)
@@ -311,17 +279,17 @@ int telemetry__from_json(const char *json, size_t len, struct telemetry *out, ch
 		d.err = xstrdup("$: expected an object");
 		goto out;
 	}
-	if (get_u64(&d, root, "version", true) != TELEMETRY_VERSION && !d.err)
+	if (jdec_u64(&d, root, "version", true) != TELEMETRY_VERSION && !d.err)
 		d.err = xasprintf("$.version: %lld is not supported (this build reads %d)",
 				  (long long)json_integer_value(json_object_get(root, "version")),
 				  TELEMETRY_VERSION);
 	if (d.err)
 		goto out;
-	out->duration_ns = get_u64(&d, root, "duration_ns", true);
-	s = get_str(&d, root, "error");
+	out->duration_ns = jdec_u64(&d, root, "duration_ns", true);
+	s = jdec_str(&d, root, "error");
 	if (s)
 		out->error = xstrdup(s);
-	a = get_array(&d, root, "workers");
+	a = jdec_array(&d, root, "workers");
 	if (a && json_array_size(a)) {
 		out->workers = xcalloc(json_array_size(a), sizeof(*out->workers));
 		json_array_foreach(a, i, v) {
@@ -336,7 +304,7 @@ int telemetry__from_json(const char *json, size_t len, struct telemetry *out, ch
 				break;
 		}
 	}
-	a = d.err ? NULL : get_array(&d, root, "events");
+	a = d.err ? NULL : jdec_array(&d, root, "events");
 	if (a && json_array_size(a)) {
 		out->events = xcalloc(json_array_size(a), sizeof(*out->events));
 		json_array_foreach(a, i, v) {

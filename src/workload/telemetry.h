@@ -86,6 +86,10 @@ struct telemetry {
 char *telemetry__to_json(const struct telemetry *t);
 int telemetry__from_json(const char *json, size_t len, struct telemetry *out, char **err);
 void telemetry__free(struct telemetry *t);
+/* One event as the EVNT frame and the timeline in RSLT carry it. */
+char *timeline_event__to_json(const struct timeline_event *e);
+int timeline_event__from_json(const char *json, size_t len, struct timeline_event *e,
+			      char **err);
 void worker_report__free(struct worker_report *w);
 void timeline_event__free(struct timeline_event *e);
 /* "scenario_start", "op", ... as written in the JSON. */

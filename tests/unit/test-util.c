@@ -5,7 +5,7 @@
 #include "tap.h"
 #include "util/units.h"
 #include "util/cpumask.h"
-#include "vm/proto.h"
+#include "proto/proto.h"
 #include "check/thresholds.h"
 
 int main(void)

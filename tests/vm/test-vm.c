@@ -37,10 +37,42 @@ static void make_frames(const char *const *types, bool corrupt_first)
 	close(fd);
 }
 
-static int stop_on_topo(void *ctx, const struct proto_msg *m)
+/* What the handler saw: every type in order, and how many frames. */
+static char seen[1 << 16];
+static unsigned nseen;
+
+static int record(void *ctx, const struct proto_msg *m)
 {
 	(void)ctx;
+	if (strlen(seen) + 6 < sizeof(seen))
+		strcat(strcat(seen, m->type), ",");
+	nseen++;
+	return 0;
+}
+
+static int stop_on_topo(void *ctx, const struct proto_msg *m)
+{
+	record(ctx, m);
 	return str_eq(m->type, MSG_TOPO);
+}
+
+/* Append raw bytes to the frames file. */
+static void append_raw(const char *bytes, size_t len)
+{
+	int fd = open(frames, O_WRONLY | O_APPEND | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, bytes, len) != (ssize_t)len)
+		abort();
+	close(fd);
+}
+
+static void append_frame(const char *type, const char *payload)
+{
+	int fd = open(frames, O_WRONLY | O_APPEND | O_CLOEXEC);
+
+	if (fd < 0 || proto__write(fd, type, payload, strlen(payload)))
+		abort();
+	close(fd);
 }
 
 static void run(const char *how, int cancel_fd, int (*on_msg)(void *, const struct proto_msg *),
@@ -54,6 +86,8 @@ static void run(const char *how, int cancel_fd, int (*on_msg)(void *, const stru
 				 .teardown_timeout_ns = 400 * NSEC_PER_MSEC };
 
 	setenv("FAKE_QEMU_HOW", how, 1);
+	seen[0] = '\0';
+	nseen = 0;
 	vm__run(&o, r);
 }
 
@@ -124,7 +158,7 @@ int main(void)
 	int cancel[2];
 	_cleanup_free_ char *text = NULL;
 
-	tap_plan(18);
+	tap_plan(23);
 	if (!mkdtemp(dir) || pipe(cancel))
 		return 99;
 	script = xasprintf("%s/fake-qemu", dir);
@@ -140,10 +174,13 @@ int main(void)
 	chmod(script, 0755);
 
 	make_frames(all, true);
-	run("exit0", -1, NULL, &r);
+	run("exit0", -1, record, &r);
 	tap_ok(r.outcome == VM_DONE, "HELO, TOPO, DONE and exit: done (%s)", vm_outcome_name(r.outcome));
-	tap_ok(r.hello && r.topo && r.done && strstr(r.done, "\"ok\""), "frames kept by type");
+	tap_ok(r.got_hello && r.got_done && str_eq(seen, "HELO,TOPO,DONE,"),
+	       "every frame reaches the handler (%s)", seen);
 	tap_is_int(r.bad_frames, 1, "a corrupt frame is counted and skipped");
+	tap_ok(r.dropped_bytes == strlen("KTSTR1 LOG  0 5 00000000\nhello\n"),
+	       "its bytes are counted as dropped (%llu)", (unsigned long long)r.dropped_bytes);
 	{
 		_cleanup_free_ char *cl = xasprintf("%s/qemu.cmdline", dir);
 		_cleanup_free_ char *al = xasprintf("%s/agent.log", dir);
@@ -176,7 +213,7 @@ int main(void)
 
 	make_frames(all, false);
 	run("sleep", -1, NULL, &r);
-	tap_ok(r.outcome == VM_TIMEOUT && str_eq(r.phase, "teardown") && r.done,
+	tap_ok(r.outcome == VM_TIMEOUT && str_eq(r.phase, "teardown") && r.got_done,
 	       "DONE but QEMU stays: teardown timeout, results kept");
 	vm_result__free(&r);
 
@@ -189,7 +226,51 @@ int main(void)
 	vm_result__free(&r);
 
 	run("sleep", -1, stop_on_topo, &r);
-	tap_ok(r.outcome == VM_STOPPED && r.topo, "callback stops the VM on TOPO");
+	tap_ok(r.outcome == VM_STOPPED && strstr(seen, "TOPO"), "callback stops the VM on TOPO");
+	vm_result__free(&r);
+
+	/*
+	 * The agent crashed while writing RSLT: its header promised more than
+	 * came, then the crash handler's DONE. The DONE must arrive (it used to
+	 * be swallowed as the RSLT's payload, and the run ended without DONE).
+	 */
+	make_frames(hello, false);
+	append_raw("KTSTR1 RSLT 7 5000 0badc0de\n{\"version\":1,\"work", 40);
+	append_frame(MSG_DONE, "{\"status\":\"error\",\"error\":\"agent crashed: signal 11\"}");
+	run("exit0", -1, record, &r);
+	tap_ok(r.outcome == VM_DONE && str_eq(seen, "HELO,TOPO,DONE,") && r.bad_frames == 1,
+	       "torn RSLT, then DONE: the DONE arrives (%s, %s)", vm_outcome_name(r.outcome), seen);
+	tap_ok(r.dropped_bytes == 40, "the torn frame's 40 bytes are counted (%llu)",
+	       (unsigned long long)r.dropped_bytes);
+	vm_result__free(&r);
+
+	/* a torn text frame (may hold newlines) is dropped once QEMU is gone */
+	make_frames(hello, false);
+	append_raw("KTSTR1 LOG  7 4000 0badc0de\nerror: half a li", 44);
+	append_frame(MSG_DONE, "{\"status\":\"ok\"}");
+	run("exit0", -1, record, &r);
+	tap_ok(r.outcome == VM_DONE && str_eq(seen, "HELO,TOPO,DONE,"),
+	       "torn LOG, then DONE, then exit: the DONE arrives (%s, %s)",
+	       vm_outcome_name(r.outcome), seen);
+	vm_result__free(&r);
+
+	/* more than one read's worth, then exit: what is read after the exit is handled too */
+	make_frames(hello, false);
+	{
+		char line[1001];
+
+		memset(line, 'x', sizeof(line) - 1);
+		line[sizeof(line) - 1] = '\0';
+		memcpy(line, "info: ", 6);
+		for (int i = 0; i < 150; i++)
+			append_frame(MSG_LOG, line);
+		append_frame(MSG_ARTIFACT, "{\"name\":\"a.txt\",\"data\":\"late\"}");
+		append_frame(MSG_DONE, "{\"status\":\"ok\"}");
+	}
+	run("exit0", -1, record, &r);
+	tap_ok(r.outcome == VM_DONE && nseen == 2 + 150 + 2 && str_endswith(seen, "ARTF,DONE,"),
+	       "150 KiB of frames then exit: all %u reach the handler (%s)", nseen,
+	       vm_outcome_name(r.outcome));
 	vm_result__free(&r);
 
 	{
