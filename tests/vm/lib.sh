@@ -87,8 +87,8 @@ vm_run() {
 	VM_RC=$?
 }
 
-# vm_result_dir NAME: the per-test results directory (name sanitised as ktstr-run does).
-vm_result_dir() { echo "$VM_RESULTS/$(printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '_')"; }
+# vm_result_dir NAME: the per-test results directory (name sanitised as spec_test__dir_name does).
+vm_result_dir() { echo "$VM_RESULTS/$(printf '%s' "$1" | tr -c 'A-Za-z0-9._+:=-' '_')"; }
 
 # vm_no_leftovers NAME: no QEMU of ours still running, no ktstr-run temp dir left.
 vm_no_leftovers() {
