@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "kernel/kernel.h"
+#include "vm/initramfs.h"
+#include "vm/qemu.h"
 
 #define EXIT_USAGE 2
 
@@ -287,16 +289,43 @@ static int cmd_btf(int argc, char **argv)
 
 /* ---- clean ---- */
 
+/*
+ * Everything derived from kernels and from ktstr's own binaries: the base
+ * initramfs archives, the PVH vmlinux files, and what is kept beside or for
+ * each kernel. Each is rebuilt on demand. *removed counts what was there.
+ */
+static int clean_derived(unsigned *removed)
+{
+	char *dirs[] = { initramfs__cache_dir(), qemu__pvh_cache_dir() };
+	int ret, err = 0;
+
+	ret = kernel_cache__clean_derived(removed);
+	if (ret < 0)
+		err = ret;
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		if (!access(dirs[i], F_OK)) {
+			ret = rm_rf(dirs[i]);
+			if (ret < 0)
+				err = ret;
+			else
+				(*removed)++;
+		}
+		free(dirs[i]);
+	}
+	return err;
+}
+
 static int cmd_clean(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "keep", required_argument, NULL, 'k' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "keep-derived", no_argument, NULL, 'D' },
 		{ 0 }
 	};
 	unsigned long keep = 0;
-	unsigned removed = 0, swept = 0;
-	bool all = false;
+	unsigned removed = 0, swept = 0, derived = 0;
+	bool all = false, keep_derived = false;
 	char *end;
 	int c, ret;
 
@@ -311,6 +340,9 @@ static int cmd_clean(int argc, char **argv)
 		case 'a':
 			all = true;
 			break;
+		case 'D':
+			keep_derived = true;
+			break;
 		default:
 			return EXIT_USAGE;
 		}
@@ -323,8 +355,14 @@ static int cmd_clean(int argc, char **argv)
 	ret = kernel_cache__sweep(all, &swept);
 	if (ret < 0)
 		return fail("clean", ret, NULL);
+	if (!keep_derived) {
+		ret = clean_derived(&derived);
+		if (ret < 0)
+			return fail("clean", ret, xasprintf("removing derived caches: %s", strerror(-ret)));
+	}
 	if (!quiet)
-		fprintf(stderr, "ktstr-kernel: removed %u entr%s%s\n", removed, removed == 1 ? "y" : "ies",
+		fprintf(stderr, "ktstr-kernel: removed %u entr%s%s%s\n", removed, removed == 1 ? "y" : "ies",
+			derived ? ", the derived caches (rebuilt when next needed)" : "",
 			swept ? " and leftovers of interrupted runs or downloads" : "");
 	return 0;
 }
@@ -528,7 +566,7 @@ static int cmd_build(int argc, char **argv)
 static const struct cmd cmd_table[] = {
 	{ "list", cmd_list, "list [--json]" },
 	{ "path", cmd_path, "path KEY" },
-	{ "clean", cmd_clean, "clean [--keep N] [--all]" },
+	{ "clean", cmd_clean, "clean [--keep N] [--all] [--keep-derived]" },
 	{ "fetch", cmd_fetch, "fetch [VERSION] [--force] [--refresh] [--list]\n"
 			      "  ktstr-kernel fetch --url URL "
 			      "[--sha256 HEX] [--download-only] [-j N]\n"

@@ -900,8 +900,8 @@ static void monitor_offsets(struct test_ctx *tc)
 	}
 	/* an image given by path keeps its BTF and symbol offsets in the cache too */
 	dir = kernel_image__derived_dir(k, &derived) ? rn->tmp_root : derived;
-	btf = xasprintf("%s/vmlinux.btf", dir);
-	tc->ksyms_cache = xasprintf("%s/kallsyms-offsets.json", dir);
+	btf = xasprintf("%s/" KERNEL_DERIVED_BTF, dir);
+	tc->ksyms_cache = xasprintf("%s/" KERNEL_DERIVED_KSYMS, dir);
 	pthread_mutex_lock(&rn->lock);
 	if (monitor_offsets__for_image(k->image, btf, &tc->mon_off, &tc->mon_why) && !tc->mon_why)
 		tc->mon_why = xstrdup("no struct layouts from the kernel's BTF");
@@ -1265,11 +1265,7 @@ int cmd_run(const struct run_opts *o)
 		rn.tsc_khz = qemu__host_tsc_khz();
 	rn.guest_bin = find_guest();
 	rn.cache_dir = initramfs__cache_dir();
-	{
-		_cleanup_free_ char *copy = xstrdup(rn.cache_dir);
-
-		rn.vmlinux_dir = xasprintf("%s/vmlinux", dirname(copy));
-	}
+	rn.vmlinux_dir = qemu__pvh_cache_dir();
 	/* from here on SIGINT/SIGTERM/SIGHUP/SIGQUIT stop cleanly: the temp dir is always removed */
 	if (pipe2(cancel_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		status = 99;

@@ -105,7 +105,7 @@ static bool same_file(const struct verified *v, const char *path, const struct s
 	       v->mtime.tv_sec == st->st_mtim.tv_sec && v->mtime.tv_nsec == st->st_mtim.tv_nsec;
 }
 
-static int image_sha256(const char *path, const struct stat *st, char sum[65])
+int kernel_sha256_memo(const char *path, const struct stat *st, char sum[65])
 {
 	struct verified *v;
 	int ret;
@@ -165,27 +165,19 @@ static char *json_str(json_t *o, const char *k)
 	return s ? xstrdup(s) : NULL;
 }
 
-/*
- * Load and verify an entry directory. Problems do not fail the call: they
- * land in e->corrupt so that list can show them and fetch can replace them.
- */
-static void entry_load(const char *root, const char *key, struct kernel_cache_entry *e)
+/* metadata.json is ~600 bytes; a file this big is not one and is not read whole */
+#define META_MAX (64 << 10)
+
+void kernel_cache__parse_meta(const char *buf, size_t len, struct kernel_cache_entry *e)
 {
-	_cleanup_free_ char *meta = NULL;
 	json_error_t jerr;
 	json_t *j, *src;
-	struct stat st;
-	char sum[65];
 
-	memset(e, 0, sizeof(*e));
-	e->key = xstrdup(key);
-	e->dir = xasprintf("%s/%s", root, key);
-	e->image = xasprintf("%s/bzImage", e->dir);
-	meta = xasprintf("%s/metadata.json", e->dir);
-	j = json_load_file(meta, 0, &jerr);
-	if (!j) {
-		e->corrupt = access(meta, F_OK) ? xstrdup("metadata missing")
-			     : xasprintf("metadata unreadable: %s", jerr.text);
+	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j || !json_is_object(j)) {
+		e->corrupt = j ? xstrdup("metadata unreadable: not a JSON object")
+			       : xasprintf("metadata unreadable: line %d: %s", jerr.line, jerr.text);
+		json_decref(j);
 		return;
 	}
 	e->version = json_str(j, "version");
@@ -196,7 +188,8 @@ static void entry_load(const char *root, const char *key, struct kernel_cache_en
 	e->sha256 = json_str(j, "image_sha256");
 	e->date = json_str(j, "built_at");
 	e->built = json_integer_value(json_object_get(j, "built_epoch"));
-	e->size = json_integer_value(json_object_get(j, "image_size"));
+	if (json_integer_value(json_object_get(j, "image_size")) > 0)
+		e->size = json_integer_value(json_object_get(j, "image_size"));
 	e->sched_ext = json_is_true(json_object_get(j, "sched_ext"));
 	e->btf = json_is_true(json_object_get(j, "btf"));
 	e->stale_kconfig = kconfig_stale(e->source_type,
@@ -205,10 +198,43 @@ static void entry_load(const char *root, const char *key, struct kernel_cache_en
 		e->config = xasprintf("%s/config", e->dir);
 	json_decref(j);
 
-	if (!e->version || !e->sha256 || !e->size || !e->source_type) {
+	if (!e->version || !*e->version || !e->sha256 || !e->size || !e->source_type)
 		e->corrupt = xstrdup("metadata incomplete");
+}
+
+/*
+ * Load and verify an entry directory. Problems do not fail the call: they
+ * land in e->corrupt so that list can show them and fetch can replace them.
+ */
+static void entry_load(const char *root, const char *key, struct kernel_cache_entry *e)
+{
+	_cleanup_free_ char *meta = NULL, *buf = NULL;
+	struct stat st;
+	size_t len;
+	char sum[65];
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	e->key = xstrdup(key);
+	e->dir = xasprintf("%s/%s", root, key);
+	e->image = xasprintf("%s/bzImage", e->dir);
+	meta = xasprintf("%s/metadata.json", e->dir);
+	if (stat(meta, &st) < 0) {
+		e->corrupt = xasprintf("metadata %s", errno == ENOENT ? "missing" : strerror(errno));
 		return;
 	}
+	if (!S_ISREG(st.st_mode) || st.st_size > META_MAX) {
+		e->corrupt = xasprintf("metadata unreadable: not a file of at most %d bytes", META_MAX);
+		return;
+	}
+	ret = read_file(meta, &buf, &len);
+	if (ret < 0) {
+		e->corrupt = xasprintf("metadata unreadable: %s", strerror(-ret));
+		return;
+	}
+	kernel_cache__parse_meta(buf, len, e);
+	if (e->corrupt)
+		return;
 	if (stat(e->image, &st) < 0) {
 		e->corrupt = xstrdup("image missing");
 		return;
@@ -218,7 +244,7 @@ static void entry_load(const char *root, const char *key, struct kernel_cache_en
 				       (unsigned long long)st.st_size, (unsigned long long)e->size);
 		return;
 	}
-	if (image_sha256(e->image, &st, sum) < 0 || !str_eq(sum, e->sha256)) {
+	if (kernel_sha256_memo(e->image, &st, sum) < 0 || !str_eq(sum, e->sha256)) {
 		e->corrupt = xstrdup("image checksum mismatch");
 		return;
 	}
@@ -256,6 +282,16 @@ static int entry_cmp(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
+/*
+ * With KTSTR_CACHE_DIR the initramfs and PVH vmlinux caches are
+ * subdirectories of the kernel cache's root (initramfs__cache_dir(),
+ * qemu__pvh_cache_dir()): they are not entries, corrupt or otherwise.
+ */
+static bool sibling_cache(const char *name)
+{
+	return str_eq(name, "initramfs") || str_eq(name, "vmlinux");
+}
+
 int kernel_cache__list(struct kernel_cache_entry **out, size_t *n)
 {
 	_cleanup_free_ char *root = NULL;
@@ -277,7 +313,7 @@ int kernel_cache__list(struct kernel_cache_entry **out, size_t *n)
 		struct kernel_cache_entry *e;
 
 		/* dot names: ".", "..", ".locks", ".tmp-*", ".apt" are not entries */
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || sibling_cache(de->d_name))
 			continue;
 		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
 			continue;
@@ -318,7 +354,19 @@ static int find_rank(const struct kernel_cache_entry *e, const char *sel)
 	return (e->stale_kconfig ? 2 : 0) + !e->sched_ext;
 }
 
-int kernel_cache__find(const char *sel, struct kernel_cache_entry *out)
+/* find_rank() for a corrupt entry: what it would answer were it intact (its key, or its version when readable). */
+static int corrupt_rank(const struct kernel_cache_entry *e, const char *sel)
+{
+	if (!e->corrupt)
+		return -1;
+	if (!sel)
+		return 0;
+	if (str_eq(e->key, sel))
+		return 0;
+	return kernel__version_matches(e->version, sel) ? 1 : -1;
+}
+
+static int find(const char *sel, bool corrupt, struct kernel_cache_entry *out)
 {
 	struct kernel_cache_entry *v;
 	size_t n, pick = SIZE_MAX;
@@ -329,7 +377,7 @@ int kernel_cache__find(const char *sel, struct kernel_cache_entry *out)
 		return ret;
 	/* the list is newest first: the first of the best rank wins */
 	for (size_t i = 0; i < n; i++) {
-		int r = find_rank(&v[i], sel);
+		int r = corrupt ? corrupt_rank(&v[i], sel) : find_rank(&v[i], sel);
 
 		if (r >= 0 && r < best) {
 			best = r;
@@ -346,6 +394,16 @@ int kernel_cache__find(const char *sel, struct kernel_cache_entry *out)
 	}
 	kernel_cache_entries__free(v, n);
 	return pick == SIZE_MAX ? -ENOENT : 0;
+}
+
+int kernel_cache__find(const char *sel, struct kernel_cache_entry *out)
+{
+	return find(sel, false, out);
+}
+
+int kernel_cache__find_corrupt(const char *sel, struct kernel_cache_entry *out)
+{
+	return find(sel, true, out);
 }
 
 int kernel_cache__remove(const char *key)
@@ -392,6 +450,51 @@ int kernel_cache__clean(unsigned keep, unsigned *removed)
 			err = ret;
 		else
 			rm++;
+	}
+	kernel_cache_entries__free(v, n);
+	if (removed)
+		*removed = rm;
+	return err;
+}
+
+int kernel_cache__clean_derived(unsigned *removed)
+{
+	static const char *const beside[] = { KERNEL_DERIVED_BTF, KERNEL_DERIVED_KSYMS };
+	static const char *const dirs[] = { ".derived", ".ikconfig" };
+	_cleanup_free_ char *root = NULL;
+	struct kernel_cache_entry *v;
+	unsigned rm = 0;
+	size_t n;
+	int ret, err = 0;
+
+	ret = kernel_cache__root(&root);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		_cleanup_free_ char *p = xasprintf("%s/%s", root, dirs[i]);
+
+		if (access(p, F_OK))
+			continue;
+		ret = rm_rf(p);
+		if (ret < 0)
+			err = ret;
+		else
+			rm++;
+	}
+	ret = kernel_cache__list(&v, &n);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t b = 0; b < ARRAY_SIZE(beside); b++) {
+			_cleanup_free_ char *p = xasprintf("%s/%s", v[i].dir, beside[b]);
+			bool had = !access(p, F_OK);
+
+			ret = kernel_derived__remove(p);
+			if (ret < 0)
+				err = ret;
+			else
+				rm += had;
+		}
 	}
 	kernel_cache_entries__free(v, n);
 	if (removed)

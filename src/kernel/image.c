@@ -125,21 +125,29 @@ static char *image_tag(const char *image, const struct stat *st)
 static char *ikconfig_for(const char *image, const struct stat *st)
 {
 	_cleanup_free_ char *root = NULL, *dir = NULL, *none = NULL, *tag = image_tag(image, st);
+	_cleanup_free_ char *tmp = NULL;
 	char *cfg;
+	int ret;
 
 	if (kernel_cache__root(&root) < 0)
 		return NULL;
 	dir = xasprintf("%s/.ikconfig", root);
 	cfg = xasprintf("%s/%s.config", dir, tag);
 	none = xasprintf("%s/%s.none", dir, tag);
-	if (!access(cfg, R_OK))
+	if (kernel_derived__usable(cfg))
 		return cfg;
 	if (!access(none, F_OK) || mkdir_p(dir, 0755) < 0) {
 		free(cfg);
 		return NULL;
 	}
-	if (kernel__extract_ikconfig(image, cfg) < 0) {
-		write_file(none, "", 0);
+	tmp = xasprintf("%s.tmp-%d-%lx", cfg, (int)getpid(), (unsigned long)pthread_self());
+	ret = kernel__extract_ikconfig(image, tmp);
+	if (ret < 0)
+		write_file(none, "", 0);	/* none inside (or unreadable): not tried again */
+	else
+		ret = kernel_derived__commit(tmp, cfg);
+	if (ret < 0) {
+		unlink(tmp);
 		free(cfg);
 		return NULL;
 	}

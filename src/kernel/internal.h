@@ -3,6 +3,8 @@
 #ifndef KTSTR_KERNEL_INTERNAL_H
 #define KTSTR_KERNEL_INTERNAL_H
 
+#include <sys/stat.h>
+
 #include "kernel/kernel.h"
 
 /*
@@ -18,6 +20,17 @@ void kernel_say(const struct kernel_progress *p, const char *fmt, ...) __printf(
 
 /* crc32 (zlib) of a file as 8 hex chars; "00000000" for NULL. */
 int kernel_crc32_file(const char *path, char out[9]);
+/*
+ * sha256 of @path (@st its stat), remembered by identity (path, inode, size,
+ * mtime) for the life of the process: ktstr-run asks once per test.
+ */
+int kernel_sha256_memo(const char *path, const struct stat *st, char sum[65]);
+/*
+ * Parse an entry's metadata.json (@buf, @len) into @e (key, dir and image
+ * already set); a problem sets e->corrupt ("metadata unreadable: ...",
+ * "metadata incomplete") instead of failing.
+ */
+void kernel_cache__parse_meta(const char *buf, size_t len, struct kernel_cache_entry *e);
 /* Copy a file (0644) with fsync. */
 int kernel_copy_file(const char *src, const char *dst);
 /* "/x/y/z" -> "z" pointer inside @path. */

@@ -123,6 +123,12 @@ int kernel_cache__get(const char *key, struct kernel_cache_entry *out);
  * "7.3.4+deb13-cloud-amd64"), or NULL for any sched_ext one. -ENOENT on miss.
  */
 int kernel_cache__find(const char *sel, struct kernel_cache_entry *out);
+/*
+ * The corrupt entry that would have answered @sel (its key or, when its
+ * metadata is readable, its version; NULL: any), so that a miss can say
+ * "corrupt" instead of "not found". -ENOENT when there is none.
+ */
+int kernel_cache__find_corrupt(const char *sel, struct kernel_cache_entry *out);
 /* "7.3.4" selects "7.3.4", "7.3.4+deb13-cloud-amd64", "7.3.4-rc1"; "7.3" selects "7.3.4"; not "7.3.40". */
 bool kernel__version_matches(const char *version, const char *sel);
 void kernel_cache_entry__fini(struct kernel_cache_entry *e);
@@ -159,6 +165,49 @@ int kernel_cache__store(const struct kernel_store_req *req, char **key_out);
 
 /* Lock <root>/.locks/<name>.lock exclusively (blocking); returns an fd or -errno. */
 int kernel_cache__lock(const char *name);
+
+/* ---- Derived cache files ---------------------------------------------- */
+
+/*
+ * What ktstr derives from a kernel or its own binaries and keeps for later
+ * runs (the base initramfs, the PVH vmlinux, vmlinux.btf,
+ * kallsyms-offsets.json, an extracted IKCONFIG) carries a record beside it,
+ * "<file>.sum": {"schema": 1, "size": N, "sha256": "<64 hex>"}.
+ */
+#define KERNEL_DERIVED_RECORD_SUFFIX ".sum"
+/* Kept in kernel_image__derived_dir(): the raw .BTF and the kallsyms offsets. */
+#define KERNEL_DERIVED_BTF "vmlinux.btf"
+#define KERNEL_DERIVED_KSYMS "kallsyms-offsets.json"
+
+struct kernel_derived_rec {
+	uint64_t size;
+	char sha256[65];
+};
+
+/* "<path>.sum" (caller frees). */
+char *kernel_derived__record_path(const char *path);
+/* Parse a record; -EBADMSG with *why (caller frees) when it is not one. */
+int kernel_derived__parse(const char *buf, size_t len, struct kernel_derived_rec *r, char **why);
+/*
+ * Does @path match its record? 0: yes; -ENOENT: no such file; -ENODATA: no
+ * record; -EBADMSG: corrupt, *why (caller frees) says what differs.
+ */
+int kernel_derived__verify(const char *path, char **why);
+/*
+ * Use @path from the cache? True when it matches its record; a corrupt one
+ * gets a warning naming it (pr_warn) and false, so the caller rebuilds it.
+ */
+bool kernel_derived__usable(const char *path);
+/* fsync @tmp, rename it to @path and write @path's record beside it (atomically). */
+int kernel_derived__commit(const char *tmp, const char *path);
+/* Remove @path and its record. */
+int kernel_derived__remove(const char *path);
+/*
+ * Remove what is derived from cached kernels: <root>/.derived,
+ * <root>/.ikconfig, and the vmlinux.btf and kallsyms-offsets.json (with
+ * records) beside each entry; *removed counts files and directories.
+ */
+int kernel_cache__clean_derived(unsigned *removed);
 
 /* ---- Fetching --------------------------------------------------------- */
 

@@ -55,6 +55,20 @@ static int try_tree(const char *dir, const char *source, const char *why,
 	return found(img, is_file(cfg) ? cfg : NULL, source, why, out, err) ?: 1;
 }
 
+/* "cache entry K is corrupt: why", with the way to repair it. */
+static char *corrupt_msg(const struct kernel_cache_entry *e, const char *sel, const char *origin)
+{
+	_cleanup_free_ char *asked = sel ? xasprintf(", asked for as '%s' by %s", sel, origin)
+					 : xstrdup("");
+	_cleanup_free_ char *fix = e->version && str_eq(e->source_type, "deb")
+				   ? xasprintf("`ktstr-kernel fetch %.*s` replaces it",
+					       (int)strcspn(e->version, "+-"), e->version)
+				   : xstrdup("`ktstr-kernel fetch` or `ktstr-kernel build` replaces it");
+
+	return xasprintf("cache entry %s is corrupt (%s)%s: %s; `ktstr-kernel clean` removes it",
+			 e->dir, e->corrupt, asked, fix);
+}
+
 /* A selector (argument or KTSTR_KERNEL): image, build tree, cache key or version. */
 static int resolve_selector(const char *sel, const char *origin, struct kernel_image **out, char **err)
 {
@@ -88,6 +102,11 @@ static int resolve_selector(const char *sel, const char *origin, struct kernel_i
 	}
 	kernel_cache__root(&root);
 	/* an asked-for kernel is never silently replaced by another */
+	if (!kernel_cache__find_corrupt(sel, &e)) {
+		*err = corrupt_msg(&e, sel, origin);
+		kernel_cache_entry__fini(&e);
+		return -EBADMSG;
+	}
 	if (sel[0] >= '0' && sel[0] <= '9')
 		*err = xasprintf("kernel '%s' (from %s) is not in the cache%s%s: get it with "
 				 "`ktstr-kernel fetch %.*s`", sel, origin, root ? " " : "",
@@ -98,11 +117,43 @@ static int resolve_selector(const char *sel, const char *origin, struct kernel_i
 	return -ENOENT;
 }
 
+/* The chain after the cache: ./linux, ../linux, the running kernel's tree or image, /boot. */
+static int discover_outside_cache(struct kernel_image **out, char **err)
+{
+	struct utsname u;
+	int ret;
+
+	ret = try_tree("./linux", "./linux", "build tree ./linux", out, err);
+	if (!ret)
+		ret = try_tree("../linux", "../linux", "build tree ../linux", out, err);
+	if (ret)
+		return ret < 0 ? ret : 0;
+
+	if (!uname(&u)) {
+		_cleanup_free_ char *build = xasprintf("/lib/modules/%s/build", u.release);
+		_cleanup_free_ char *mod = xasprintf("/lib/modules/%s/vmlinuz", u.release);
+		_cleanup_free_ char *boot = xasprintf("/boot/vmlinuz-%s", u.release);
+
+		ret = try_tree(build, build, "the running kernel's build tree", out, err);
+		if (ret)
+			return ret < 0 ? ret : 0;
+		if (is_file(mod))
+			return found(mod, NULL, "/lib/modules", "the running kernel's image", out, err);
+		if (is_file(boot))
+			return found(boot, NULL, "/boot", "the running kernel's image", out, err);
+	}
+	if (is_file("/boot/vmlinuz"))
+		return found("/boot/vmlinuz", NULL, "/boot", "the default /boot image", out, err);
+
+	*err = xstrdup("no kernel found (KTSTR_TEST_KERNEL, KTSTR_KERNEL, the cache, ./linux, "
+		       "../linux, /lib/modules, /boot): get one with `ktstr-kernel fetch`");
+	return -ENOENT;
+}
+
 int kernel__resolve(const char *selector, struct kernel_image **out, char **err)
 {
 	const char *env;
 	struct kernel_cache_entry e;
-	struct utsname u;
 	_cleanup_free_ char *why = NULL;
 	int ret;
 
@@ -132,29 +183,24 @@ int kernel__resolve(const char *selector, struct kernel_image **out, char **err)
 		return 0;
 	}
 
-	ret = try_tree("./linux", "./linux", "build tree ./linux", out, err);
-	if (!ret)
-		ret = try_tree("../linux", "../linux", "build tree ../linux", out, err);
-	if (ret)
-		return ret < 0 ? ret : 0;
+	ret = discover_outside_cache(out, err);
+	/* a corrupt entry is named, whether another kernel stood in for it or none was found */
+	if (ret < 0 && ret != -ENOENT)
+		return ret;
+	if (!kernel_cache__find_corrupt(NULL, &e)) {
+		_cleanup_free_ char *msg = corrupt_msg(&e, NULL, NULL);
 
-	if (!uname(&u)) {
-		_cleanup_free_ char *build = xasprintf("/lib/modules/%s/build", u.release);
-		_cleanup_free_ char *mod = xasprintf("/lib/modules/%s/vmlinuz", u.release);
-		_cleanup_free_ char *boot = xasprintf("/boot/vmlinuz-%s", u.release);
+		kernel_cache_entry__fini(&e);
+		if (!ret) {
+			char *w = xasprintf("%s; not the cache: %s", (*out)->why, msg);
 
-		ret = try_tree(build, build, "the running kernel's build tree", out, err);
-		if (ret)
-			return ret < 0 ? ret : 0;
-		if (is_file(mod))
-			return found(mod, NULL, "/lib/modules", "the running kernel's image", out, err);
-		if (is_file(boot))
-			return found(boot, NULL, "/boot", "the running kernel's image", out, err);
+			free((*out)->why);
+			(*out)->why = w;
+		} else {
+			free(*err);
+			*err = TAKE_PTR(msg);
+			ret = -EBADMSG;
+		}
 	}
-	if (is_file("/boot/vmlinuz"))
-		return found("/boot/vmlinuz", NULL, "/boot", "the default /boot image", out, err);
-
-	*err = xstrdup("no kernel found (KTSTR_TEST_KERNEL, KTSTR_KERNEL, the cache, ./linux, "
-		       "../linux, /lib/modules, /boot): get one with `ktstr-kernel fetch`");
-	return -ENOENT;
+	return ret;
 }

@@ -147,13 +147,16 @@ int monitor_offsets__for_image(const char *image, const char *btf_path,
 		*why = xasprintf("%s: %s", image, strerror(errno));
 		return -errno;
 	}
-	/* the raw .BTF, extracted once and reused while it is newer than the image */
-	if (stat(btf_path, &sb) < 0 || !sb.st_size || sb.st_mtime < si.st_mtime) {
+	/*
+	 * The raw .BTF, extracted once and reused while it is newer than the
+	 * image and matches its record (a damaged one is extracted again).
+	 */
+	if (stat(btf_path, &sb) < 0 || sb.st_mtime < si.st_mtime || !kernel_derived__usable(btf_path)) {
 		_cleanup_free_ char *tmp = xasprintf("%s.%d.tmp", btf_path, (int)getpid());
 
 		ret = kernel__extract_btf(image, tmp);
-		if (!ret && rename(tmp, btf_path) < 0)
-			ret = -errno;
+		if (!ret)
+			ret = kernel_derived__commit(tmp, btf_path);
 		if (ret) {
 			unlink(tmp);
 			*why = xasprintf("no BTF from %s: %s", image, ret == -ENODATA ?

@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <pthread.h>
 
+#include "kernel/kernel.h"
 #include "monitor/monitor.h"
 
 /* x86-64: the kernel image lives in the top 2 GiB (__START_KERNEL_map). */
@@ -160,7 +162,9 @@ out:
  */
 char *monitor_ksyms__hint(const char *cache_path)
 {
-	json_t *c = json_load_file(cache_path, 0, NULL), *offs = json_object_get(c, "offsets");
+	/* a damaged cache would send the guest wrong addresses: only one its record vouches for */
+	json_t *c = kernel_derived__usable(cache_path) ? json_load_file(cache_path, 0, NULL) : NULL;
+	json_t *offs = json_object_get(c, "offsets");
 	char *s = json_is_object(offs) && json_object_size(offs) ? json_dumps(offs, JSON_COMPACT) :
 		  NULL;
 
@@ -172,7 +176,8 @@ int monitor_ksyms__save(const char *cache_path, const char *syms_json)
 {
 	json_t *root = json_loads(syms_json, 0, NULL), *syms = json_object_get(root, "syms");
 	json_t *offs = json_object(), *v;
-	_cleanup_free_ char *tmp = xasprintf("%s.%d.tmp", cache_path, (int)getpid());
+	_cleanup_free_ char *tmp = xasprintf("%s.%d.%lx.tmp", cache_path, (int)getpid(),
+					     (unsigned long)pthread_self());
 	const char *name;
 	uint64_t text;
 	int ret = -EINVAL;
@@ -195,8 +200,8 @@ int monitor_ksyms__save(const char *cache_path, const char *syms_json)
 		ret = json_dump_file(c, tmp, JSON_INDENT(1)) ? -EIO : 0;
 		json_decref(c);
 	}
-	if (!ret && rename(tmp, cache_path) < 0)
-		ret = -errno;
+	if (!ret)
+		ret = kernel_derived__commit(tmp, cache_path);
 	if (ret)
 		unlink(tmp);
 out:

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "kernel/kernel.h"
 #include "vm/initramfs.h"
 
 struct initramfs *initramfs__new(enum initramfs_compression comp)
@@ -577,7 +578,7 @@ static void cache_prune(const char *cache_dir)
 			    (v[i].mtime.tv_sec == v[oldest].mtime.tv_sec &&
 			     v[i].mtime.tv_nsec < v[oldest].mtime.tv_nsec))
 				oldest = i;
-		unlink(v[oldest].name);
+		kernel_derived__remove(v[oldest].name);
 		free(v[oldest].name);
 		v[oldest] = v[--n];
 	}
@@ -605,12 +606,22 @@ int initramfs__cached(const struct initramfs *ir, const char *cache_dir, char **
 		return ret;
 	}
 	path = xasprintf("%s/base-%s.cpio", cache_dir, key);
-	*hit = !access(path, R_OK);
+	/* checked against its record: a damaged archive is rebuilt (with a warning), not booted */
+	*hit = kernel_derived__usable(path);
 	if (*hit)
 		utimensat(AT_FDCWD, path, NULL, 0);	/* recently used: pruned last */
 	if (!*hit) {
-		ret = initramfs__write(ir, path, err);
+		_cleanup_free_ char *tmp = xasprintf("%s.new-%d-%lx", path, (int)getpid(),
+						     (unsigned long)pthread_self());
+
+		ret = initramfs__write(ir, tmp, err);
+		if (!ret) {
+			ret = kernel_derived__commit(tmp, path);
+			if (ret)
+				*err = xasprintf("%s: %s", path, strerror(-ret));
+		}
 		if (ret) {
+			unlink(tmp);
 			free(path);
 			return ret;
 		}

@@ -45,8 +45,10 @@ int initramfs__write(const struct initramfs *ir, const char *path, char **err);
 /* A hash of every entry's path, mode and content (the cache key). */
 int initramfs__key(const struct initramfs *ir, char key[33]);
 /*
- * The base archive from the cache under cache_dir (written on a miss);
- * *out is its path. *hit tells whether it was already there.
+ * The base archive from the cache under cache_dir (written on a miss, with
+ * its size and sha256 recorded beside it); *out is its path. *hit tells
+ * whether it was already there and matched its record: a damaged one is
+ * rebuilt, with a warning naming it.
  */
 int initramfs__cached(const struct initramfs *ir, const char *cache_dir, char **out, bool *hit,
 		      char **err);

@@ -8,12 +8,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <pthread.h>
 #include <sys/stat.h>
 
 #include "kernel/kernel.h"
+#include "vm/initramfs.h"
 #include "vm/qemu.h"
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
@@ -51,6 +53,14 @@ bool qemu__has_pvh_note(const char *vmlinux)
 	return found;
 }
 
+char *qemu__pvh_cache_dir(void)
+{
+	_cleanup_free_ char *ir = initramfs__cache_dir();
+
+	/* beside the initramfs cache: $KTSTR_CACHE_DIR/vmlinux, ~/.cache/ktstr/vmlinux */
+	return xasprintf("%s/vmlinux", dirname(ir));
+}
+
 int qemu__pvh_kernel(const char *image, const char *cache_dir, char **out)
 {
 	struct stat st;
@@ -65,7 +75,8 @@ int qemu__pvh_kernel(const char *image, const char *cache_dir, char **out)
 			 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
 			 (unsigned long long)st.st_size, (long long)st.st_mtim.tv_sec,
 			 (long)st.st_mtim.tv_nsec);
-	if (access(path, R_OK)) {
+	/* checked against its record: a truncated vmlinux is extracted again, not booted */
+	if (!kernel_derived__usable(path)) {
 		ret = mkdir_p(cache_dir, 0755);
 		if (ret)
 			return ret;
@@ -73,8 +84,8 @@ int qemu__pvh_kernel(const char *image, const char *cache_dir, char **out)
 		ret = kernel__extract_vmlinux(image, tmp);
 		if (!ret && !qemu__has_pvh_note(tmp))
 			ret = -ENOEXEC;	/* no CONFIG_PVH: boot the bzImage */
-		if (!ret && rename(tmp, path) < 0)
-			ret = -errno;
+		if (!ret)
+			ret = kernel_derived__commit(tmp, path);
 		if (ret) {
 			unlink(tmp);
 			return ret;

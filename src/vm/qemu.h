@@ -57,9 +57,14 @@ char *qemu__argv_string(char *const *argv);
 /* Does this vmlinux carry a PVH entry point (XEN_ELFNOTE_PHYS32_ENTRY)? */
 bool qemu__has_pvh_note(const char *vmlinux);
 /*
- * The uncompressed vmlinux of a bzImage, extracted once into cache_dir, when
- * it can boot through PVH (faster under TCG). -ENOEXEC when it cannot.
+ * The uncompressed vmlinux of a bzImage, extracted once into cache_dir (with
+ * a size and sha256 record beside it, checked on every hit: a damaged one is
+ * extracted again, with a warning), when it can boot through PVH (faster
+ * under TCG). -ENOEXEC when it cannot.
  */
+/* Where the PVH vmlinux files are kept: "vmlinux" beside initramfs__cache_dir(). */
+char *qemu__pvh_cache_dir(void);
+
 int qemu__pvh_kernel(const char *image, const char *cache_dir, char **out);
 /* Memory per NUMA node in MiB (node_mb[SPEC_MAX_NUMA_NODES]); returns the node count. */
 unsigned qemu__node_memory(const struct vm_config *c, uint64_t *node_mb);

@@ -3,7 +3,7 @@
 # The kernel cache: import, list/path/clean --keep, atomic entries under
 # concurrent fetches, corrupt entries detected, never used, and refetched.
 . "$(dirname "$0")/lib.sh"
-plan 33
+plan 38
 
 D1=$(fake_debs "$T/debs" 6.90.1) && D2=$(fake_debs "$T/debs" 6.90.2) &&
 	D3=$(fake_debs "$T/debs" 6.90.3 n)
@@ -86,6 +86,15 @@ ok $( [ $rc = 1 ] && has "is corrupt" && echo 0 || echo 1) "path refuses a corru
 run "$KK" resolve "$K1"
 ok $( [ $rc = 1 ] && has "ktstr-kernel fetch 6.90.1" && echo 0 || echo 1) \
 	"resolve never uses a corrupt entry (asked by key) and says how to get it"
+run "$KK" resolve 6.90.1
+ok $( [ $rc = 1 ] && has "cache entry $E1 is corrupt (image truncated" && ! has "not in the cache" \
+	&& echo 0 || echo 1) "asked by version: the corrupt entry is named, not 'not in the cache'"
+# a cache whose only entry is corrupt: discovery names it (or says why another kernel stood in)
+mkdir -p "$T/hold" && mv "$KTSTR_CACHE_DIR/$(key_of 6.90.2)" "$KTSTR_CACHE_DIR/$(key_of 6.90.3)" "$T/hold/"
+(cd "$T" && "$KK" resolve) >"$T/out" 2>&1
+ok $( has "cache entry $E1 is corrupt (image truncated: 1000 of" && ! has "no kernel found" && echo 0 || echo 1) \
+	"discovery reports a corrupt entry as corrupt, not as 'no kernel found'"
+mv "$T/hold/"* "$KTSTR_CACHE_DIR/"
 run "$KK" fetch --from-deb "$D1"
 run "$KK" list
 ok $( [ $rc = 0 ] && has "$K1" && ! has corrupt && echo 0 || echo 1) "fetch replaces a truncated entry"
@@ -143,4 +152,30 @@ ok $( [ ! -e "$KTSTR_CACHE_DIR/.tmp-x-999999999" ] && [ -e "$KTSTR_CACHE_DIR/.tm
 run "$KK" clean --all
 ok $( [ $rc = 0 ] && [ ! -e "$KTSTR_CACHE_DIR/.sources" ] && [ ! -e "$KTSTR_CACHE_DIR/.apt" ] && echo 0 || echo 1) \
 	"clean --all also drops downloads and the apt state"
+
+# --- derived caches: never listed as entries, removed by clean unless --keep-derived ---
+"$KK" fetch --from-deb "$D1" >/dev/null 2>&1
+E1="$KTSTR_CACHE_DIR/$(key_of 6.90.1)"
+derived() {
+	mkdir -p "$KTSTR_CACHE_DIR/initramfs" "$KTSTR_CACHE_DIR/vmlinux" "$KTSTR_CACHE_DIR/.derived/x" \
+		"$KTSTR_CACHE_DIR/.ikconfig"
+	for f in initramfs/base-0.cpio vmlinux/vmlinux-0 .derived/x/vmlinux.btf .ikconfig/x.config \
+		"$(basename "$E1")/vmlinux.btf" "$(basename "$E1")/kallsyms-offsets.json"; do
+		echo x >"$KTSTR_CACHE_DIR/$f" && echo '{}' >"$KTSTR_CACHE_DIR/$f.sum"
+	done
+}
+derived
+run "$KK" list
+ok $( [ $rc = 0 ] && ! has corrupt && ! grep -q '^initramfs\|^vmlinux' "$T/out" && echo 0 || echo 1) \
+	"the initramfs and vmlinux caches under KTSTR_CACHE_DIR are not listed as (corrupt) entries"
+run "$KK" clean --keep 1 --keep-derived
+ok $( [ $rc = 0 ] && [ -e "$KTSTR_CACHE_DIR/initramfs/base-0.cpio" ] && [ -e "$E1/vmlinux.btf.sum" ] \
+	&& echo 0 || echo 1) "clean --keep-derived keeps the derived caches"
+run "$KK" clean --keep 1
+left=$(cd "$KTSTR_CACHE_DIR" && find . -path ./.locks -prune -o -type f -print | sort | tr '\n' ' ')
+ok $( [ $rc = 0 ] && has "the derived caches" && [ ! -e "$KTSTR_CACHE_DIR/initramfs" ] && \
+	[ ! -e "$KTSTR_CACHE_DIR/vmlinux" ] && [ ! -e "$KTSTR_CACHE_DIR/.derived" ] && \
+	[ ! -e "$KTSTR_CACHE_DIR/.ikconfig" ] && \
+	[ "$left" = "./$(basename "$E1")/bzImage ./$(basename "$E1")/config ./$(basename "$E1")/metadata.json " ] \
+	&& echo 0 || echo 1) "clean removes every derived cache and its records, keeps the entry (left: $left)"
 finish

@@ -3,10 +3,15 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <sys/stat.h>
 
+#include "kernel/kernel.h"
 #include "tap.h"
+#include "util/log.h"
 #include "vm/initramfs.h"
+#include "vm/qemu.h"
 
 struct listing {
 	char *names[256];
@@ -185,6 +190,138 @@ static void test_archive(const char *dir)
 	initramfs__free(ir);
 }
 
+/* Warnings the code under test logs, collected instead of printed. */
+static char warned[4096];
+
+static void capture(enum log_level level, const char *fmt, va_list ap)
+{
+	size_t n = strlen(warned);
+
+	if (level <= LOG_WARN && n < sizeof(warned) - 1) {
+		vsnprintf(warned + n, sizeof(warned) - n - 1, fmt, ap);
+		strcat(warned, "\n");
+	}
+}
+
+/* Damage the cached base archive (or its record) in one way; expect a warning naming it and a rebuild. */
+static void damaged_base(const struct initramfs *ir, const char *cache, const char *what,
+			 const char *good_sum, bool want_warning, void (*damage)(const char *path))
+{
+	_cleanup_free_ char *base = NULL, *err = NULL;
+	char sum[65] = "";
+	bool hit = true;
+	int ret;
+
+	ret = initramfs__cached(ir, cache, &base, &hit, &err);
+	tap_ok(ret == 0 && hit, "%s: the intact base archive is a hit", what);
+	damage(base);
+	warned[0] = '\0';
+	free(base);
+	base = NULL;
+	ret = initramfs__cached(ir, cache, &base, &hit, &err);
+	kernel__sha256_file(base, sum);
+	tap_ok(ret == 0 && !hit && str_eq(sum, good_sum) &&
+	       (want_warning ? strstr(warned, base) && strstr(warned, "corrupt") : !warned[0]),
+	       "%s: rebuilt (hit %d) with the same content (%.12s), %s (%s)", what, hit, sum,
+	       want_warning ? "a warning naming it" : "quietly", warned[0] ? warned : "no warning");
+}
+
+static void flip_byte(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDWR | O_CLOEXEC);
+	struct stat st;
+	char c = 0;
+
+	/* same size, one byte different: only the sha256 can tell */
+	if (fstat(fd, &st) || pread(fd, &c, 1, st.st_size / 2) != 1)
+		return;
+	c ^= 0x20;
+	if (pwrite(fd, &c, 1, st.st_size / 2) != 1)
+		return;
+}
+
+static void truncate_half(const char *path)
+{
+	struct stat st;
+
+	if (!stat(path, &st) && truncate(path, st.st_size / 2))
+		return;
+}
+
+static void bad_record(const char *path)
+{
+	_cleanup_free_ char *rec = kernel_derived__record_path(path);
+
+	if (write_file(rec, "{\"schema\": 1, \"size\": ", 22))
+		return;
+}
+
+static void no_record(const char *path)
+{
+	_cleanup_free_ char *rec = kernel_derived__record_path(path);
+
+	unlink(rec);
+}
+
+/* issue 11 #8: a damaged base archive used to be booted on every later run ("Unable to mount root fs") */
+static void test_derived(const char *dir)
+{
+	/* zstd as ktstr-run's base: its frames carry no name or time, so a rebuild is byte-identical */
+	struct initramfs *ir = initramfs__new(INITRAMFS_ZSTD);
+	_cleanup_free_ char *cache = xasprintf("%s/dcache", dir), *base = NULL, *err = NULL;
+	_cleanup_free_ char *rec = NULL, *text = NULL, *why = NULL;
+	struct kernel_derived_rec r;
+	char sum[65] = "";
+	struct stat st;
+	bool hit;
+
+	initramfs__add_data(ir, "/ktstr/run.json", "{\"x\": 1}", 8, 0644);
+	initramfs__add_data(ir, "/big", self, sizeof(self), 0644);
+	log_set_fn(capture);
+	tap_ok(initramfs__cached(ir, cache, &base, &hit, &err) == 0 && !hit, "derived: miss writes");
+	kernel__sha256_file(base, sum);
+	rec = kernel_derived__record_path(base);
+	stat(base, &st);
+	tap_ok(!read_file(rec, &text, NULL) && !kernel_derived__parse(text, strlen(text), &r, &why) &&
+	       r.size == (uint64_t)st.st_size && str_eq(r.sha256, sum),
+	       "its record holds its size and sha256: %s", text ? text : "(none)");
+	damaged_base(ir, cache, "a flipped byte", sum, true, flip_byte);
+	damaged_base(ir, cache, "truncated", sum, true, truncate_half);
+	damaged_base(ir, cache, "an unreadable record", sum, true, bad_record);
+	damaged_base(ir, cache, "no record (an older ktstr's file)", sum, false, no_record);
+	log_set_fn(NULL);
+	initramfs__free(ir);
+}
+
+/* The PVH vmlinux extracted from a real kernel: truncated, it is extracted again (skips without a kernel). */
+static void test_pvh(const char *dir)
+{
+	_cleanup_free_ char *cache = xasprintf("%s/vmlinux", dir), *err = NULL;
+	_cleanup_free_ char *v1 = NULL, *v2 = NULL;
+	struct kernel_image *k = NULL;
+	char sum1[65] = "", sum2[65] = "";
+	struct stat st;
+
+	if (kernel__resolve(NULL, &k, &err) || qemu__pvh_kernel(k->image, cache, &v1)) {
+		tap_skip("no kernel with a PVH vmlinux");
+		tap_skip("no kernel with a PVH vmlinux");
+		kernel_image__free(k);
+		return;
+	}
+	kernel__sha256_file(v1, sum1);
+	if (!stat(v1, &st) && truncate(v1, st.st_size / 3))
+		return;
+	warned[0] = '\0';
+	log_set_fn(capture);
+	tap_ok(qemu__pvh_kernel(k->image, cache, &v2) == 0 && !kernel__sha256_file(v2, sum2) &&
+	       str_eq(sum1, sum2), "a truncated PVH vmlinux is extracted again (%.12s, was %.12s)",
+	       sum2, sum1);
+	log_set_fn(NULL);
+	tap_ok(strstr(warned, v1) && strstr(warned, "corrupt") != NULL, "with a warning naming it: %s",
+	       warned);
+	kernel_image__free(k);
+}
+
 int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/ktstr-test-initramfs.XXXXXX";
@@ -195,11 +332,13 @@ int main(int argc, char **argv)
 	if (n <= 0)
 		return 99;
 	self[n] = '\0';
-	tap_plan(20);
+	tap_plan(32);
 	test_elf();
 	if (!mkdtemp(dir))
 		return 99;
 	test_archive(dir);
+	test_derived(dir);
+	test_pvh(dir);
 	rm_rf(dir);
 	return tap_done();
 }
