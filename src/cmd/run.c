@@ -1088,6 +1088,7 @@ out:
 	free(tc.topo_diff);
 	free(tc.mon_why);
 	free(tc.ksyms_cache);
+	free(tc.boot_image);
 	monitor_offsets__free(&tc.mon_off);
 }
 
@@ -1324,6 +1325,7 @@ free_jobs:
 		free(rn.jobs[i].kernel_err);
 		kernel_image__free(rn.jobs[i].kernel);
 		test_result__free(rn.jobs[i].res);
+		free(rn.jobs[i].res);
 	}
 	free(rn.jobs);
 	for (size_t i = 0; i < nsfs; i++)
