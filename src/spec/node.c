@@ -51,12 +51,10 @@ struct node *node__dup(const struct node *n)
 	d->value = n->value ? xstrdup(n->value) : NULL;
 	d->quoted = n->quoted;
 	d->ini_repeat = n->ini_repeat;
-	if (n->nkids) {
-		d->kids = xcalloc(n->nkids, sizeof(*d->kids));
-		d->nkids = n->nkids;
-		for (size_t i = 0; i < n->nkids; i++)
-			d->kids[i] = node__dup(n->kids[i]);
-	}
+	/* pushed, not sized: a copy may be appended to (matrix values), see array_push */
+	for (size_t i = 0; i < n->nkids; i++)
+		*(struct node **)array_push(&d->kids, &d->nkids, sizeof(*d->kids)) =
+			node__dup(n->kids[i]);
 	return d;
 }
 

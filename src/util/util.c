@@ -68,11 +68,36 @@ char *xasprintf(const char *fmt, ...)
 	return p;
 }
 
+size_t array_capacity(size_t n)
+{
+	size_t cap = 4;
+
+	if (!n)
+		return 0;
+	while (cap < n) {
+		if (cap > SIZE_MAX / 2)
+			oom();
+		cap *= 2;
+	}
+	return cap;
+}
+
+/*
+ * The capacity is not stored but derived from *n (array_capacity), so the
+ * array can stay a bare pointer and count: it doubles when *n reaches a
+ * power of two, amortised O(1) instead of a realloc (and often a copy) per
+ * element. The price is the contract in util.h: only array_push grows it.
+ */
 void *array_push(void *arr_p, size_t *n, size_t sz)
 {
 	char **arr = arr_p;
+	size_t cap = array_capacity(*n + 1), bytes;
 
-	*arr = xrealloc(*arr, (*n + 1) * sz);
+	if (array_capacity(*n) < cap || !*arr) {
+		if (__builtin_mul_overflow(cap, sz, &bytes))
+			oom();
+		*arr = xrealloc(*arr, bytes);
+	}
 	memset(*arr + *n * sz, 0, sz);
 	return *arr + (*n)++ * sz;
 }

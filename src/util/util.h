@@ -41,8 +41,16 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __printf(1, 2);
 
-/* Grow *arr (of *n elements of sz) by one zeroed element, return a pointer to it. */
+/*
+ * Grow *arr (of *n elements of sz) by one zeroed element, return a pointer to
+ * it. Room for array_capacity(*n) elements is kept (powers of two from 4), so
+ * an array must be grown only by array_push, starting from NULL and 0 (or
+ * after a shrink of *n); one allocated another way (xcalloc of exactly n)
+ * must not be pushed to. Free it with free().
+ */
 void *array_push(void *arr_p, size_t *n, size_t sz);
+/* The elements array_push keeps room for when the array holds n: 0, 4, 8, 16, ... */
+size_t array_capacity(size_t n);
 
 bool str_eq(const char *a, const char *b);
 bool str_startswith(const char *s, const char *prefix);
