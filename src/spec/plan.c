@@ -13,80 +13,6 @@ uint64_t spec_test__vm_memory_mb(const struct spec_test *t)
 	return MAX(MAX(t->memory_mb, cpus_mb), 256);
 }
 
-unsigned spec_topology__usable_cpus(const struct spec_topology *t)
-{
-	unsigned n = spec_topology__cpus(t);
-
-	return n > 2 ? n - 1 : n;
-}
-
-unsigned spec_topology__llc_of(const struct spec_topology *t, unsigned cpu)
-{
-	return cpu / (t->cores * t->threads);
-}
-
-unsigned spec_topology__node_of_llc(const struct spec_topology *t, unsigned llc)
-{
-	return llc / (t->llcs / t->numa_nodes);
-}
-
-/*
- * Resolve a cpuset against a topology the way the guest does: LLC and node
- * sets take all their CPUs; range, disjoint and overlap partition the usable
- * CPUs (0 .. usable-1) exactly as the guest's cpuset__resolve() does; exact
- * is taken as written.
- */
-int spec_cpuset__resolve(const struct spec_cpuset *cs, const struct spec_topology *t,
-			 struct cpumask *out)
-{
-	unsigned cpus = spec_topology__cpus(t), u = spec_topology__usable_cpus(t);
-	double lo = 0, hi = 0;
-
-	cpumask_zero(out);
-	if (!t->numa_nodes || !t->llcs || !t->cores || !t->threads || t->llcs % t->numa_nodes)
-		return -EINVAL;
-	switch (cs->kind) {
-	case CPUSET_NONE:
-		for (unsigned c = 0; c < cpus; c++)
-			cpumask_set(out, c);
-		return 0;
-	case CPUSET_LLC:
-	case CPUSET_NUMA:
-		for (unsigned c = 0; c < cpus; c++) {
-			unsigned llc = spec_topology__llc_of(t, c);
-			unsigned id = cs->kind == CPUSET_LLC ? llc : spec_topology__node_of_llc(t, llc);
-
-			if (id == cs->index)
-				cpumask_set(out, c);
-		}
-		break;
-	case CPUSET_RANGE:
-		lo = floor(cs->start * u);
-		hi = floor(cs->end * u);
-		break;
-	case CPUSET_DISJOINT:
-	case CPUSET_OVERLAP: {
-		/* as the guest does (src/workload/cpuset.c): whole chunks, the last takes the rest */
-		unsigned ch, ov;
-
-		if (!cs->of || cs->index >= cs->of || cs->of > u)
-			return -EINVAL;
-		ch = u / cs->of;
-		ov = cs->kind == CPUSET_OVERLAP ? (unsigned)(ch * cs->frac) : 0;
-		lo = cs->index * ch;
-		lo = cs->index && lo > ov ? lo - ov : 0;
-		hi = cs->index == cs->of - 1 ? u : MIN((cs->index + 1) * ch + ov, u);
-		break;
-	}
-	case CPUSET_EXACT:
-		*out = cs->cpus;
-		break;
-	}
-	for (unsigned c = (unsigned)lo; c < (unsigned)hi && c < u; c++)
-		cpumask_set(out, c);
-	return cpumask_empty(out) ? -EINVAL : 0;
-}
-
 /* fmt_duration, but zero reads "0s" as specs write it. */
 static const char *dur(uint64_t ns, char *buf, size_t len)
 {
@@ -99,31 +25,15 @@ static const char *dur(uint64_t ns, char *buf, size_t len)
 
 static void print_cpuset(const struct spec_cpuset *cs, const struct spec_topology *t, FILE *f)
 {
+	struct spec_layout l;
 	struct cpumask m;
 	char buf[256];
 
-	switch (cs->kind) {
-	case CPUSET_NONE:
-		fprintf(f, "none");
+	fprintf(f, "%s", spec_cpuset__format(cs, buf, sizeof(buf)));
+	if (cs->kind == CPUSET_NONE)
 		return;
-	case CPUSET_LLC:
-	case CPUSET_NUMA:
-		fprintf(f, "%s:%u", cpuset_kind_name(cs->kind), cs->index);
-		break;
-	case CPUSET_RANGE:
-		fprintf(f, "range:%g-%g", cs->start, cs->end);
-		break;
-	case CPUSET_DISJOINT:
-		fprintf(f, "disjoint:%u/%u", cs->index, cs->of);
-		break;
-	case CPUSET_OVERLAP:
-		fprintf(f, "overlap:%u/%u/%g", cs->index, cs->of, cs->frac);
-		break;
-	case CPUSET_EXACT:
-		fprintf(f, "exact:%s", cpumask_format(&cs->cpus, buf, sizeof(buf)));
-		break;
-	}
-	if (spec_cpuset__resolve(cs, t, &m))
+	spec_topology__layout(t, &l);
+	if (spec_cpuset__resolve(cs, &l, &m, NULL))
 		fprintf(f, " -> (no CPUs)");
 	else
 		fprintf(f, " -> CPUs %s", cpumask_format(&m, buf, sizeof(buf)));
@@ -264,6 +174,7 @@ void spec_test__print_plan(const struct spec_test *t, const struct thresholds *m
 	unsigned cpus = spec_topology__cpus(tp), usable = spec_topology__usable_cpus(tp);
 	uint64_t mem = spec_test__vm_memory_mb(t);
 	unsigned nodes = spec_topology__nodes(tp);
+	struct spec_layout lay;
 	char a[64], b[64];
 
 	fprintf(f, "test %s\n", t->name);
@@ -280,16 +191,14 @@ void spec_test__print_plan(const struct spec_test *t, const struct thresholds *m
 		fprintf(f, " (%u memory-only; the guest boots with numa_balancing=enable)",
 			tp->memory_only_nodes);
 	fprintf(f, ", memory %lluM\n", (unsigned long long)mem);
-	if (tp->llcs && tp->numa_nodes && tp->cores && tp->threads && !(tp->llcs % tp->numa_nodes)) {
-		for (unsigned n = 0; n < nodes && n < SPEC_MAX_NUMA_NODES; n++) {
-			struct spec_cpuset cs = { .kind = CPUSET_NUMA, .index = n };
-			struct cpumask m;
+	spec_topology__layout(tp, &lay);
+	if (lay.valid) {
+		for (unsigned n = 0; n < nodes; n++) {
 			uint64_t nm = spec_topology__node_memory_mb(tp, n, mem);
 
-			spec_cpuset__resolve(&cs, tp, &m);
 			fprintf(f, "    node %u: %s%s, memory %lluM", n, n < tp->numa_nodes ? "CPUs " : "",
-				n < tp->numa_nodes ? cpumask_format(&m, a, sizeof(a)) : "no CPUs (memory-only)",
-				(unsigned long long)nm);
+				n < tp->numa_nodes ? cpumask_format(&lay.node[n], a, sizeof(a)) :
+				"no CPUs (memory-only)", (unsigned long long)nm);
 			if (tp->has_distances) {
 				fprintf(f, ", distances");
 				for (unsigned j = 0; j < nodes; j++)
@@ -297,14 +206,9 @@ void spec_test__print_plan(const struct spec_test *t, const struct thresholds *m
 			}
 			fputc('\n', f);
 		}
-		for (unsigned l = 0; l < tp->llcs; l++) {
-			struct spec_cpuset cs = { .kind = CPUSET_LLC, .index = l };
-			struct cpumask m;
-
-			spec_cpuset__resolve(&cs, tp, &m);
-			fprintf(f, "    llc %u: CPUs %s (node %u)\n", l, cpumask_format(&m, a, sizeof(a)),
-				spec_topology__node_of_llc(tp, l));
-		}
+		for (unsigned l = 0; l < tp->llcs; l++)
+			fprintf(f, "    llc %u: CPUs %s (node %u)\n", l,
+				cpumask_format(&lay.llc[l], a, sizeof(a)), spec_topology__node_of_llc(tp, l));
 	}
 	fprintf(f, "  kernel: %s\n", t->kernel ? t->kernel : "(discover)");
 	print_strv("  kargs:", t->kargs, f);

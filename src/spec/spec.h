@@ -347,7 +347,11 @@ int spec_regex__check(const char *regex, size_t *offset, char **msg);
 
 /* The memory the VM gets: max(memory_mb, cpus * 64, 256). */
 uint64_t spec_test__vm_memory_mb(const struct spec_test *t);
-/* CPUs workers may use: all when <= 2, else all but the last (ktstr's rule). */
+/* ---- cpuset.c: CPU layouts and cpusets on them ---- */
+
+/* ktstr's usable_cpus(): with more than 2 CPUs the last is kept for the root cgroup. */
+unsigned spec_usable_cpus(unsigned cpus);
+/* spec_usable_cpus() of the topology's CPUs. */
 unsigned spec_topology__usable_cpus(const struct spec_topology *t);
 
 /* Every spec key: "section.key<TAB>type<TAB>range<TAB>default<TAB>help" per line. */
@@ -356,9 +360,44 @@ void spec_keys__print(FILE *f);
 /* CPU -> LLC and LLC -> node in ktstr's numbering (CPUs fill cores, cores fill LLCs). */
 unsigned spec_topology__llc_of(const struct spec_topology *t, unsigned cpu);
 unsigned spec_topology__node_of_llc(const struct spec_topology *t, unsigned llc);
-/* Resolve a cpuset against a topology (usable CPUs for range/disjoint/overlap); -EINVAL if empty. */
-int spec_cpuset__resolve(const struct spec_cpuset *cs, const struct spec_topology *t,
-			 struct cpumask *out);
+
+/* Every LLC has a CPU. */
+#define SPEC_MAX_LLCS SPEC_MAX_CPUS
+
+/*
+ * What a cpuset is checked and resolved against: CPUs 0..cpus-1 in LLCs and
+ * NUMA nodes. Lint and --dry-run build it from the spec's topology
+ * (spec_topology__layout), the guest from what sysfs shows (topo__layout),
+ * so both resolve a cpuset with the same code and say the same when it
+ * does not fit.
+ */
+struct spec_layout {
+	char label[48];		/* the topology as a spec writes it ("1n2l4c1t"), for messages */
+	unsigned cpus, usable;	/* spec_usable_cpus(cpus) */
+	unsigned llcs;
+	unsigned cpu_nodes;	/* nodes with CPUs: 0 .. cpu_nodes-1 */
+	unsigned nodes;		/* memory-only nodes (no CPUs) included, after them */
+	bool valid;		/* the masks are filled: the shape is sound and fits the arrays */
+	struct cpumask llc[SPEC_MAX_LLCS];
+	struct cpumask node[SPEC_MAX_NUMA_NODES];
+};
+
+/* The layout of a spec topology: counts as written, masks when the shape is sound. */
+void spec_topology__layout(const struct spec_topology *t, struct spec_layout *l);
+/*
+ * Does the cpuset fit the layout (lint's check, from the counts alone)?
+ * 0, or -EINVAL with *err (malloc'd; may be NULL) saying why and what fits.
+ */
+int spec_cpuset__check(const struct spec_cpuset *cs, const struct spec_layout *l, char **err);
+/*
+ * The CPUs of a cpuset: LLC and node sets take all theirs, range, disjoint
+ * and overlap a slice of the usable CPUs, exact as written, none all CPUs.
+ * 0, or -EINVAL with *err as spec_cpuset__check (also when it selects no CPU).
+ */
+int spec_cpuset__resolve(const struct spec_cpuset *cs, const struct spec_layout *l,
+			 struct cpumask *out, char **err);
+/* The cpuset as a spec writes it: "llc:1", "disjoint:0/2", "exact:0-3", "none". */
+char *spec_cpuset__format(const struct spec_cpuset *cs, char *buf, size_t len);
 /* Absolute start and end (ns from the workload start) of step i. */
 void spec_test__step_times(const struct spec_test *t, size_t i, uint64_t *start, uint64_t *end);
 

@@ -579,68 +579,15 @@ static bool cpuset_from_string(const char *s, struct spec_cpuset *cs)
 	return false;
 }
 
+/* Lint's fit check is the resolver's (src/spec/cpuset.c), so the guest says the same. */
 static void cpuset_fit(struct vctx *c, const struct node *n, const struct spec_cpuset *cs)
 {
-	const struct spec_topology *t = &c->t->topology;
-	char lbl[32], buf[256];
-	int last;
+	_cleanup_free_ char *err = NULL;
+	struct spec_layout l;
 
-	spec_topology__label(t, lbl, sizeof(lbl));
-	switch (cs->kind) {
-	case CPUSET_NONE:
-		break;
-	case CPUSET_LLC:
-		if (cs->index >= t->llcs)
-			verr(c, AT(n), "cpuset llc:%u does not fit topology %s: %s%u",
-			     cs->index, lbl, t->llcs > 1 ? "its LLCs are 0-" : "its only LLC is ", t->llcs - 1);
-		break;
-	case CPUSET_NUMA:
-		if (cs->index >= t->numa_nodes && cs->index < spec_topology__nodes(t))
-			verr(c, AT(n), "cpuset numa:%u has no CPUs: node %u of topology %s is memory-only; "
-			     "take CPUs from a node with CPUs (numa:%s%u) and reach node %u with "
-			     "mem_policy and mem_nodes: %u",
-			     cs->index, cs->index, lbl, t->numa_nodes > 1 ? "0 to numa:" : "",
-			     t->numa_nodes - 1, cs->index, cs->index);
-		else if (cs->index >= t->numa_nodes)
-			verr(c, AT(n), "cpuset numa:%u does not fit topology %s: %s%s%s%u",
-			     cs->index, lbl, t->numa_nodes > 1 ? "its nodes" : "its only node",
-			     t->memory_only_nodes ? " with CPUs" : "",
-			     t->numa_nodes > 1 ? " are 0-" : " is ", t->numa_nodes - 1);
-		break;
-	case CPUSET_RANGE:
-		if (cs->start < 0 || cs->end > 1 || cs->start >= cs->end)
-			verr(c, AT(n), "cpuset range %g-%g: fractions must lie in [0, 1] with start < end",
-			     cs->start, cs->end);
-		else if ((unsigned)(cs->end * c->usable) <= (unsigned)(cs->start * c->usable))
-			verr(c, AT(n), "cpuset range %g-%g selects no CPU of the %u usable CPUs of %s",
-			     cs->start, cs->end, c->usable, lbl);
-		break;
-	case CPUSET_OVERLAP:
-		if (cs->frac < 0 || cs->frac > 1)
-			verr(c, AT(n), "cpuset overlap fraction %g must lie in [0, 1]", cs->frac);
-		/* fall through */
-	case CPUSET_DISJOINT:
-		if (cs->of == 0)
-			verr(c, AT(n), "cpuset %s needs a partition count ('of') of at least 1",
-			     cpuset_kind_name(cs->kind));
-		else if (cs->index >= cs->of)
-			verr(c, AT(n), "cpuset %s: index %u >= partition count %u; use 0-%u",
-			     cpuset_kind_name(cs->kind), cs->index, cs->of, cs->of - 1);
-		else if (cs->of > c->usable)
-			verr(c, AT(n), "cpuset %s: not enough usable CPUs (%u) in %s for %u partitions",
-			     cpuset_kind_name(cs->kind), c->usable, lbl, cs->of);
-		break;
-	case CPUSET_EXACT:
-		last = -1;
-		for (int cpu = cpumask_first(&cs->cpus); cpu >= 0; cpu = cpumask_next(&cs->cpus, cpu))
-			last = cpu;
-		if (last < 0)
-			verr(c, AT(n), "cpuset exact needs at least one CPU");
-		else if ((unsigned)last >= c->cpus)
-			verr(c, AT(n), "cpuset exact:%s names CPU %d, but topology %s has CPUs 0-%u",
-			     cpumask_format(&cs->cpus, buf, sizeof(buf)), last, lbl, c->cpus - 1);
-		break;
-	}
+	spec_topology__layout(&c->t->topology, &l);
+	if (spec_cpuset__check(cs, &l, &err))
+		verr(c, AT(n), "%s", err);
 }
 
 static bool v_cpuset(struct vctx *c, const struct node *n, struct spec_cpuset *cs)

@@ -355,9 +355,32 @@ void topo__all(const struct topo *t, struct cpumask *out)
 
 void topo__usable(const struct topo *t, struct cpumask *out)
 {
-	topo__all(t, out);
-	if (t->ncpus > 2)
-		cpumask_clear_cpu(out, t->ncpus - 1);
+	cpumask_zero(out);
+	for (unsigned c = 0; c < spec_usable_cpus(t->ncpus); c++)
+		cpumask_set(out, c);
+}
+
+_Static_assert(TOPO_MAX_LLCS <= SPEC_MAX_LLCS && TOPO_MAX_NODES <= SPEC_MAX_NUMA_NODES,
+	       "a spec_layout holds every LLC and node a topo can have");
+
+void topo__layout(const struct topo *t, struct spec_layout *l)
+{
+	struct spec_topology st = { .llcs = t->nllcs, .cores = t->cores_per_llc,
+				    .threads = t->threads_per_core };
+
+	memset(l, 0, sizeof(*l));
+	for (unsigned n = 0; n < t->nnodes; n++)
+		st.numa_nodes += !cpumask_empty(&t->node_cpus[n]);
+	st.memory_only_nodes = t->nnodes - st.numa_nodes;
+	spec_topology__label(&st, l->label, sizeof(l->label));
+	l->cpus = t->ncpus;
+	l->usable = spec_usable_cpus(t->ncpus);
+	l->llcs = t->nllcs;
+	l->cpu_nodes = st.numa_nodes;
+	l->nodes = t->nnodes;
+	l->valid = true;
+	memcpy(l->llc, t->llc_cpus, t->nllcs * sizeof(*l->llc));
+	memcpy(l->node, t->node_cpus, t->nnodes * sizeof(*l->node));
 }
 
 char *topo__to_json(const struct topo *t)

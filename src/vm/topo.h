@@ -14,6 +14,7 @@
 #define TOPO_MAX_NODES 8
 
 struct spec_topology;
+struct spec_layout;
 
 struct topo_cpu {
 	int node;
@@ -41,8 +42,10 @@ void topo__from_spec(const struct spec_topology *st, struct topo *t);
 int topo__from_sysfs(const char *sysfs_root, struct topo *t, char **err);
 /* 0 when equal; otherwise -1 and *diff describes both layouts. */
 int topo__compare(const struct topo *want, const struct topo *got, char **diff);
-/* ktstr's usable_cpus(): with more than 2 CPUs the last is kept for the root cgroup. */
+/* CPUs 0 .. spec_usable_cpus(ncpus)-1: ktstr's rule, kept in src/spec/cpuset.c. */
 void topo__usable(const struct topo *t, struct cpumask *out);
+/* The layout cpusets resolve against (spec_cpuset__resolve), as this topology shows it. */
+void topo__layout(const struct topo *t, struct spec_layout *l);
 void topo__all(const struct topo *t, struct cpumask *out);
 /* Multi-line human description ("llc0 node0: 0-1 ..."). */
 char *topo__describe(const struct topo *t);

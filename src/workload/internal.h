@@ -65,14 +65,12 @@ const char *cgroup_mgr__error(const struct cgroup_mgr *m);
 /* ---- cpuset.c ---- */
 
 /*
- * Resolve a cpuset spec against the topology as ktstr does (fractions and
- * partitions of the usable CPUs). CPUSET_NONE gives all CPUs. Returns 0 or
- * -EINVAL with *err in ktstr's words.
+ * Resolve a cpuset spec against the guest's topology with the spec's
+ * resolver (spec_cpuset__resolve). CPUSET_NONE gives all CPUs. Returns 0 or
+ * -EINVAL with *err in lint's words.
  */
 int cpuset__resolve(const struct spec_cpuset *cs, const struct topo *t, struct cpumask *out,
 		    char **err);
-/* Human form for events: "llc 1", "disjoint 0/2", "0-3". malloc'd. */
-char *cpuset__describe(const struct spec_cpuset *cs);
 
 /* ---- worker.c: groups of forked workers ---- */
 

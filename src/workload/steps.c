@@ -324,8 +324,7 @@ static int setup_cgroups(struct run *r, const struct spec_cgroup *cgs, size_t n)
 
 	for (size_t i = 0; i < n && !ret; i++) {
 		const struct spec_cgroup *c = &cgs[i];
-		_cleanup_free_ char *desc = cpuset__describe(&c->cpuset);
-		char *err = NULL, buf[512] = "";
+		char *err = NULL, buf[512] = "", desc[300];
 		struct cpumask cpus;
 
 		ret = cg_create(r, c->name);
@@ -337,7 +336,8 @@ static int setup_cgroups(struct run *r, const struct spec_cgroup *cgs, size_t n)
 		if (c->cpuset.kind != CPUSET_NONE) {
 			ret = cg_apply_cpuset(r, c->name, &c->cpuset, &cpus, &err);
 			if (ret) {
-				emit(r, EVT_NOTE, "cpuset", ret, "cgroup '%s' cpuset %s: %s", c->name, desc, err);
+				emit(r, EVT_NOTE, "cpuset", ret, "cgroup '%s' cpuset %s: %s", c->name,
+				     spec_cpuset__format(&c->cpuset, desc, sizeof(desc)), err);
 				free(err);
 				break;
 			}
@@ -606,9 +606,10 @@ static int apply_op(struct run *r, const struct spec_op *op)
 		if (ret)
 			detail = xasprintf("'%s': %s", op->cgroup, err);
 		if (!detail) {
-			_cleanup_free_ char *d = cpuset__describe(&op->cpuset);
+			char d[300];
 
-			detail = xasprintf("'%s' cpuset %s = %s", op->cgroup, d,
+			detail = xasprintf("'%s' cpuset %s = %s", op->cgroup,
+					   spec_cpuset__format(&op->cpuset, d, sizeof(d)),
 					   cpumask_format(&a, buf, sizeof(buf)));
 		}
 		break;

@@ -20,10 +20,12 @@ static bool nested(enum key_type t)
 static unsigned resolve(const char *topo, struct spec_cpuset cs, char *buf, size_t len)
 {
 	struct spec_topology t;
+	struct spec_layout l;
 	struct cpumask m;
 
 	spec_topology__parse(topo, &t);
-	if (spec_cpuset__resolve(&cs, &t, &m))
+	spec_topology__layout(&t, &l);
+	if (spec_cpuset__resolve(&cs, &l, &m, NULL))
 		snprintf(buf, len, "(empty)");
 	else
 		cpumask_format(&m, buf, len);

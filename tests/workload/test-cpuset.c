@@ -92,9 +92,9 @@ int main(void)
 	check(&(struct spec_cpuset){ .kind = CPUSET_NONE }, "0-7", "none = all CPUs");
 	check(&(struct spec_cpuset){ .kind = CPUSET_LLC, .index = 0 }, "0-3", "llc 0");
 	check(&(struct spec_cpuset){ .kind = CPUSET_LLC, .index = 1 }, "4-7", "llc 1");
-	check(&(struct spec_cpuset){ .kind = CPUSET_LLC, .index = 2 }, "!topology has 2 LLCs", "llc 2");
+	check(&(struct spec_cpuset){ .kind = CPUSET_LLC, .index = 2 }, "!its LLCs are 0-1", "llc 2");
 	check(&(struct spec_cpuset){ .kind = CPUSET_NUMA, .index = 0 }, "0-7", "numa 0");
-	check(&(struct spec_cpuset){ .kind = CPUSET_NUMA, .index = 1 }, "!1 NUMA nodes", "numa 1");
+	check(&(struct spec_cpuset){ .kind = CPUSET_NUMA, .index = 1 }, "!its only node is 0", "numa 1");
 	check((struct spec_cpuset[]){ cs(CPUSET_RANGE, 0, 0, 0.0, 0.5) }, "0-2", "range 0-0.5 of 7 usable");
 	check((struct spec_cpuset[]){ cs(CPUSET_RANGE, 0, 0, 0.5, 1.0) }, "3-6", "range 0.5-1 of 7 usable");
 	check((struct spec_cpuset[]){ cs(CPUSET_RANGE, 0, 0, 0.6, 0.5) }, "!>= end", "inverted range");
@@ -114,7 +114,7 @@ int main(void)
 	cpumask_parse("1,3", &e.cpus);
 	check(&e, "1,3", "exact 1,3");
 	cpumask_parse("7-9", &e.cpus);
-	check(&e, "!outside the topology", "exact beyond the topology");
+	check(&e, "!names CPU 9, but topology 1n2l4c1t has CPUs 0-7", "exact beyond the topology");
 
 	/* 2n4l2c2t: 16 CPUs, nodes of 2 LLCs each. */
 	shape(2, 4, 2, 2);
