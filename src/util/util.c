@@ -188,6 +188,24 @@ uint64_t wall_ns(void)
 	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t r = write(fd, p, len);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += r;
+		len -= r;
+	}
+	return 0;
+}
+
 int read_file(const char *path, char **out, size_t *len)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -224,22 +242,10 @@ int read_file(const char *path, char **out, size_t *len)
 int write_file(const char *path, const void *buf, size_t len)
 {
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	const char *p = buf;
 
 	if (fd < 0)
 		return -errno;
-	while (len) {
-		ssize_t r = write(fd, p, len);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += r;
-		len -= r;
-	}
-	return 0;
+	return write_all(fd, buf, len);
 }
 
 int mkdir_p(const char *path, unsigned mode)
@@ -288,4 +294,93 @@ int rm_rf(const char *path)
 	if (rmdir(path) < 0 && !ret)
 		ret = -errno;
 	return ret;
+}
+
+/* The file write_file_atomic replaces: path, or what its symlinks lead to. */
+static int atomic_target(const char *path, char **target, struct stat *st, bool *exists)
+{
+	char *real;
+
+	*exists = false;
+	if (lstat(path, st) < 0) {
+		if (errno != ENOENT)
+			return -errno;
+		*target = xstrdup(path);
+		return 0;
+	}
+	if (S_ISLNK(st->st_mode)) {
+		/* realpath fails on a dangling link: that is refused (-ENOENT) */
+		if (stat(path, st) < 0)
+			return -errno;
+		real = realpath(path, NULL);
+		if (!real)
+			return -errno;
+		*target = real;
+	} else {
+		*target = xstrdup(path);
+	}
+	*exists = true;
+	if (S_ISDIR(st->st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st->st_mode))
+		return -EINVAL;
+	return 0;
+}
+
+/* fsync a directory so that a rename in it survives a crash. */
+static int fsync_dir(const char *dir)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	/* some file systems cannot sync a directory: nothing more to do there */
+	if (fsync(fd) < 0 && errno != EINVAL && errno != ENOTSUP)
+		return -errno;
+	return 0;
+}
+
+int write_file_atomic(const char *path, const void *buf, size_t len)
+{
+	_cleanup_free_ char *target = NULL, *tmp = NULL, *dir = NULL;
+	const char *base;
+	struct stat st;
+	bool exists;
+	int fd, ret;
+
+	if (!path || !*path)
+		return -EINVAL;
+	ret = atomic_target(path, &target, &st, &exists);
+	if (ret)
+		return ret;
+	base = strrchr(target, '/');
+	dir = base ? xstrndup(target, base == target ? 1 : (size_t)(base - target)) : xstrdup(".");
+	base = base ? base + 1 : target;
+	if (!*base)
+		return -EISDIR;
+	tmp = xasprintf("%s/.%s.XXXXXX", dir, base);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = fchmod(fd, exists ? st.st_mode & 07777 : 0644) < 0 ? -errno : 0;
+	if (!ret)
+		ret = write_all(fd, buf, len);
+	if (!ret && fsync(fd) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, target) < 0)
+		ret = -errno;
+	if (ret) {
+		unlink(tmp);
+		return ret;
+	}
+	return fsync_dir(dir);
+}
+
+const char *write_error_str(int err)
+{
+	if (err == -EINVAL)
+		return "not a regular file (a device, FIFO or socket is never replaced)";
+	return strerror(-err);
 }

@@ -68,6 +68,19 @@ uint64_t wall_ns(void);
 /* Read a whole file (NUL-terminated); returns 0 or -errno. */
 int read_file(const char *path, char **out, size_t *len);
 int write_file(const char *path, const void *buf, size_t len);
+/*
+ * Replace path with buf atomically: a unique temp file ".NAME.XXXXXX" beside
+ * it (O_EXCL|O_CLOEXEC, mode 0644 or the replaced file's), fsync'd, renamed
+ * over path, then the directory fsync'd. Only a regular file or a missing one
+ * is replaced: a device, FIFO or socket is refused with -EINVAL and a
+ * directory with -EISDIR, without opening it (so a FIFO never blocks). A
+ * symlink is followed: its target is replaced if it is a regular file (the
+ * link stays); a dangling one is refused (-ENOENT). Returns 0 or -errno (write_error_str() says it
+ * in words); on failure the temp file is removed and path is untouched.
+ */
+int write_file_atomic(const char *path, const void *buf, size_t len);
+/* strerror for write_file_atomic's result (-EINVAL: "not a regular file ..."). */
+const char *write_error_str(int err);
 /* mkdir -p. */
 int mkdir_p(const char *path, unsigned mode);
 /* rm -rf, refusing "/" and empty paths. */
