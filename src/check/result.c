@@ -94,10 +94,33 @@ void run_result__free(struct run_result *r)
 	free(r->phase);
 	free(r->monitor.state);
 	free(r->monitor.summary);
-	free(r->monitor.json);
+	monitor_series__free(&r->monitor.series);
+	free(r->monitor.events_why);
 	free(r->monitor.events_state);
 	free(r->monitor.dsq_state);
 	memset(r, 0, sizeof(*r));
+}
+
+void monitor_series__free(struct monitor_series *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].cpu);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+void monitor_series__copy(const struct monitor_series *s, struct monitor_series *out)
+{
+	*out = *s;
+	out->events_why = out->dsq_why = NULL;
+	out->v = xcalloc(s->n, sizeof(*out->v));
+	for (size_t i = 0; i < s->n; i++) {
+		out->v[i] = s->v[i];
+		out->v[i].cpu = xcalloc(s->ncpus, sizeof(*out->v[i].cpu));
+		memcpy(out->v[i].cpu, s->v[i].cpu, s->ncpus * sizeof(*out->v[i].cpu));
+	}
 }
 
 void test_result__free(struct test_result *t)

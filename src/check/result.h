@@ -11,6 +11,8 @@
 #include "check/thresholds.h"
 #include "workload/telemetry.h"
 
+struct spec_test;
+
 enum test_status {
 	TEST_PASS,
 	TEST_SKIP,	/* with reason: kernel lacks sched_ext, topology too large, ... */
@@ -71,11 +73,57 @@ struct cgroup_stats {
 	uint64_t numa_pages, numa_pages_local, numa_pages_migrated, numa_pages_slow;
 };
 
+/*
+ * The host monitor's samples (src/monitor fills them): a run's record keeps
+ * a copy, which the reports render.
+ */
+struct monitor_cpu {
+	uint32_t nr_running;
+	uint32_t scx_nr_running;
+	uint32_t local_dsq;
+	uint32_t scx_flags;
+	uint64_t clock;			/* rq->clock, ns */
+	int64_t fallback, keep_last;	/* cumulative event counters */
+};
+
+struct monitor_sample {
+	uint64_t at_ns;			/* since the first sample */
+	uint64_t vm_cpu_ns;		/* QEMU's CPU time so far (0: unknown) */
+	bool valid;			/* read completely and plausible */
+	bool have_events;
+	struct monitor_cpu *cpu;	/* ncpus entries */
+};
+
+struct monitor_series {
+	unsigned ncpus;
+	struct monitor_sample *v;
+	size_t n;
+	size_t win_start, win_end;	/* [start, end): samples while the workload ran */
+	uint64_t preempt_ns;		/* ktstr: (1e9 / HZ) * 10 of QEMU CPU time per interval */
+	uint64_t read_errors;
+	uint64_t sample_cost_ns;	/* host CPU time spent sampling (thread CPU clock) */
+	/* where the guest kernel was found (KASLR moves all three) */
+	uint64_t text_va, text_pa, page_offset;
+	bool la57;
+	/* why there are no event counters / no local DSQ depth, or NULL (borrowed, not copied) */
+	const char *events_why;
+	const char *dsq_why;
+};
+
+/* Frees the samples (not the borrowed strings); s may be NULL. */
+void monitor_series__free(struct monitor_series *s);
+/* A deep copy of s into out, without the borrowed strings. */
+void monitor_series__copy(const struct monitor_series *s, struct monitor_series *out);
+
 /* What the host-side monitor saw in one run (src/monitor); state NULL: no monitor. */
 struct run_monitor {
 	char *state;		/* "on" (judged), "not judged (...)", "not evaluated (...)" */
 	char *summary;		/* "monitor OK", "monitor FAILED: 2 violation(s)", or why not */
-	char *json;		/* the record for result.json (series, per-CPU summary, peaks) */
+	/* the samples (a copy; n == 0 without monitor data) and what the record says of them */
+	struct monitor_series series;
+	bool have_series;	/* the monitor sampled (series may still hold no sample) */
+	char *events_why;	/* why there are no event counters, or NULL */
+	bool evaluated;		/* the peaks below were judged */
 	unsigned samples;	/* taken */
 	unsigned window;	/* while the workload ran (judged) */
 	double max_imbalance;
@@ -84,6 +132,7 @@ struct run_monitor {
 	unsigned longest_stall;	/* samples */
 	int longest_stall_cpu;
 	double fallback_rate, keep_last_rate;	/* /s over the window; < 0 when not measured */
+	double max_fallback_rate, max_keep_last_rate;	/* worst interval; < 0 when not measured */
 	double sample_cost_us;	/* host CPU per sample */
 	/* when only part could be judged: the fallback/keep-last and DSQ states, else NULL */
 	char *events_state;
@@ -107,6 +156,7 @@ struct run_result {		/* one repeat */
 struct test_result {
 	char *name;
 	char *spec_path;
+	const struct spec_test *spec;	/* borrowed, for result.json; NULL for ad-hoc runs */
 	enum test_status status;	/* worst of the runs */
 	char *reason;			/* one line: skip reason, first failure, error */
 	struct run_result *runs;

@@ -70,6 +70,7 @@ struct runner {
 	struct job *jobs;
 	size_t njobs, next;
 	bool cancelled;
+	unsigned write_errors;	/* results or artifacts not written: the run exits 99 */
 };
 
 /* SIGINT/SIGTERM/SIGHUP/SIGQUIT: make the cancel pipe readable; every VM loop polls it. */
@@ -97,6 +98,28 @@ static void install_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGQUIT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/*
+ * A result, report or artifact that did not reach the disk: said at once
+ * with its path and errno, and the run exits 99 after the verdicts print.
+ */
+static void write_failed(struct runner *rn, const char *path, int err)
+{
+	/* no rn->lock: the report calls this with it held */
+	__atomic_add_fetch(&rn->write_errors, 1, __ATOMIC_RELAXED);
+	fprintf(stderr, "ktstr-run: cannot write %s: %s\n", path, write_error_str(err));
+}
+
+static void report_write_failed(void *ctx, const char *path, int err)
+{
+	write_failed(ctx, path, err);
+}
+
+static void report_vm_writes(struct runner *rn, const struct vm_result *vr)
+{
+	for (size_t i = 0; i < vr->nwrite_errors; i++)
+		write_failed(rn, vr->write_errors[i].path, vr->write_errors[i].err);
 }
 
 /* The guest agent: $KTSTR_GUEST, beside this binary (build tree), the install dir. */
@@ -517,10 +540,12 @@ static int on_artifact(void *ctx, const struct msg_artifact *m)
 {
 	struct test_ctx *tc = ctx;
 	_cleanup_free_ char *p = xasprintf("%s/%s", tc->dir, m->name);	/* a plain name */
-	int ret = write_file(p, m->data, m->len);
+	int ret = write_file_atomic(p, m->data, m->len);
 
+	if (ret)
+		write_failed(tc->job->rn, p, ret);
 	if (ret && !tc->chan.artifact_err)
-		tc->chan.artifact_err = xasprintf("artifact %s: %s", p, strerror(-ret));
+		tc->chan.artifact_err = xasprintf("artifact %s: %s", p, write_error_str(ret));
 	return 0;
 }
 
@@ -597,8 +622,8 @@ static void on_tick(void *ctx, const char *phase, uint64_t elapsed)
 	pthread_mutex_unlock(&rn->lock);
 }
 
-static void write_timings(const char *dir, const struct prepared *pp, const struct vm_result *vr,
-			  uint64_t total, unsigned boot_attempts)
+static void write_timings(struct runner *rn, const char *dir, const struct prepared *pp,
+			  const struct vm_result *vr, uint64_t total, unsigned boot_attempts)
 {
 	json_t *o = json_pack("{s:I, s:b, s:I, s:I, s:I, s:I, s:i}",
 		"host_prep_ns", (json_int_t)pp->prep_ns, "initramfs_cache_hit", pp->cache_hit,
@@ -610,8 +635,11 @@ static void write_timings(const char *dir, const struct prepared *pp, const stru
 						     "bad_frames", vr->bad_frames, "dropped_bytes",
 						     (json_int_t)vr->dropped_bytes));
 	_cleanup_free_ char *p = xasprintf("%s/timings.json", dir);
+	_cleanup_free_ char *text = json_dumps(o, JSON_INDENT(2));
+	int ret = text ? write_file_atomic(p, text, strlen(text)) : -ENOMEM;
 
-	json_dump_file(o, p, JSON_INDENT(2));
+	if (ret)
+		write_failed(rn, p, ret);
 	json_decref(o);
 }
 
@@ -919,10 +947,9 @@ static void run_once(struct test_ctx *tc, unsigned rep, struct run_result *rr)
 				 .tsc_khz = rn->tsc_khz };
 	struct prepared pp = { 0 };
 	struct vm_result vr = { 0 };
-	_cleanup_free_ char *err = NULL, *console_path = NULL, *console = NULL;
+	_cleanup_free_ char *err = NULL, *console_path = NULL;
 	char **kargs = test_kargs(tc);
 	uint64_t t0 = now_ns(), duration = j->t ? j->t->duration_ns : 0;
-	size_t console_len = 0;
 	unsigned boot_attempts = 1;
 	struct vm_run_opts vo = {
 		.cfg = &cfg, .dir = tc->dir, .cancel_fd = cancel_pipe[0],
@@ -963,7 +990,9 @@ static void run_once(struct test_ctx *tc, unsigned rep, struct run_result *rr)
 	if (!got_signal && !vr.got_hello && (vr.outcome == VM_TIMEOUT || vr.outcome == VM_EXITED)) {
 		_cleanup_free_ char *keep = xasprintf("%s/console-boot1.log", tc->dir);
 
-		rename(console_path, keep);
+		report_vm_writes(rn, &vr);
+		if (rename(console_path, keep) < 0 && errno != ENOENT)
+			write_failed(rn, keep, -errno);
 		vm_result__free(&vr);
 		run_channel__free(&tc->chan);
 		monitor__free(tc->mon);		/* fresh RAM for the second boot */
@@ -971,18 +1000,20 @@ static void run_once(struct test_ctx *tc, unsigned rep, struct run_result *rr)
 		boot_attempts++;
 		vm__run(&vo, &vr);
 	}
-	if (read_file(console_path, &console, &console_len))
-		console = NULL;
-	judge(tc, &vr, console, console_len, rr);
+	report_vm_writes(rn, &vr);
+	/* the console as QEMU wrote it, whether or not console.log could hold it */
+	judge(tc, &vr, vr.console, vr.console_len, rr);
 	if (tc->chan.output) {
 		_cleanup_free_ char *p = xasprintf("%s/output.log", tc->dir);
+		int ret = write_file_atomic(p, tc->chan.output, tc->chan.output_len);
 
-		write_file(p, tc->chan.output, tc->chan.output_len);
+		if (ret)
+			write_failed(rn, p, ret);
 	}
-	if (console && rr->status != TEST_PASS && !j->res->console_tail)
-		j->res->console_tail = tail_lines(console, console_len, CONSOLE_TAIL_LINES);
+	if (vr.console && rr->status != TEST_PASS && !j->res->console_tail)
+		j->res->console_tail = tail_lines(vr.console, vr.console_len, CONSOLE_TAIL_LINES);
 	rr->total_ns = now_ns() - t0;
-	write_timings(tc->dir, &pp, &vr, rr->total_ns, boot_attempts);
+	write_timings(rn, tc->dir, &pp, &vr, rr->total_ns, boot_attempts);
 out:
 	if (pp.initrd)
 		unlink(pp.initrd);
@@ -1074,11 +1105,6 @@ static void run_job(struct job *j)
 	first_reason(res, repeats);
 out:
 	res->elapsed_ns = now_ns() - t0;
-	if (tc.dir) {
-		_cleanup_free_ char *p = xasprintf("%s/result.json", tc.dir);
-
-		report__write_json(res, j->t, p);	/* NULL spec for ad-hoc runs */
-	}
 	if (tc.tmp)
 		rm_rf_inside(rn->tmp_root, tc.tmp);
 	if (tc.plugin)
@@ -1116,6 +1142,8 @@ static void *worker(void *arg)
 			j->running = false;
 		if (!got_signal)
 			report__test_done(rn->rep, j->res);
+		else
+			report__test_cut(rn->rep, j->res);	/* its result.json only */
 		if (rn->o->verbose)
 			fprintf(stderr, "ktstr-run: %s: %s%s%s (results in %s)\n", j->name,
 				test_status_name(j->res->status), j->res->reason ? ": " : "",
@@ -1208,6 +1236,7 @@ static int collect_jobs(struct runner *rn, struct spec_file ***sfs, size_t *nsfs
 			j->t = t;
 			j->topo = t->topology;
 			j->res->spec_path = xstrdup(sf->path);
+			j->res->spec = t;
 		}
 	}
 	spec_filter__free(filter);
@@ -1291,6 +1320,8 @@ int cmd_run(const struct run_opts *o)
 			fprintf(stderr, "ktstr-run: kernel: %s\n",
 				j->kernel->why ?: j->kernel->image);
 	}
+	ropts.write_failed = report_write_failed;
+	ropts.ctx = &rn;
 	rn.rep = report__new(&ropts);
 	report__begin(rn.rep, rn.njobs);
 	nthreads = MIN(o->jobs ?: default_jobs(&rn), (unsigned)rn.njobs);
@@ -1312,8 +1343,8 @@ int cmd_run(const struct run_opts *o)
 		for (size_t i = 0; i < rn.njobs; i++)
 			*(const struct test_result **)array_push(&results, &nres,
 								 sizeof(*results)) = rn.jobs[i].res;
-		report__end(rn.rep);
-		status = test_results__exit_code(results, nres);
+		report__end(rn.rep);	/* a failed write went to write_failed */
+		status = rn.write_errors ? 99 : test_results__exit_code(results, nres);
 	}
 	report__free(rn.rep);
 	free(results);

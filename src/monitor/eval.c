@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Judging monitor samples against the monitor thresholds, in ktstr's words; the JSON record. */
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdarg.h>
 
 #include "check/thresholds.h"
@@ -99,7 +98,7 @@ static enum stuck cpu_stuck(const struct monitor_series *s, const struct monitor
  * The counters of every CPU summed modulo 2^64: they come from guest memory
  * and may be anything, and a signed sum of them could overflow.
  */
-static uint64_t sum_events(const struct monitor_sample *s, unsigned ncpus, bool keep_last)
+uint64_t monitor_sample__events(const struct monitor_sample *s, unsigned ncpus, bool keep_last)
 {
 	uint64_t sum = 0;
 
@@ -112,8 +111,8 @@ static uint64_t sum_events(const struct monitor_sample *s, unsigned ncpus, bool 
 static double event_rate(const struct monitor_sample *a, const struct monitor_sample *b,
 			 unsigned ncpus, bool keep_last, double dt)
 {
-	return (double)(int64_t)(sum_events(b, ncpus, keep_last) -
-				 sum_events(a, ncpus, keep_last)) / dt;
+	return (double)(int64_t)(monitor_sample__events(b, ncpus, keep_last) -
+				 monitor_sample__events(a, ncpus, keep_last)) / dt;
 }
 
 void monitor__evaluate(const struct monitor_series *s, const struct monitor_limits *l,
@@ -255,120 +254,4 @@ void monitor_verdict__free(struct monitor_verdict *v)
 	free(v->detail_check);
 	free(v->summary);
 	memset(v, 0, sizeof(*v));
-}
-
-static json_t *num_or_null(double x)
-{
-	return x < 0 ? json_null() : json_real(x);
-}
-
-char *monitor__to_json(const struct monitor_series *s, const struct monitor_verdict *v,
-		       const char *state, const char *summary)
-{
-	json_t *o = json_object(), *cpus = json_array(), *series = json_object();
-	json_t *at = json_array(), *nr = json_array(), *scx = json_array(), *dq = json_array();
-	json_t *clk = json_array(), *fbk = json_array(), *klk = json_array(), *valid = json_array();
-	json_t *vmcpu = json_array();
-	unsigned ncpus = s ? MIN(s->ncpus, (unsigned)MONITOR_MAX_CPUS) : 0;
-	char *out;
-
-	json_object_set_new(o, "state", json_string(state));
-	json_object_set_new(o, "summary", summary ? json_string(summary) : json_null());
-	json_object_set_new(o, "interval_ms", json_integer(MONITOR_INTERVAL_NS / NSEC_PER_MSEC));
-	json_object_set_new(o, "samples", json_integer(s ? (json_int_t)s->n : 0));
-	json_object_set_new(o, "window", json_pack("{s:I, s:I}", "start",
-		(json_int_t)(s ? s->win_start : 0), "end", (json_int_t)(s ? s->win_end : 0)));
-	if (s) {
-		char a[24], b[24], c[24];
-
-		snprintf(a, sizeof(a), "0x%" PRIx64, s->text_va);
-		snprintf(b, sizeof(b), "0x%" PRIx64, s->text_pa);
-		snprintf(c, sizeof(c), "0x%" PRIx64, s->page_offset);
-		json_object_set_new(o, "kernel", json_pack("{s:s, s:s, s:s, s:i}", "text", a,
-			"text_phys", b, "page_offset_base", c, "paging_levels", s->la57 ? 5 : 4));
-		json_object_set_new(o, "read_errors", json_integer((json_int_t)s->read_errors));
-		{
-			bool any = false;
-
-			for (size_t i = 0; i < s->n && !any; i++)
-				any = s->v[i].have_events;
-			json_object_set_new(o, "event_counters", json_string(s->events_why ?
-				s->events_why : any ? "read from scx_root->pcpu->event_stats" :
-				"no sched_ext scheduler attached (scx_root was NULL)"));
-		}
-		json_object_set_new(o, "sample_cost_us", json_real(s->n ? (double)s->sample_cost_ns /
-								   (double)s->n / 1e3 : 0));
-	}
-	if (v && v->evaluated) {
-		json_object_set_new(o, "peaks", json_pack("{s:f, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o}",
-			"max_imbalance_ratio", v->max_imbalance,
-			"max_local_dsq_depth", (int)v->max_dsq, "max_local_dsq_cpu", v->max_dsq_cpu,
-			"longest_stall_samples", (int)v->max_stall_run,
-			"longest_stall_cpu", v->max_stall_cpu,
-			"fallback_rate", num_or_null(v->fallback_rate),
-			"keep_last_rate", num_or_null(v->keep_last_rate),
-			"max_fallback_rate", num_or_null(v->max_fallback_rate),
-			"max_keep_last_rate", num_or_null(v->max_keep_last_rate)));
-	}
-	/* per-CPU summary over the window */
-	for (unsigned c = 0; c < ncpus; c++) {
-		uint32_t nr_max = 0, dsq_max = 0;
-		double nr_sum = 0;
-		uint64_t clk0 = 0, clk1 = 0;
-		unsigned k = 0;
-
-		for (size_t i = s->win_start; i < s->win_end; i++) {
-			const struct monitor_cpu *x = &s->v[i].cpu[c];
-
-			if (!s->v[i].valid)
-				continue;
-			nr_max = MAX(nr_max, x->nr_running);
-			dsq_max = MAX(dsq_max, x->local_dsq);
-			nr_sum += x->nr_running;
-			if (!k++)
-				clk0 = x->clock;
-			clk1 = x->clock;
-		}
-		json_array_append_new(cpus, json_pack("{s:i, s:i, s:f, s:i, s:I}", "cpu", (int)c,
-			"nr_running_max", (int)nr_max, "nr_running_avg", k ? nr_sum / k : 0.0,
-			"local_dsq_max", (int)dsq_max,
-			"clock_advance_ns", (json_int_t)(clk1 - clk0)));
-	}
-	json_object_set_new(o, "cpus", cpus);
-	/* the series over the window, column by column: one array per CPU */
-	for (size_t i = s ? s->win_start : 0; s && i < s->win_end; i++) {
-		const struct monitor_sample *x = &s->v[i];
-		json_t *a = json_array(), *b = json_array(), *d = json_array(), *e = json_array();
-
-		json_array_append_new(at, json_integer((json_int_t)(x->at_ns / NSEC_PER_MSEC)));
-		json_array_append_new(vmcpu, json_integer((json_int_t)(x->vm_cpu_ns / NSEC_PER_MSEC)));
-		json_array_append_new(valid, json_boolean(x->valid));
-		for (unsigned c = 0; c < ncpus; c++) {
-			json_array_append_new(a, json_integer(x->cpu[c].nr_running));
-			json_array_append_new(b, json_integer(x->cpu[c].scx_nr_running));
-			json_array_append_new(d, json_integer(x->cpu[c].local_dsq));
-			json_array_append_new(e, json_integer((json_int_t)x->cpu[c].clock));
-		}
-		json_array_append_new(nr, a);
-		json_array_append_new(scx, b);
-		json_array_append_new(dq, d);
-		json_array_append_new(clk, e);
-		json_array_append_new(fbk, x->have_events ?
-			json_integer((json_int_t)sum_events(x, ncpus, false)) : json_null());
-		json_array_append_new(klk, x->have_events ?
-			json_integer((json_int_t)sum_events(x, ncpus, true)) : json_null());
-	}
-	json_object_set_new(series, "at_ms", at);
-	json_object_set_new(series, "valid", valid);
-	json_object_set_new(series, "qemu_cpu_ms", vmcpu);
-	json_object_set_new(series, "nr_running", nr);
-	json_object_set_new(series, "scx_nr_running", scx);
-	json_object_set_new(series, "local_dsq", dq);
-	json_object_set_new(series, "rq_clock", clk);
-	json_object_set_new(series, "select_cpu_fallback", fbk);
-	json_object_set_new(series, "dispatch_keep_last", klk);
-	json_object_set_new(o, "series", series);
-	out = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return out;
 }

@@ -40,21 +40,11 @@ void monitor__judge_series(const struct monitor_series *s, const char *why,
 	if (!s) {
 		rm->state = xasprintf("not evaluated (no monitor data: %s)", why ?: "no monitor");
 		rm->summary = xasprintf("no monitor data: %s", why ?: "no monitor");
-		rm->json = monitor__to_json(NULL, NULL, rm->state, rm->summary);
 		return;
 	}
 	limits_from(th, &l);
 	monitor__evaluate(s, &l, &v);
-	rm->samples = (unsigned)s->n;
-	rm->window = (unsigned)(s->win_end - s->win_start);
-	rm->sample_cost_us = s->n ? (double)s->sample_cost_ns / (double)s->n / 1e3 : 0;
-	rm->max_imbalance = v.max_imbalance;
-	rm->max_dsq = v.max_dsq;
-	rm->max_dsq_cpu = v.max_dsq_cpu;
-	rm->longest_stall = v.max_stall_run;
-	rm->longest_stall_cpu = v.max_stall_cpu;
-	rm->fallback_rate = v.fallback_rate;
-	rm->keep_last_rate = v.keep_last_rate;
+	monitor__record(s, &v, rm);
 	if (!v.evaluated) {
 		rm->state = xasprintf("not evaluated (%s)", v.summary);
 		rm->summary = xstrdup(v.summary);
@@ -77,6 +67,26 @@ void monitor__judge_series(const struct monitor_series *s, const char *why,
 		if (v.ndetails)
 			rr->status = test_status_worst(rr->status, TEST_FAIL);
 	}
-	rm->json = monitor__to_json(s, &v, rm->state, rm->summary);
 	monitor_verdict__free(&v);
+}
+
+void monitor__record(const struct monitor_series *s, const struct monitor_verdict *v,
+		     struct run_monitor *rm)
+{
+	monitor_series__copy(s, &rm->series);
+	rm->have_series = true;
+	rm->events_why = xstrdup(s->events_why);
+	rm->samples = (unsigned)s->n;
+	rm->window = (unsigned)(s->win_end - s->win_start);
+	rm->sample_cost_us = s->n ? (double)s->sample_cost_ns / (double)s->n / 1e3 : 0;
+	rm->evaluated = v->evaluated;
+	rm->max_imbalance = v->max_imbalance;
+	rm->max_dsq = v->max_dsq;
+	rm->max_dsq_cpu = v->max_dsq_cpu;
+	rm->longest_stall = v->max_stall_run;
+	rm->longest_stall_cpu = v->max_stall_cpu;
+	rm->fallback_rate = v->fallback_rate;
+	rm->keep_last_rate = v->keep_last_rate;
+	rm->max_fallback_rate = v->max_fallback_rate;
+	rm->max_keep_last_rate = v->max_keep_last_rate;
 }

@@ -26,6 +26,7 @@
 #include <sys/types.h>
 
 #include "util/util.h"
+#include "check/result.h"	/* the samples: struct monitor_series */
 
 #define MONITOR_INTERVAL_NS (100 * NSEC_PER_MSEC)
 /* ktstr's DSQ_PLAUSIBILITY_CEILING: deeper than this is uninitialised memory. */
@@ -139,42 +140,6 @@ int monitor_offsets__for_image(const char *image, const char *btf_path,
 			       struct monitor_offsets *o, char **why);
 void monitor_offsets__free(struct monitor_offsets *o);
 
-/* ---- samples ---- */
-
-struct monitor_cpu {
-	uint32_t nr_running;
-	uint32_t scx_nr_running;
-	uint32_t local_dsq;
-	uint32_t scx_flags;
-	uint64_t clock;			/* rq->clock, ns */
-	int64_t fallback, keep_last;	/* cumulative event counters */
-};
-
-struct monitor_sample {
-	uint64_t at_ns;			/* since the first sample */
-	uint64_t vm_cpu_ns;		/* QEMU's CPU time so far (0: unknown) */
-	bool valid;			/* read completely and plausible */
-	bool have_events;
-	struct monitor_cpu *cpu;	/* ncpus entries */
-};
-
-struct monitor_series {
-	unsigned ncpus;
-	struct monitor_sample *v;
-	size_t n;
-	size_t win_start, win_end;	/* [start, end): samples while the workload ran */
-	uint64_t preempt_ns;		/* ktstr: (1e9 / HZ) * 10 of QEMU CPU time per interval */
-	uint64_t read_errors;
-	uint64_t sample_cost_ns;	/* host CPU time spent sampling (thread CPU clock) */
-	/* where the guest kernel was found (KASLR moves all three) */
-	uint64_t text_va, text_pa, page_offset;
-	bool la57;
-	const char *events_why;		/* why there are no event counters (borrowed), or NULL */
-	const char *dsq_why;		/* why there is no local DSQ depth (borrowed), or NULL */
-};
-
-void monitor_series__free(struct monitor_series *s);
-
 /* ---- evaluation ---- */
 
 struct monitor_limits {
@@ -207,9 +172,11 @@ double monitor__imbalance(const struct monitor_sample *s, unsigned ncpus);
 void monitor__evaluate(const struct monitor_series *s, const struct monitor_limits *l,
 		       struct monitor_verdict *v);
 void monitor_verdict__free(struct monitor_verdict *v);
-/* The series and verdict as a JSON object text (for result.json), malloc'd; s, v may be NULL. */
-char *monitor__to_json(const struct monitor_series *s, const struct monitor_verdict *v,
-		       const char *state, const char *summary);
+/* A sample's event counter (fallback, or keep_last), summed over the CPUs. */
+uint64_t monitor_sample__events(const struct monitor_sample *s, unsigned ncpus, bool keep_last);
+/* A run's monitor record (rm->state and summary apart): the series copied, the peaks of v. */
+void monitor__record(const struct monitor_series *s, const struct monitor_verdict *v,
+		     struct run_monitor *rm);
 
 /* ---- the live monitor of one VM ---- */
 

@@ -27,16 +27,6 @@ struct monitor {
 	char *why;				/* no samples: why */
 };
 
-void monitor_series__free(struct monitor_series *s)
-{
-	if (!s)
-		return;
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i].cpu);
-	free(s->v);
-	memset(s, 0, sizeof(*s));
-}
-
 int monitor__new(const uint64_t *node_bytes, unsigned nnodes, const struct monitor_offsets *o,
 		 struct monitor **out)
 {

@@ -23,7 +23,35 @@ struct report {
 	unsigned tap_n;
 	bool relaxed;		/* some test ran with TCG-relaxed thresholds */
 	char *unevaluated;	/* the first test's unevaluated thresholds, for the summary */
+	int error;		/* the first write that failed, or 0 */
 };
+
+/*
+ * One report format: a name, what it writes, whether this run wants it, and
+ * three operations the front calls (any may be NULL): begin once before the
+ * first test, test as each test finishes (in completion order), end once
+ * after the last. Each returns 0 or -errno and names a failed write with
+ * report_failed. A new format is one file defining its row, and the row
+ * added to formats[] in report.c.
+ */
+struct report_format {
+	const char *name;
+	const char *writes;	/* the file or stream it writes, in words */
+	bool (*enabled)(const struct report_opts *o);	/* NULL: always */
+	int (*begin)(struct report *r);
+	int (*test)(struct report *r, const struct test_result *t);
+	int (*end)(struct report *r);
+	/* also given a test a signal cut short (a record, not a verdict on screen) */
+	bool cut;
+};
+
+extern const struct report_format report_text_format, report_tap_format, report_junit_format,
+	report_json_format;
+
+/* A write that failed: kept as the report's error and passed to opts.write_failed. */
+int report_failed(struct report *r, const char *path, int err);
+/* A stream's sticky error after a flush, as report_failed (name: "stdout", "stderr"). */
+int report_stream_end(struct report *r, FILE *f);
 
 /* report.c */
 /* Length of a well-formed UTF-8 sequence at s that XML 1.0 allows, or 0. */
@@ -43,17 +71,7 @@ char *report_labels(const struct test_result *t);
 /* report-text.c */
 void report_text__progress(struct report *r, const char *test, const char *phase,
 			   uint64_t elapsed_ns, uint64_t expected_ns);
-void report_text__test(struct report *r, const struct test_result *t);
-void report_text__end(struct report *r);
 /* ktstr's failure block: header, details, --- stats ---, --- timeline ---, console tail. */
 char *report_text__failure(const struct test_result *t);
-
-/* report-tap.c */
-void report_tap__begin(struct report *r);
-void report_tap__test(struct report *r, const struct test_result *t);
-void report_tap__end(struct report *r);
-
-/* report-junit.c */
-int report_junit__write(const struct report *r, const char *path);
 
 #endif

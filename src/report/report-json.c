@@ -7,9 +7,11 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <jansson.h>
 
 #include "check/check.h"
+#include "monitor/monitor.h"
 #include "spec/spec.h"
 #include "report/internal.h"
 
@@ -129,6 +131,120 @@ static json_t *cgroup_json(const struct cgroup_stats *s)
 	return o;
 }
 
+/* The monitor's record of one run: state, peaks, per-CPU summary and the series over the window. */
+static json_t *monitor_json(const struct run_monitor *m)
+{
+	const struct monitor_series *s = m->have_series ? &m->series : NULL;
+	json_t *o = json_object(), *cpus = json_array(), *series = json_object();
+	json_t *at = json_array(), *nr = json_array(), *scx = json_array(), *dq = json_array();
+	json_t *clk = json_array(), *fbk = json_array(), *klk = json_array(), *valid = json_array();
+	json_t *vmcpu = json_array();
+	unsigned ncpus = s ? MIN(s->ncpus, (unsigned)MONITOR_MAX_CPUS) : 0;
+
+	json_object_set_new(o, "state", json_string(m->state));
+	json_object_set_new(o, "summary", m->summary ? json_string(m->summary) : json_null());
+	json_object_set_new(o, "interval_ms", json_integer(MONITOR_INTERVAL_NS / NSEC_PER_MSEC));
+	json_object_set_new(o, "samples", json_integer(s ? (json_int_t)s->n : 0));
+	json_object_set_new(o, "window", json_pack("{s:I, s:I}", "start",
+		(json_int_t)(s ? s->win_start : 0), "end", (json_int_t)(s ? s->win_end : 0)));
+	if (s) {
+		char a[24], b[24], c[24];
+		bool any = false;
+
+		snprintf(a, sizeof(a), "0x%" PRIx64, s->text_va);
+		snprintf(b, sizeof(b), "0x%" PRIx64, s->text_pa);
+		snprintf(c, sizeof(c), "0x%" PRIx64, s->page_offset);
+		json_object_set_new(o, "kernel", json_pack("{s:s, s:s, s:s, s:i}", "text", a,
+			"text_phys", b, "page_offset_base", c, "paging_levels", s->la57 ? 5 : 4));
+		json_object_set_new(o, "read_errors", json_integer((json_int_t)s->read_errors));
+		for (size_t i = 0; i < s->n && !any; i++)
+			any = s->v[i].have_events;
+		json_object_set_new(o, "event_counters", json_string(m->events_why ?
+			m->events_why : any ? "read from scx_root->pcpu->event_stats" :
+			"no sched_ext scheduler attached (scx_root was NULL)"));
+		json_object_set_new(o, "sample_cost_us", json_real(m->sample_cost_us));
+	}
+	if (s && m->evaluated) {
+		json_object_set_new(o, "peaks", json_pack("{s:f, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o}",
+			"max_imbalance_ratio", m->max_imbalance,
+			"max_local_dsq_depth", (int)m->max_dsq, "max_local_dsq_cpu", m->max_dsq_cpu,
+			"longest_stall_samples", (int)m->longest_stall,
+			"longest_stall_cpu", m->longest_stall_cpu,
+			"fallback_rate", jratio(m->fallback_rate),
+			"keep_last_rate", jratio(m->keep_last_rate),
+			"max_fallback_rate", jratio(m->max_fallback_rate),
+			"max_keep_last_rate", jratio(m->max_keep_last_rate)));
+	}
+	/* per-CPU summary over the window */
+	for (unsigned c = 0; c < ncpus; c++) {
+		uint32_t nr_max = 0, dsq_max = 0;
+		double nr_sum = 0;
+		uint64_t clk0 = 0, clk1 = 0;
+		unsigned k = 0;
+
+		for (size_t i = s->win_start; i < s->win_end; i++) {
+			const struct monitor_cpu *x = &s->v[i].cpu[c];
+
+			if (!s->v[i].valid)
+				continue;
+			nr_max = MAX(nr_max, x->nr_running);
+			dsq_max = MAX(dsq_max, x->local_dsq);
+			nr_sum += x->nr_running;
+			if (!k++)
+				clk0 = x->clock;
+			clk1 = x->clock;
+		}
+		json_array_append_new(cpus, json_pack("{s:i, s:i, s:f, s:i, s:I}", "cpu", (int)c,
+			"nr_running_max", (int)nr_max, "nr_running_avg", k ? nr_sum / k : 0.0,
+			"local_dsq_max", (int)dsq_max,
+			"clock_advance_ns", (json_int_t)(clk1 - clk0)));
+	}
+	json_object_set_new(o, "cpus", cpus);
+	/* the series over the window, column by column: one array per CPU */
+	for (size_t i = s ? s->win_start : 0; s && i < s->win_end; i++) {
+		const struct monitor_sample *x = &s->v[i];
+		json_t *a = json_array(), *b = json_array(), *d = json_array(), *e = json_array();
+
+		json_array_append_new(at, json_integer((json_int_t)(x->at_ns / NSEC_PER_MSEC)));
+		json_array_append_new(vmcpu, json_integer((json_int_t)(x->vm_cpu_ns / NSEC_PER_MSEC)));
+		json_array_append_new(valid, json_boolean(x->valid));
+		for (unsigned c = 0; c < ncpus; c++) {
+			json_array_append_new(a, json_integer(x->cpu[c].nr_running));
+			json_array_append_new(b, json_integer(x->cpu[c].scx_nr_running));
+			json_array_append_new(d, json_integer(x->cpu[c].local_dsq));
+			json_array_append_new(e, json_integer((json_int_t)x->cpu[c].clock));
+		}
+		json_array_append_new(nr, a);
+		json_array_append_new(scx, b);
+		json_array_append_new(dq, d);
+		json_array_append_new(clk, e);
+		json_array_append_new(fbk, x->have_events ?
+			json_integer((json_int_t)monitor_sample__events(x, ncpus, false)) : json_null());
+		json_array_append_new(klk, x->have_events ?
+			json_integer((json_int_t)monitor_sample__events(x, ncpus, true)) : json_null());
+	}
+	json_object_set_new(series, "at_ms", at);
+	json_object_set_new(series, "valid", valid);
+	json_object_set_new(series, "qemu_cpu_ms", vmcpu);
+	json_object_set_new(series, "nr_running", nr);
+	json_object_set_new(series, "scx_nr_running", scx);
+	json_object_set_new(series, "local_dsq", dq);
+	json_object_set_new(series, "rq_clock", clk);
+	json_object_set_new(series, "select_cpu_fallback", fbk);
+	json_object_set_new(series, "dispatch_keep_last", klk);
+	json_object_set_new(o, "series", series);
+	return o;
+}
+
+char *report__monitor_json(const struct run_monitor *m)
+{
+	json_t *o = monitor_json(m);
+	char *out = json_dumps(o, JSON_COMPACT);
+
+	json_decref(o);
+	return out;
+}
+
 static json_t *run_json(const struct run_result *rr)
 {
 	json_t *details = json_array(), *cgroups = json_array(), *tel = NULL, *mon;
@@ -147,7 +263,7 @@ static json_t *run_json(const struct run_result *rr)
 		tjson = telemetry__to_json(&rr->telemetry);
 		tel = tjson ? json_loads(tjson, 0, NULL) : NULL;
 	}
-	mon = rr->monitor.json ? json_loads(rr->monitor.json, 0, NULL) : NULL;
+	mon = rr->monitor.state ? monitor_json(&rr->monitor) : NULL;
 	return json_pack("{s:s, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:{s:I, s:i}}",
 		"status", test_status_name(rr->status), "phase", jstr(rr->phase),
 		"boot_ns", (json_int_t)rr->boot_ns, "run_ns", (json_int_t)rr->run_ns,
@@ -177,10 +293,8 @@ static json_t *artifacts_json(const char *dir)
 
 int report__write_json(const struct test_result *t, const struct spec_test *spec, const char *path)
 {
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
 	_cleanup_free_ char *text = NULL;
 	json_t *runs = json_array(), *root;
-	int ret;
 
 	for (size_t i = 0; i < t->nruns; i++)
 		json_array_append_new(runs, run_json(&t->runs[i]));
@@ -200,10 +314,25 @@ int report__write_json(const struct test_result *t, const struct spec_test *spec
 	json_decref(root);
 	if (!text)
 		return -ENOMEM;
-	ret = write_file(tmp, text, strlen(text));
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	return ret;
+	return write_file_atomic(path, text, strlen(text));
 }
+
+/* Each test's record in its results directory (none for a test without one). */
+static int json_test(struct report *r, const struct test_result *t)
+{
+	_cleanup_free_ char *path = NULL;
+	int ret;
+
+	if (!t->results_dir)
+		return 0;
+	path = xasprintf("%s/result.json", t->results_dir);
+	ret = report__write_json(t, t->spec, path);
+	return ret ? report_failed(r, path, ret) : 0;
+}
+
+const struct report_format report_json_format = {
+	.name = "json",
+	.writes = "result.json in each test's results directory",
+	.test = json_test,
+	.cut = true,
+};

@@ -5,7 +5,6 @@
  * block goes in the element body and the console tail in <system-out>.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <time.h>
 
 #include "report/internal.h"
@@ -130,16 +129,19 @@ static void testcase(FILE *f, const struct test_result *t)
 	fputs("    </testcase>\n", f);
 }
 
-int report_junit__write(const struct report *r, const char *path)
+/* The whole file at the end: its counts come first. */
+static int junit_end(struct report *r)
 {
+	const char *path = r->o.junit;
 	unsigned fails = 0, errors = 0, skips = 0;
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
 	double total = 0;
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
-	int fd;
 	FILE *f;
+	int ret;
 
 	for (size_t i = 0; i < r->nresults; i++) {
 		enum test_status s = r->results[i]->status;
@@ -151,14 +153,9 @@ int report_junit__write(const struct report *r, const char *path)
 	}
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		return -ENOMEM;
-	}
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return report_failed(r, path, -ENOMEM);
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
 	fprintf(f, "<testsuites name=\"ktstr\" tests=\"%zu\" failures=\"%u\" errors=\"%u\" skipped=\"%u\" time=\"%.3f\">\n",
 		r->nresults, fails, errors, skips, total);
@@ -178,9 +175,20 @@ int report_junit__write(const struct report *r, const char *path)
 	for (size_t i = 0; i < r->nresults; i++)
 		testcase(f, r->results[i]);
 	fputs("  </testsuite>\n</testsuites>\n", f);
-	if (fclose(f)) {
-		unlink(tmp);
-		return -EIO;
-	}
-	return rename(tmp, path) ? -errno : 0;
+	if (fclose(f))
+		return report_failed(r, path, -ENOMEM);
+	ret = write_file_atomic(path, buf, len);
+	return ret ? report_failed(r, path, ret) : 0;
 }
+
+static bool junit_enabled(const struct report_opts *o)
+{
+	return o->junit;
+}
+
+const struct report_format report_junit_format = {
+	.name = "junit",
+	.writes = "JUnit XML to the --junit file",
+	.enabled = junit_enabled,
+	.end = junit_end,
+};

@@ -90,13 +90,14 @@ static void yaml_run(FILE *f, const struct run_result *rr)
 	}
 }
 
-void report_tap__begin(struct report *r)
+static int tap_begin(struct report *r)
 {
 	printf("TAP version 14\n1..%zu\n", r->ntests);
 	fflush(stdout);
+	return 0;
 }
 
-void report_tap__test(struct report *r, const struct test_result *t)
+static int tap_test(struct report *r, const struct test_result *t)
 {
 	const char *reason = report_reason(t);
 	_cleanup_free_ char *ne = report_unevaluated(t);
@@ -135,11 +136,26 @@ void report_tap__test(struct report *r, const struct test_result *t)
 		fputs("  ...\n", f);
 	}
 	fflush(f);
+	return 0;
 }
 
-void report_tap__end(struct report *r)
+static int tap_end(struct report *r)
 {
 	if (r->relaxed)
 		printf("# thresholds relaxed for TCG (ktstr's debug-build values)\n");
-	fflush(stdout);
+	return report_stream_end(r, stdout);
 }
+
+static bool tap_enabled(const struct report_opts *o)
+{
+	return o->tap;
+}
+
+const struct report_format report_tap_format = {
+	.name = "tap",
+	.writes = "TAP 14 on stdout (--tap)",
+	.enabled = tap_enabled,
+	.begin = tap_begin,
+	.test = tap_test,
+	.end = tap_end,
+};

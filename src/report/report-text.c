@@ -177,13 +177,13 @@ char *report_text__failure(const struct test_result *t)
 	return buf;
 }
 
-void report_text__test(struct report *r, const struct test_result *t)
+static int text_test(struct report *r, const struct test_result *t)
 {
 	const char *reason = report_reason(t);
 
 	clear_line(r);
 	if (r->o.quiet && t->status == TEST_PASS)
-		return;
+		return 0;
 	fprintf(r->text, "%s%7s%s [%8.2fs] %s", status_color(r, t->status), test_status_name(t->status),
 		r->o.color ? C_OFF : "", report_secs(t->elapsed_ns), t->name);
 	if (t->nruns > 1)
@@ -203,9 +203,10 @@ void report_text__test(struct report *r, const struct test_result *t)
 		fputc('\n', r->text);
 	}
 	fflush(r->text);
+	return 0;
 }
 
-void report_text__end(struct report *r)
+static int text_end(struct report *r)
 {
 	unsigned count[TEST_TIMEOUT + 1] = { 0 };
 	size_t wname = 4;
@@ -237,5 +238,12 @@ void report_text__end(struct report *r)
 		fprintf(r->text, "not evaluated (no monitor data): %s\n", r->unevaluated);
 	if (r->nresults < r->ntests)
 		fprintf(r->text, "%zu of %zu tests did not finish\n", r->ntests - r->nresults, r->ntests);
-	fflush(r->text);
+	return report_stream_end(r, r->text);
 }
+
+const struct report_format report_text_format = {
+	.name = "text",
+	.writes = "the terminal report: stdout (stderr with --tap)",
+	.test = text_test,
+	.end = text_end,
+};

@@ -132,6 +132,37 @@ char *report_labels(const struct test_result *t)
 	return xasprintf("[sched=%s] [topo=%s]", t->scheduler, topo);
 }
 
+/* Every report format, in the order each is given a test. */
+static const struct report_format *const formats[] = {
+	&report_text_format,
+	&report_tap_format,
+	&report_junit_format,
+	&report_json_format,
+};
+
+/* enabled NULL: always written */
+static bool wanted(const struct report *r, const struct report_format *f)
+{
+	return !f->enabled || f->enabled(&r->o);
+}
+
+int report_failed(struct report *r, const char *path, int err)
+{
+	if (!r->error)
+		r->error = err;
+	if (r->o.write_failed)
+		r->o.write_failed(r->o.ctx, path, err);
+	return err;
+}
+
+int report_stream_end(struct report *r, FILE *f)
+{
+	if (!fflush(f) && !ferror(f))
+		return 0;
+	return report_failed(r, f == stdout ? "stdout" : f == stderr ? "stderr" : "report stream",
+			     -(errno ?: EIO));
+}
+
 struct report *report__new(const struct report_opts *o)
 {
 	struct report *r = xcalloc(1, sizeof(*r));
@@ -146,8 +177,9 @@ struct report *report__new(const struct report_opts *o)
 void report__begin(struct report *r, size_t ntests)
 {
 	r->ntests = ntests;
-	if (r->o.tap)
-		report_tap__begin(r);
+	for (size_t i = 0; i < ARRAY_SIZE(formats); i++)
+		if (formats[i]->begin && wanted(r, formats[i]))
+			formats[i]->begin(r);
 }
 
 void report__progress(struct report *r, const char *test, const char *phase,
@@ -157,27 +189,33 @@ void report__progress(struct report *r, const char *test, const char *phase,
 		report_text__progress(r, test, phase, elapsed_ns, expected_ns);
 }
 
+static void each_test(struct report *r, const struct test_result *t, bool cut)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(formats); i++)
+		if (formats[i]->test && (!cut || formats[i]->cut) && wanted(r, formats[i]))
+			formats[i]->test(r, t);
+}
+
 void report__test_done(struct report *r, const struct test_result *t)
 {
 	*(const struct test_result **)array_push(&r->results, &r->nresults, sizeof(t)) = t;
 	r->relaxed |= t->thresholds.relaxed;
 	if (!r->unevaluated && t->status != TEST_SKIP && t->nruns)
 		r->unevaluated = report_unevaluated(t);
-	report_text__test(r, t);
-	if (r->o.tap)
-		report_tap__test(r, t);
+	each_test(r, t, false);
+}
+
+void report__test_cut(struct report *r, const struct test_result *t)
+{
+	each_test(r, t, true);
 }
 
 int report__end(struct report *r)
 {
-	int ret = 0;
-
-	report_text__end(r);
-	if (r->o.tap)
-		report_tap__end(r);
-	if (r->o.junit)
-		ret = report_junit__write(r, r->o.junit);
-	return ret;
+	for (size_t i = 0; i < ARRAY_SIZE(formats); i++)
+		if (formats[i]->end && wanted(r, formats[i]))
+			formats[i]->end(r);
+	return r->error;
 }
 
 void report__free(struct report *r)

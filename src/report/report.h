@@ -18,6 +18,9 @@ struct report_opts {
 	bool color;
 	bool quiet;
 	const char *results_dir;
+	/* Told of each report file or stream that could not be written (err: -errno); may be NULL. */
+	void (*write_failed)(void *ctx, const char *path, int err);
+	void *ctx;
 };
 
 struct report *report__new(const struct report_opts *o);
@@ -25,12 +28,17 @@ void report__begin(struct report *r, size_t ntests);
 /* Live progress: which test, which phase ("boot", "run", "collect"), elapsed/expected. */
 void report__progress(struct report *r, const char *test, const char *phase,
 		      uint64_t elapsed_ns, uint64_t expected_ns);
+/* A finished test, to every format: its line, TAP entry, result.json (in t->results_dir). */
 void report__test_done(struct report *r, const struct test_result *t);
-/* Final table, TAP plan, JUnit file. */
+/* A test a signal cut short: only its record (result.json) is written, no verdict shown. */
+void report__test_cut(struct report *r, const struct test_result *t);
+/* Final table, TAP trailer, JUnit file. 0, or the first failed write's -errno. */
 int report__end(struct report *r);
 void report__free(struct report *r);
 
-/* Per-test JSON result file (versioned, documented in doc/results-format.md). */
+/* Per-test JSON result file (versioned, documented in doc/results-format.md); spec may be NULL. */
 int report__write_json(const struct test_result *t, const struct spec_test *spec, const char *path);
+/* One run's monitor record as result.json's runs[].monitor object (compact JSON), malloc'd. */
+char *report__monitor_json(const struct run_monitor *m);
 
 #endif

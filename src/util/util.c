@@ -188,7 +188,7 @@ uint64_t wall_ns(void)
 	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
+int write_fd(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 
@@ -245,7 +245,7 @@ int write_file(const char *path, const void *buf, size_t len)
 
 	if (fd < 0)
 		return -errno;
-	return write_all(fd, buf, len);
+	return write_fd(fd, buf, len);
 }
 
 int mkdir_p(const char *path, unsigned mode)
@@ -364,7 +364,7 @@ int write_file_atomic(const char *path, const void *buf, size_t len)
 		return -errno;
 	ret = fchmod(fd, exists ? st.st_mode & 07777 : 0644) < 0 ? -errno : 0;
 	if (!ret)
-		ret = write_all(fd, buf, len);
+		ret = write_fd(fd, buf, len);
 	if (!ret && fsync(fd) < 0)
 		ret = -errno;
 	if (close(fd) < 0 && !ret)

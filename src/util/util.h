@@ -68,6 +68,8 @@ uint64_t wall_ns(void);
 /* Read a whole file (NUL-terminated); returns 0 or -errno. */
 int read_file(const char *path, char **out, size_t *len);
 int write_file(const char *path, const void *buf, size_t len);
+/* All of buf to fd, across short writes and EINTR; 0 or -errno. */
+int write_fd(int fd, const void *buf, size_t len);
 /*
  * Replace path with buf atomically: a unique temp file ".NAME.XXXXXX" beside
  * it (O_EXCL|O_CLOEXEC, mode 0644 or the replaced file's), fsync'd, renamed

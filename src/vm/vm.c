@@ -28,14 +28,118 @@ void vm_result__free(struct vm_result *r)
 	if (!r)
 		return;
 	free(r->error);
+	free(r->console);
+	for (size_t i = 0; i < r->nwrite_errors; i++)
+		free(r->write_errors[i].path);
+	free(r->write_errors);
 	memset(r, 0, sizeof(*r));
 }
 
-static int write_artifact(const char *dir, const char *name, const char *text)
+static void write_error(struct vm_result *r, const char *path, int err)
+{
+	struct vm_write_error *e = array_push(&r->write_errors, &r->nwrite_errors, sizeof(*e));
+
+	e->path = xstrdup(path);
+	e->err = err;
+}
+
+static void write_artifact(struct vm_result *r, const char *dir, const char *name,
+			   const char *text)
 {
 	_cleanup_free_ char *p = xasprintf("%s/%s", dir, name);
+	int ret = write_file_atomic(p, text, strlen(text));
 
-	return write_file(p, text, strlen(text));
+	if (ret)
+		write_error(r, p, ret);
+}
+
+/* The console kept in memory for the checks; past this only the file gets it. */
+#define CONSOLE_MAX_BYTES (64u << 20)
+
+/*
+ * What QEMU writes to a log (the kernel console, its own stderr) comes
+ * through a pipe and the host writes the file: QEMU drops a write that
+ * fails (a full disk) without a word, here the failure is reported with its
+ * path and errno. The console is also kept in memory, so the checks judge
+ * all of it whatever reached the disk.
+ */
+struct log_sink {
+	int rfd, wfd;		/* the pipe; QEMU gets wfd as fd target */
+	int target;
+	int file;		/* the log file, or -1 */
+	int err;		/* the first failed write to it */
+	const char *path;
+	bool keep;		/* also into vm_result.console */
+};
+
+static int sink_open(struct log_sink *c, const char *path, int target, bool keep)
+{
+	int p[2];
+
+	*c = (struct log_sink){ .rfd = -1, .wfd = -1, .file = -1, .path = path, .keep = keep };
+	if (!path)
+		return 0;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	c->rfd = p[0];
+	c->wfd = p[1];
+	fcntl(c->rfd, F_SETFL, O_NONBLOCK);
+	/* not its own number: dup2 onto itself would keep O_CLOEXEC */
+	c->target = target == STDERR_FILENO ? target : MAX(target, c->wfd + 1);
+	c->file = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (c->file < 0)
+		c->err = -errno;
+	return 0;
+}
+
+/* Everything the pipe holds now; false at EOF or on a read error. */
+static bool sink_drain(struct log_sink *c, struct vm_result *r)
+{
+	char buf[65536];
+
+	for (;;) {
+		ssize_t n = read(c->rfd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return true;
+		if (n <= 0)
+			return false;
+		if (c->keep && r->console_len + n <= CONSOLE_MAX_BYTES) {
+			r->console = xrealloc(r->console, r->console_len + n + 1);
+			memcpy(r->console + r->console_len, buf, n);
+			r->console_len += n;
+			r->console[r->console_len] = '\0';
+		}
+		if (c->file >= 0 && !c->err)
+			c->err = write_fd(c->file, buf, n);
+	}
+}
+
+/* The poll loop's turn: drain, and stop polling at EOF. */
+static void sink_poll(struct log_sink *c, short revents, struct vm_result *r)
+{
+	if ((revents & (POLLIN | POLLHUP | POLLERR)) && !sink_drain(c, r)) {
+		close(c->rfd);
+		c->rfd = -1;
+	}
+}
+
+static void sink_close(struct log_sink *c, struct vm_result *r)
+{
+	if (c->rfd >= 0) {
+		sink_drain(c, r);
+		close(c->rfd);
+	}
+	if (c->wfd >= 0)
+		close(c->wfd);
+	if (c->file >= 0 && close(c->file) < 0 && !c->err)
+		c->err = -errno;
+	if (c->err)
+		write_error(r, c->path, c->err);
+	if (c->keep && c->path && !r->console)
+		r->console = xstrdup("");	/* an empty console, as an empty console.log was */
 }
 
 /*
@@ -44,12 +148,12 @@ static int write_artifact(const char *dir, const char *name, const char *text)
  * to ERR_FD and the child exits 127.
  */
 static void __attribute__((noreturn)) exec_qemu(const struct vm_config *c, char **argv,
-						const char *log, int out_fd, int err_fd,
-						pid_t parent)
+						int out_fd, const struct log_sink *qlog,
+						const struct log_sink *con, int err_fd, pid_t parent)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
-	int fd, top = 3, e;
+	int top = 3, e, qfd, cfd = -1;
 
 	/*
 	 * SIGKILL as soon as the thread that forked us dies. If ktstr-run died
@@ -60,35 +164,39 @@ static void __attribute__((noreturn)) exec_qemu(const struct vm_config *c, char 
 	if (getppid() != parent)
 		_exit(127);
 	/*
-	 * The error pipe above every fd the dup2s below write; the channel
-	 * above stdio (a ktstr-run started with stdio closed may have got 0).
+	 * Every fd that is dup2'd somewhere is first copied above every target
+	 * (stdio, the RAM backends, the console's number), so no dup2 below
+	 * clobbers a source not yet moved, whatever numbers ktstr-run had. The
+	 * RAM backends' targets are above their own sources already.
 	 */
 	for (unsigned i = 0; c->mem_fds && i < c->nmem_fds; i++)
 		top = MAX(top, qemu__mem_fd_target(c, i) + 1);
-	if (err_fd < top && (err_fd = fcntl(err_fd, F_DUPFD_CLOEXEC, top)) < 0)
+	if (con->wfd >= 0)
+		top = MAX(top, con->target + 1);
+	if ((err_fd = fcntl(err_fd, F_DUPFD_CLOEXEC, top)) < 0)
 		_exit(127);
-	if (out_fd < 3 && (out_fd = fcntl(out_fd, F_DUPFD_CLOEXEC, 3)) < 0)
+	if ((out_fd = fcntl(out_fd, F_DUPFD_CLOEXEC, top)) < 0 ||
+	    (qfd = fcntl(qlog->wfd, F_DUPFD_CLOEXEC, top)) < 0 ||
+	    (con->wfd >= 0 && (cfd = fcntl(con->wfd, F_DUPFD_CLOEXEC, top)) < 0))
 		goto fail;
 	/* ktstr-run's handlers and its ignored SIGPIPE are not QEMU's */
 	for (int sig = 1; sig < NSIG; sig++)
 		sigaction(sig, &dfl, NULL);
 	if (setpgid(0, 0) < 0)
 		goto fail;
-	/*
-	 * stdin and stdout are one end of a socketpair: the stdio chardev sees
-	 * EOF on a /dev/null stdin as a closed port and the guest's writes stall
-	 */
-	if (dup2(out_fd, 0) < 0 || dup2(out_fd, 1) < 0)
-		goto fail;
-	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		goto fail;
-	if (fd == 2 ? fcntl(2, F_SETFD, 0) < 0 : dup2(fd, 2) < 0 || close(fd) < 0)
-		goto fail;
 	/* the monitor's RAM backends, at the numbers the command line names */
 	for (unsigned i = 0; c->mem_fds && i < c->nmem_fds; i++)
 		if (dup2(c->mem_fds[i], qemu__mem_fd_target(c, i)) < 0)
 			goto fail;
+	if (cfd >= 0 && dup2(cfd, con->target) < 0)
+		goto fail;
+	/*
+	 * stdin and stdout are one end of a socketpair: the stdio chardev sees
+	 * EOF on a /dev/null stdin as a closed port and the guest's writes stall;
+	 * stderr is the qemu.log pipe
+	 */
+	if (dup2(out_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(qfd, 2) < 0)
+		goto fail;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execvp(argv[0], argv);
@@ -101,7 +209,7 @@ fail:
 /*
  * Spawn QEMU in its own process group (a terminal's ^C reaches ktstr-run
  * alone, which stops the VMs in order); stdio is the channel socket, stderr
- * qemu.log.
+ * the qemu.log pipe, and the console goes into its own pipe.
  *
  * fork and exec rather than posix_spawn, for PR_SET_PDEATHSIG: QEMU gets
  * SIGKILL as soon as ktstr-run dies, whatever kills it (SIGKILL, a crash, a
@@ -114,10 +222,10 @@ fail:
  * Signals stay blocked across fork so that none runs ktstr-run's handler in
  * the child; exec failures come back through a close-on-exec pipe.
  */
-static int spawn_qemu(const struct vm_config *c, char **argv, const char *dir, int out_fd,
-		      pid_t *pid, char **err)
+static int spawn_qemu(const struct vm_config *c, char **argv, int out_fd,
+		      const struct log_sink *qlog, const struct log_sink *con, pid_t *pid,
+		      char **err)
 {
-	_cleanup_free_ char *log = xasprintf("%s/qemu.log", dir);
 	pid_t parent = getpid(), p;
 	sigset_t all, old;
 	int ep[2], child_errno = 0, ret;
@@ -132,7 +240,7 @@ static int spawn_qemu(const struct vm_config *c, char **argv, const char *dir, i
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	p = fork();
 	if (p == 0)
-		exec_qemu(c, argv, log, out_fd, ep[1], parent);
+		exec_qemu(c, argv, out_fd, qlog, con, ep[1], parent);
 	ret = p < 0 ? -errno : 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(ep[1]);
@@ -154,7 +262,7 @@ static int spawn_qemu(const struct vm_config *c, char **argv, const char *dir, i
 	return 0;
 }
 
-static void log_frame(FILE *f, uint64_t t0, const struct proto_msg *m)
+static void log_frame(FILE *f, int *err, uint64_t t0, const struct proto_msg *m)
 {
 	double at = (now_ns() - t0) / 1e9;
 
@@ -166,7 +274,8 @@ static void log_frame(FILE *f, uint64_t t0, const struct proto_msg *m)
 	else
 		fprintf(f, "[%8.3f] %s %.*s%s\n", at, m->type, (int)MIN(m->len, 2000), m->payload,
 			m->len > 2000 ? "..." : "");
-	fflush(f);
+	if (fflush(f) || ferror(f))
+		*err = -(errno ?: EIO);
 }
 
 /*
@@ -177,6 +286,7 @@ struct vm_loop {
 	const struct vm_run_opts *o;
 	struct vm_result *r;
 	FILE *agent;
+	int agent_err;		/* the first failed write to agent.log */
 	uint64_t t0, t_hello, t_done;
 	int stop;		/* the handler's first nonzero answer */
 };
@@ -185,7 +295,7 @@ static void on_frame(struct vm_loop *l, const struct proto_msg *m)
 {
 	struct vm_result *r = l->r;
 
-	log_frame(l->agent, l->t0, m);
+	log_frame(l->agent, &l->agent_err, l->t0, m);
 	r->frames++;
 	if (str_eq(m->type, MSG_HELLO) && !l->t_hello) {
 		l->t_hello = now_ns();
@@ -223,10 +333,13 @@ static void kill_reap(pid_t pid, int *status)
 
 int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 {
-	_cleanup_free_ char *cmdline = NULL, *aerr = NULL;
+	_cleanup_free_ char *cmdline = NULL, *aerr = NULL, *con_path = NULL;
 	_cleanup_free_ char *agent_path = xasprintf("%s/agent.log", o->dir);
+	_cleanup_free_ char *qlog_path = xasprintf("%s/qemu.log", o->dir);
 	struct proto_reader *pr = NULL;
 	struct vm_loop l = { .o = o, .r = r };
+	struct vm_config cfg = *o->cfg;
+	struct log_sink con, qlog;
 	char **argv = NULL;
 	int pipefd[2] = { -1, -1 }, pidfd = -1, ret;
 	pid_t pid = -1;
@@ -234,17 +347,29 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 	bool exited = false;
 
 	memset(r, 0, sizeof(*r));
-	ret = qemu__argv(o->cfg, &argv, &aerr);
+	ret = sink_open(&qlog, qlog_path, STDERR_FILENO, false);
+	/* the console's fd above the RAM backends' (which are above their sources) */
+	ret = ret ?: sink_open(&con, o->cfg->console_log,
+			       qemu__mem_fd_target(o->cfg, o->cfg->nmem_fds), true);
+	if (ret) {
+		sink_close(&qlog, r);
+		r->outcome = VM_SPAWN_FAILED;
+		r->error = xasprintf("log pipe: %s", strerror(-ret));
+		return ret;
+	}
+	if (con.rfd >= 0)
+		cfg.console_log = con_path = xasprintf("/proc/self/fd/%d", con.target);
+	ret = qemu__argv(&cfg, &argv, &aerr);
 	if (ret) {
 		r->outcome = VM_SPAWN_FAILED;
 		r->error = TAKE_PTR(aerr);
-		return ret;
+		goto out;
 	}
 	cmdline = qemu__argv_string(argv);
 	{
 		_cleanup_free_ char *line = xasprintf("%s\n", cmdline);
 
-		write_artifact(o->dir, "qemu.cmdline", line);
+		write_artifact(r, o->dir, "qemu.cmdline", line);
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pipefd) < 0) {
 		ret = -errno;
@@ -253,9 +378,15 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 		goto out;
 	}
 	l.t0 = now_ns();
-	ret = spawn_qemu(o->cfg, argv, o->dir, pipefd[1], &pid, &r->error);
+	ret = spawn_qemu(&cfg, argv, pipefd[1], &qlog, &con, &pid, &r->error);
 	close(pipefd[1]);
 	pipefd[1] = -1;
+	/* QEMU holds the only write ends: EOF when it is gone */
+	close(qlog.wfd);
+	qlog.wfd = -1;
+	if (con.wfd >= 0)
+		close(con.wfd);
+	con.wfd = -1;
 	if (ret) {
 		r->outcome = VM_SPAWN_FAILED;
 		pid = -1;
@@ -265,14 +396,18 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 	if (o->on_spawn)
 		o->on_spawn(o->ctx, pid);
 	l.agent = fopen(agent_path, "we");
+	if (!l.agent)
+		l.agent_err = -errno;
 	pr = proto_reader__new();
 	r->phase = "boot";
 
 	for (;;) {
-		struct pollfd pfd[3] = {
+		struct pollfd pfd[5] = {
 			{ .fd = pipefd[0], .events = POLLIN },
 			{ .fd = o->cancel_fd, .events = POLLIN },
 			{ .fd = pidfd, .events = POLLIN },
+			{ .fd = con.rfd, .events = POLLIN },
+			{ .fd = qlog.rfd, .events = POLLIN },
 		};
 		uint64_t now = now_ns(), deadline;
 		int64_t wait_ms;
@@ -294,7 +429,7 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 		wait_ms = MIN((deadline - now) / NSEC_PER_MSEC + 1, 250);
 		if (pipefd[0] < 0 && pidfd < 0)
 			wait_ms = MIN(wait_ms, 20);	/* no pidfd and the pipe closed: poll waitpid */
-		if (poll(pfd, 3, wait_ms) < 0 && errno != EINTR) {
+		if (poll(pfd, ARRAY_SIZE(pfd), wait_ms) < 0 && errno != EINTR) {
 			r->outcome = VM_EXITED;
 			break;
 		}
@@ -302,6 +437,8 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 			r->outcome = VM_CANCELLED;
 			break;
 		}
+		sink_poll(&con, pfd[3].revents, r);
+		sink_poll(&qlog, pfd[4].revents, r);
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			char buf[65536];
 			ssize_t n = read(pipefd[0], buf, sizeof(buf));
@@ -355,8 +492,12 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 	r->dropped_bytes = proto_reader__dropped(pr);
 	ret = 0;
 out:
-	if (l.agent)
-		fclose(l.agent);
+	sink_close(&con, r);
+	sink_close(&qlog, r);
+	if (l.agent && fclose(l.agent) && !l.agent_err)
+		l.agent_err = -(errno ?: EIO);
+	if (l.agent_err)
+		write_error(r, agent_path, l.agent_err);
 	if (pipefd[0] >= 0)
 		close(pipefd[0]);
 	if (pidfd >= 0)

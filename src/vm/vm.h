@@ -23,6 +23,7 @@ enum vm_outcome {
 struct vm_run_opts {
 	const struct vm_config *cfg;
 	const char *dir;		/* artifacts: qemu.cmdline, qemu.log, agent.log */
+	/* cfg->console_log and qemu.log are written by the host from pipes (vm_result.console) */
 	uint64_t boot_timeout_ns;	/* spawn -> HELO */
 	uint64_t run_timeout_ns;	/* HELO -> DONE */
 	uint64_t teardown_timeout_ns;	/* DONE -> QEMU exit */
@@ -49,6 +50,14 @@ struct vm_result {
 	uint64_t dropped_bytes;		/* bytes of the channel in no good frame */
 	uint64_t boot_ns, run_ns, teardown_ns;
 	char *error;			/* VM_SPAWN_FAILED: why */
+	char *console;			/* the kernel console as QEMU wrote it (NUL-terminated) */
+	size_t console_len;
+	/* Artifacts (console.log, qemu.log, agent.log, qemu.cmdline) that did not reach the disk. */
+	struct vm_write_error {
+		char *path;
+		int err;		/* -errno */
+	} *write_errors;
+	size_t nwrite_errors;
 };
 
 int vm__run(const struct vm_run_opts *o, struct vm_result *r);

@@ -3,7 +3,6 @@
  * write_file_atomic, the one way results and reports reach the disk: never
  * over a device, FIFO or directory, every error returned, no temp file left.
  */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +14,8 @@
 
 #include "tap.h"
 #include "util/util.h"
+#include "report/report.h"
+#include <sys/wait.h>
 
 /* Entries of dir other than . and ..; the first is copied to first. */
 static int entries(const char *dir, char *first, size_t sz)
@@ -54,6 +55,75 @@ static int full_fs(const char *dir)
 	return 0;
 }
 
+struct failed {
+	char path[256];
+	int err, n;
+};
+
+static void note_failed(void *ctx, const char *path, int err)
+{
+	struct failed *f = ctx;
+
+	if (!f->n++) {
+		snprintf(f->path, sizeof(f->path), "%s", path);
+		f->err = err;
+	}
+}
+
+/*
+ * A report of one test through every format; returns report__end's result.
+ * mute: stdout to /dev/null meanwhile (the text report off our TAP stream).
+ */
+static int one_report(struct report_opts *o, struct failed *f, const char *results_dir, bool mute)
+{
+	struct test_result t = { .name = (char *)"t", .status = TEST_PASS,
+				 .results_dir = (char *)results_dir };
+	struct report *r;
+	int ret, out = -1;
+
+	o->write_failed = note_failed;
+	o->ctx = f;
+	fflush(stdout);
+	if (mute) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		out = dup(1);
+		dup2(null, 1);
+		close(null);
+	}
+	r = report__new(o);
+	report__begin(r, 1);
+	report__test_done(r, &t);
+	ret = report__end(r);
+	report__free(r);
+	if (out >= 0) {
+		dup2(out, 1);
+		close(out);
+	}
+	return ret;
+}
+
+/* The text report onto a full stdout, in a child: its report__end result as the exit code. */
+static int report_to_full_stdout(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		struct report_opts o = { .quiet = true };
+		struct failed f = { 0 };
+		int ret;
+
+		if (!freopen("/dev/full", "w", stdout))
+			_exit(100);
+		ret = one_report(&o, &f, NULL, false);
+		_exit(ret == -ENOSPC && f.n == 1 && !strcmp(f.path, "stdout") ? 0 : 1);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
 int main(void)
 {
 	char tmpl[] = "/tmp/ktstr-write.XXXXXX", name[256] = "";
@@ -69,7 +139,7 @@ int main(void)
 	link = xasprintf("%s/link.json", d);
 	fifo = xasprintf("%s/fifo", d);
 	sub = xasprintf("%s/sub", d);
-	tap_plan(19);
+	tap_plan(23);
 
 	tap_is_int(write_file_atomic(f, "one\n", 4), 0, "a new file is written");
 	tap_ok(has_content(f, "one\n") && !stat(f, &st) && (st.st_mode & 07777) == 0644,
@@ -137,6 +207,26 @@ int main(void)
 		tap_is_int(entries(sub, NULL, 0), 0, "and leaves no temp file");
 		umount(sub);
 	}
+	/* the report formats say which file they could not write */
+	{
+		_cleanup_free_ char *missing = xasprintf("%s/gone", d);
+		_cleanup_free_ char *want = xasprintf("%s/result.json", missing);
+		struct report_opts o = { .quiet = true, .junit = fifo };
+		struct failed fl = { 0 };
+
+		ret = one_report(&o, &fl, missing, true);
+		tap_ok(ret == -ENOENT && fl.n == 2 && !strcmp(fl.path, want),
+		       "result.json into a missing directory: -ENOENT, its path named (got %d, %s)",
+		       ret, fl.path);
+		tap_ok(fl.err == -ENOENT, "the first failure's errno is passed on");
+		fl = (struct failed){ 0 };
+		o.junit = "/dev/null";
+		ret = one_report(&o, &fl, NULL, true);
+		tap_ok(ret == -EINVAL && fl.n == 1 && !strcmp(fl.path, "/dev/null"),
+		       "--junit /dev/null: refused and named (got %d, %s)", ret, fl.path);
+	}
+	tap_is_int(report_to_full_stdout(), 0, "the text report onto a full stdout: -ENOSPC, 'stdout' named");
+
 	unlink(f);
 	unlink(fifo);
 	rmdir(sub);

@@ -16,7 +16,22 @@
 #include "check/check.h"
 #include "kernel/kernel.h"
 #include "monitor/monitor.h"
+#include "report/report.h"
 #include "tap.h"
+
+/* A judged series as result.json records it (the monitor keeps data, report/ renders it). */
+static char *monitor_record_json(const struct monitor_series *s, const struct monitor_verdict *v)
+{
+	struct run_result rr = { 0 };
+	char *js;
+
+	rr.monitor.state = xstrdup("on");
+	rr.monitor.summary = xstrdup(v->summary);
+	monitor__record(s, v, &rr.monitor);
+	js = report__monitor_json(&rr.monitor);
+	run_result__free(&rr);
+	return js;
+}
 
 #define MB (1ULL << 20)
 #define GIB (1ULL << 30)
@@ -750,7 +765,7 @@ static void test_fuzz_eval(void)
 		b.s.win_start = rnd() % (n + 1);
 		b.s.win_end = b.s.win_start + rnd() % (n + 1 - b.s.win_start);
 		monitor__evaluate(&b.s, &l, &v);
-		js = monitor__to_json(&b.s, &v, "on", v.summary);
+		js = monitor_record_json(&b.s, &v);
 		parsed = js ? json_loads(js, 0, NULL) : NULL;
 		evaluated += v.evaluated;
 		bad += !v.summary || !parsed || (v.evaluated && !json_object_get(parsed, "peaks"));
@@ -826,7 +841,7 @@ static void test_fuzz_sampler(void)
 			implausible += s->v[i].cpu[c].local_dsq > MONITOR_DSQ_CEILING;
 	if (s) {
 		monitor__evaluate(s, &l, &v);
-		js = monitor__to_json(s, &v, "on", v.summary);
+		js = monitor_record_json(s, &v);
 		monitor_verdict__free(&v);
 	}
 	tap_ok(s && s->n >= 1 && !implausible && js,

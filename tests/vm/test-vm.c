@@ -158,12 +158,15 @@ int main(void)
 	int cancel[2];
 	_cleanup_free_ char *text = NULL;
 
-	tap_plan(23);
+	tap_plan(29);
 	if (!mkdtemp(dir) || pipe(cancel))
 		return 99;
 	script = xasprintf("%s/fake-qemu", dir);
 	frames = xasprintf("%s/frames", dir);
 	text = xasprintf("#!/bin/sh\n"
+			 "for a; do case $a in *id=con,path=*) con=${a#*path=} ;; esac; done\n"
+			 "[ -n \"$FAKE_QEMU_CONSOLE\" ] && echo \"$FAKE_QEMU_CONSOLE\" >\"$con\"\n"
+			 "[ -n \"$FAKE_QEMU_STDERR\" ] && echo \"$FAKE_QEMU_STDERR\" >&2\n"
 			 "cat '%s'\n"
 			 "case $FAKE_QEMU_HOW in\n"
 			 "exit0) exit 0 ;;\n"
@@ -297,6 +300,53 @@ int main(void)
 	}
 	make_frames(hello, false);
 	tap_ok(orphan_dies_with_parent(), "QEMU dies within 2 s of a SIGKILLed ktstr-run");
+	/*
+	 * The console and QEMU's stderr reach the host through pipes, beside
+	 * eight RAM backends whose fd numbers (above their sources) include the
+	 * console pipe's own: each log arrives whole, and a console.log that cannot be
+	 * written is reported with its errno while the console stays judged.
+	 */
+	{
+		_cleanup_free_ char *con = xasprintf("%s/console.log", dir);
+		_cleanup_free_ char *ql = xasprintf("%s/qemu.log", dir);
+		_cleanup_free_ char *c = NULL, *q = NULL;
+		int mem[8];
+		struct vm_config cfg = { .qemu = script, .kernel = "/k", .memory_mb = 2048,
+					 .topo = { .numa_nodes = 8, .llcs = 8, .cores = 1, .threads = 1 },
+					 .console_log = con, .mem_fds = mem, .nmem_fds = 8 };
+		struct vm_run_opts o = { .cfg = &cfg, .dir = dir, .cancel_fd = -1,
+					 .boot_timeout_ns = 2 * NSEC_PER_SEC,
+					 .run_timeout_ns = 2 * NSEC_PER_SEC,
+					 .teardown_timeout_ns = 2 * NSEC_PER_SEC };
+
+		for (int i = 0; i < 8; i++)
+			mem[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		setenv("FAKE_QEMU_CONSOLE", "Linux version 7.3.4 (the console)", 1);
+		setenv("FAKE_QEMU_STDERR", "qemu: a complaint", 1);
+		setenv("FAKE_QEMU_HOW", "exit0", 1);
+		make_frames(all, false);
+		vm__run(&o, &r);
+		tap_ok(r.outcome == VM_DONE, "with RAM backends and log pipes: done (%s%s%s)",
+		       vm_outcome_name(r.outcome), r.error ? ": " : "", r.error ?: "");
+		tap_ok(r.console && strstr(r.console, "(the console)"), "the console arrives in memory");
+		tap_ok(!read_file(con, &c, NULL) && strstr(c, "(the console)") && !r.nwrite_errors,
+		       "and in console.log");
+		tap_ok(!read_file(ql, &q, NULL) && strstr(q, "qemu: a complaint"),
+		       "QEMU's stderr arrives in qemu.log");
+		vm_result__free(&r);
+
+		cfg.console_log = "/dev/full";
+		vm__run(&o, &r);
+		tap_ok(r.console && strstr(r.console, "(the console)"),
+		       "a console.log that cannot be written: the console is still kept");
+		tap_ok(r.nwrite_errors == 1 && str_eq(r.write_errors[0].path, "/dev/full") &&
+		       r.write_errors[0].err == -ENOSPC, "and the write is reported as ENOSPC");
+		vm_result__free(&r);
+		for (int i = 0; i < 8; i++)
+			close(mem[i]);
+		unsetenv("FAKE_QEMU_CONSOLE");
+		unsetenv("FAKE_QEMU_STDERR");
+	}
 	tap_ok(!marker_alive(), "nothing left running");
 	rm_rf(dir);
 	free(script);
