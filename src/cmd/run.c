@@ -862,6 +862,9 @@ static int open_plugin(struct test_ctx *tc, char **skip, char **err)
 				  "CONFIG_SCHED_CLASS_EXT", name, j->kernel->version ?: j->kernel->image);
 		return 0;
 	}
+	*skip = spec_test__flags_skip(j->t);
+	if (*skip)
+		return 0;
 	thresholds__defaults(&tc->th, !j->rn->kvm && !j->rn->o->strict_thresholds);
 	ret = plugin__thresholds(tc->plugin, &pt, err);
 	if (ret)

@@ -70,6 +70,10 @@ enum key_type {
 	  "workers of a work item that does not say") \
 	X(TEST_SCHEDULER, TEST, "scheduler", SCHEDULER, 0, 0, SEC_SCHEDULER, "eevdf", \
 	  "scheduler plugin name, or a scheduler map") \
+	X(TEST_REQUIRED_FLAGS, TEST, "required_flags", LIST, 0, 32, 0, "none", \
+	  "scheduler flags the test needs: a run without one of them is a SKIP") \
+	X(TEST_EXCLUDED_FLAGS, TEST, "excluded_flags", LIST, 0, 32, 0, "none", \
+	  "scheduler flags the test cannot run with: a run with one of them is a SKIP") \
 	X(TEST_CGROUPS, TEST, "cgroups", MAPS, 0, SPEC_MAX_CGROUPS, SEC_CGROUP, "none", \
 	  "the backdrop: cgroups that exist for the whole test") \
 	X(TEST_STEPS, TEST, "steps", MAPS, 0, SPEC_MAX_STEPS, SEC_STEP, "one full-duration hold", \

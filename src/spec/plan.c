@@ -216,6 +216,16 @@ void spec_test__print_plan(const struct spec_test *t, const struct thresholds *m
 	fprintf(f, "  scheduler: %s\n", t->sched.plugin ? t->sched.plugin : "eevdf");
 	print_strv("    flags:", t->sched.flags, f);
 	print_strv("    args:", t->sched.args, f);
+	if (t->required_flags && *t->required_flags)
+		print_strv("    required flags:", t->required_flags, f);
+	if (t->excluded_flags && *t->excluded_flags)
+		print_strv("    excluded flags:", t->excluded_flags, f);
+	{
+		_cleanup_free_ char *why = spec_test__flags_skip(t);
+
+		if (why)
+			fprintf(f, "    SKIP: %s\n", why);
+	}
 	if (t->sched.watchdog_timeout_ns)
 		fprintf(f, "    watchdog_timeout: %s\n", dur(t->sched.watchdog_timeout_ns, a, sizeof(a)));
 	fprintf(f, "  duration %s, timeout %s, repeats %u, workers_per_cgroup %u\n",

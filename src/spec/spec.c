@@ -81,6 +81,37 @@ int spec_enum__lookup(enum spec_enum e, const char *s)
 	return -1;
 }
 
+/* Whether flags has flag name (or name=value). */
+static bool flags_have(char *const *flags, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; flags && *flags; flags++)
+		if (!strncmp(*flags, name, n) && ((*flags)[n] == '\0' || (*flags)[n] == '='))
+			return true;
+	return false;
+}
+
+char *spec_test__flags_skip(const struct spec_test *t)
+{
+	const char *plugin = t->sched.plugin ? t->sched.plugin : "eevdf";
+	_cleanup_free_ char *have = NULL;
+	size_t n = 0;
+
+	while (t->sched.flags && t->sched.flags[n])
+		n++;
+	have = n ? spec__join((const char *const *)t->sched.flags, n) : xstrdup("none");
+	for (char **f = t->required_flags; f && *f; f++)
+		if (!flags_have(t->sched.flags, *f))
+			return xasprintf("needs scheduler flag '%s' (required_flags); %s runs with "
+					 "flags: %s", *f, plugin, have);
+	for (char **f = t->excluded_flags; f && *f; f++)
+		if (flags_have(t->sched.flags, *f))
+			return xasprintf("cannot run with scheduler flag '%s' (excluded_flags); %s "
+					 "runs with flags: %s", *f, plugin, have);
+	return NULL;
+}
+
 char *spec__join(const char *const *v, size_t n)
 {
 	size_t len = 1;
@@ -265,6 +296,8 @@ void spec_test__free_contents(struct spec_test *t)
 	free(t->sched.plugin);
 	strv_free(t->sched.flags);
 	strv_free(t->sched.args);
+	strv_free(t->required_flags);
+	strv_free(t->excluded_flags);
 	cgroups_free(t->cgroups, t->ncgroups);
 	for (size_t i = 0; i < t->nsteps; i++) {
 		struct spec_step *s = &t->steps[i];

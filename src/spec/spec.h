@@ -238,6 +238,8 @@ struct spec_test {
 	char **sysctls;			/* "key=value" */
 	unsigned workers_per_cgroup;	/* default 2 */
 	struct spec_scheduler sched;
+	char **required_flags;		/* a run whose scheduler flags lack one is a SKIP */
+	char **excluded_flags;		/* a run whose scheduler flags have one is a SKIP */
 	struct spec_cgroup *cgroups;	/* the backdrop: created before step 1 */
 	size_t ncgroups;
 	struct spec_step *steps;	/* empty: one implicit full-duration hold */
@@ -344,6 +346,13 @@ void spec_filter__free(struct spec_filter *f);
 char *spec_regex__error(int ecode, size_t offset);
 /* Compile-check a regex; on error *offset and *msg (caller frees) say why. */
 int spec_regex__check(const char *regex, size_t *offset, char **msg);
+
+/*
+ * Why the test cannot run with its scheduler's flags (a flag of
+ * required_flags missing, or one of excluded_flags given; a flag "a=v"
+ * counts as "a"), as a SKIP reason the caller frees; NULL when it can.
+ */
+char *spec_test__flags_skip(const struct spec_test *t);
 
 /* The memory the VM gets: max(memory_mb, cpus * 64, 256). */
 uint64_t spec_test__vm_memory_mb(const struct spec_test *t);

@@ -1441,6 +1441,28 @@ static void v_steps(struct vctx *c, const struct node *n)
 
 /* ---- the rest of the test ---- */
 
+/*
+ * required_flags / excluded_flags: flag names as a plugin declares them
+ * ("llc", "reject-pin"), without "=value"; what they mean is the plugin's,
+ * so any name is accepted and a flag no plugin has simply never matches.
+ */
+static char **v_flag_names(struct vctx *c, const struct node *n, enum spec_key_id id)
+{
+	char **v = get_list(c, n, &spec_key_table[id]);
+
+	for (char **f = v; *f; f++) {
+		if (!valid_name(*f, false) || **f == '.')
+			verr(c, AT(n), "'%s': flag name '%s' must be letters, digits, '_', '-' and "
+			     "'.' (a flag's name, without '=value')", KNAME(n), *f);
+		for (char **g = v; g < f; g++)
+			if (str_eq(*g, *f)) {
+				verr(c, AT(n), "'%s' names flag '%s' twice", KNAME(n), *f);
+				break;
+			}
+	}
+	return v;
+}
+
 static void v_scheduler(struct vctx *c, const struct node *n)
 {
 	struct spec_scheduler *s = &c->t->sched;
@@ -1713,6 +1735,18 @@ void spec_validate(const char *file, const struct node *root, const char *defaul
 		t->sched.flags = xcalloc(1, sizeof(char *));
 	if (!t->sched.args)
 		t->sched.args = xcalloc(1, sizeof(char *));
+	if ((x = f[K_TEST_REQUIRED_FLAGS]))
+		t->required_flags = v_flag_names(&c, x, K_TEST_REQUIRED_FLAGS);
+	if ((x = f[K_TEST_EXCLUDED_FLAGS])) {
+		t->excluded_flags = v_flag_names(&c, x, K_TEST_EXCLUDED_FLAGS);
+		for (char **e = t->excluded_flags; *e; e++)
+			for (char **r = t->required_flags; r && *r; r++)
+				if (str_eq(*e, *r)) {
+					verr(&c, AT(x), "flag '%s' is both required and excluded: no run "
+					     "could satisfy the test; keep it in one list", *e);
+					break;
+				}
+	}
 	if ((x = f[K_TEST_PAYLOADS]))
 		v_payloads(&c, x);
 	if ((x = f[K_TEST_CGROUPS]))
