@@ -221,7 +221,6 @@ struct run_channel {
 	bool have_sched;
 	struct msg_sched sched;	/* the last SCHD */
 	char *guest_error_log;	/* last error-level LOG from the guest (a plugin's verifier log) */
-	char *artifact_err;	/* an artifact that could not be written */
 	char *output;		/* every OUTP, concatenated */
 	size_t output_len;
 };
@@ -234,7 +233,6 @@ static void run_channel__free(struct run_channel *c)
 	free(c->decode_err);
 	msg_sched__free(&c->sched);
 	free(c->guest_error_log);
-	free(c->artifact_err);
 	free(c->output);
 	memset(c, 0, sizeof(*c));
 }
@@ -542,10 +540,9 @@ static int on_artifact(void *ctx, const struct msg_artifact *m)
 	_cleanup_free_ char *p = xasprintf("%s/%s", tc->dir, m->name);	/* a plain name */
 	int ret = write_file_atomic(p, m->data, m->len);
 
+	/* said with its errno and exit 99; the verdict is the scheduler's */
 	if (ret)
 		write_failed(tc->job->rn, p, ret);
-	if (ret && !tc->chan.artifact_err)
-		tc->chan.artifact_err = xasprintf("artifact %s: %s", p, write_error_str(ret));
 	return 0;
 }
 
@@ -760,9 +757,9 @@ static void judge(struct test_ctx *tc, const struct vm_result *vr, const char *c
 			run_result__add_detail(rr, DETAIL_OTHER, "guest", NULL, "%s", c->guest_error_log);
 		goto out;
 	}
-	/* a message that did not decode or could not be kept: the results are not whole */
-	if (c->decode_err || c->artifact_err) {
-		set_error(rr, TEST_ERROR, "collect", "%s%s", c->decode_err ?: c->artifact_err,
+	/* a message that did not decode: the results are not whole */
+	if (c->decode_err) {
+		set_error(rr, TEST_ERROR, "collect", "%s%s", c->decode_err,
 			  c->decode_errors > 1 ? " (and more frames)" : "");
 		goto out;
 	}
