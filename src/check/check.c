@@ -6,7 +6,7 @@
 #include <stdarg.h>
 
 #include "check/check.h"
-#include "vm/topo.h"
+#include "spec/topo.h"
 
 /* One cgroup's workers as the checks see them. */
 struct cg_view {

@@ -8,8 +8,8 @@
 #define KTSTR_RESULT_H
 
 #include "util/util.h"
-#include "check/thresholds.h"
-#include "workload/telemetry.h"
+#include "spec/thresholds.h"
+#include "proto/telemetry.h"
 
 struct spec_test;
 

@@ -30,7 +30,7 @@
 #include "util/path.h"
 #include "util/proc.h"
 #include "vm/initramfs.h"
-#include "vm/topo.h"
+#include "spec/topo.h"
 #include "vm/vm.h"
 
 /* TCG boots take 6-30 s on a loaded 2-CPU host; a hung boot still ends in minutes */

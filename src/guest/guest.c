@@ -25,7 +25,7 @@
 #include "spec/spec.h"
 #include "util/log.h"
 #include "proto/msg.h"
-#include "vm/topo.h"
+#include "spec/topo.h"
 #include "workload/workload.h"
 
 #define RUN_JSON "/ktstr/run.json"

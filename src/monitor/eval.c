@@ -3,7 +3,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 
-#include "check/thresholds.h"
+#include "spec/thresholds.h"
 #include "monitor/monitor.h"
 
 /* ktstr's SustainedViolationTracker: the longest run of consecutive violations. */

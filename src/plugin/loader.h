@@ -7,7 +7,7 @@
 #define KTSTR_LOADER_H
 
 #include <ktstr/plugin.h>
-#include "check/thresholds.h"
+#include "spec/thresholds.h"
 
 /*
  * Every ABI 1 plugin has at least the ABI 1 struct (fields are only ever

@@ -18,8 +18,8 @@
 
 #include "proto/proto.h"
 #include "util/log.h"
-#include "vm/topo.h"
-#include "workload/telemetry.h"
+#include "spec/topo.h"
+#include "proto/telemetry.h"
 
 #define RUN_PLAN_VERSION 1
 
@@ -135,7 +135,7 @@ char *msg_sched__encode(const struct msg_sched *m);
 int msg_sched__decode(const char *s, size_t len, struct msg_sched *m, char **err);
 void msg_sched__free(struct msg_sched *m);
 
-/* RSLT: struct telemetry (workload/telemetry.h). */
+/* RSLT: struct telemetry (proto/telemetry.h). */
 char *msg_result__encode(const struct telemetry *t);
 int msg_result__decode(const char *s, size_t len, struct telemetry *t, char **err);
 

@@ -31,7 +31,7 @@
 #define MSG_LOG "LOG "		/* agent log line (text: "<level>: message") */
 #define MSG_EVENT "EVNT"	/* one timeline event, as it happens */
 #define MSG_SCHED "SCHD"	/* scheduler state change / exit info */
-#define MSG_RESULT "RSLT"	/* telemetry (workload/telemetry.h) */
+#define MSG_RESULT "RSLT"	/* telemetry (proto/telemetry.h) */
 #define MSG_OUTPUT "OUTP"	/* captured output of a command (raw bytes) */
 #define MSG_ARTIFACT "ARTF"	/* a file for the results directory */
 #define MSG_DONE "DONE"		/* last frame */

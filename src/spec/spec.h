@@ -14,8 +14,8 @@
 #include "util/util.h"
 #include "util/diag.h"
 #include "util/cpumask.h"
-#include "check/thresholds.h"
-#include "workload/worktype.h"
+#include "spec/thresholds.h"
+#include "spec/worktype.h"
 
 /* Hard limits on what a spec can ask for. */
 #define SPEC_MAX_NUMA_NODES 8

@@ -11,8 +11,8 @@
 #include <sys/types.h>
 
 #include "spec/spec.h"
-#include "vm/topo.h"
-#include "workload/telemetry.h"
+#include "spec/topo.h"
+#include "proto/telemetry.h"
 
 /* ---- cgroup.c: cgroup v2 under one root directory ---- */
 

@@ -7,8 +7,8 @@
 #define KTSTR_WORKLOAD_H
 
 #include "spec/spec.h"
-#include "vm/topo.h"
-#include "workload/telemetry.h"
+#include "spec/topo.h"
+#include "proto/telemetry.h"
 
 struct workload_hooks {
 	void *ctx;

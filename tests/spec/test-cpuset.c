@@ -10,7 +10,7 @@
 
 #include "tap.h"
 #include "spec/spec.h"
-#include "vm/topo.h"
+#include "spec/topo.h"
 
 static const struct spec_cpuset cpusets[] = {
 	{ .kind = CPUSET_NONE },

@@ -6,7 +6,7 @@
 #include "util/units.h"
 #include "util/cpumask.h"
 #include "proto/proto.h"
-#include "check/thresholds.h"
+#include "spec/thresholds.h"
 
 int main(void)
 {

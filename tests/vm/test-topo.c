@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests for src/vm/topo.c: spec numbering, fake sysfs trees, compare, JSON. */
+/* Unit tests for src/spec/topo.c: spec numbering, fake sysfs trees, compare, JSON. */
 #include "spec/spec.h"
 #include "tap.h"
-#include "vm/topo.h"
+#include "spec/topo.h"
 
 static struct topo want, got;
 

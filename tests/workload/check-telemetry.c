@@ -26,7 +26,7 @@
 #include <jansson.h>
 
 #include "tap.h"
-#include "workload/telemetry.h"
+#include "proto/telemetry.h"
 
 static struct telemetry tm;
 

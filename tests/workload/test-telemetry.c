@@ -3,7 +3,7 @@
 #include <errno.h>
 
 #include "tap.h"
-#include "workload/telemetry.h"
+#include "proto/telemetry.h"
 
 static void fill(struct telemetry *t)
 {

@@ -8,7 +8,7 @@
 #include <ctype.h>
 
 #include "tap.h"
-#include "workload/worktype.h"
+#include "spec/worktype.h"
 
 struct named { enum work_type type; unsigned idx; const char *constant; size_t prefix; };
 

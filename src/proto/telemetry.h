@@ -11,7 +11,7 @@
 
 #include "util/util.h"
 #include "util/cpumask.h"
-#include "workload/worktype.h"
+#include "spec/worktype.h"
 
 #define TELEMETRY_VERSION 1
 #define TELEMETRY_MAX_WAKE_SAMPLES 100000

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Work type descriptors: names, parameters and defaults as ktstr defines them. */
-#include "workload/worktype.h"
+#include "spec/worktype.h"
 
 #define P(n, d, lo, hi, h) { n, d, lo, hi, h }
 

@@ -4,7 +4,7 @@
 
 #include "util/units.h"
 
-#include "check/thresholds.h"
+#include "spec/thresholds.h"
 
 const struct threshold_desc threshold_table[THR__COUNT] = {
 #define X(id, name, type, unit, max, rel, dbg, has, mon, gate, help) \

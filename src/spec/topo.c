@@ -6,7 +6,7 @@
 #include <jansson.h>
 
 #include "spec/spec.h"
-#include "vm/topo.h"
+#include "spec/topo.h"
 
 /*
  * Fill the derived masks (llc_cpus, node_cpus, llc_node) from t->cpus[].

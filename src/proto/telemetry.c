@@ -5,7 +5,7 @@
 #include <math.h>
 
 #include "util/jdec.h"
-#include "workload/telemetry.h"
+#include "proto/telemetry.h"
 
 static const char *const event_kind_names[] = {
 	[EVT_SCENARIO_START] = "scenario_start",
