@@ -62,6 +62,46 @@ static void check_plugin_flags(const struct spec_file *sf, struct diag_list *dl)
 	}
 }
 
+int cmd__plugin_flags(void *ctx, const char *plugin, struct spec_flag_decl **out, size_t *n,
+		      char **err)
+{
+	struct cmd_plugins *c = ctx;
+	struct plugin *p = NULL;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < c->n && !p; i++)
+		if (str_eq(c->v[i]->ops->name, plugin) || str_eq(c->v[i]->path, plugin))
+			p = c->v[i];
+	if (!p) {
+		r = plugin__inspect(plugin, &p, err);
+		if (r)
+			return r;
+		*(struct plugin **)array_push(&c->v, &c->n, sizeof(p)) = p;
+	}
+	for (const struct ktstr_flag *f = p->ops->flags; f && f->name; f++) {
+		struct spec_flag_decl *d;
+
+		if (f->name[strlen(f->name) - 1] == '=')	/* takes a value: no profile can choose one */
+			continue;
+		d = array_push(out, n, sizeof(*d));
+		d->name = f->name;
+		d->requires = f->requires;
+		d->excludes = f->excludes;
+	}
+	return 0;
+}
+
+void cmd_plugins__free(struct cmd_plugins *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		plugin__close(c->v[i]);
+	free(c->v);
+	c->v = NULL;
+	c->n = 0;
+}
+
 static int for_each_test(const struct run_opts *o, bool print_ok, bool check_flags,
 			 void (*fn)(const struct run_opts *o, const struct spec_test *t, void *arg),
 			 void *arg)
@@ -83,7 +123,7 @@ static int for_each_test(const struct run_opts *o, bool print_ok, bool check_fla
 	for (size_t i = 0; i < o->nspecs; i++) {
 		struct diag_list dl = {};
 		struct spec_file *sf = NULL;
-		int r = spec_file__load(o->specs[i], SPEC_FORMAT_AUTO, &sf, &dl);
+		int r = spec_file__load_opts(o->specs[i], SPEC_FORMAT_AUTO, &o->spec, &sf, &dl);
 
 		if (r == -EINVAL && spec_file__is_foreign(sf)) {
 			fprintf(stderr, "%s: skipped: not a spec (plain text, not named *.yaml, *.yml or *.ini)\n",

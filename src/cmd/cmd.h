@@ -4,6 +4,7 @@
 #define KTSTR_CMD_H
 
 #include "util/util.h"
+#include "spec/spec.h"
 
 enum accel_choice { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
 
@@ -26,7 +27,22 @@ struct run_opts {
 	bool topo_only;			/* --topo-only: boot, check topology, power off */
 	uint64_t timeout_ns;		/* --timeout: run-phase timeout override; 0 = spec's */
 	uint64_t boot_timeout_ns;	/* --boot-timeout; 0 = default */
+	/* How specs become tests: overrides, --gauntlet, --profiles, --tag (ktstr-run(1), OVERRIDES). */
+	struct spec_options spec;
 };
+
+/*
+ * spec_options.plugin_flags for the command layer: a plugin's boolean
+ * flags read by plugin__inspect() (no plugin code runs). ctx is a struct
+ * cmd_plugins that keeps the inspected plugins until cmd_plugins__free().
+ */
+struct cmd_plugins {
+	struct plugin **v;
+	size_t n;
+};
+int cmd__plugin_flags(void *ctx, const char *plugin, struct spec_flag_decl **out, size_t *n,
+		      char **err);
+void cmd_plugins__free(struct cmd_plugins *c);
 
 /* Each returns the process exit status. */
 int cmd_lint(const struct run_opts *o);

@@ -6,6 +6,7 @@
 #include "cmd/cmd.h"
 #include "util/log.h"
 #include "util/units.h"
+#include "workload/worktype.h"
 
 enum run_mode { MODE_RUN, MODE_LINT, MODE_DRY_RUN, MODE_LIST };
 
@@ -26,6 +27,16 @@ enum {
 	OPT_TOPO_ONLY,
 	OPT_TIMEOUT,
 	OPT_BOOT_TIMEOUT,
+	OPT_SCHEDULER,
+	OPT_FLAGS,
+	OPT_SCHED_ARGS,
+	OPT_DURATION,
+	OPT_WORKERS,
+	OPT_WORK_TYPE,
+	OPT_GAUNTLET,
+	OPT_PROFILES,
+	OPT_TAG,
+	OPT_EXCLUDE_TAG,
 };
 
 static const struct option long_opts[] = {
@@ -50,6 +61,16 @@ static const struct option long_opts[] = {
 	{ "topo-only", no_argument, NULL, OPT_TOPO_ONLY },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "boot-timeout", required_argument, NULL, OPT_BOOT_TIMEOUT },
+	{ "scheduler", required_argument, NULL, OPT_SCHEDULER },
+	{ "flags", required_argument, NULL, OPT_FLAGS },
+	{ "sched-args", required_argument, NULL, OPT_SCHED_ARGS },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "workers", required_argument, NULL, OPT_WORKERS },
+	{ "work-type", required_argument, NULL, OPT_WORK_TYPE },
+	{ "gauntlet", no_argument, NULL, OPT_GAUNTLET },
+	{ "profiles", no_argument, NULL, OPT_PROFILES },
+	{ "tag", required_argument, NULL, OPT_TAG },
+	{ "exclude-tag", required_argument, NULL, OPT_EXCLUDE_TAG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -77,8 +98,20 @@ static void usage(FILE *f)
 		"  --keep-going           (accepted; every test always runs)\n"
 		"  --timeout DUR          run-phase timeout (default: duration + 30s)\n"
 		"  --boot-timeout DUR     boot timeout: no agent after DUR is a TIMEOUT (default 60s)\n"
+		"overrides (command line > spec > plugin > default; --dry-run shows each value's layer):\n"
+		"  --scheduler NAME       scheduler plugin (name or .so path)\n"
+		"  --flags A,B            scheduler flags\n"
+		"  --sched-args 'ARGS'    scheduler arguments (exec: the binary and its arguments)\n"
+		"  --duration DUR         workload duration\n"
+		"  --workers N            workers_per_cgroup\n"
+		"  --work-type TYPE       the work of every cgroup marked swappable\n"
+		"  --topology NAME|LABEL  a preset (tiny-2llc) or 1n2l2c1t; also for --exec/--topo-only\n"
+		"  --gauntlet             every test over the topology presets and flag profiles\n"
+		"  --profiles             every test under each flag profile of its scheduler\n"
+		"  --tag TAG              only tests tagged TAG (repeatable: any of them)\n"
+		"  --exclude-tag TAG      no test tagged TAG (repeatable)\n"
+		"  A SPEC that is a directory means its *.yaml, *.yml and *.ini files, recursively, sorted.\n"
 		"ad-hoc VMs (no spec):\n"
-		"  --topology LABEL       topology for --exec/--topo-only (default 1n1l2c1t)\n"
 		"  --topo-only            boot, compare the guest's topology, power off\n"
 		"  --exec                 run the command after -- in the guest; its exit code decides\n"
 		"  -q, --quiet / -v, --verbose\n"
@@ -107,12 +140,65 @@ static int parse_uint(const char *s, unsigned *out)
 	return 0;
 }
 
+/* Append a NULL-terminated list entry (the option lists live until exit). */
+static void strv_push(const char ***v, size_t *n, const char *s)
+{
+	*(const char **)array_push(v, n, sizeof(char *)) = s;
+}
+
+/* Every SPEC argument, a directory replaced by its spec files. 0, or 2 (usage) after a message. */
+static int expand_spec_args(char **args, size_t nargs, char ***out, size_t *nout)
+{
+	*out = NULL;
+	*nout = 0;
+	for (size_t i = 0; i < nargs; i++) {
+		_cleanup_free_ char *err = NULL;
+		char **v;
+		size_t n;
+
+		if (spec_paths__expand(args[i], &v, &n, &err)) {
+			fprintf(stderr, "ktstr-run: %s\n", err);
+			return 2;
+		}
+		for (size_t j = 0; j < n; j++)
+			*(char **)array_push(out, nout, sizeof(char *)) = v[j];
+		free(v);
+	}
+	return 0;
+}
+
+static void free_spec_args(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int run_mode(enum run_mode mode, const struct run_opts *o)
+{
+	switch (mode) {
+	case MODE_LINT:
+		return cmd_lint(o);
+	case MODE_DRY_RUN:
+		return cmd_dry_run(o);
+	case MODE_LIST:
+		return cmd_list(o);
+	default:
+		return cmd_run(o);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct run_opts o = { .results_dir = "ktstr-results" };
 	enum run_mode mode = MODE_RUN;
+	struct cmd_plugins plugins = { 0 };
+	const char **set = NULL, **tags = NULL, **xtags = NULL;
+	size_t nset = 0, ntags = 0, nxtags = 0, nspecs = 0;
+	char **specs = NULL;
 	bool exec = false;
-	int c;
+	unsigned u;
+	int c, r;
 
 	while ((c = getopt_long(argc, argv, "E:j:qvh", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -178,6 +264,47 @@ int main(int argc, char **argv)
 			break;
 		case OPT_TOPOLOGY:
 			o.topology = optarg;
+			strv_push(&set, &nset, spec_set__scalar("topology", optarg));
+			break;
+		case OPT_SCHEDULER:
+			strv_push(&set, &nset, spec_set__scalar("scheduler.plugin", optarg));
+			break;
+		case OPT_FLAGS:
+			strv_push(&set, &nset, spec_set__list("scheduler.flags", optarg));
+			break;
+		case OPT_SCHED_ARGS:
+			strv_push(&set, &nset, spec_set__scalar("scheduler.args", optarg));
+			break;
+		case OPT_DURATION:
+			strv_push(&set, &nset, spec_set__scalar("duration", optarg));
+			break;
+		case OPT_WORKERS:
+			if (parse_uint(optarg, &u) || !u) {
+				fprintf(stderr, "ktstr-run: --workers: '%s' is not a count from 1 to 4096\n",
+					optarg);
+				return 2;
+			}
+			strv_push(&set, &nset, spec_set__scalar("workers_per_cgroup", optarg));
+			break;
+		case OPT_WORK_TYPE:
+			if (!worktype_lookup(optarg)) {
+				fprintf(stderr, "ktstr-run: --work-type: '%s' is no work type (ktstr-spec(5), WORK TYPES)\n",
+					optarg);
+				return 2;
+			}
+			strv_push(&set, &nset, spec_set__scalar("work_type", optarg));
+			break;
+		case OPT_GAUNTLET:
+			o.spec.gauntlet = true;
+			break;
+		case OPT_PROFILES:
+			o.spec.profiles = true;
+			break;
+		case OPT_TAG:
+			strv_push(&tags, &ntags, optarg);
+			break;
+		case OPT_EXCLUDE_TAG:
+			strv_push(&xtags, &nxtags, optarg);
 			break;
 		case OPT_EXEC:
 			exec = true;
@@ -223,21 +350,34 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	o.specs = argv + optind;
-	o.nspecs = argc - optind;
+	if (o.spec.gauntlet && o.topology) {
+		fprintf(stderr, "ktstr-run: --gauntlet and --topology both choose the topology: give one\n");
+		return 2;
+	}
+	if (expand_spec_args(argv + optind, argc - optind, &specs, &nspecs))
+		return 2;
+	o.specs = specs;
+	o.nspecs = nspecs;
+	strv_push(&set, &nset, NULL);
+	strv_push(&tags, &ntags, NULL);
+	strv_push(&xtags, &nxtags, NULL);
+	o.spec.set = set;
+	o.spec.tags = ntags > 1 ? tags : NULL;
+	o.spec.exclude_tags = nxtags > 1 ? xtags : NULL;
+	o.spec.plugin_flags = cmd__plugin_flags;
+	o.spec.ctx = &plugins;
 	if (o.verbose)
 		log_set_level(LOG_DEBUG);
 	else if (o.quiet)
 		log_set_level(LOG_WARN);
 
-	switch (mode) {
-	case MODE_LINT:
-		return cmd_lint(&o);
-	case MODE_DRY_RUN:
-		return cmd_dry_run(&o);
-	case MODE_LIST:
-		return cmd_list(&o);
-	default:
-		return cmd_run(&o);
-	}
+	r = run_mode(mode, &o);
+	cmd_plugins__free(&plugins);
+	free_spec_args(specs, nspecs);
+	for (size_t i = 0; i < nset; i++)
+		free((char *)set[i]);
+	free(set);
+	free(tags);
+	free(xtags);
+	return r;
 }

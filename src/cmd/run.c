@@ -281,7 +281,8 @@ static char *build_run_json(struct test_ctx *tc, enum vm_machine m)
 	if (p.mode == RUN_MODE_EXEC) {
 		p.exec = o->exec_argv;
 	} else if (p.mode == RUN_MODE_RUN) {
-		p.test = j->t->name;
+		p.test = j->t->source_name;	/* the agent replays the overrides */
+		p.spec_set = j->t->overrides;
 		p.spec = sp;
 		p.format = (char *)spec_ext(j->sf);
 	}
@@ -1201,7 +1202,7 @@ static int collect_jobs(struct runner *rn, struct spec_file ***sfs, size_t *nsfs
 	for (size_t i = 0; i < o->nspecs; i++) {
 		struct diag_list diags = { 0 };
 		struct spec_file *sf = NULL;
-		int r = spec_file__load(o->specs[i], SPEC_FORMAT_AUTO, &sf, &diags);
+		int r = spec_file__load_opts(o->specs[i], SPEC_FORMAT_AUTO, &o->spec, &sf, &diags);
 
 		/* a glob over specs/ also matches Makefile.inc: skip it as --lint does */
 		if (r == -EINVAL && sf && spec_file__is_foreign(sf)) {

@@ -445,10 +445,13 @@ static int run_test(const struct run_plan *plan, const struct topo *topo, char *
 		*error = xasprintf("%s: %s", plan->spec, strerror(-ret));
 		return ret;
 	}
-	ret = spec_file__parse(plan->spec, text, len,
-			       str_eq(plan->format, "ini") ? SPEC_FORMAT_INI :
-			       str_eq(plan->format, "yaml") ? SPEC_FORMAT_YAML : SPEC_FORMAT_AUTO,
-			       &sf, &diags);
+	/* the host's overrides (command line, gauntlet preset, flag profile) make the same test here */
+	ret = spec_file__parse_opts(plan->spec, text, len,
+				    str_eq(plan->format, "ini") ? SPEC_FORMAT_INI :
+				    str_eq(plan->format, "yaml") ? SPEC_FORMAT_YAML : SPEC_FORMAT_AUTO,
+				    &(struct spec_options){ .set = (const char *const *)plan->spec_set,
+							    .replay = true },
+				    &sf, &diags);
 	diag_free(&diags);
 	t = sf ? spec_file__find(sf, plan->test) : NULL;
 	if (!t) {

@@ -475,6 +475,8 @@ char *run_plan__encode(const struct run_plan *p)
 	set_str(r, "format", p->format);
 	if (p->exec)
 		json_object_set_new(r, "exec", jdec_strv_json((const char *const *)p->exec));
+	if (p->spec_set && *p->spec_set)
+		json_object_set_new(r, "spec_set", jdec_strv_json((const char *const *)p->spec_set));
 	if (p->no_ksyms)
 		json_object_set_new(r, "ksyms", json_false());
 	else if (p->nksyms)
@@ -530,6 +532,7 @@ int run_plan__decode(const char *s, size_t len, struct run_plan *p, char **err)
 		p->spec = jdec_strdup(&d, root, "spec");
 		p->format = jdec_strdup(&d, root, "format");
 		p->exec = jdec_strv(&d, root, "exec");
+		p->spec_set = jdec_strv(&d, root, "spec_set");
 		p->channel = jdec_strdup(&d, root, "channel");
 		p->relaxed = jdec_bool(&d, root, "relaxed");
 		if (json_is_false(ks))
@@ -561,6 +564,7 @@ void run_plan__free(struct run_plan *p)
 	free(p->spec);
 	free(p->format);
 	jdec_strv_free(p->exec);
+	jdec_strv_free(p->spec_set);
 	free(p->channel);
 	msg_ksyms__free(p->ksyms, p->nksyms);
 	free(p->selftest);

@@ -93,6 +93,7 @@ struct run_plan {
 	char *name;		/* the job's name */
 	char *test;		/* RUN: the expanded test name */
 	char *spec;		/* RUN: the spec file as given */
+	char **spec_set;	/* RUN: the test's overrides ("path=value"), replayed on the spec; may be NULL */
 	char *format;		/* RUN: "yaml" or "ini" */
 	char **exec;		/* EXEC: argv, NULL-terminated */
 	char *channel;		/* a hint; the agent looks up the port named "ktstr" */

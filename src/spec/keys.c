@@ -57,6 +57,7 @@ const char *spec_key_type_name(enum key_type t)
 	case KT_PATTERNS: return "list of regexes";
 	case KT_THRESHOLDS: return "thresholds";
 	case KT_MATRIX: return "matrix";
+	case KT_BOOL: return "boolean";
 	}
 	return "?";
 }

@@ -45,6 +45,7 @@ enum key_type {
 	KT_PATTERNS,	/* list of pcre2 regexes */
 	KT_THRESHOLDS,	/* map of threshold name -> value or off */
 	KT_MATRIX,	/* map of key path -> list of values */
+	KT_BOOL,	/* true or false (yes/no, on/off) */
 };
 
 #define SPEC_KEY_LIST(X) \
@@ -85,6 +86,20 @@ enum key_type {
 	X(TEST_CONSOLE, TEST, "console", MAP, 0, 0, SEC_CONSOLE, "none", "kernel console patterns") \
 	X(TEST_MATRIX, TEST, "matrix", MATRIX, 0, SPEC_MAX_MATRIX, 0, "none", \
 	  "key path: list of values; expands to the cartesian product") \
+	X(TEST_GAUNTLET, TEST, "gauntlet", BOOL, 0, 0, 0, "false", \
+	  "run the test on every topology preset its constraints allow, under every flag profile") \
+	X(TEST_PROFILES, TEST, "profiles", BOOL, 0, 0, 0, "false", \
+	  "run the test under every flag profile of its scheduler (the gauntlet always does)") \
+	X(TEST_MIN_NUMA_NODES, TEST, "min_numa_nodes", UINT, 1, SPEC_MAX_NUMA_NODES, 0, "1", \
+	  "gauntlet: fewest NUMA nodes a preset may have") \
+	X(TEST_MAX_NUMA_NODES, TEST, "max_numa_nodes", UINT, 1, SPEC_MAX_NUMA_NODES, 0, "1", \
+	  "gauntlet: most NUMA nodes a preset may have") \
+	X(TEST_MIN_LLCS, TEST, "min_llcs", UINT, 1, 1024, 0, "1", "gauntlet: fewest LLCs a preset may have") \
+	X(TEST_MAX_LLCS, TEST, "max_llcs", UINT, 1, 1024, 0, "12", "gauntlet: most LLCs a preset may have") \
+	X(TEST_MIN_CPUS, TEST, "min_cpus", UINT, 1, 4096, 0, "1", "gauntlet: fewest CPUs a preset may have") \
+	X(TEST_MAX_CPUS, TEST, "max_cpus", UINT, 1, 4096, 0, "192", "gauntlet: most CPUs a preset may have") \
+	X(TEST_REQUIRES_SMT, TEST, "requires_smt", BOOL, 0, 0, 0, "false", \
+	  "gauntlet: only presets with 2 or more threads per core") \
 	X(TOPO_NUMA_NODES, TOPOLOGY, "numa_nodes", UINT, 1, SPEC_MAX_NUMA_NODES, 0, "1", "NUMA nodes with CPUs") \
 	X(TOPO_LLCS, TOPOLOGY, "llcs", UINT, 1, SPEC_MAX_CPUS, 0, "1", \
 	  "last-level caches, spread evenly over the nodes") \
@@ -108,6 +123,8 @@ enum key_type {
 	  "the first work as a map (INI: work.type = ...), instead of work keys in the cgroup") \
 	X(CG_WORKS, CGROUP, "works", MAPS, 0, 16, SEC_WORK, "one CpuSpin work", \
 	  "groups of workers; the cgroup's own work keys describe the first") \
+	X(CG_SWAPPABLE, CGROUP, "swappable", BOOL, 0, 0, 0, "false", \
+	  "ktstr-run --work-type may replace the work of this cgroup") \
 	X(CG_CHILDREN, CGROUP, "children", MAPS, 0, SPEC_MAX_CGROUPS, SEC_CGROUP, "none", \
 	  "nested cgroups; their names are relative to this one") \
 	X(WORK_TYPE, WORK, "type", WORKTYPE, 0, 0, 0, "cpu_spin", "work type (see WORK TYPES)") \

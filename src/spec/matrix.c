@@ -101,6 +101,22 @@ bad:
 	return -EINVAL;
 }
 
+int spec_node__set(struct node *root, const char *dotted, struct node *val)
+{
+	struct mkey k = { 0 };
+	int r;
+
+	k.path = split_path(dotted, &k.npath);
+	if (!k.npath) {
+		node__free(val);
+		free_path(&k);
+		return -EINVAL;
+	}
+	r = set_path(root, k.path, k.npath, val);
+	free_path(&k);
+	return r;
+}
+
 /* "1n2l2c1t", "llc+steal", "none" (empty list), "v3" (anything else, by position). */
 static char *render(const struct node *v, size_t pos)
 {

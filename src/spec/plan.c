@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "spec/spec.h"
+#include "spec/spec-int.h"
 #include "util/units.h"
 
 uint64_t spec_test__vm_memory_mb(const struct spec_test *t)
@@ -168,6 +169,44 @@ static void print_patterns(const char *label, const struct spec_pattern *p, size
 		fprintf(f, "    %s /%s/\n", label, p[i].regex);
 }
 
+/* "a b c", or "none" (caller frees). */
+static char *words(char *const *v)
+{
+	size_t n = 0;
+	char *out, *p;
+
+	while (v && v[n])
+		n++;
+	if (!n)
+		return xstrdup("none");
+	out = spec__join((const char *const *)v, n);
+	for (p = out; (p = strstr(p, ", ")); )	/* spec__join writes "a, b" */
+		memmove(p, p + 1, strlen(p));
+	return out;
+}
+
+/* The values the command line can override, each with the layer it came from (ktstr-run(1), OVERRIDES). */
+static void print_origins(const struct spec_test *t, FILE *f)
+{
+	_cleanup_free_ char *flags = words(t->sched.flags), *args = words(t->sched.args);
+	char a[64], lbl[64];
+
+	fprintf(f, "  values (layer: command line > gauntlet > spec > plugin > default):\n");
+	fprintf(f, "    scheduler: %s (%s)\n", t->sched.plugin, spec_origin_name(t->origin[SV_SCHEDULER]));
+	fprintf(f, "    flags: %s%s%s (%s)\n", flags, t->profile ? ", profile " : "",
+		t->profile ? t->profile : "", spec_origin_name(t->origin[SV_FLAGS]));
+	fprintf(f, "    sched-args: %s (%s)\n", args, spec_origin_name(t->origin[SV_SCHED_ARGS]));
+	fprintf(f, "    duration: %s (%s)\n", dur(t->duration_ns, a, sizeof(a)),
+		spec_origin_name(t->origin[SV_DURATION]));
+	fprintf(f, "    workers: %u per cgroup (%s)\n", t->workers_per_cgroup,
+		spec_origin_name(t->origin[SV_WORKERS]));
+	fprintf(f, "    work type: %s\n", t->origin[SV_WORK_TYPE] == ORIGIN_CMDLINE ?
+		"swappable cgroups' replaced (command line)" : "as each work says (spec)");
+	fprintf(f, "    topology: %s%s%s (%s)\n", t->preset ? t->preset : "",
+		t->preset ? " = " : "", spec_topology__label(&t->topology, lbl, sizeof(lbl)),
+		spec_origin_name(t->origin[SV_TOPOLOGY]));
+}
+
 void spec_test__print_plan(const struct spec_test *t, const struct thresholds *merged, FILE *f)
 {
 	const struct spec_topology *tp = &t->topology;
@@ -184,6 +223,7 @@ void spec_test__print_plan(const struct spec_test *t, const struct thresholds *m
 		print_strv("  tags:", t->tags, f);
 	if (t->matrix_values && *t->matrix_values)
 		print_strv("  matrix:", t->matrix_values, f);
+	print_origins(t, f);
 	fprintf(f, "  vm: %s, %u CPU%s (usable 0-%u), %u LLC%s, %u NUMA node%s",
 		spec_topology__label(tp, a, sizeof(a)), cpus, cpus == 1 ? "" : "s", usable - 1,
 		tp->llcs, tp->llcs == 1 ? "" : "s", nodes, nodes == 1 ? "" : "s");

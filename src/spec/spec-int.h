@@ -75,8 +75,21 @@ void spec_expansions__free(struct spec_expansion *v, size_t n);
 void spec_validate(const char *file, const struct node *root, const char *default_name,
 		   struct spec_test *t, struct diag_list *diags);
 
-/* Parse, expand and validate sf->text into sf->tests. */
-int spec__build(struct spec_file *sf, struct diag_list *diags);
+/* Parse, expand and validate sf->text into sf->tests (opt may be NULL). */
+int spec__build(struct spec_file *sf, const struct spec_options *opt, struct diag_list *diags);
+
+/* Put val (taken) at the dotted key path inside root, creating maps on the way: 0 or -EINVAL. */
+int spec_node__set(struct node *root, const char *dotted, struct node *val);
+/*
+ * Apply one "path=value" entry of spec_options.set to root. The path
+ * "work_type" replaces the work of every swappable cgroup. 0, or -EINVAL
+ * with a diagnostic naming the entry.
+ */
+int spec_set__apply(const char *file, struct node *root, const char *entry, struct diag_list *diags);
+/* spec_set__list() of a NULL-terminated list. */
+char *spec_set__strv(const char *path, char *const *v);
+/* "true"/"yes"/"on"/"1" or "false"/"no"/"off"/"0": 0, else -EINVAL. */
+int spec_bool__parse(const char *s, bool *out);
 
 enum spec_format spec_format__guess(const char *path, const char *text, size_t len);
 void spec_test__free_contents(struct spec_test *t);

@@ -49,6 +49,11 @@ static const char *const mpol_names[] = {
 
 #define NAME_OR_Q(tab, i) ((unsigned)(i) < ARRAY_SIZE(tab) && (tab)[i] ? (tab)[i] : "?")
 
+static const char *const origin_names[] = {
+	[ORIGIN_DEFAULT] = "default", [ORIGIN_PLUGIN] = "plugin", [ORIGIN_SPEC] = "spec",
+	[ORIGIN_GAUNTLET] = "gauntlet", [ORIGIN_CMDLINE] = "command line",
+};
+const char *spec_origin_name(enum spec_origin o) { return NAME_OR_Q(origin_names, o); }
 const char *op_kind_name(enum op_kind k) { return NAME_OR_Q(op_names, k); }
 const char *cpuset_kind_name(enum cpuset_kind k) { return NAME_OR_Q(cpuset_names, k); }
 const char *sched_policy_name(enum sched_policy p) { return NAME_OR_Q(policy_names, p); }
@@ -326,6 +331,10 @@ void spec_test__free_contents(struct spec_test *t)
 	patterns_free(t->console.forbid, t->console.nforbid);
 	patterns_free(t->console.allow, t->console.nallow);
 	strv_free(t->matrix_values);
+	free(t->source_name);
+	strv_free(t->overrides);
+	free(t->preset);
+	free(t->profile);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -384,6 +393,13 @@ enum spec_format spec_format__guess(const char *path, const char *text, size_t l
 int spec_file__parse(const char *name, const char *text, size_t len, enum spec_format fmt,
 		     struct spec_file **out, struct diag_list *diags)
 {
+	return spec_file__parse_opts(name, text, len, fmt, NULL, out, diags);
+}
+
+int spec_file__parse_opts(const char *name, const char *text, size_t len, enum spec_format fmt,
+			  const struct spec_options *opt, struct spec_file **out,
+			  struct diag_list *diags)
+{
 	struct spec_file *sf = xcalloc(1, sizeof(*sf));
 	int r;
 
@@ -394,13 +410,19 @@ int spec_file__parse(const char *name, const char *text, size_t len, enum spec_f
 	sf->text[len] = '\0';
 	sf->text_len = len;
 	sf->format = fmt == SPEC_FORMAT_AUTO ? spec_format__guess(name, text, len) : fmt;
-	r = spec__build(sf, diags);
+	r = spec__build(sf, opt, diags);
 	*out = sf;
 	return r;
 }
 
 int spec_file__load(const char *path, enum spec_format fmt, struct spec_file **out,
 		    struct diag_list *diags)
+{
+	return spec_file__load_opts(path, fmt, NULL, out, diags);
+}
+
+int spec_file__load_opts(const char *path, enum spec_format fmt, const struct spec_options *opt,
+			 struct spec_file **out, struct diag_list *diags)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len;
@@ -421,5 +443,5 @@ int spec_file__load(const char *path, enum spec_format fmt, struct spec_file **o
 		diag_add(diags, DIAG_ERROR, path, 0, 0, "cannot read spec: %s", strerror(-r));
 	if (r < 0)
 		return r == -EFBIG ? -EINVAL : r;	/* the diagnostic says it all */
-	return spec_file__parse(path, text, len, fmt, out, diags);
+	return spec_file__parse_opts(path, text, len, fmt, opt, out, diags);
 }

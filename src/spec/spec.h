@@ -139,6 +139,7 @@ struct spec_work {
 
 struct spec_cgroup {
 	char *name;			/* path relative to the test root: "cg_0/sub_a" */
+	bool swappable;			/* --work-type may replace its work (ktstr's swappable) */
 	struct spec_cpuset cpuset;
 	struct spec_work *works;
 	size_t nworks;
@@ -223,8 +224,40 @@ struct spec_console {
 	size_t nallow;
 };
 
+/*
+ * Which topology presets a gauntlet runs a test on (ktstr's
+ * TopologyConstraints; defaults are TopologyConstraints::DEFAULT).
+ */
+struct spec_constraints {
+	unsigned min_numa_nodes, max_numa_nodes;
+	unsigned min_llcs, max_llcs;
+	unsigned min_cpus, max_cpus;
+	bool requires_smt;
+};
+
+/*
+ * Where a value of a test came from, lowest precedence first: the built-in
+ * default, the scheduler plugin, the spec, the gauntlet (a preset or a flag
+ * profile), the command line.
+ */
+enum spec_origin { ORIGIN_DEFAULT, ORIGIN_PLUGIN, ORIGIN_SPEC, ORIGIN_GAUNTLET, ORIGIN_CMDLINE };
+/* The values the command line can override, each with its origin. */
+enum spec_value {
+	SV_SCHEDULER, SV_FLAGS, SV_SCHED_ARGS, SV_DURATION, SV_WORKERS, SV_WORK_TYPE, SV_TOPOLOGY,
+	SV__COUNT
+};
+const char *spec_origin_name(enum spec_origin o);
+
 struct spec_test {
-	char *name;		/* expanded, stable: base[/matrix-values] */
+	char *name;		/* expanded, stable: base[/matrix-values], gauntlet/base/preset/profile */
+	char *source_name;	/* what the spec alone names it: base[/matrix-values] */
+	char **overrides;	/* "path=value" (YAML flow) the expansion applied before validation */
+	char *preset;		/* gauntlet: the topology preset; NULL otherwise */
+	char *profile;		/* gauntlet or profiles: the flag profile ("default", "a+b"); NULL otherwise */
+	enum spec_origin origin[SV__COUNT];
+	bool gauntlet;		/* 'gauntlet: true' */
+	bool profiles;		/* 'profiles: true' */
+	struct spec_constraints constraints;
 	char *base_name;
 	char *description;
 	char **tags;
@@ -256,6 +289,76 @@ struct spec_test {
 
 enum spec_format { SPEC_FORMAT_AUTO, SPEC_FORMAT_YAML, SPEC_FORMAT_INI };
 
+/* A boolean flag of a scheduler plugin, as flag profiles need it. */
+struct spec_flag_decl {
+	const char *name;
+	const char *const *requires;	/* NULL-terminated, or NULL */
+	const char *const *excludes;	/* NULL-terminated, or NULL */
+};
+
+/*
+ * How a spec becomes tests beyond what it says itself (src/spec/expand.c):
+ * the command line's overrides, the gauntlet and flag profiles, the tag
+ * filter. The guest gets none of it: it replays each test's overrides.
+ */
+struct spec_options {
+	const char *const *set;		/* "path=value" (YAML flow) applied to every test */
+	bool gauntlet;			/* --gauntlet */
+	bool profiles;			/* --profiles */
+	const char *const *tags;	/* --tag: keep tests with one of these tags */
+	const char *const *exclude_tags;	/* --exclude-tag: drop tests with one of these */
+	bool replay;			/* the guest: apply set, expand nothing, name tests as the spec does */
+	/*
+	 * The boolean flags of a plugin, for profiles (the command layer reads
+	 * them with plugin__inspect, which runs no plugin code): 0 and a
+	 * malloc'd array the caller frees with free(), or -errno and *err.
+	 */
+	int (*plugin_flags)(void *ctx, const char *plugin, struct spec_flag_decl **out, size_t *n,
+			    char **err);
+	void *ctx;
+};
+
+/*
+ * A command-line override as a "path=value" entry of spec_options.set:
+ * the value is written as a double-quoted YAML scalar, or a flow list when
+ * list is set (value split on commas). Caller frees.
+ */
+char *spec_set__scalar(const char *path, const char *value);
+char *spec_set__list(const char *path, const char *value);
+
+/* ---- preset.c: ktstr's topology presets and the flag profiles ---- */
+
+struct spec_preset {
+	const char *name;
+	unsigned numa_nodes, llcs, cores, threads;
+	unsigned memory_mb;	/* the preset's memory (ktstr's audit value; a spec's 'memory' wins) */
+};
+extern const struct spec_preset spec_preset_table[];
+extern const size_t spec_npresets;
+const struct spec_preset *spec_preset__find(const char *name);
+void spec_preset__topology(const struct spec_preset *p, struct spec_topology *t);
+unsigned spec_preset__cpus(const struct spec_preset *p);
+/* Does the preset pass the constraints (ktstr's TopologyConstraints)? */
+bool spec_preset__allowed(const struct spec_preset *p, const struct spec_constraints *c);
+/* Does this build boot it (at most SPEC_MAX_CPUS vCPUs)? */
+bool spec_preset__bootable(const struct spec_preset *p);
+/* The preset names, ", "-joined (caller frees), for messages. */
+char *spec_preset__names(void);
+
+/*
+ * ktstr's flag profiles: every subset of the flags (declaration order) that
+ * contains `required`, none of `excluded`, and each flag's requires and no
+ * flag's excludes. *out is an array of NULL-terminated flag lists in
+ * power-set order, each sorted in declaration order; free with
+ * spec_profiles__free(). A required flag the plugin lacks leaves the one
+ * empty profile (the run then SKIPs for the missing flag).
+ */
+size_t spec_profiles__generate(const struct spec_flag_decl *flags, size_t nflags,
+			       char *const *required, char *const *excluded, char ****out);
+void spec_profiles__free(char ***p, size_t n);
+/* "default" or "a+b" (caller frees). */
+char *spec_profile__name(char *const *flags);
+
 struct spec_file {
 	char *path;
 	char *text;		/* the exact bytes read (shipped to the guest as-is) */
@@ -276,6 +379,18 @@ int spec_file__load(const char *path, enum spec_format fmt, struct spec_file **o
 /* The same from memory (the guest, fuzzers, tests); name is used in diagnostics. */
 int spec_file__parse(const char *name, const char *text, size_t len, enum spec_format fmt,
 		     struct spec_file **out, struct diag_list *diags);
+/* Both with options (NULL: none): overrides, gauntlet, profiles, tags. */
+int spec_file__load_opts(const char *path, enum spec_format fmt, const struct spec_options *opt,
+			 struct spec_file **out, struct diag_list *diags);
+int spec_file__parse_opts(const char *name, const char *text, size_t len, enum spec_format fmt,
+			  const struct spec_options *opt, struct spec_file **out,
+			  struct diag_list *diags);
+/*
+ * The spec files a command-line argument names: a file is itself; a
+ * directory is every *.yaml, *.yml and *.ini below it, recursively, sorted
+ * by path (dot files and dot directories skipped). 0, or -errno with *err.
+ */
+int spec_paths__expand(const char *arg, char ***out, size_t *n, char **err);
 const struct spec_test *spec_file__find(const struct spec_file *sf, const char *test_name);
 /* Does the name end in .yaml, .yml or .ini? */
 bool spec_path__is_spec_name(const char *path);

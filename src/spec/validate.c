@@ -23,6 +23,7 @@ struct vctx {
 	char **removed;		/* cgroups a remove_cgroup op took away */
 	size_t nremoved;
 	unsigned total_workers;
+	const struct spec_preset *preset;	/* 'topology' named a preset */
 };
 
 static void vdiag(struct vctx *c, enum diag_severity sev, int line, int col, const char *fmt,
@@ -219,6 +220,19 @@ static bool range_ok(struct vctx *c, const struct node *n, const struct spec_key
 	return false;
 }
 
+static bool get_bool(struct vctx *c, const struct node *n, bool *out)
+{
+	const char *s = scalar(c, n, "true or false");
+
+	if (!s)
+		return false;
+	if (spec_bool__parse(s, out)) {
+		verr(c, AT(n), "'%s' must be true or false, not '%s'", KNAME(n), s);
+		return false;
+	}
+	return true;
+}
+
 static bool get_str(struct vctx *c, const struct node *n, char **out)
 {
 	const char *s = scalar(c, n, "a string");
@@ -408,9 +422,16 @@ static void v_topology(struct vctx *c, const struct node *n, struct spec_topolog
 	unsigned nodes;
 
 	if (n->kind == NODE_SCALAR) {
-		if (spec_topology__parse(n->value, t)) {
-			verr(c, AT(n), "'topology' must look like 1n2l4c1t (NUMA nodes, LLCs, cores per LLC, threads per core; \"+1m\" adds a memory-only node), not '%s'",
-			     n->value);
+		const struct spec_preset *p = spec_preset__find(n->value);
+
+		if (p) {
+			spec_preset__topology(p, t);
+			c->preset = p;
+		} else if (spec_topology__parse(n->value, t)) {
+			_cleanup_free_ char *names = spec_preset__names();
+
+			verr(c, AT(n), "'topology' must look like 1n2l4c1t (NUMA nodes, LLCs, cores per LLC, threads per core; \"+1m\" adds a memory-only node) or be a preset (%s), not '%s'",
+			     names, n->value);
 			return;
 		}
 		topo_check(c, n, t);
@@ -1049,6 +1070,8 @@ static void v_cgroup(struct vctx *c, const struct node *n, const char *parent,
 		}
 	if ((x = f[K_CG_CPUSET]))
 		v_cpuset(c, x, &(*arr)[idx].cpuset);
+	if ((x = f[K_CG_SWAPPABLE]))
+		get_bool(c, x, &(*arr)[idx].swappable);
 	for (unsigned i = 0; i < K__COUNT; i++)
 		if (f[i] && spec_key_table[i].section == SEC_WORK)
 			direct = true;
@@ -1665,6 +1688,34 @@ static void v_sysctls(struct vctx *c, const struct node *n)
 	c->t->sysctls = v;
 }
 
+/* The gauntlet's keys: constraints default to ktstr's TopologyConstraints::DEFAULT. */
+static void v_gauntlet(struct vctx *c, const struct node *const *f)
+{
+	struct spec_constraints *k = &c->t->constraints;
+	const struct { enum spec_key_id id; unsigned *v; } u[] = {
+		{ K_TEST_MIN_NUMA_NODES, &k->min_numa_nodes }, { K_TEST_MAX_NUMA_NODES, &k->max_numa_nodes },
+		{ K_TEST_MIN_LLCS, &k->min_llcs }, { K_TEST_MAX_LLCS, &k->max_llcs },
+		{ K_TEST_MIN_CPUS, &k->min_cpus }, { K_TEST_MAX_CPUS, &k->max_cpus },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(u); i++) {
+		*u[i].v = spec_key__default(u[i].id);
+		if (f[u[i].id])
+			get_uint32(c, f[u[i].id], &spec_key_table[u[i].id], u[i].v);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(u); i += 2)
+		if (*u[i].v > *u[i + 1].v)
+			verr(c, AT(f[u[i].id] ? f[u[i].id] : f[u[i + 1].id]),
+			     "'%s' is %u but '%s' is %u: no preset can pass; make the minimum at most the maximum",
+			     spec_key_table[u[i].id].name, *u[i].v, spec_key_table[u[i + 1].id].name, *u[i + 1].v);
+	if (f[K_TEST_REQUIRES_SMT])
+		get_bool(c, f[K_TEST_REQUIRES_SMT], &k->requires_smt);
+	if (f[K_TEST_GAUNTLET])
+		get_bool(c, f[K_TEST_GAUNTLET], &c->t->gauntlet);
+	if (f[K_TEST_PROFILES])
+		get_bool(c, f[K_TEST_PROFILES], &c->t->profiles);
+}
+
 void spec_validate(const char *file, const struct node *root, const char *default_name,
 		   struct spec_test *t, struct diag_list *diags)
 {
@@ -1709,8 +1760,11 @@ void spec_validate(const char *file, const struct node *root, const char *defaul
 		v_topology(&c, x, &t->topology);
 	c.cpus = spec_topology__cpus(&t->topology);
 	c.usable = spec_topology__usable_cpus(&t->topology);
+	if (c.preset && c.preset->memory_mb > t->memory_mb)	/* a preset's memory, unless 'memory' says */
+		t->memory_mb = c.preset->memory_mb;
 	if ((x = f[K_TEST_MEMORY]))
 		get_size(&c, x, &spec_key_table[K_TEST_MEMORY], &t->memory_mb);
+	v_gauntlet(&c, f);
 	if ((x = f[K_TEST_DURATION]))
 		get_duration(&c, x, &spec_key_table[K_TEST_DURATION], &t->duration_ns);
 	if ((x = f[K_TEST_TIMEOUT]) && get_duration(&c, x, &spec_key_table[K_TEST_TIMEOUT], &t->timeout_ns) &&

@@ -20,7 +20,10 @@ static int run_case(const char *path)
 {
 	struct diag_list dl = {};
 	struct spec_file *sf = NULL;
-	int r = spec_file__load(path, SPEC_FORMAT_AUTO, &sf, &dl);
+	struct cmd_plugins plugins = { 0 };
+	/* profiles read the plugin's flags as ktstr-run does (plugin__inspect: no plugin code runs) */
+	struct spec_options opt = { .plugin_flags = cmd__plugin_flags, .ctx = &plugins };
+	int r = spec_file__load_opts(path, SPEC_FORMAT_AUTO, &opt, &sf, &dl);
 
 	diag_sort(&dl);
 	diag_print(&dl, stdout);
@@ -40,6 +43,7 @@ static int run_case(const char *path)
 	printf("status %d\n", r ? 1 : 0);
 	diag_free(&dl);
 	spec_file__free(sf);
+	cmd_plugins__free(&plugins);
 	return 0;
 }
 
