@@ -6,7 +6,7 @@
 #include "cmd/cmd.h"
 #include "util/log.h"
 #include "util/units.h"
-#include "workload/worktype.h"
+#include "spec/worktype.h"
 
 enum run_mode { MODE_RUN, MODE_LINT, MODE_DRY_RUN, MODE_LIST };
 
