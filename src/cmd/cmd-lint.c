@@ -11,11 +11,6 @@
 enum { LINT_OK = 0, LINT_INVALID = 1, LINT_USAGE = 2 };
 
 /*
- * Load every spec, check plugin flags (lint, dry-run), print the
- * diagnostics (sorted, all of them) and call fn on each expanded test that
- * matches the filter. Returns the exit status.
- */
-/*
  * What only the plugin knows: its flags. Each test's flags go through
  * plugin__check_flags() on the descriptor plugin__inspect() reads from the
  * file: lint runs nothing from a plugin a spec names (ktstr-spec(5),
@@ -102,14 +97,20 @@ void cmd_plugins__free(struct cmd_plugins *c)
 	c->n = 0;
 }
 
+/*
+ * Load every spec (spec_list__load), check plugin flags (lint, dry-run), print the
+ * diagnostics (sorted, all of them) and call fn on each expanded test that
+ * matches the filter. Returns the exit status.
+ */
 static int for_each_test(const struct run_opts *o, bool print_ok, bool check_flags,
 			 void (*fn)(const struct run_opts *o, const struct spec_test *t, void *arg),
 			 void *arg)
 {
 	struct spec_filter *flt = NULL;
-	struct spec_names names = {};
+	struct spec_list l = {};
 	_cleanup_free_ char *err = NULL;
-	int status = LINT_OK;
+	size_t next = 0;
+	int status;
 
 	if (spec_filter__new(o->filter, &flt, &err)) {
 		fprintf(stderr, "ktstr-run: -E '%s': %s\n", o->filter, err);
@@ -120,45 +121,32 @@ static int for_each_test(const struct run_opts *o, bool print_ok, bool check_fla
 		spec_filter__free(flt);
 		return LINT_USAGE;
 	}
-	for (size_t i = 0; i < o->nspecs; i++) {
-		struct diag_list dl = {};
-		struct spec_file *sf = NULL;
-		int r = spec_file__load_opts(o->specs[i], SPEC_FORMAT_AUTO, &o->spec, &sf, &dl);
+	spec_list__load(&l, o->specs, o->nspecs, &o->spec, flt, check_flags ? check_plugin_flags : NULL);
+	for (size_t i = 0; i < l.nfiles; i++) {
+		const struct spec_list_file *f = &l.files[i];
 
-		if (r == -EINVAL && spec_file__is_foreign(sf)) {
+		if (f->foreign) {
 			fprintf(stderr, "%s: skipped: not a spec (plain text, not named *.yaml, *.yml or *.ini)\n",
-				o->specs[i]);
-			diag_free(&dl);
-			spec_file__free(sf);
+				f->path);
 			continue;
 		}
-		if (!r && check_flags) {
-			check_plugin_flags(sf, &dl);
-			if (diag_count(&dl, DIAG_ERROR))
-				r = -EINVAL;
+		diag_print(&f->diags, stderr);
+		if (f->err) {
+			fprintf(stderr, "%s: invalid: %zu error(s)\n", f->path,
+				diag_count(&f->diags, DIAG_ERROR));
+			continue;
 		}
-		/* two selected tests of one name would share their results and temp directories */
-		if (!r && spec_names__add_file(&names, sf, flt, &dl))
-			r = -EINVAL;
-		diag_sort(&dl);
-		diag_print(&dl, stderr);
-		if (r) {
-			status = LINT_INVALID;
-			fprintf(stderr, "%s: invalid: %zu error(s)\n", o->specs[i],
-				diag_count(&dl, DIAG_ERROR));
-		} else {
-			for (size_t j = 0; j < sf->ntests; j++)
-				if (fn && spec_filter__match(flt, sf->tests[j].name))
-					fn(o, &sf->tests[j], arg);
-			if (print_ok && !o->quiet)
-				printf("%s: ok, %zu test(s)%s\n", o->specs[i], sf->ntests,
-				       diag_count(&dl, DIAG_WARNING) ? ", with warnings" : "");
-		}
-		diag_free(&dl);
-		spec_file__free(sf);
+		/* the list holds the selected tests file by file, in order */
+		for (; next < l.ntests && l.tests[next].sf == f->sf; next++)
+			if (fn)
+				fn(o, l.tests[next].t, arg);
+		if (print_ok && !o->quiet)
+			printf("%s: ok, %zu test(s)%s\n", f->path, f->sf->ntests,
+			       diag_count(&f->diags, DIAG_WARNING) ? ", with warnings" : "");
 	}
+	status = l.ninvalid ? LINT_INVALID : LINT_OK;
 	spec_filter__free(flt);
-	spec_names__free(&names);
+	spec_list__free(&l);
 	return status;
 }
 

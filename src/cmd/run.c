@@ -67,6 +67,7 @@ struct runner {
 	char *cache_dir;
 	char *vmlinux_dir;
 	char *tmp_root;
+	struct spec_list specs;		/* the spec files the jobs' tests point into */
 	struct job *jobs;
 	size_t njobs, next;
 	bool cancelled;
@@ -1165,11 +1166,10 @@ static struct job *add_job(struct runner *rn, const char *name)
 }
 
 /* Specs -> jobs (filtered), or one ad-hoc job for --exec / --topo-only. */
-static int collect_jobs(struct runner *rn, struct spec_file ***sfs, size_t *nsfs)
+static int collect_jobs(struct runner *rn)
 {
 	const struct run_opts *o = rn->o;
 	struct spec_filter *filter = NULL;
-	struct spec_names names = {};
 	_cleanup_free_ char *ferr = NULL;
 	int ret = 0;
 
@@ -1199,49 +1199,29 @@ static int collect_jobs(struct runner *rn, struct spec_file ***sfs, size_t *nsfs
 		fprintf(stderr, "ktstr-run: -E: %s\n", ferr);
 		return 2;
 	}
-	for (size_t i = 0; i < o->nspecs; i++) {
-		struct diag_list diags = { 0 };
-		struct spec_file *sf = NULL;
-		int r = spec_file__load_opts(o->specs[i], SPEC_FORMAT_AUTO, &o->spec, &sf, &diags);
-
-		/* a glob over specs/ also matches Makefile.inc: skip it as --lint does */
-		if (r == -EINVAL && sf && spec_file__is_foreign(sf)) {
-			fprintf(stderr, "%s: skipped: not a spec (plain text, not named *.yaml, *.yml or *.ini)\n",
-				o->specs[i]);
-			diag_free(&diags);
-			spec_file__free(sf);
-			continue;
-		}
-		/* two tests of one name would share their results and temp directories */
-		if (!r && sf && spec_names__add_file(&names, sf, filter, &diags))
-			r = -EINVAL;
-		diag_sort(&diags);
-		diag_print(&diags, stderr);
-		diag_free(&diags);
-		if (r || !sf) {
-			if (r != -EINVAL)
-				fprintf(stderr, "ktstr-run: %s: %s\n", o->specs[i], strerror(-r));
-			spec_file__free(sf);
-			ret = 2;
-			continue;
-		}
-		*(struct spec_file **)array_push(sfs, nsfs, sizeof(*sfs)) = sf;
-		for (size_t k = 0; k < sf->ntests; k++) {
-			const struct spec_test *t = &sf->tests[k];
-			struct job *j;
-
-			if (!spec_filter__match(filter, t->name))
-				continue;
-			j = add_job(rn, t->name);
-			j->sf = sf;
-			j->t = t;
-			j->topo = t->topology;
-			j->res->spec_path = xstrdup(sf->path);
-			j->res->spec = t;
-		}
-	}
+	if (spec_list__load(&rn->specs, o->specs, o->nspecs, &o->spec, filter, NULL))
+		ret = 2;
 	spec_filter__free(filter);
-	spec_names__free(&names);
+	for (size_t i = 0; i < rn->specs.nfiles; i++) {
+		const struct spec_list_file *f = &rn->specs.files[i];
+
+		if (f->foreign)
+			fprintf(stderr, "%s: skipped: not a spec (plain text, not named *.yaml, *.yml or *.ini)\n",
+				f->path);
+		diag_print(&f->diags, stderr);
+		if (f->err && f->err != -EINVAL)
+			fprintf(stderr, "ktstr-run: %s: %s\n", f->path, strerror(-f->err));
+	}
+	for (size_t i = 0; i < rn->specs.ntests; i++) {
+		const struct spec_list_test *lt = &rn->specs.tests[i];
+		struct job *j = add_job(rn, lt->t->name);
+
+		j->sf = lt->sf;
+		j->t = lt->t;
+		j->topo = lt->t->topology;
+		j->res->spec_path = xstrdup(lt->sf->path);
+		j->res->spec = lt->t;
+	}
 	return ret;
 }
 
@@ -1268,8 +1248,6 @@ static unsigned default_jobs(const struct runner *rn)
 int cmd_run(const struct run_opts *o)
 {
 	struct runner rn = { .o = o };
-	struct spec_file **sfs = NULL;
-	size_t nsfs = 0;
 	struct report_opts ropts = { .tap = o->tap, .junit = o->junit, .quiet = o->quiet,
 				     .results_dir = o->results_dir, .color = isatty(2) };
 	const struct test_result **results = NULL;
@@ -1280,7 +1258,7 @@ int cmd_run(const struct run_opts *o)
 	const char *tmpdir = getenv("TMPDIR");
 
 	pthread_mutex_init(&rn.lock, NULL);
-	status = collect_jobs(&rn, &sfs, &nsfs);
+	status = collect_jobs(&rn);
 	if (status || !rn.njobs) {
 		if (!rn.njobs && !status)
 			fprintf(stderr, "ktstr-run: no test matches\n");
@@ -1360,9 +1338,7 @@ free_jobs:
 		free(rn.jobs[i].res);
 	}
 	free(rn.jobs);
-	for (size_t i = 0; i < nsfs; i++)
-		spec_file__free(sfs[i]);
-	free(sfs);
+	spec_list__free(&rn.specs);
 	free(rn.tmp_root);
 	free(rn.guest_bin);
 	free(rn.cache_dir);

@@ -435,6 +435,41 @@ int spec_names__add_file(struct spec_names *s, const struct spec_file *sf,
 			 const struct spec_filter *flt, struct diag_list *dl);
 void spec_names__free(struct spec_names *s);
 
+/*
+ * The test list of one command (ktstr-run, --lint, --list, --dry-run): every
+ * spec file given, loaded and checked once, and the expanded tests the
+ * filter selects, in order. A file's diagnostics (sorted) stay with it for
+ * the caller to print; nothing here prints. The list owns the spec files.
+ */
+struct spec_list_file {
+	const char *path;		/* as given (borrowed from the caller's argv) */
+	struct spec_file *sf;		/* NULL when the file did not load */
+	struct diag_list diags;		/* sorted by place */
+	int err;			/* 0; -EINVAL: invalid (see diags); else why it did not load */
+	bool foreign;			/* not a spec at all (a glob matched a Makefile.inc): skipped */
+};
+struct spec_list_test {
+	const struct spec_file *sf;
+	const struct spec_test *t;
+};
+struct spec_list {
+	struct spec_list_file *files;
+	size_t nfiles;
+	struct spec_list_test *tests;	/* the selected tests of the valid files */
+	size_t ntests;
+	size_t ninvalid;		/* files with err != 0 (foreign files are not counted) */
+};
+/*
+ * Load paths[0..n), check each file (check, when given, may add diagnostics
+ * of its own: an error makes the file invalid), reject two selected tests that
+ * would share a directory, and list the tests flt selects (NULL: all).
+ * Returns 0, or -EINVAL when a file did not load or was invalid.
+ */
+int spec_list__load(struct spec_list *l, char *const *paths, size_t n,
+		    const struct spec_options *opt, const struct spec_filter *flt,
+		    void (*check)(const struct spec_file *sf, struct diag_list *dl));
+void spec_list__free(struct spec_list *l);
+
 /* Lookups for enums written in specs (for other subsystems' messages too). */
 const char *op_kind_name(enum op_kind k);
 const char *cpuset_kind_name(enum cpuset_kind k);
