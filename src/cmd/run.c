@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <jansson.h>
 #include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
@@ -30,14 +29,8 @@
 #include "util/path.h"
 #include "util/proc.h"
 #include "vm/initramfs.h"
-#include "spec/topo.h"
-#include "vm/vm.h"
+#include "vm/session.h"
 
-/* TCG boots take 6-30 s on a loaded 2-CPU host; a hung boot still ends in minutes */
-#define DEFAULT_BOOT_TIMEOUT_NS (120 * NSEC_PER_SEC)
-#define KVM_BOOT_TIMEOUT_NS (30 * NSEC_PER_SEC)
-#define RUN_GRACE_NS (30 * NSEC_PER_SEC)
-#define TEARDOWN_TIMEOUT_NS (10 * NSEC_PER_SEC)
 #define CONSOLE_TAIL_LINES 20
 
 struct runner;
@@ -117,12 +110,6 @@ static void report_write_failed(void *ctx, const char *path, int err)
 	write_failed(ctx, path, err);
 }
 
-static void report_vm_writes(struct runner *rn, const struct vm_result *vr)
-{
-	for (size_t i = 0; i < vr->nwrite_errors; i++)
-		write_failed(rn, vr->write_errors[i].path, vr->write_errors[i].err);
-}
-
 /* The guest agent: $KTSTR_GUEST, beside this binary (build tree), the install dir. */
 static char *find_guest(void)
 {
@@ -180,64 +167,6 @@ static char *find_panic(const char *console)
 	return xstrndup(p, strcspn(p, "\r\n"));
 }
 
-struct plugin_files {
-	struct initramfs *ir;
-	int err;
-};
-
-static int add_plugin_file(void *ctx, const char *host_path, const char *guest_name)
-{
-	struct plugin_files *pf = ctx;
-	_cleanup_free_ char *gp = xasprintf("/ktstr/files/%s", guest_name);
-	_cleanup_free_ char *err = NULL;
-	int ret;
-
-	if (strstr(guest_name, "..") || guest_name[0] == '/')
-		return -EINVAL;
-	ret = initramfs__add_elf(pf->ir, host_path, gp, &err);
-	if (ret == -ENOEXEC)	/* not ELF: plain file */
-		ret = initramfs__add_file(pf->ir, host_path, gp);
-	if (ret && !pf->err)
-		pf->err = ret;
-	return ret;
-}
-
-struct prepared {
-	char *initrd;
-	char *run_json;
-	bool cache_hit;
-	uint64_t prep_ns;
-};
-
-/* What the guest sent during one boot, decoded (proto/msg.h). */
-struct run_channel {
-	bool topo;
-	bool have_done;
-	struct msg_done done;
-	bool have_result;
-	struct telemetry tel;
-	char *result_err;	/* a RSLT that did not decode */
-	char *decode_err;	/* the first other frame that did not decode */
-	unsigned decode_errors;
-	bool have_sched;
-	struct msg_sched sched;	/* the last SCHD */
-	char *guest_error_log;	/* last error-level LOG from the guest (a plugin's verifier log) */
-	char *output;		/* every OUTP, concatenated */
-	size_t output_len;
-};
-
-static void run_channel__free(struct run_channel *c)
-{
-	msg_done__free(&c->done);
-	telemetry__free(&c->tel);
-	free(c->result_err);
-	free(c->decode_err);
-	msg_sched__free(&c->sched);
-	free(c->guest_error_log);
-	free(c->output);
-	memset(c, 0, sizeof(*c));
-}
-
 /* Everything of one test that lives on the host while its VM runs. */
 struct test_ctx {
 	struct job *job;
@@ -245,402 +174,8 @@ struct test_ctx {
 	struct thresholds th;
 	char *dir;		/* results */
 	char *tmp;		/* temp: initrd and suffix, removed afterwards */
-	struct topo want;
-	char *topo_diff;
-	struct run_channel chan;	/* the current boot's messages */
-	char *boot_image;	/* the PVH vmlinux, or NULL to boot the bzImage */
-	char *sched_name;
-	struct monitor_offsets mon_off;	/* struct layouts for the monitor (kernel BTF) */
-	char *mon_why;		/* why this test has no monitor, or NULL */
-	char *ksyms_cache;	/* the kernel's symbol cache (distances from _text) */
-	struct monitor *mon;	/* the current run's monitor, or NULL */
+	struct vm_session *vs;
 };
-
-static const char *spec_ext(const struct spec_file *sf)
-{
-	return sf->format == SPEC_FORMAT_INI ? "ini" : "yaml";
-}
-
-/* The guest's plan (/ktstr/run.json), encoded by proto/msg.c. */
-static char *build_run_json(struct test_ctx *tc, enum vm_machine m)
-{
-	const struct job *j = tc->job;
-	const struct run_opts *o = j->rn->o;
-	_cleanup_free_ char *sp = j->sf ? xasprintf("/ktstr/spec.%s", spec_ext(j->sf)) : NULL;
-	_cleanup_free_ char *gp = NULL;
-	struct run_plan_plugin pl = { 0 };
-	struct run_plan p = {
-		.mode = o->topo_only ? RUN_MODE_TOPO : o->exec_argv ? RUN_MODE_EXEC : RUN_MODE_RUN,
-		.name = j->name, .channel = (char *)qemu__channel_device(m),
-		.relaxed = !j->rn->kvm && !o->strict_thresholds,
-		.no_ksyms = tc->mon_why != NULL,
-		/* tests of the harness itself: make the agent crash ("crash") or exit ("exit") */
-		.selftest = getenv("KTSTR_AGENT_SELFTEST"),
-	};
-	char *s;
-
-	if (p.mode == RUN_MODE_EXEC) {
-		p.exec = o->exec_argv;
-	} else if (p.mode == RUN_MODE_RUN) {
-		p.test = j->t->source_name;	/* the agent replays the overrides */
-		p.spec_set = j->t->overrides;
-		p.spec = sp;
-		p.format = (char *)spec_ext(j->sf);
-	}
-	if (!tc->mon_why && tc->ksyms_cache) {
-		/* the kernel's symbol cache, so the agent reads kallsyms only up to _text */
-		_cleanup_free_ char *hint = monitor_ksyms__hint(tc->ksyms_cache);
-
-		if (hint)
-			msg_ksyms__decode(hint, strlen(hint), &p.ksyms, &p.nksyms, NULL);
-	}
-	if (tc->plugin && j->t) {
-		_cleanup_free_ char *copy = xstrdup(tc->plugin->path);
-
-		gp = xasprintf("/ktstr/plugins/%s", basename(copy));
-		pl = (struct run_plan_plugin){
-			.name = (char *)tc->plugin->ops->name, .path = gp,
-			.flags = j->t->sched.flags, .args = j->t->sched.args,
-			.files_dir = (char *)"/ktstr/files",
-			.watchdog_timeout_ns = j->t->sched.watchdog_timeout_ns,
-		};
-		p.plugin = &pl;
-	}
-	s = run_plan__encode(&p);
-	msg_ksyms__free(p.ksyms, p.nksyms);
-	return s;
-}
-
-/* Host binaries an ad-hoc --exec command needs: resolve argv[0] on $PATH. */
-static char *which(const char *prog)
-{
-	_cleanup_free_ char *path = xstrdup(getenv("PATH") ?: "/usr/bin:/bin");
-	char *save = NULL;
-
-	if (strchr(prog, '/'))
-		return access(prog, X_OK) ? NULL : xstrdup(prog);
-	for (char *d = strtok_r(path, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		char *p = xasprintf("%s/%s", d, prog);
-
-		if (!access(p, X_OK))
-			return p;
-		free(p);
-	}
-	return NULL;
-}
-
-/* The base (agent, libraries, plugin and its files: cached) and the per-test suffix. */
-static int prepare_initrd(struct test_ctx *tc, enum vm_machine m, struct prepared *pp,
-			  char **err)
-{
-	struct job *j = tc->job;
-	struct runner *rn = j->rn;
-	/*
-	 * zstd: under TCG the guest inflates gzip visibly slower (measured ~0.4 s
-	 * more CPU per boot for the 5.5 MB base than zstd or no compression)
-	 */
-	struct initramfs *base = initramfs__new(INITRAMFS_ZSTD);
-	struct initramfs *suffix = initramfs__new(INITRAMFS_ZSTD);
-	_cleanup_free_ char *base_path = NULL, *suffix_path = NULL, *rj = NULL;
-	uint64_t t0 = now_ns();
-	int ret;
-
-	ret = initramfs__add_elf(base, rn->guest_bin, "/init", err);
-	if (!ret && tc->plugin) {
-		_cleanup_free_ char *copy = xstrdup(tc->plugin->path);
-		_cleanup_free_ char *gp = xasprintf("/ktstr/plugins/%s", basename(copy));
-
-		ret = initramfs__add_elf(base, tc->plugin->path, gp, err);
-		if (!ret && tc->plugin->ops->guest_files && j->t) {
-			struct plugin_files pf = { .ir = base };
-
-			ret = tc->plugin->ops->guest_files((const char *const *)j->t->sched.flags,
-							   (const char *const *)j->t->sched.args,
-							   add_plugin_file, &pf);
-			if (ret || pf.err) {
-				ret = ret ?: pf.err;
-				*err = xasprintf("plugin %s: guest files: %s", tc->plugin->ops->name,
-						 strerror(-ret));
-			}
-		}
-	}
-	if (!ret) {
-		pthread_mutex_lock(&rn->lock);
-		ret = initramfs__cached(base, rn->cache_dir, &base_path, &pp->cache_hit, err);
-		pthread_mutex_unlock(&rn->lock);
-	}
-	/* the suffix: the spec as given, payload binaries, the command, run.json */
-	if (!ret && j->t && j->sf) {
-		_cleanup_free_ char *sp = xasprintf("/ktstr/spec.%s", spec_ext(j->sf));
-
-		ret = initramfs__add_data(suffix, sp, j->sf->text, j->sf->text_len, 0644);
-		for (size_t i = 0; !ret && i < j->t->npayloads; i++) {
-			const struct spec_payload *p = &j->t->payloads[i];
-			/*
-			 * /ktstr/payloads/<basename>, where the workload looks first: the
-			 * host path may be under /tmp, which the agent mounts a tmpfs over
-			 */
-			const char *slash = strrchr(p->path, '/');
-			_cleanup_free_ char *gp = xasprintf("/ktstr/payloads/%s",
-							    slash ? slash + 1 : p->path);
-
-			ret = initramfs__add_elf(suffix, p->path, gp, err);
-			if (ret == -ENOEXEC) {
-				free(*err);
-				*err = NULL;
-				ret = initramfs__add_file(suffix, p->path, gp);
-			}
-			if (ret && !*err)
-				*err = xasprintf("payload %s (%s): %s", p->name, p->path,
-						 strerror(-ret));
-		}
-	}
-	if (!ret && rn->o->exec_argv) {
-		_cleanup_free_ char *prog = which(rn->o->exec_argv[0]);
-
-		if (!prog) {
-			*err = xasprintf("--exec: %s not found on $PATH", rn->o->exec_argv[0]);
-			ret = -ENOENT;
-		} else if (!str_eq(prog, rn->o->exec_argv[0])) {
-			*err = xasprintf("--exec: give the full path (%s)", prog);
-			ret = -EINVAL;
-		} else {
-			ret = initramfs__add_elf(suffix, prog, prog, err);
-		}
-	}
-	if (!ret) {
-		rj = build_run_json(tc, m);
-		ret = initramfs__add_data(suffix, "/ktstr/run.json", rj, strlen(rj), 0644);
-		suffix_path = xasprintf("%s/suffix.cpio", tc->tmp);
-		ret = ret ?: initramfs__write(suffix, suffix_path, err);
-	}
-	if (!ret) {
-		const char *parts[] = { base_path, suffix_path };
-
-		pp->initrd = xasprintf("%s/initrd", tc->tmp);
-		ret = initramfs__concat(pp->initrd, parts, 2);
-		if (ret)
-			*err = xasprintf("%s: %s", pp->initrd, strerror(-ret));
-		pp->run_json = TAKE_PTR(rj);
-	}
-	pp->prep_ns = now_ns() - t0;
-	initramfs__free(base);
-	initramfs__free(suffix);
-	return ret;
-}
-
-/* Channel messages, decoded by proto_dispatch: the topology is checked as soon as it comes. */
-static int on_topo(void *ctx, const struct topo *got)
-{
-	struct test_ctx *tc = ctx;
-
-	tc->chan.topo = true;
-	return topo__compare(&tc->want, got, &tc->topo_diff) ? 1 : 0;
-}
-
-static int on_syms(void *ctx, const struct msg_syms *m)
-{
-	struct test_ctx *tc = ctx;
-	_cleanup_free_ char *json = NULL;
-
-	if (!tc->mon)
-		return 0;
-	json = msg_syms__encode(m);	/* the monitor reads the SYMS payload itself */
-	monitor__start(tc->mon, json);	/* a failure is kept as its reason */
-	pthread_mutex_lock(&tc->job->rn->lock);
-	monitor_ksyms__save(tc->ksyms_cache, json);	/* no-op for a cached one */
-	pthread_mutex_unlock(&tc->job->rn->lock);
-	return 0;
-}
-
-static int on_event(void *ctx, const struct timeline_event *e)
-{
-	struct test_ctx *tc = ctx;
-
-	if (tc->mon && e->kind == EVT_SCENARIO_START)
-		monitor__workload_start(tc->mon);
-	else if (tc->mon && e->kind == EVT_SCENARIO_END)
-		monitor__workload_end(tc->mon);
-	return 0;
-}
-
-static void set_phase(struct test_ctx *tc, const char *phase)
-{
-	pthread_mutex_lock(&tc->job->rn->lock);
-	tc->job->phase = phase;
-	pthread_mutex_unlock(&tc->job->rn->lock);
-}
-
-static int on_hello(void *ctx, const struct msg_hello *m)
-{
-	(void)m;
-	set_phase(ctx, "run");
-	return 0;
-}
-
-static int on_done(void *ctx, const struct msg_done *m)
-{
-	struct test_ctx *tc = ctx;
-
-	set_phase(tc, "teardown");
-	if (tc->chan.have_done)
-		return 0;	/* the first DONE is the agent's word; a crash's comes later */
-	tc->chan.have_done = true;
-	tc->chan.done = (struct msg_done){ .error = m->error ? xstrdup(m->error) : NULL,
-					   .exit_code = m->exit_code };
-	return 0;
-}
-
-static int on_log(void *ctx, const struct msg_log *m)
-{
-	struct test_ctx *tc = ctx;
-
-	if (m->level == LOG_ERROR) {
-		free(tc->chan.guest_error_log);
-		tc->chan.guest_error_log = xstrdup(m->text);
-	}
-	return 0;
-}
-
-static int on_sched(void *ctx, const struct msg_sched *m)
-{
-	struct test_ctx *tc = ctx;
-
-	msg_sched__free(&tc->chan.sched);
-	tc->chan.have_sched = true;
-	tc->chan.sched = (struct msg_sched){ .state = xstrdup(m->state), .name = xstrdup(m->name),
-					     .exit_kind = xstrdup(m->exit_kind),
-					     .reason = xstrdup(m->reason) };
-	return 0;
-}
-
-static int on_result(void *ctx, struct telemetry *t)
-{
-	struct test_ctx *tc = ctx;
-
-	telemetry__free(&tc->chan.tel);
-	tc->chan.tel = *t;		/* taken */
-	memset(t, 0, sizeof(*t));
-	tc->chan.have_result = true;
-	return 0;
-}
-
-static int on_output(void *ctx, const void *data, size_t len)
-{
-	struct run_channel *c = &((struct test_ctx *)ctx)->chan;
-
-	c->output = xrealloc(c->output, c->output_len + len + 1);
-	memcpy(c->output + c->output_len, data, len);
-	c->output_len += len;
-	c->output[c->output_len] = '\0';
-	return 0;
-}
-
-static int on_artifact(void *ctx, const struct msg_artifact *m)
-{
-	struct test_ctx *tc = ctx;
-	_cleanup_free_ char *p = xasprintf("%s/%s", tc->dir, m->name);	/* a plain name */
-	int ret = write_file_atomic(p, m->data, m->len);
-
-	/* said with its errno and exit 99; the verdict is the scheduler's */
-	if (ret)
-		write_failed(tc->job->rn, p, ret);
-	return 0;
-}
-
-static const struct proto_handlers handlers = {
-	.hello = on_hello, .topo = on_topo, .syms = on_syms, .log = on_log, .event = on_event,
-	.sched = on_sched, .result = on_result, .output = on_output, .artifact = on_artifact,
-	.done = on_done,
-};
-
-/* Every frame: decode and hand it to its handler; nonzero stops the VM. */
-static int on_msg(void *ctx, const struct proto_msg *m)
-{
-	struct test_ctx *tc = ctx;
-	_cleanup_free_ char *err = NULL;
-	int ret = proto_dispatch(m, &handlers, tc, &err);
-
-	if (ret != -EINVAL)
-		return ret;
-	/* a frame that does not decode is never silently passed over */
-	if (str_eq(m->type, MSG_TOPO)) {
-		tc->topo_diff = xasprintf("guest topology unreadable: %s", err);
-		return 1;
-	}
-	if (str_eq(m->type, MSG_RESULT) && !tc->chan.result_err)
-		tc->chan.result_err = TAKE_PTR(err);
-	else if (!tc->chan.decode_err)
-		tc->chan.decode_err = TAKE_PTR(err);
-	tc->chan.decode_errors++;
-	return 0;
-}
-
-static void on_spawn(void *ctx, pid_t pid)
-{
-	struct test_ctx *tc = ctx;
-
-	if (tc->mon)
-		monitor__set_pid(tc->mon, pid);
-}
-
-/* Guest RAM the monitor can read, for the VM about to boot; NULL when there is no monitor. */
-static struct monitor *monitor_for(struct test_ctx *tc, struct vm_config *cfg)
-{
-	uint64_t mb[SPEC_MAX_NUMA_NODES], bytes[SPEC_MAX_NUMA_NODES];
-	unsigned n = qemu__node_memory(cfg, mb);
-	struct monitor *m = NULL;
-	int ret;
-
-	cfg->mem_fds = NULL;
-	cfg->nmem_fds = 0;
-	if (tc->mon_why || !tc->job->t)
-		return NULL;
-	for (unsigned i = 0; i < n; i++)
-		bytes[i] = mb[i] << 20;
-	ret = monitor__new(bytes, n, &tc->mon_off, &m);
-	if (ret) {
-		tc->mon_why = xasprintf("guest RAM for the monitor: %s", strerror(-ret));
-		return NULL;
-	}
-	monitor__set_hz(m, monitor__config_hz(tc->job->kernel->config));
-	cfg->mem_fds = monitor__fds(m, &cfg->nmem_fds);
-	return m;
-}
-
-static void on_tick(void *ctx, const char *phase, uint64_t elapsed)
-{
-	struct test_ctx *tc = ctx;
-	struct runner *rn = tc->job->rn;
-	uint64_t expected = tc->job->t ? tc->job->t->duration_ns : 0;
-
-	pthread_mutex_lock(&rn->lock);
-	tc->job->phase = phase;
-	if (!rn->o->quiet)
-		report__progress(rn->rep, tc->job->name, phase, elapsed, expected);
-	pthread_mutex_unlock(&rn->lock);
-}
-
-static void write_timings(struct runner *rn, const char *dir, const struct prepared *pp,
-			  const struct vm_result *vr, uint64_t total, unsigned boot_attempts)
-{
-	json_t *o = json_pack("{s:I, s:b, s:I, s:I, s:I, s:I, s:i}",
-		"host_prep_ns", (json_int_t)pp->prep_ns, "initramfs_cache_hit", pp->cache_hit,
-		"boot_ns", (json_int_t)vr->boot_ns, "run_ns", (json_int_t)vr->run_ns,
-		"teardown_ns", (json_int_t)vr->teardown_ns, "total_ns", (json_int_t)total,
-		"boot_attempts", boot_attempts);
-	/* the channel's health: bytes in no good frame, bad frames among them */
-	json_object_set_new(o, "channel", json_pack("{s:i, s:i, s:I}", "frames", vr->frames,
-						     "bad_frames", vr->bad_frames, "dropped_bytes",
-						     (json_int_t)vr->dropped_bytes));
-	_cleanup_free_ char *p = xasprintf("%s/timings.json", dir);
-	_cleanup_free_ char *text = json_dumps(o, JSON_INDENT(2));
-	int ret = text ? write_file_atomic(p, text, strlen(text)) : -ENOMEM;
-
-	if (ret)
-		write_failed(rn, p, ret);
-	json_decref(o);
-}
 
 static void set_error(struct run_result *rr, enum test_status st, const char *phase,
 		      const char *fmt, ...) __printf(4, 5);
@@ -660,31 +195,14 @@ static void set_error(struct run_result *rr, enum test_status st, const char *ph
 	run_result__add_detail(rr, DETAIL_OTHER, "harness", NULL, "%s", buf);
 }
 
-/* QEMU's own last complaint (qemu.log), e.g. an option it refused. */
-static char *qemu_last_error(const char *dir)
-{
-	_cleanup_free_ char *p = xasprintf("%s/qemu.log", dir), *log = NULL;
-	size_t len;
-	char *line;
-
-	if (read_file(p, &log, &len) || !len)
-		return NULL;
-	while (len && (log[len - 1] == '\n' || log[len - 1] == '\r'))
-		log[--len] = '\0';
-	line = strrchr(log, '\n');
-	line = line ? line + 1 : log;
-	/* QEMU reports being killed too ("terminating on signal 9"): that says nothing new */
-	return *line && !strstr(line, "terminating on signal") ? xstrdup(line) : NULL;
-}
-
 /* The last SCHD frame said the scheduler is gone: that is the scheduler's failure. */
-static void sched_died(const struct test_ctx *tc, struct run_result *rr)
+static void sched_died(const struct run_channel *c, struct run_result *rr)
 {
-	const char *state = tc->chan.sched.state;
+	const char *state = c->sched.state;
 
-	if (tc->chan.have_sched && !str_eq(state, "running")) {
-		const char *kind = tc->chan.sched.exit_kind;
-		const char *why = tc->chan.sched.reason;
+	if (c->have_sched && !str_eq(state, "running")) {
+		const char *kind = c->sched.exit_kind;
+		const char *why = c->sched.reason;
 
 		rr->status = test_status_worst(rr->status, TEST_FAIL);
 		run_result__add_detail(rr, DETAIL_SCHEDULER_DIED, "scheduler", NULL,
@@ -703,12 +221,14 @@ static bool said_drops(const struct run_result *rr, const char *drops)
 }
 
 /* Turn what the VM sent into one run's verdict. */
-static void judge(struct test_ctx *tc, const struct vm_result *vr, const char *console,
-		  size_t console_len, struct run_result *rr)
+static void judge(struct test_ctx *tc, struct vm_session_run *sr, struct run_result *rr)
 {
 	const struct job *j = tc->job;
-	_cleanup_free_ char *panic = find_panic(console), *qemu_err = qemu_last_error(tc->dir);
-	struct run_channel *c = &tc->chan;
+	const struct vm_result *vr = &sr->vm;
+	const char *console = vr->console, *qemu_err = sr->qemu_err;
+	size_t console_len = vr->console_len;
+	_cleanup_free_ char *panic = find_panic(console);
+	struct run_channel *c = &sr->chan;
 	const char *derr = c->done.error;
 	_cleanup_free_ char *drops = vr->dropped_bytes ?
 		xasprintf("channel: %" PRIu64 " bytes dropped (%u bad frames)", vr->dropped_bytes,
@@ -726,7 +246,7 @@ static void judge(struct test_ctx *tc, const struct vm_result *vr, const char *c
 		set_error(rr, TEST_ERROR, vr->phase, "interrupted during %s", vr->phase);
 		goto out;
 	case VM_STOPPED:
-		set_error(rr, TEST_ERROR, "boot", "%s", tc->topo_diff ?: "stopped");
+		set_error(rr, TEST_ERROR, "boot", "%s", sr->topo_diff ?: "stopped");
 		goto out;
 	case VM_TIMEOUT:
 		if (str_eq(vr->phase, "teardown") && c->have_done && !derr)
@@ -792,8 +312,8 @@ static void judge(struct test_ctx *tc, const struct vm_result *vr, const char *c
 		rr->telemetry = c->tel;	/* taken */
 		memset(&c->tel, 0, sizeof(c->tel));
 		check__evaluate(j->t, &tc->th, &rr->telemetry, console, console_len, rr);
-		monitor__judge(tc->mon, tc->mon_why, &tc->th, tc->plugin->ops->needs_sched_ext, rr);
-		sched_died(tc, rr);
+		monitor__judge(sr->mon, sr->mon_why, &tc->th, tc->plugin->ops->needs_sched_ext, rr);
+		sched_died(c, rr);
 	}
 	if (vr->outcome == VM_TIMEOUT) {
 		set_error(rr, TEST_TIMEOUT, "teardown", "QEMU did not exit after DONE");
@@ -873,164 +393,53 @@ static int open_plugin(struct test_ctx *tc, char **skip, char **err)
 	return 0;
 }
 
-/*
- * The kernel command line a test adds: plugin kargs, spec kargs (both checked
- * by spec_karg__check). Their sysctls are set by the guest agent instead.
- */
-static char **test_kargs(const struct test_ctx *tc)
+/* The session's callbacks: the job's phase, progress, and writes that failed. */
+static void on_phase(void *ctx, const char *phase)
 {
-	char **v = NULL;
-	size_t n = 0;
-	const struct ktstr_plugin *p = tc->plugin ? tc->plugin->ops : NULL;
-	const struct spec_test *t = tc->job->t;
+	struct job *j = ctx;
 
-	for (size_t i = 0; p && p->kargs && p->kargs[i]; i++)
-		*(char **)array_push(&v, &n, sizeof(char *)) = xstrdup(p->kargs[i]);
-	for (size_t i = 0; t && t->kargs && t->kargs[i]; i++)
-		*(char **)array_push(&v, &n, sizeof(char *)) = xstrdup(t->kargs[i]);
-	if (tc->job->rn->o->verbose)	/* -v: the whole boot on the console log */
-		*(char **)array_push(&v, &n, sizeof(char *)) = xstrdup("loglevel=7");
-	array_push(&v, &n, sizeof(char *));
-	return v;
+	pthread_mutex_lock(&j->rn->lock);
+	j->phase = phase;
+	pthread_mutex_unlock(&j->rn->lock);
 }
 
-static void strv_free(char **v)
+static void on_tick(void *ctx, const char *phase, uint64_t elapsed)
 {
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
+	struct job *j = ctx;
+	struct runner *rn = j->rn;
+	uint64_t expected = j->t ? j->t->duration_ns : 0;
 
-/* $KTSTR_MACHINE=q35|microvm forces a machine type (benchmarks, debugging). */
-static enum vm_machine machine_override(void)
-{
-	const char *m = getenv("KTSTR_MACHINE");
-
-	if (str_eq(m, "q35"))
-		return VM_MACHINE_Q35;
-	if (str_eq(m, "microvm"))
-		return VM_MACHINE_MICROVM;
-	return VM_MACHINE_AUTO;
-}
-
-/*
- * The monitor's struct layouts from the kernel's BTF, extracted once next to
- * a cached kernel (or into the run's temp dir) and parsed per test.
- */
-static void monitor_offsets(struct test_ctx *tc)
-{
-	struct runner *rn = tc->job->rn;
-	const struct kernel_image *k = tc->job->kernel;
-	_cleanup_free_ char *derived = NULL, *btf = NULL;
-	const char *dir;
-
-	if (getenv("KTSTR_NO_MONITOR")) {
-		tc->mon_why = xstrdup("KTSTR_NO_MONITOR is set");
-		return;
-	}
-	/* an image given by path keeps its BTF and symbol offsets in the cache too */
-	dir = kernel_image__derived_dir(k, &derived) ? rn->tmp_root : derived;
-	btf = xasprintf("%s/" KERNEL_DERIVED_BTF, dir);
-	tc->ksyms_cache = xasprintf("%s/" KERNEL_DERIVED_KSYMS, dir);
 	pthread_mutex_lock(&rn->lock);
-	if (monitor_offsets__for_image(k->image, btf, &tc->mon_off, &tc->mon_why) && !tc->mon_why)
-		tc->mon_why = xstrdup("no struct layouts from the kernel's BTF");
+	j->phase = phase;
+	if (!rn->o->quiet)
+		report__progress(rn->rep, j->name, phase, elapsed, expected);
 	pthread_mutex_unlock(&rn->lock);
 }
 
-/* One repeat: prepare, boot, collect, judge. */
-static void run_once(struct test_ctx *tc, unsigned rep, struct run_result *rr)
+static void session_write_failed(void *ctx, const char *path, int err)
+{
+	write_failed(((struct job *)ctx)->rn, path, err);
+}
+
+/* One repeat: boot (vm/session.c), judge. */
+static void run_once(struct test_ctx *tc, struct run_result *rr)
 {
 	struct job *j = tc->job;
-	struct runner *rn = j->rn;
-	const struct run_opts *o = rn->o;
-	struct vm_config cfg = { .kernel = tc->boot_image ?: j->kernel->image, .topo = j->topo,
-				 .kvm = rn->kvm,
-				 .tsc_khz = rn->tsc_khz };
-	struct prepared pp = { 0 };
-	struct vm_result vr = { 0 };
-	_cleanup_free_ char *err = NULL, *console_path = NULL;
-	char **kargs = test_kargs(tc);
-	uint64_t t0 = now_ns(), duration = j->t ? j->t->duration_ns : 0;
-	unsigned boot_attempts = 1;
-	struct vm_run_opts vo = {
-		.cfg = &cfg, .dir = tc->dir, .cancel_fd = cancel_pipe[0],
-		.on_msg = on_msg, .on_tick = on_tick, .on_spawn = on_spawn, .ctx = tc,
-		.boot_timeout_ns = o->boot_timeout_ns ?: rn->kvm ? KVM_BOOT_TIMEOUT_NS :
-				   DEFAULT_BOOT_TIMEOUT_NS,
-		.teardown_timeout_ns = TEARDOWN_TIMEOUT_NS,
-	};
+	struct vm_session_run sr;
 
-	(void)rep;
-	vo.run_timeout_ns = o->timeout_ns ?: (j->t && j->t->timeout_ns) ? j->t->timeout_ns :
-			    duration + RUN_GRACE_NS;
-	cfg.memory_mb = j->t ? spec_test__vm_memory_mb(j->t) :
-			MAX(spec_topology__cpus(&j->topo) * 64, 256u);
-	cfg.kargs = (const char *const *)kargs;
-	cfg.machine = machine_override();
-	console_path = xasprintf("%s/console.log", tc->dir);
-	cfg.console_log = console_path;
-	if (prepare_initrd(tc, qemu__pick_machine(&cfg), &pp, &err)) {
-		set_error(rr, TEST_ERROR, "prepare", "initramfs: %s", err ?: "failed");
-		goto out;
-	}
-	cfg.initrd = pp.initrd;
-	tc->mon = monitor_for(tc, &cfg);
-	if (got_signal) {
+	vm_session__run(tc->vs, &sr);
+	if (sr.prep_err) {
+		set_error(rr, TEST_ERROR, "prepare", "initramfs: %s", sr.prep_err);
+	} else if (sr.interrupted) {
 		set_error(rr, TEST_ERROR, "prepare", "interrupted before boot");
-		goto out;
+	} else {
+		judge(tc, &sr, rr);
+		if (sr.vm.console && rr->status != TEST_PASS && !j->res->console_tail)
+			j->res->console_tail = tail_lines(sr.vm.console, sr.vm.console_len,
+							  CONSOLE_TAIL_LINES);
+		rr->total_ns = sr.total_ns;
 	}
-	free(tc->topo_diff);
-	tc->topo_diff = NULL;
-	run_channel__free(&tc->chan);
-	vm__run(&vo, &vr);
-	/*
-	 * A VM that never reached the agent: under TCG about one boot in a few
-	 * dozen hangs early in the kernel (no console output at all). That is
-	 * not the scheduler's doing: boot once more, keeping the first console.
-	 */
-	if (!got_signal && !vr.got_hello && (vr.outcome == VM_TIMEOUT || vr.outcome == VM_EXITED)) {
-		_cleanup_free_ char *keep = xasprintf("%s/console-boot1.log", tc->dir);
-
-		report_vm_writes(rn, &vr);
-		if (rename(console_path, keep) < 0 && errno != ENOENT)
-			write_failed(rn, keep, -errno);
-		vm_result__free(&vr);
-		run_channel__free(&tc->chan);
-		monitor__free(tc->mon);		/* fresh RAM for the second boot */
-		tc->mon = monitor_for(tc, &cfg);
-		boot_attempts++;
-		vm__run(&vo, &vr);
-	}
-	report_vm_writes(rn, &vr);
-	/* the console as QEMU wrote it, whether or not console.log could hold it */
-	judge(tc, &vr, vr.console, vr.console_len, rr);
-	if (tc->chan.output) {
-		_cleanup_free_ char *p = xasprintf("%s/output.log", tc->dir);
-		int ret = write_file_atomic(p, tc->chan.output, tc->chan.output_len);
-
-		if (ret)
-			write_failed(rn, p, ret);
-	}
-	if (vr.console && rr->status != TEST_PASS && !j->res->console_tail)
-		j->res->console_tail = tail_lines(vr.console, vr.console_len, CONSOLE_TAIL_LINES);
-	rr->total_ns = now_ns() - t0;
-	write_timings(rn, tc->dir, &pp, &vr, rr->total_ns, boot_attempts);
-out:
-	if (pp.initrd)
-		unlink(pp.initrd);
-	{
-		_cleanup_free_ char *s = xasprintf("%s/suffix.cpio", tc->tmp);
-
-		unlink(s);
-	}
-	free(pp.initrd);
-	free(pp.run_json);
-	monitor__free(tc->mon);
-	tc->mon = NULL;
-	vm_result__free(&vr);
-	run_channel__free(&tc->chan);
-	strv_free(kargs);
+	vm_session_run__free(&sr);
 }
 
 static void run_job(struct job *j)
@@ -1038,13 +447,13 @@ static void run_job(struct job *j)
 	struct runner *rn = j->rn;
 	struct test_result *res = j->res;
 	struct test_ctx tc = { .job = j };
-	_cleanup_free_ char *err = NULL, *skip = NULL, *san = spec_test__dir_name(j->name);
+	_cleanup_free_ char *err = NULL, *skip = NULL, *note = NULL;
+	_cleanup_free_ char *san = spec_test__dir_name(j->name);
 	char label[32];
 	unsigned repeats = j->t ? MAX(j->t->repeats, 1u) : 1;
 	uint64_t t0 = now_ns();
 	int ret;
 
-	topo__from_spec(&j->topo, &tc.want);
 	res->accel = xstrdup(rn->accel_reason);
 	res->topology = xstrdup(spec_topology__label(&j->topo, label, sizeof(label)));
 	/* both strictly inside their roots, or nothing is created (a test named '..') */
@@ -1079,27 +488,30 @@ static void run_job(struct job *j)
 			goto out;
 		}
 		res->scheduler = xstrdup(tc.plugin->ops->name);
-		monitor_offsets(&tc);
 		if (skip) {
 			res->status = TEST_SKIP;
 			res->reason = TAKE_PTR(skip);
 			goto out;
 		}
 	}
-	if (!rn->kvm && !getenv("KTSTR_NO_PVH")) {
-		/* once per image; other tests wait for the extraction instead of repeating it */
-		pthread_mutex_lock(&rn->lock);
-		if (qemu__pvh_kernel(j->kernel->image, rn->vmlinux_dir, &tc.boot_image) &&
-		    rn->o->verbose)
-			fprintf(stderr, "ktstr-run: %s: booting the bzImage (no PVH vmlinux)\n",
-				j->name);
-		pthread_mutex_unlock(&rn->lock);
-	}
+	vm_session__new(&(struct vm_session_opts){
+		.name = j->name, .sf = j->sf, .t = j->t, .topo = j->topo, .kernel = j->kernel,
+		.plugin = tc.plugin, .exec_argv = rn->o->exec_argv, .topo_only = rn->o->topo_only,
+		.kvm = rn->kvm, .relaxed = !rn->kvm && !rn->o->strict_thresholds,
+		.verbose = rn->o->verbose, .tsc_khz = rn->tsc_khz, .guest_bin = rn->guest_bin,
+		.initramfs_cache = rn->cache_dir, .vmlinux_dir = rn->vmlinux_dir,
+		.tmp_root = rn->tmp_root, .dir = tc.dir, .tmp = tc.tmp,
+		.boot_timeout_ns = rn->o->boot_timeout_ns, .run_timeout_ns = rn->o->timeout_ns,
+		.cancel_fd = cancel_pipe[0], .lock = &rn->lock, .on_phase = on_phase,
+		.on_tick = on_tick, .write_failed = session_write_failed, .ctx = j,
+	}, &tc.vs, &note);
+	if (note && rn->o->verbose)
+		fprintf(stderr, "ktstr-run: %s: %s\n", j->name, note);
 	res->status = TEST_PASS;
 	for (unsigned r = 0; r < repeats; r++) {
 		struct run_result *rr = array_push(&res->runs, &res->nruns, sizeof(*rr));
 
-		run_once(&tc, r, rr);
+		run_once(&tc, rr);
 		res->status = test_status_worst(res->status, rr->status);
 		if (rr->status != TEST_PASS || got_signal)
 			break;
@@ -1113,11 +525,7 @@ out:
 		plugin__close(tc.plugin);
 	free(tc.dir);
 	free(tc.tmp);
-	free(tc.topo_diff);
-	free(tc.mon_why);
-	free(tc.ksyms_cache);
-	free(tc.boot_image);
-	monitor_offsets__free(&tc.mon_off);
+	vm_session__free(tc.vs);
 }
 
 static void *worker(void *arg)
