@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A run's verdict: how the VM ended comes first (it did not start, was
+ * interrupted, stopped on a topology mismatch, timed out, exited without
+ * DONE), then what the guest said (its error, frames that did not decode,
+ * its topology), then the checks, the monitor and the scheduler's health.
+ * The reason of a test is its first failing run's root cause.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+
+#include "check/verdict.h"
+#include "util/proc.h"
+
+/* The console line that says the kernel panicked, if any. */
+static char *find_panic(const char *console)
+{
+	const char *p;
+
+	if (!console)
+		return NULL;
+	p = strstr(console, "Kernel panic");
+	if (!p)
+		return NULL;
+	return xstrndup(p, strcspn(p, "\r\n"));
+}
+
+static void set_error(struct run_result *rr, enum test_status st, const char *phase,
+		      const char *fmt, ...) __printf(4, 5);
+
+static void set_error(struct run_result *rr, enum test_status st, const char *phase,
+		      const char *fmt, ...)
+{
+	va_list ap;
+	char buf[4096];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	rr->status = st;
+	free(rr->phase);
+	rr->phase = phase ? xstrdup(phase) : NULL;
+	run_result__add_detail(rr, DETAIL_OTHER, "harness", NULL, "%s", buf);
+}
+
+/* The last SCHD frame said the scheduler is gone: that is the scheduler's failure. */
+static void sched_died(const struct run_channel *c, struct run_result *rr)
+{
+	const char *state = c->sched.state;
+
+	if (c->have_sched && !str_eq(state, "running")) {
+		const char *kind = c->sched.exit_kind;
+		const char *why = c->sched.reason;
+
+		rr->status = test_status_worst(rr->status, TEST_FAIL);
+		run_result__add_detail(rr, DETAIL_SCHEDULER_DIED, "scheduler", NULL,
+				       "scheduler %s%s%s%s%s", state, kind && *kind ? ": " : "",
+				       kind ?: "", why && *why ? ": " : "", why ?: "");
+	}
+}
+
+/* Does a detail already name the channel's losses? */
+static bool said_drops(const struct run_result *rr, const char *drops)
+{
+	for (size_t i = 0; i < rr->ndetails; i++)
+		if (rr->details[i].message && strstr(rr->details[i].message, drops))
+			return true;
+	return false;
+}
+
+/* Turn what the VM sent into one run's verdict. */
+static void judge(const struct check_verdict_in *in, struct vm_session_run *sr,
+		  struct run_result *rr)
+{
+	const struct vm_result *vr = &sr->vm;
+	const char *console = vr->console, *qemu_err = sr->qemu_err;
+	size_t console_len = vr->console_len;
+	_cleanup_free_ char *panic = find_panic(console);
+	struct run_channel *c = &sr->chan;
+	const char *derr = c->done.error;
+	_cleanup_free_ char *drops = vr->dropped_bytes ?
+		xasprintf("channel: %" PRIu64 " bytes dropped (%u bad frames)", vr->dropped_bytes,
+			  vr->bad_frames) : NULL;
+
+	rr->boot_ns = vr->boot_ns;
+	rr->run_ns = vr->run_ns;
+	rr->channel_dropped = vr->dropped_bytes;
+	rr->channel_bad_frames = vr->bad_frames;
+	switch (vr->outcome) {
+	case VM_SPAWN_FAILED:
+		set_error(rr, TEST_ERROR, "boot", "%s", vr->error ?: "QEMU did not start");
+		goto out;
+	case VM_CANCELLED:
+		set_error(rr, TEST_ERROR, vr->phase, "interrupted during %s", vr->phase);
+		goto out;
+	case VM_STOPPED:
+		set_error(rr, TEST_ERROR, "boot", "%s", sr->topo_diff ?: "stopped");
+		goto out;
+	case VM_TIMEOUT:
+		if (str_eq(vr->phase, "teardown") && c->have_done && !derr)
+			break;	/* results are complete; the hang is reported below */
+		set_error(rr, TEST_TIMEOUT, vr->phase, "%s timeout: %s", vr->phase,
+			  str_eq(vr->phase, "boot") ? "the guest agent never reported (no HELO)" :
+			  str_eq(vr->phase, "run") ? "no DONE from the guest in time" :
+			  "QEMU did not exit after DONE");
+		goto out;
+	case VM_EXITED:
+		if (panic)
+			set_error(rr, TEST_ERROR, vr->phase, "%s", panic);
+		else {
+			char how[64];
+
+			set_error(rr, TEST_ERROR, vr->phase,
+				  "QEMU exited (%s) without a DONE from the guest during %s%s%s%s%s",
+				  wait_status__describe(vr->wait_status, how, sizeof(how)),
+				  vr->phase, qemu_err ? ": " : "", qemu_err ?: "",
+				  drops ? "; " : "", drops ?: "");
+		}
+		goto out;
+	case VM_DONE:
+		break;
+	}
+	if (derr) {
+		set_error(rr, TEST_ERROR, "run", "guest: %s", derr);
+		/* the guest's own account, e.g. a plugin's trimmed verifier log */
+		if (c->guest_error_log)
+			run_result__add_detail(rr, DETAIL_OTHER, "guest", NULL, "%s", c->guest_error_log);
+		goto out;
+	}
+	/* a message that did not decode: the results are not whole */
+	if (c->decode_err) {
+		set_error(rr, TEST_ERROR, "collect", "%s%s", c->decode_err,
+			  c->decode_errors > 1 ? " (and more frames)" : "");
+		goto out;
+	}
+	if (!c->topo && in->mode != VERDICT_EXEC) {
+		set_error(rr, TEST_ERROR, "boot", "the guest never reported its topology");
+		goto out;
+	}
+	if (in->mode == VERDICT_TOPO) {
+		rr->status = TEST_PASS;
+	} else if (in->mode == VERDICT_EXEC) {
+		int code = c->done.exit_code;
+
+		rr->status = code ? TEST_FAIL : TEST_PASS;
+		if (code)
+			run_result__add_detail(rr, DETAIL_OTHER, "exit_code", NULL,
+					       "command exited with %d", code);
+	} else {
+		if (c->result_err) {
+			set_error(rr, TEST_ERROR, "collect", "telemetry: %s", c->result_err);
+			goto out;
+		}
+		if (!c->have_result) {
+			/* lost on the way (a torn or corrupt frame) or never sent */
+			set_error(rr, TEST_ERROR, "run", "no telemetry (RSLT) from the guest%s%s",
+				  drops ? "; " : "", drops ?: "");
+			goto out;
+		}
+		rr->telemetry = c->tel;	/* taken */
+		memset(&c->tel, 0, sizeof(c->tel));
+		check__evaluate(in->t, in->th, &rr->telemetry, console, console_len, rr);
+		monitor__judge(sr->mon, sr->mon_why, in->th, in->sched_ext, rr);
+		sched_died(c, rr);
+	}
+	if (vr->outcome == VM_TIMEOUT) {
+		set_error(rr, TEST_TIMEOUT, "teardown", "QEMU did not exit after DONE");
+	}
+out:
+	/* the verdict stands on whole results, but what was lost is said */
+	if (drops && !said_drops(rr, drops))
+		run_result__add_detail(rr, DETAIL_OTHER, "channel", NULL, "%s", drops);
+}
+
+void check__first_reason(struct test_result *res, unsigned repeats)
+{
+	for (size_t i = 0; i < res->nruns && !res->reason; i++) {
+		const struct run_result *rr = &res->runs[i];
+		const char *msg;
+
+		if (rr->status == TEST_PASS || !rr->ndetails)
+			continue;
+		msg = rr->details[0].message;
+		for (size_t d = 0; d < rr->ndetails; d++) {
+			if (rr->details[d].kind == DETAIL_SCHEDULER_DIED) {
+				msg = rr->details[d].message;
+				break;
+			}
+		}
+		if (repeats > 1)
+			res->reason = xasprintf("repeat %zu of %u: %s", i + 1, repeats, msg);
+		else
+			res->reason = xstrdup(msg);
+	}
+}
+
+
+void check__verdict(const struct check_verdict_in *in, struct vm_session_run *sr,
+		    struct run_result *rr)
+{
+	if (sr->prep_err)
+		set_error(rr, TEST_ERROR, "prepare", "initramfs: %s", sr->prep_err);
+	else if (sr->interrupted)
+		set_error(rr, TEST_ERROR, "prepare", "interrupted before boot");
+	else
+		judge(in, sr, rr);
+}

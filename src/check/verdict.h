@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * One run's verdict from what its VM session returned (vm/session.h): how
+ * the VM ended, what the guest sent, the checks and the monitor; and a
+ * test's one-line reason from its runs. Nothing here prints or boots.
+ */
+#ifndef KTSTR_CHECK_VERDICT_H
+#define KTSTR_CHECK_VERDICT_H
+
+#include "check/check.h"
+#include "vm/session.h"
+
+enum verdict_mode {
+	VERDICT_SPEC,		/* a spec test: telemetry, checks, monitor, scheduler health */
+	VERDICT_EXEC,		/* --exec: the command's exit code */
+	VERDICT_TOPO,		/* --topo-only: the topology alone */
+};
+
+struct check_verdict_in {
+	enum verdict_mode mode;
+	const struct spec_test *t;	/* VERDICT_SPEC */
+	const struct thresholds *th;	/* VERDICT_SPEC: the merged thresholds */
+	bool sched_ext;			/* the scheduler schedules: monitor violations fail */
+};
+
+/*
+ * Judge one run into rr: status, phase and details, boot and run times and
+ * the channel's losses. Takes sr->chan.tel into rr->telemetry.
+ */
+void check__verdict(const struct check_verdict_in *in, struct vm_session_run *sr,
+		    struct run_result *rr);
+
+/*
+ * res->reason, unless set: the first failing run's root cause, "repeat i of
+ * n: " in front when the test repeats. A scheduler the kernel ejected comes
+ * before the checks' own details: it explains the starvation that follows.
+ */
+void check__first_reason(struct test_result *res, unsigned repeats);
+
+#endif
