@@ -12,6 +12,28 @@
 #include "check/verdict.h"
 #include "util/proc.h"
 
+#define CONSOLE_TAIL_LINES 20
+
+/* Last n lines of the console. */
+static char *tail_lines(const char *s, size_t len, unsigned n)
+{
+	const char *p = s + len;
+
+	while (p > s && n) {
+		p--;
+		if (*p == '\n' && p != s + len - 1)
+			n--;
+	}
+	if (*p == '\n')
+		p++;
+	return xstrdup(p);
+}
+
+char *check__console_tail(const char *console, size_t len)
+{
+	return tail_lines(console, len, CONSOLE_TAIL_LINES);
+}
+
 /* The console line that says the kernel panicked, if any. */
 static char *find_panic(const char *console)
 {

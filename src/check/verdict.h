@@ -37,4 +37,7 @@ void check__verdict(const struct check_verdict_in *in, struct vm_session_run *sr
  */
 void check__first_reason(struct test_result *res, unsigned repeats);
 
+/* The last lines of a failed run's console (caller frees), for the report. */
+char *check__console_tail(const char *console, size_t len);
+
 #endif

@@ -1,37 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * cmd_run: run every selected spec test in its own VM and report verdicts.
- * Per test: resolve the kernel, open the plugin on the host, merge the
- * thresholds, build the initramfs (cached base + per-test suffix), boot,
- * check the topology, collect telemetry, judge it. Tests run on a pool of
- * -j threads; SIGINT/SIGTERM/SIGHUP/SIGQUIT kill every VM and remove every
- * temp file, and the temp dirs of runs killed outright are swept at the next
- * start.
+ * This file is the command: options to jobs (spec/list.c loads the specs),
+ * a pool of -j threads, signals, progress and reports, the exit code. Per
+ * test it resolves the kernel, opens the plugin and merges the thresholds;
+ * vm/session.c boots the VM and check/verdict.c judges what came back.
+ * SIGINT/SIGTERM/SIGHUP/SIGQUIT kill every VM and remove every temp file,
+ * and the temp dirs of runs killed outright are swept at the next start.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
-#include <libgen.h>
-#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/stat.h>
 
 #include "check/verdict.h"
 #include "cmd/cmd.h"
 #include "kernel/kernel.h"
-#include "monitor/monitor.h"
 #include "plugin/loader.h"
-#include "proto/msg.h"
 #include "report/report.h"
 #include "spec/spec.h"
-#include "util/log.h"
 #include "util/path.h"
 #include "util/proc.h"
 #include "vm/initramfs.h"
 #include "vm/session.h"
-
-#define CONSOLE_TAIL_LINES 20
 
 struct runner;
 
@@ -110,48 +101,11 @@ static void report_write_failed(void *ctx, const char *path, int err)
 	write_failed(ctx, path, err);
 }
 
-/* The guest agent: $KTSTR_GUEST, beside this binary (build tree), the install dir. */
-static char *find_guest(void)
-{
-	const char *env = getenv("KTSTR_GUEST");
-	char self[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env)
-		return xstrdup(env);
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		char *p;
-
-		self[n] = '\0';
-		p = xasprintf("%s/ktstr-guest", dirname(self));
-		if (!access(p, X_OK))
-			return p;
-		free(p);
-	}
-	return xstrdup(KTSTR_PKGLIBEXECDIR "/ktstr-guest");
-}
-
 static unsigned host_cpus(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	return n > 0 ? n : 1;
-}
-
-/* Last n lines of the console. */
-static char *tail_lines(const char *s, size_t len, unsigned n)
-{
-	const char *p = s + len;
-
-	while (p > s && n) {
-		p--;
-		if (*p == '\n' && p != s + len - 1)
-			n--;
-	}
-	if (*p == '\n')
-		p++;
-	return xstrdup(p);
 }
 
 /* Everything of one test that lives on the host while its VM runs. */
@@ -251,8 +205,8 @@ static void run_once(struct test_ctx *tc, struct run_result *rr)
 	check__verdict(&in, &sr, rr);
 	if (!sr.prep_err && !sr.interrupted) {
 		if (sr.vm.console && rr->status != TEST_PASS && !j->res->console_tail)
-			j->res->console_tail = tail_lines(sr.vm.console, sr.vm.console_len,
-							  CONSOLE_TAIL_LINES);
+			j->res->console_tail = check__console_tail(sr.vm.console,
+								   sr.vm.console_len);
 		rr->total_ns = sr.total_ns;
 	}
 	vm_session_run__free(&sr);
@@ -496,7 +450,7 @@ int cmd_run(const struct run_opts *o)
 		fprintf(stderr, "ktstr-run: accelerator: %s\n", rn.accel_reason);
 	if (!rn.kvm)
 		rn.tsc_khz = qemu__host_tsc_khz();
-	rn.guest_bin = find_guest();
+	rn.guest_bin = vm_session__guest_bin();
 	rn.cache_dir = initramfs__cache_dir();
 	rn.vmlinux_dir = qemu__pvh_cache_dir();
 	/* from here on SIGINT/SIGTERM/SIGHUP/SIGQUIT stop cleanly: the temp dir is always removed */

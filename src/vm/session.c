@@ -544,6 +544,28 @@ static void vm_writes_failed(const struct vm_session *s, const struct vm_result 
 		write_failed(s, vr->write_errors[i].path, vr->write_errors[i].err);
 }
 
+/* The guest agent: $KTSTR_GUEST, beside this binary (build tree), the install dir. */
+char *vm_session__guest_bin(void)
+{
+	const char *env = getenv("KTSTR_GUEST");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env)
+		return xstrdup(env);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		char *p;
+
+		self[n] = '\0';
+		p = xasprintf("%s/ktstr-guest", dirname(self));
+		if (!access(p, X_OK))
+			return p;
+		free(p);
+	}
+	return xstrdup(KTSTR_PKGLIBEXECDIR "/ktstr-guest");
+}
+
 int vm_session__new(const struct vm_session_opts *o, struct vm_session **out, char **note)
 {
 	struct vm_session *s = xcalloc(1, sizeof(*s));

@@ -74,6 +74,9 @@ struct vm_session_opts {
 
 struct vm_session;
 
+/* The guest agent: $KTSTR_GUEST, beside the running binary (build tree), the install dir. */
+char *vm_session__guest_bin(void);
+
 /*
  * Prepare what every repeat of a test shares: the monitor's struct layouts
  * (spec tests only) and, under TCG, the PVH vmlinux. *note (caller frees)
