@@ -16,11 +16,12 @@ spec      common    1
 plugin    common    2
 proto     contract  3
 kernel    host      4
-vm        host      5
-check     host      5
-monitor   host      6
-report    host      7
-cmd       host      8
+result    host      4
+monitor   host      5
+vm        host      6
+check     host      7
+report    host      8
+cmd       host      9
 workload  guest     4
 guest     guest     5
 '

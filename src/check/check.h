@@ -8,7 +8,7 @@
 #define KTSTR_CHECK_H
 
 #include "spec/spec.h"
-#include "check/result.h"
+#include "result/result.h"
 
 /*
  * Judge one run: fills r->details, r->cgroups and sets r->status to PASS or

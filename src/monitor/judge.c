@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* One run's monitor verdict: thresholds in, DETAIL_MONITOR details and the run's monitor record out. */
-#include "check/result.h"
+#include "result/result.h"
 #include "monitor/monitor.h"
 
 static void limits_from(const struct thresholds *th, struct monitor_limits *l)

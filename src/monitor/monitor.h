@@ -26,7 +26,7 @@
 #include <sys/types.h>
 
 #include "util/util.h"
-#include "check/result.h"	/* the samples: struct monitor_series */
+#include "result/result.h"	/* the samples: struct monitor_series */
 
 #define MONITOR_INTERVAL_NS (100 * NSEC_PER_MSEC)
 /* ktstr's DSQ_PLAUSIBILITY_CEILING: deeper than this is uninitialised memory. */

@@ -6,7 +6,7 @@
 #ifndef KTSTR_REPORT_H
 #define KTSTR_REPORT_H
 
-#include "check/result.h"
+#include "result/result.h"
 
 struct spec_test;
 

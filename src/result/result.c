@@ -2,7 +2,7 @@
 /* The result model: status names, worst-of, details, freeing, automake exit codes. */
 #include <stdarg.h>
 
-#include "check/result.h"
+#include "result/result.h"
 
 static const char *const status_names[] = {
 	[TEST_PASS] = "PASS", [TEST_SKIP] = "SKIP", [TEST_FAIL] = "FAIL",
