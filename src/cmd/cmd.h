@@ -18,6 +18,7 @@ struct run_opts {
 	const char *results_dir;	/* --results-dir, default ./ktstr-results */
 	bool tap;			/* --tap */
 	const char *junit;		/* --junit FILE */
+	const char *html;		/* --html FILE */
 	bool quiet, verbose;
 	bool keep_going;
 	bool strict_thresholds;		/* --release-thresholds: no TCG relaxation */

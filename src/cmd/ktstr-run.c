@@ -4,6 +4,7 @@
 #include <getopt.h>
 
 #include "cmd/cmd.h"
+#include "report/report.h"
 #include "util/log.h"
 #include "util/units.h"
 #include "spec/worktype.h"
@@ -19,6 +20,7 @@ enum {
 	OPT_RESULTS_DIR,
 	OPT_TAP,
 	OPT_JUNIT,
+	OPT_HTML,
 	OPT_RELEASE_THRESHOLDS,
 	OPT_KEEP_GOING,
 	OPT_VERSION,
@@ -50,6 +52,7 @@ static const struct option long_opts[] = {
 	{ "results-dir", required_argument, NULL, OPT_RESULTS_DIR },
 	{ "tap", no_argument, NULL, OPT_TAP },
 	{ "junit", required_argument, NULL, OPT_JUNIT },
+	{ "html", required_argument, NULL, OPT_HTML },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "release-thresholds", no_argument, NULL, OPT_RELEASE_THRESHOLDS },
@@ -94,6 +97,7 @@ static void usage(FILE *f)
 		"  --results-dir DIR      per-test artifacts (default ./ktstr-results)\n"
 		"  --tap                  TAP 14 on stdout\n"
 		"  --junit FILE           write JUnit XML\n"
+		"  --html FILE            write a self-contained HTML report with plots\n"
 		"  --release-thresholds   no TCG relaxation of the default thresholds\n"
 		"  --keep-going           (accepted; every test always runs)\n"
 		"  --timeout DUR          run-phase timeout (default: duration + 30s)\n"
@@ -124,7 +128,8 @@ static void usage(FILE *f)
 		"environment: KTSTR_QEMU (QEMU binary), KTSTR_GUEST (agent binary),\n"
 		"KTSTR_MACHINE=q35|microvm, KTSTR_NO_PVH=1 (boot the bzImage under TCG),\n"
 		"KTSTR_TCG_THREAD=multi (multi-threaded TCG; default single),\n"
-		"KTSTR_CACHE_DIR / XDG_CACHE_HOME (initramfs and vmlinux cache), TMPDIR.\n");
+		"KTSTR_CACHE_DIR / XDG_CACHE_HOME (initramfs and vmlinux cache), TMPDIR,\n"
+		"KTSTR_CHARTJS (Chart.js for --html).\n");
 }
 
 static int parse_uint(const char *s, unsigned *out)
@@ -250,6 +255,17 @@ int main(int argc, char **argv)
 		case OPT_JUNIT:
 			o.junit = optarg;
 			break;
+		case OPT_HTML: {
+			_cleanup_free_ char *why = NULL;
+
+			/* refused before any VM boots, not after the run */
+			if (report_html__check(&why)) {
+				fprintf(stderr, "ktstr-run: --html: %s\n", why);
+				return 2;
+			}
+			o.html = optarg;
+			break;
+		}
 		case 'q':
 			o.quiet = true;
 			break;

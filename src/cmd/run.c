@@ -426,7 +426,8 @@ static unsigned default_jobs(const struct runner *rn)
 int cmd_run(const struct run_opts *o)
 {
 	struct runner rn = { .o = o };
-	struct report_opts ropts = { .tap = o->tap, .junit = o->junit, .quiet = o->quiet,
+	struct report_opts ropts = { .tap = o->tap, .junit = o->junit, .html = o->html,
+				     .quiet = o->quiet,
 				     .results_dir = o->results_dir, .color = isatty(2) };
 	const struct test_result **results = NULL;
 	size_t nres = 0;

@@ -3,6 +3,8 @@
 #ifndef KTSTR_REPORT_INTERNAL_H
 #define KTSTR_REPORT_INTERNAL_H
 
+#include <jansson.h>
+
 #include "report/report.h"
 
 struct progress_seen {
@@ -24,6 +26,8 @@ struct report {
 	bool relaxed;		/* some test ran with TCG-relaxed thresholds */
 	char *unevaluated;	/* the first test's unevaluated thresholds, for the summary */
 	int error;		/* the first write that failed, or 0 */
+	char **html_tests;	/* each finished test's part of the HTML report's data (JSON) */
+	size_t nhtml;
 };
 
 /*
@@ -46,7 +50,7 @@ struct report_format {
 };
 
 extern const struct report_format report_text_format, report_tap_format, report_junit_format,
-	report_json_format;
+	report_json_format, report_html_format;
 
 /* A write that failed: kept as the report's error and passed to opts.write_failed. */
 int report_failed(struct report *r, const char *path, int err);
@@ -67,6 +71,11 @@ char *report_unevaluated(const struct test_result *t);
 char *report_monitor_text(const struct run_result *rr);
 /* "[sched=X] [topo=Y]" (no sched bracket for EEVDF), for headers. */
 char *report_labels(const struct test_result *t);
+
+/* report-json.c: result.json's pieces, for the renderers that embed them */
+json_t *report_json_cgroup(const struct cgroup_stats *s);
+/* runs[].monitor: state, peaks, per-CPU summary, the series over the window */
+json_t *report_json_monitor(const struct run_monitor *m);
 
 /* report-text.c */
 void report_text__progress(struct report *r, const char *test, const char *phase,

@@ -105,7 +105,7 @@ static json_t *thresholds_json(const struct test_result *t, const struct thresho
 	return json_pack("{s:b, s:o}", "relaxed", th->relaxed, "values", vals);
 }
 
-static json_t *cgroup_json(const struct cgroup_stats *s)
+json_t *report_json_cgroup(const struct cgroup_stats *s)
 {
 	json_t *o = json_pack("{s:o, s:i, s:i, s:f, s:f, s:f, s:f, s:I, s:i, s:I, s:I, s:f}",
 		"name", jstr(s->name ? s->name : ""), "workers", (int)s->workers, "cpus", (int)s->cpus,
@@ -132,7 +132,7 @@ static json_t *cgroup_json(const struct cgroup_stats *s)
 }
 
 /* The monitor's record of one run: state, peaks, per-CPU summary and the series over the window. */
-static json_t *monitor_json(const struct run_monitor *m)
+json_t *report_json_monitor(const struct run_monitor *m)
 {
 	const struct monitor_series *s = m->have_series ? &m->series : NULL;
 	json_t *o = json_object(), *cpus = json_array(), *series = json_object();
@@ -238,7 +238,7 @@ static json_t *monitor_json(const struct run_monitor *m)
 
 char *report__monitor_json(const struct run_monitor *m)
 {
-	json_t *o = monitor_json(m);
+	json_t *o = report_json_monitor(m);
 	char *out = json_dumps(o, JSON_COMPACT);
 
 	json_decref(o);
@@ -258,12 +258,12 @@ static json_t *run_json(const struct run_result *rr)
 			"cgroup", jstr(d->cgroup), "message", jstr(d->message ? d->message : "")));
 	}
 	for (size_t i = 0; i < rr->ncgroups; i++)
-		json_array_append_new(cgroups, cgroup_json(&rr->cgroups[i]));
+		json_array_append_new(cgroups, report_json_cgroup(&rr->cgroups[i]));
 	if (rr->telemetry.nworkers || rr->telemetry.nevents || rr->telemetry.error) {
 		tjson = telemetry__to_json(&rr->telemetry);
 		tel = tjson ? json_loads(tjson, 0, NULL) : NULL;
 	}
-	mon = rr->monitor.state ? monitor_json(&rr->monitor) : NULL;
+	mon = rr->monitor.state ? report_json_monitor(&rr->monitor) : NULL;
 	return json_pack("{s:s, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:{s:I, s:i}}",
 		"status", test_status_name(rr->status), "phase", jstr(rr->phase),
 		"boot_ns", (json_int_t)rr->boot_ns, "run_ns", (json_int_t)rr->run_ns,

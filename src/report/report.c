@@ -138,6 +138,7 @@ static const struct report_format *const formats[] = {
 	&report_tap_format,
 	&report_junit_format,
 	&report_json_format,
+	&report_html_format,
 };
 
 /* enabled NULL: always written */
@@ -225,6 +226,9 @@ void report__free(struct report *r)
 	for (size_t i = 0; i < r->nseen; i++)
 		free(r->seen[i].test);
 	free(r->seen);
+	for (size_t i = 0; i < r->nhtml; i++)
+		free(r->html_tests[i]);
+	free(r->html_tests);
 	free(r->results);
 	free(r->unevaluated);
 	free(r);

@@ -15,6 +15,7 @@ struct report;
 struct report_opts {
 	bool tap;		/* TAP 14 on stdout (the text summary goes to stderr) */
 	const char *junit;	/* JUnit XML file, or NULL */
+	const char *html;	/* self-contained HTML report, or NULL */
 	bool color;
 	bool quiet;
 	const char *results_dir;
@@ -35,6 +36,18 @@ void report__test_cut(struct report *r, const struct test_result *t);
 /* Final table, TAP trailer, JUnit file. 0, or the first failed write's -errno. */
 int report__end(struct report *r);
 void report__free(struct report *r);
+
+/*
+ * HTML pages (report-html.c): one self-contained file with Chart.js inlined.
+ * The library is read at write time from $KTSTR_CHARTJS or Debian's
+ * libjs-chart.js; report_html__check says (in *why, malloc'd) when it is not
+ * there, so a command can refuse --html before it starts. report_html__write
+ * writes the page for data, a JSON document whose "kind" is "run" (ktstr-run)
+ * or "compare" (ktstr-stats), atomically; 0 or -errno.
+ */
+const char *report_html__chartjs_path(void);
+int report_html__check(char **why);
+int report_html__write(const char *path, const char *title, const char *json);
 
 /* Per-test JSON result file (versioned, documented in doc/results-format.md); spec may be NULL. */
 int report__write_json(const struct test_result *t, const struct spec_test *spec, const char *path);

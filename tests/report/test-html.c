@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The HTML renderer without a browser: the page is rewritten after each
+ * test (marked incomplete) and at the end (complete); a name holding
+ * "</script><!--" cannot end the data's script element; wake samples reach
+ * the page only as a per-cgroup CDF; without Chart.js, --html is refused
+ * with the package named and a report's end fails naming the library.
+ */
+#include <errno.h>
+#include <jansson.h>
+
+#include "report/report.h"
+#include "tap.h"
+
+static struct test_result *result(const char *name, enum test_status st)
+{
+	struct test_result *t = xcalloc(1, sizeof(*t));
+	struct run_result *rr = array_push(&t->runs, &t->nruns, sizeof(*rr));
+	struct worker_report *w;
+
+	t->name = xstrdup(name);
+	t->status = st;
+	t->topology = xstrdup("1n1l2c1t");
+	t->console_tail = xstrdup("boot </script> done\n");
+	thresholds__defaults(&t->thresholds, true);
+	rr->status = st;
+	w = array_push(&rr->telemetry.workers, &rr->telemetry.nworkers, sizeof(*w));
+	w->cgroup = xstrdup("cg_0");
+	w->cpu_time_ns = NSEC_PER_SEC;
+	w->wall_time_ns = 2 * NSEC_PER_SEC;
+	w->nwake = 1000;
+	w->wake_ns = xcalloc(w->nwake, sizeof(*w->wake_ns));
+	for (size_t i = 0; i < w->nwake; i++)
+		w->wake_ns[i] = (i + 1) * 1000;	/* 1..1000 us */
+	rr->telemetry.duration_ns = 2 * NSEC_PER_SEC;
+	return t;
+}
+
+static char *slurp(const char *path)
+{
+	char *s = NULL;
+	size_t n;
+
+	return read_file(path, &s, &n) ? NULL : s;
+}
+
+/* The JSON between the data script's tags. */
+static char *data_of(const char *page)
+{
+	const char *a = page ? strstr(page, "id=\"ktstr-data\">") : NULL;
+	const char *b = a ? strstr(a, "</script>") : NULL;
+
+	if (!b)
+		return NULL;
+	a += strlen("id=\"ktstr-data\">");
+	return strndup(a, b - a);
+}
+
+static int failed_err;
+static void on_fail(void *ctx, const char *path, int err)
+{
+	(void)ctx;
+	(void)path;
+	failed_err = err;
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/ktstr-test-html.XXXXXX";
+	struct test_result *t1, *t2;
+	struct report *r;
+	_cleanup_free_ char *path = NULL, *page = NULL, *data = NULL, *why = NULL;
+	json_t *j, *cdf;
+
+	tap_plan(12);
+	if (!mkdtemp(dir))
+		return 99;
+	path = xasprintf("%s/report.html", dir);
+	t1 = result("evil</script><!--x/a", TEST_FAIL);
+	t2 = result("evil</script><!--x/b", TEST_PASS);
+
+	r = report__new(&(struct report_opts){ .html = path, .quiet = true });
+	report__begin(r, 2);
+	report__test_done(r, t1);
+	page = slurp(path);
+	data = data_of(page);
+	tap_ok(data && strstr(data, "\"complete\":false") && strstr(data, "\"ntests\":2"),
+	       "rewritten after the first test, marked incomplete");
+	tap_ok(page && strstr(page, "Chart.js v"), "Chart.js is inlined");
+	tap_ok(data && !strchr(data, '<'), "no '<' in the data script: '</script>' cannot end it");
+	j = data ? json_loads(data, 0, NULL) : NULL;
+	tap_is_str(j ? json_string_value(json_object_get(json_array_get(json_object_get(j, "tests"), 0),
+							 "name")) : NULL,
+		   "evil</script><!--x/a", "the name reads back intact from the escaped JSON");
+	cdf = json_object_get(json_array_get(json_object_get(json_array_get(
+		json_object_get(j, "tests"), 0), "runs"), 0), "wake_cdf");
+	tap_is_int(json_integer_value(json_object_get(json_array_get(cdf, 0), "samples")), 1000,
+		   "wake samples pooled per cgroup");
+	tap_ok(json_array_size(json_object_get(json_array_get(cdf, 0), "points")) <= 201 &&
+	       json_real_value(json_array_get(json_array_get(json_object_get(json_array_get(cdf, 0),
+									     "points"), 100), 0)) > 400,
+	       "CDF reduced to quantiles, median near 500 us");
+	tap_ok(page && !strstr(page, "\"wake_ns\""), "raw wake samples are not embedded");
+	json_decref(j);
+	free(page);
+	free(data);
+
+	report__test_done(r, t2);
+	tap_is_int(report__end(r), 0, "report end succeeds");
+	page = slurp(path);
+	data = data_of(page);
+	tap_ok(data && strstr(data, "\"complete\":true") && strstr(data, "evil\\u003c/script>\\u003c!--x/b"),
+	       "final page is complete and holds both tests");
+	report__free(r);
+
+	setenv("KTSTR_CHARTJS", "/nonexistent/chart.min.js", 1);
+	tap_is_int(report_html__check(&why), -ENOENT, "report_html__check without Chart.js");
+	tap_ok(why && strstr(why, "libjs-chart.js") && strstr(why, "/nonexistent/chart.min.js"),
+	       "missing Chart.js named with its package: %s", why ? why : "");
+	r = report__new(&(struct report_opts){ .html = path, .quiet = true, .write_failed = on_fail });
+	report__begin(r, 1);
+	report__test_done(r, t1);
+	tap_ok(report__end(r) == -ENOENT && failed_err == -ENOENT, "a report without Chart.js fails");
+	report__free(r);
+
+	test_result__free(t1);
+	test_result__free(t2);
+	free(t1);
+	free(t2);
+	unlink(path);
+	rmdir(dir);
+	return tap_done();
+}
