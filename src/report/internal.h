@@ -72,6 +72,9 @@ char *report_monitor_text(const struct run_result *rr);
 /* "[sched=X] [topo=Y]" (no sched bracket for EEVDF), for headers. */
 char *report_labels(const struct test_result *t);
 
+/* report-junit.c: text for XML 1.0 content (attr false) or an attribute value (attr true) */
+void report_xml_escape(FILE *f, const char *str, bool attr);
+
 /* report-json.c: result.json's pieces, for the renderers that embed them */
 json_t *report_json_cgroup(const struct cgroup_stats *s);
 /* runs[].monitor: state, peaks, per-CPU summary, the series over the window */

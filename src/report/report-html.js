@@ -299,15 +299,15 @@
 			if (t.note)
 				sec.appendChild(el('p', { 'class': 'reason' }, t.note));
 			var ms = t.metrics || [];
-			if (ms.length) {
-				var shown = ms.filter(function (m) { return m.a.mean !== null && m.b.mean !== null; });
+			var shown = ms.filter(function (m) { return m.a.mean !== null && m.b.mean !== null; });
+			if (shown.length)
 				chart(sec, 'B relative to A (A = 100 %), red: regression, green: improvement', {
 					type: 'bar',
 					data: { labels: shown.map(function (m) { return m.metric; }), datasets: [
 						{ label: 'A', backgroundColor: '#9ecae1', data: shown.map(function () { return 100; }) },
 						{ label: 'B', data: shown.map(function (m) {
 							var a = m.a.mean, b = m.b.mean;
-							return a === 0 ? (b === 0 ? 100 : 200) : Math.min(1000, 100 * b / a);
+							return a === 0 ? (b === 0 ? 100 : 200) : Math.max(1, Math.min(1000, 100 * b / a));
 						}), backgroundColor: shown.map(function (m) {
 							return m.verdict === 'regression' ? '#d62728' :
 								m.verdict === 'improvement' ? '#2ca02c' : '#7f7f7f';
@@ -315,13 +315,14 @@
 					options: { indexAxis: 'y', scales: { x: { type: 'logarithmic',
 						title: { display: true, text: '% of A (log)' } } } }
 				});
+			if (ms.length)
 				sec.appendChild(table(['metric', 'better', 'A mean', 'A sd', 'B mean', 'B sd', 'delta',
 					'delta %', 'gate abs', 'gate %', 'verdict'], ms.map(function (m) {
 					var v = el('span', { 'class': 'v-' + m.verdict }, m.verdict);
 					return [m.metric, m.better, m.a.mean, m.a.sd, m.b.mean, m.b.sd, m.delta,
-						m.rel === null ? null : 100 * m.rel, m.gate_abs, 100 * m.gate_rel, v];
+						m.rel === null ? null : 100 * m.rel, m.gate_abs,
+						m.gate_rel === null ? null : 100 * m.gate_rel, v];
 				}), 'num'));
-			}
 			root.appendChild(sec);
 		});
 	}

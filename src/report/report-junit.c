@@ -14,7 +14,7 @@
  * newlines and tabs as character references inside attributes, control
  * characters XML cannot carry dropped to '?', invalid UTF-8 replaced by '?'.
  */
-static void xml_escape(FILE *f, const char *str, bool attr)
+void report_xml_escape(FILE *f, const char *str, bool attr)
 {
 	const unsigned char *s = (const unsigned char *)(str ? str : "");
 
@@ -87,7 +87,7 @@ static void testcase_monitor(FILE *f, const struct test_result *t)
 		/* one line: the text's lines joined with "; " */
 		for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 			fputs(sep, f);
-			xml_escape(f, l, true);
+			report_xml_escape(f, l, true);
 			sep = "; ";
 		}
 		fputs("\"/>\n", f);
@@ -102,28 +102,28 @@ static void testcase(FILE *f, const struct test_result *t)
 	const char *reason = report_reason(t);
 
 	fputs("    <testcase name=\"", f);
-	xml_escape(f, t->name, true);
+	report_xml_escape(f, t->name, true);
 	fputs("\" classname=\"", f);
-	xml_escape(f, cls, true);
+	report_xml_escape(f, cls, true);
 	fprintf(f, "\" time=\"%.3f\">\n", report_secs(t->elapsed_ns));
 	testcase_monitor(f, t);
 	if (t->status == TEST_SKIP) {
 		fputs("      <skipped message=\"", f);
-		xml_escape(f, reason, true);
+		report_xml_escape(f, reason, true);
 		fputs("\"/>\n", f);
 	} else if (t->status != TEST_PASS) {
 		_cleanup_free_ char *block = report_text__failure(t);
 		const char *el = t->status == TEST_FAIL ? "failure" : "error";
 
 		fprintf(f, "      <%s type=\"%s\" message=\"", el, test_status_name(t->status));
-		xml_escape(f, reason ? reason : test_status_name(t->status), true);
+		report_xml_escape(f, reason ? reason : test_status_name(t->status), true);
 		fputs("\">", f);
-		xml_escape(f, block, false);
+		report_xml_escape(f, block, false);
 		fprintf(f, "</%s>\n", el);
 	}
 	if (t->console_tail && *t->console_tail) {
 		fputs("      <system-out>", f);
-		xml_escape(f, t->console_tail, false);
+		report_xml_escape(f, t->console_tail, false);
 		fputs("</system-out>\n", f);
 	}
 	fputs("    </testcase>\n", f);
@@ -167,7 +167,7 @@ static int junit_end(struct report *r)
 			fputs("      <property name=\"thresholds\" value=\"relaxed for TCG\"/>\n", f);
 		if (r->unevaluated) {
 			fputs("      <property name=\"not evaluated (no monitor data)\" value=\"", f);
-			xml_escape(f, r->unevaluated, true);
+			report_xml_escape(f, r->unevaluated, true);
 			fputs("\"/>\n", f);
 		}
 		fputs("    </properties>\n", f);

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ktstr-stats compare's model on synthetic result.json files: the dual
+ * gate (absolute and relative both needed), polarity, repeats averaged
+ * with their spread keeping noise out, a PASS -> FAIL status regression,
+ * tests on one side only, and the policy file's overrides and errors.
+ */
+#include <errno.h>
+#include <math.h>
+#include <sys/stat.h>
+
+#include "report/compare.h"
+#include "tap.h"
+
+static char root[] = "/tmp/ktstr-test-compare.XXXXXX";
+
+/* DIR/NAME/result.json with one run per p99 value (iterations 1000/s over 2 s). */
+static void result(const char *dir, const char *name, const char *status, const double *p99,
+		   size_t n, double iters)
+{
+	_cleanup_free_ char *d = xasprintf("%s/%s", root, dir);
+	_cleanup_free_ char *td = xasprintf("%s/%s", d, name);
+	_cleanup_free_ char *path = xasprintf("%s/result.json", td);
+	FILE *f;
+
+	mkdir(d, 0755);
+	mkdir(td, 0755);
+	f = fopen(path, "w");
+	if (!f)
+		abort();
+	fprintf(f, "{\"kind\":\"ktstr-result\",\"version\":1,\"name\":\"%s\",\"status\":\"%s\",\"runs\":[",
+		name, status);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s{\"status\":\"%s\",\"telemetry\":{\"duration_ns\":2000000000},"
+			"\"cgroups\":[{\"name\":\"cg_0\",\"p99_wake_latency_us\":%g,"
+			"\"total_iterations\":%g}],\"monitor\":{\"peaks\":{\"max_imbalance_ratio\":1.5}}}",
+			i ? "," : "", status, p99[i], iters);
+	fputs("]}\n", f);
+	fclose(f);
+}
+
+static const struct compare_row *row(const struct compare *c, const char *test, const char *metric)
+{
+	for (size_t i = 0; i < c->ntests; i++)
+		for (size_t j = 0; str_eq(c->tests[i].name, test) && j < c->tests[i].nrows; j++)
+			if (str_eq(c->tests[i].rows[j].metric, metric))
+				return &c->tests[i].rows[j];
+	return NULL;
+}
+
+static enum compare_verdict verdict(const struct compare *c, const char *test, const char *metric)
+{
+	const struct compare_row *r = row(c, test, metric);
+
+	return r ? r->verdict : (enum compare_verdict)-1;
+}
+
+static int write_policy(const char *text, char **path)
+{
+	*path = xasprintf("%s/policy.json", root);
+	return write_file_atomic(*path, text, strlen(text));
+}
+
+int main(void)
+{
+	struct compare_policy pol;
+	struct compare c;
+	_cleanup_free_ char *why = NULL, *a = NULL, *b = NULL, *pp = NULL;
+	const struct compare_row *r;
+	int ret;
+
+	tap_plan(16);
+	if (!mkdtemp(root))
+		return 99;
+	/* p99: 100 -> 140 (below 50 us), 100 -> 200 (both gates), 1000 -> 1100 (below 25%) */
+	result("a", "small", "PASS", (double[]){ 100 }, 1, 2000);
+	result("b", "small", "PASS", (double[]){ 140 }, 1, 2000);
+	result("a", "big", "PASS", (double[]){ 100 }, 1, 2000);
+	result("b", "big", "FAIL", (double[]){ 200 }, 1, 4000);
+	result("a", "rel", "PASS", (double[]){ 1000 }, 1, 2000);
+	result("b", "rel", "PASS", (double[]){ 1100 }, 1, 2000);
+	/* repeats: means 200 and 300 (past both gates) but sds 141 and 0: noise */
+	result("a", "noisy", "PASS", (double[]){ 100, 300 }, 2, 2000);
+	result("b", "noisy", "PASS", (double[]){ 300, 300 }, 2, 2000);
+	result("a", "gone", "PASS", (double[]){ 100 }, 1, 2000);
+	a = xasprintf("%s/a", root);
+	b = xasprintf("%s/b", root);
+
+	compare_policy__defaults(&pol);
+	ret = compare__run(a, b, &pol, &c, &why);
+	tap_is_int(ret, 0, "compare__run reads both trees");
+	tap_is_int(verdict(&c, "small", "cg_0.p99_wake_latency_us"), VERDICT_SAME,
+		   "+40 us is below the absolute gate (50 us)");
+	tap_is_int(verdict(&c, "big", "cg_0.p99_wake_latency_us"), VERDICT_REGRESSION,
+		   "+100 us, +100% passes both gates: regression (lower is better)");
+	tap_is_int(verdict(&c, "big", "cg_0.iteration_rate"), VERDICT_IMPROVEMENT,
+		   "iteration rate 1000/s -> 2000/s: improvement (higher is better)");
+	tap_is_int(verdict(&c, "big", "status"), VERDICT_REGRESSION, "PASS -> FAIL is a regression");
+	tap_is_int(verdict(&c, "rel", "cg_0.p99_wake_latency_us"), VERDICT_SAME,
+		   "+100 us but +10% is below the relative gate (25%)");
+	r = row(&c, "noisy", "cg_0.p99_wake_latency_us");
+	tap_ok(r && r->a.n == 2 && fabs(r->a.mean - 200) < 1e-9 && r->a.sd > 141 && r->a.sd < 142,
+	       "repeats averaged with their sd");
+	tap_is_int(r ? r->verdict : -1, VERDICT_SAME, "a change within the repeats' spread is noise");
+	tap_is_int(verdict(&c, "small", "monitor.max_imbalance_ratio"), VERDICT_SAME,
+		   "the monitor's peaks are compared");
+	tap_ok(c.paired == 4 && c.only_a == 1 && c.regressions == 2, "4 paired, 1 only in A, 2 regressions");
+	compare__free(&c);
+
+	write_policy("{\"per_metric_percent\": {\"p99_wake_latency_us\": 5}}", &pp);
+	tap_is_int(compare_policy__load(&pol, pp, &why), 0, "policy file read");
+	compare__run(a, b, &pol, &c, &why);
+	tap_is_int(verdict(&c, "rel", "cg_0.p99_wake_latency_us"), VERDICT_REGRESSION,
+		   "--policy 5% makes +10% a regression");
+	compare__free(&c);
+
+	free(pp);
+	write_policy("{\"per_metric_percent\": {\"p99_wake\": 5}}", &pp);
+	free(why);
+	why = NULL;
+	tap_ok(compare_policy__load(&pol, pp, &why) == -EINVAL && why &&
+	       strstr(why, "per_metric_percent.p99_wake: unknown metric; known: work_rate"),
+	       "unknown metric named: %s", why ? why : "");
+	free(pp);
+	write_policy("{\"default_percent\": -1}", &pp);
+	free(why);
+	why = NULL;
+	tap_ok(compare_policy__load(&pol, pp, &why) == -EINVAL && why &&
+	       strstr(why, "default_percent: want a number >= 0"), "negative gate refused: %s",
+	       why ? why : "");
+	free(pp);
+	write_policy("{\"default_percent\": 5,", &pp);
+	free(why);
+	why = NULL;
+	tap_ok(compare_policy__load(&pol, pp, &why) == -EINVAL && why && strstr(why, "policy.json:1:"),
+	       "bad JSON named with its line: %s", why ? why : "");
+	compare_policy__free(&pol);
+
+	compare_policy__defaults(&pol);
+	free(why);
+	why = NULL;
+	tap_ok(compare__run(root, "/nonexistent", &pol, &c, &why) < 0 && why &&
+	       strstr(why, "/nonexistent"), "a missing directory is named: %s", why ? why : "");
+	compare__free(&c);
+	compare_policy__free(&pol);
+	return tap_done();
+}
