@@ -150,6 +150,24 @@ static void do_mounts(void)
 		    errno != EBUSY)
 			fprintf(stderr, "ktstr-guest: mount %s: %s\n", mnts[i].dir, strerror(errno));
 	}
+	chmod("/tmp", 01777);
+	chmod("/dev/shm", 01777);
+}
+
+/*
+ * The environment of an ordinary root login, for everything the agent
+ * starts (scheduler binaries, payloads, --exec): the kernel hands PID 1
+ * only HOME=/ and TERM=linux, and no PATH. The host packed busybox's
+ * applets into /bin and root's entry into /etc/passwd (vm/guestenv.c).
+ */
+static void setup_environment(void)
+{
+	mkdir("/root", 0700);
+	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
+	setenv("HOME", "/root", 1);
+	setenv("USER", "root", 1);
+	setenv("LOGNAME", "root", 1);
+	setenv("SHELL", "/bin/sh", 1);
 }
 
 /* The ktstr cgroup root with the cpuset and cpu controllers delegated to it. */
@@ -570,6 +588,7 @@ int main(int argc, char **argv)
 	(void)argv;
 	install_crash_handlers();
 	do_mounts();
+	setup_environment();
 	setvbuf(stderr, NULL, _IONBF, 0);
 	plan = load_plan(&error);
 	chan_fd = guest__open_channel(plan && plan->channel[0] ? plan->channel : NULL);

@@ -30,6 +30,7 @@ static void entry_free(struct initramfs_entry *e)
 	free(e->guest_path);
 	free(e->host_path);
 	free(e->data);
+	free(e->link);
 }
 
 void initramfs__free(struct initramfs *ir)
@@ -94,6 +95,19 @@ int initramfs__add_data(struct initramfs *ir, const char *guest_path, const void
 	e->data[len] = '\0';
 	e->len = len;
 	e->mode = mode & 07777;
+	return 0;
+}
+
+int initramfs__add_symlink(struct initramfs *ir, const char *guest_path, const char *target)
+{
+	struct initramfs_entry *e;
+
+	if (guest_path[0] != '/' || !target[0])
+		return -EINVAL;
+	e = entry_slot(ir, guest_path);
+	e->guest_path = xstrdup(guest_path);
+	e->link = xstrdup(target);
+	e->mode = 0777;
 	return 0;
 }
 
@@ -383,6 +397,8 @@ static int write_entry(struct archive *a, const char *path, unsigned type, unsig
 
 	archive_entry_set_pathname(e, path[0] == '/' ? path + 1 : path);
 	archive_entry_set_filetype(e, type);
+	if (type == AE_IFLNK)
+		archive_entry_set_symlink(e, data);
 	archive_entry_set_perm(e, mode);
 	archive_entry_set_size(e, type == AE_IFREG ? len : 0);
 	archive_entry_set_mtime(e, 0, 0);
@@ -471,8 +487,11 @@ int initramfs__write(const struct initramfs *ir, const char *path, char **err)
 				break;
 			}
 		}
-		ret = write_entry(a, e->guest_path, AE_IFREG, e->mode, buf ? buf : e->data, len,
-				  err);
+		if (e->link)
+			ret = write_entry(a, e->guest_path, AE_IFLNK, e->mode, e->link, 0, err);
+		else
+			ret = write_entry(a, e->guest_path, AE_IFREG, e->mode, buf ? buf : e->data,
+					  len, err);
 	}
 	if (archive_write_close(a) != ARCHIVE_OK && !ret)
 		ret = ar_err(a, err, tmp);
@@ -523,6 +542,8 @@ int initramfs__key(const struct initramfs *ir, char key[33])
 		hash_bytes(&h, &e->mode, sizeof(e->mode));
 		hash_bytes(&h, &len, sizeof(len));
 		hash_bytes(&h, buf ? buf : e->data, len);
+		if (e->link)
+			hash_bytes(&h, e->link, strlen(e->link) + 1);
 	}
 	snprintf(key, 33, "%016llx%016llx", (unsigned long long)h.a, (unsigned long long)h.b);
 	return 0;

@@ -22,6 +22,7 @@ struct initramfs_entry {
 	char *data;
 	size_t len;
 	unsigned mode;		/* permission bits */
+	char *link;		/* a symbolic link to this target (host_path and data NULL) */
 };
 
 struct initramfs {
@@ -36,6 +37,8 @@ void initramfs__free(struct initramfs *ir);
 int initramfs__add_file(struct initramfs *ir, const char *host_path, const char *guest_path);
 int initramfs__add_data(struct initramfs *ir, const char *guest_path, const void *data,
 			size_t len, unsigned mode);
+/* A symbolic link at guest_path pointing to target; replaces an existing entry. */
+int initramfs__add_symlink(struct initramfs *ir, const char *guest_path, const char *target);
 /* Add an ELF binary and its interpreter and DT_NEEDED closure. */
 int initramfs__add_elf(struct initramfs *ir, const char *host_path, const char *guest_path,
 		       char **err);
@@ -56,6 +59,23 @@ int initramfs__cached(const struct initramfs *ir, const char *cache_dir, char **
 int initramfs__concat(const char *dst, const char *const *srcs, size_t n);
 /* Default cache directory: $KTSTR_CACHE_DIR/initramfs, $XDG_CACHE_HOME/ktstr/initramfs, ~/.cache/... */
 char *initramfs__cache_dir(void);
+
+/*
+ * What makes the guest look like an ordinary machine to a scheduler binary
+ * (src/vm/guestenv.c): busybox with its applets as /bin symlinks (PATH has
+ * a shell and the usual tools), /etc/passwd, /etc/group, /etc/os-release,
+ * and the kernel's config at /boot/config-<version>, where libbpf looks
+ * for the values of __kconfig externs. Fields left NULL are not added.
+ */
+struct guest_env {
+	const char *busybox;	/* host path of a busybox binary, or NULL */
+	const char *kconfig;	/* host path of the kernel's .config, or NULL */
+	const char *kversion;	/* the kernel's release (uname -r), for /boot/config-<version> */
+};
+
+/* The busybox to pack: $KTSTR_BUSYBOX, else busybox on $PATH, else /bin/busybox; NULL if none. */
+char *guest_env__busybox(void);
+int initramfs__add_guest_env(struct initramfs *ir, const struct guest_env *env, char **err);
 
 /* ELF facts: interpreter (or NULL), DT_NEEDED names, RUNPATH/RPATH (or NULL). */
 int elf__deps(const char *path, char **interp, char ***needed, size_t *nneeded, char **runpath,

@@ -166,6 +166,20 @@ static int prepare_initrd(struct vm_session *s, enum vm_machine m, struct vm_ses
 	int ret;
 
 	ret = initramfs__add_elf(base, o->guest_bin, "/init", err);
+	if (!ret) {
+		/* a shell and tools, /etc, the kernel's config at /boot (vm/guestenv.c) */
+		_cleanup_free_ char *bb = guest_env__busybox();
+		struct guest_env ge = { .busybox = bb, .kconfig = o->kernel->config,
+					.kversion = o->kernel->version };
+
+		if (!bb) {
+			*err = xstrdup("no busybox for the guest's shell and tools: install "
+				       "busybox-static or set KTSTR_BUSYBOX");
+			ret = -ENOENT;
+		} else {
+			ret = initramfs__add_guest_env(base, &ge, err);
+		}
+	}
 	if (!ret && o->plugin) {
 		_cleanup_free_ char *copy = xstrdup(o->plugin->path);
 		_cleanup_free_ char *gp = xasprintf("/ktstr/plugins/%s", basename(copy));

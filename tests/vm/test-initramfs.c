@@ -14,9 +14,10 @@
 #include "vm/qemu.h"
 
 struct listing {
-	char *names[256];
-	size_t sizes[256];
-	unsigned modes[256];
+	char *names[1024];
+	size_t sizes[1024];
+	unsigned modes[1024];
+	char *links[1024];
 	size_t n;
 	int filter;
 	int archives;
@@ -41,8 +42,9 @@ static int list_at(const char *path, size_t off, size_t len, struct listing *l)
 		archive_read_free(a);
 		return -1;
 	}
-	while (archive_read_next_header(a, &e) == ARCHIVE_OK && l->n < 256) {
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK && l->n < ARRAY_SIZE(l->names)) {
 		l->names[l->n] = xstrdup(archive_entry_pathname(e));
+		l->links[l->n] = archive_entry_symlink(e) ? xstrdup(archive_entry_symlink(e)) : NULL;
 		l->sizes[l->n] = archive_entry_size(e);
 		l->modes[l->n] = archive_entry_mode(e);
 		l->n++;
@@ -76,8 +78,10 @@ static int find(const struct listing *l, const char *name)
 
 static void listing_free(struct listing *l)
 {
-	for (size_t i = 0; i < l->n; i++)
+	for (size_t i = 0; i < l->n; i++) {
 		free(l->names[i]);
+		free(l->links[i]);
+	}
 }
 
 static char self[4096];
@@ -322,6 +326,45 @@ static void test_pvh(const char *dir)
 	kernel_image__free(k);
 }
 
+/* The ordinary-machine furniture (vm/guestenv.c): busybox applets as links, /etc, /boot/config-*. */
+static void test_guest_env(const char *dir)
+{
+	_cleanup_free_ char *bb = guest_env__busybox(), *err = NULL;
+	_cleanup_free_ char *cfg = xasprintf("%s/config", dir), *path = xasprintf("%s/g.cpio", dir);
+	struct guest_env ge = { .busybox = bb, .kconfig = cfg, .kversion = "6.1.0-7-test" };
+	struct initramfs *ir = initramfs__new(INITRAMFS_NONE);
+	struct listing l;
+	int i;
+
+	write_file(cfg, "CONFIG_HZ=250\n", 14);
+	if (!bb) {
+		for (i = 0; i < 7; i++)
+			tap_skip("no busybox on the host");
+		initramfs__free(ir);
+		return;
+	}
+	tap_ok(initramfs__add_guest_env(ir, &ge, &err) == 0, "guest env added");
+	tap_ok(initramfs__write(ir, path, &err) == 0 && list(path, &l) == 0, "archive with links reads back");
+	i = find(&l, "boot/config-6.1.0-7-test");
+	tap_ok(i >= 0 && l.sizes[i] == 14, "the kernel config at /boot/config-<release>");
+	i = find(&l, "bin/busybox");
+	tap_ok(i >= 0 && S_ISREG(l.modes[i]) && (l.modes[i] & 0111), "busybox is an executable");
+	i = find(&l, "bin/sh");
+	tap_ok(i >= 0 && S_ISLNK(l.modes[i]) && str_eq(l.links[i], "busybox") &&
+	       find(&l, "bin/awk") >= 0, "its applets are symlinks to it in /bin");
+	tap_ok(find(&l, "etc/passwd") >= 0 && find(&l, "etc/group") >= 0 &&
+	       find(&l, "etc/os-release") >= 0, "/etc/passwd, group and os-release");
+	listing_free(&l);
+	initramfs__free(ir);
+	ir = initramfs__new(INITRAMFS_NONE);
+	free(err);
+	err = NULL;
+	ge.busybox = "/bin/false";	/* not a busybox: `false --list` fails */
+	tap_ok(initramfs__add_guest_env(ir, &ge, &err) < 0 && err && strstr(err, "/bin/false --list"),
+	       "a busybox that cannot list its applets is an error naming it");
+	initramfs__free(ir);
+}
+
 int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/ktstr-test-initramfs.XXXXXX";
@@ -332,13 +375,14 @@ int main(int argc, char **argv)
 	if (n <= 0)
 		return 99;
 	self[n] = '\0';
-	tap_plan(32);
+	tap_plan(39);
 	test_elf();
 	if (!mkdtemp(dir))
 		return 99;
 	test_archive(dir);
 	test_derived(dir);
 	test_pvh(dir);
+	test_guest_env(dir);
 	rm_rf(dir);
 	return tap_done();
 }
