@@ -5,9 +5,12 @@
  * shows it attached, watches the process and the kernel's sched_ext state,
  * and hands its output and the kernel's debug dump to the host.
  *
- * The spec's scheduler args are: the binary's host path, then its own
- * arguments. The host packs the binary (guest_files) and the VM helper its
- * shared libraries; in the guest it runs from files_dir.
+ * The spec's scheduler args are: the binary (a path, or a name looked up
+ * in $KTSTR_SCHEDULER_PATH, then $PATH), then its own arguments. The host
+ * packs the binary with its shared libraries (guest_files); in the guest
+ * it runs from files_dir. When it ends before the kernel enables it, the
+ * attach error names its exit status and its last output line, and its
+ * whole output is the artifact scheduler.out.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -27,10 +30,13 @@
 extern char **environ;
 
 #define OUTPUT_MAX (1 << 20)	/* bytes of scheduler output kept as an artifact */
+#define TAIL_LINES 20		/* lines of it quoted in an attach error */
+#define TAIL_BYTES 1500		/* within the agent's log line */
 
 static const struct ktstr_flag flags[] = {
 	{ "ops=", "the name root/ops must show once attached (default: any)", NULL, NULL },
-	{ "attach-timeout-ms=", "how long to wait for the kernel to enable it (default 3000)", NULL, NULL },
+	{ "attach-timeout-ms=", "how long to wait for the kernel to enable it (default: the spec's "
+	  "attach_timeout_ms)", NULL, NULL },
 	{ NULL },
 };
 
@@ -38,8 +44,8 @@ static const char *const numeric[] = { "attach-timeout-ms=", NULL };
 
 struct state {
 	pid_t pid;
-	int status;		/* valid once exited */
-	bool exited;
+	int status;		/* valid once exited, unless status_unknown */
+	bool exited, status_unknown;
 	int kmsg;		/* /dev/kmsg, positioned at attach time */
 	char out_path[128];
 	char kreason[128];	/* from the kernel log: "runnable task stall" */
@@ -54,7 +60,8 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-static int exec_validate(const char *const *fl, const char *const *args, char *err, size_t errlen)
+/* Flags and the first argument's presence: what attach can check in the guest too. */
+static int check_args(const char *const *fl, const char *const *args, char *err, size_t errlen)
 {
 	int ret = scxp_validate_numeric(numeric, fl, err, errlen);
 
@@ -67,13 +74,60 @@ static int exec_validate(const char *const *fl, const char *const *args, char *e
 	return 0;
 }
 
+/*
+ * The host path of the binary: args[0] itself when it has a '/', else the
+ * first executable of that name in $KTSTR_SCHEDULER_PATH, then $PATH (as
+ * a shell finds a command). 0 or -ENOENT/-errno.
+ */
+static int find_binary(const char *name, char *out, size_t len)
+{
+	const char *lists[] = { getenv("KTSTR_SCHEDULER_PATH"), getenv("PATH") };
+
+	if (strchr(name, '/')) {
+		snprintf(out, len, "%s", name);
+		return access(name, X_OK) ? -errno : 0;
+	}
+	for (size_t l = 0; l < 2; l++) {
+		const char *d = lists[l];
+
+		while (d && *d) {
+			size_t n = strcspn(d, ":");
+
+			if (n && d[0] == '/' && (size_t)snprintf(out, len, "%.*s/%s", (int)n, d, name) < len &&
+			    !access(out, X_OK))
+				return 0;
+			d += n + (d[n] == ':');
+		}
+	}
+	return -ENOENT;
+}
+
+static int exec_validate(const char *const *fl, const char *const *args, char *err, size_t errlen)
+{
+	char path[4096];
+	int ret = check_args(fl, args, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = find_binary(args[0], path, sizeof(path));
+	if (ret == -ENOENT && !strchr(args[0], '/'))
+		snprintf(err, errlen, "scheduler binary '%s' is not in $KTSTR_SCHEDULER_PATH or $PATH: "
+			 "give its path, or add its directory to KTSTR_SCHEDULER_PATH", args[0]);
+	else if (ret)
+		snprintf(err, errlen, "scheduler binary %s: %s", args[0], strerror(-ret));
+	return ret;
+}
+
 static int exec_guest_files(const char *const *fl, const char *const *args, ktstr_add_file_fn add, void *add_ctx)
 {
+	char path[4096];
+	int ret;
+
+	(void)fl;
 	if (!args || !args[0])
 		return -EINVAL;
-	if (access(args[0], X_OK))
-		return -errno;
-	return add(add_ctx, args[0], base_name(args[0]));
+	ret = find_binary(args[0], path, sizeof(path));
+	return ret ? ret : add(add_ctx, path, base_name(args[0]));
 }
 
 static bool child_alive(void *arg)
@@ -86,8 +140,7 @@ static bool child_alive(void *arg)
 
 	if (r == st->pid || (r < 0 && errno == ECHILD)) {
 		/* ECHILD: someone else reaped it; the status is unknown. */
-		if (r < 0)
-			st->status = 0xff << 8;
+		st->status_unknown = r < 0;
 		st->exited = true;
 		return false;
 	}
@@ -124,14 +177,41 @@ static char *read_output(const struct state *st, size_t *len)
 	return buf;
 }
 
-static void describe_exit(int status, char *kind, size_t klen)
+/* How the process ended, in the host's words. */
+static void describe_exit(const struct ktstr_sched_ctx *ctx, const struct state *st, char *kind, size_t klen)
 {
-	if (WIFEXITED(status))
-		snprintf(kind, klen, "exit code %d", WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(kind, klen, "killed by signal %d", WTERMSIG(status));
+	if (st->status_unknown)
+		snprintf(kind, klen, "an unknown status: reaped elsewhere");
 	else
-		snprintf(kind, klen, "status 0x%x", status);
+		scxp_wait_status(ctx, st->status, kind, klen);
+}
+
+/*
+ * The end of the output: its last TAIL_LINES lines within TAIL_BYTES (a
+ * pointer into out), and its last non-blank line (copied into last).
+ */
+static const char *output_tail(const char *out, size_t len, char *last, size_t llen)
+{
+	const char *p = out + len, *tail;
+	unsigned lines = 0;
+
+	last[0] = '\0';
+	while (p > out && (p[-1] == '\n' || p[-1] == ' ' || p[-1] == '\r'))
+		p--;
+	{
+		const char *b = p;
+
+		while (b > out && b[-1] != '\n')
+			b--;
+		snprintf(last, llen, "%.*s", (int)(p - b), b);
+	}
+	tail = p;
+	while (tail > out && (size_t)(p - tail) < TAIL_BYTES) {
+		if (tail[-1] == '\n' && ++lines >= TAIL_LINES)
+			break;
+		tail--;
+	}
+	return tail;
 }
 
 /* Read new kernel log records; remember the sched_ext "disabled (reason)" line and its message. */
@@ -167,12 +247,12 @@ static int exec_attach(struct ktstr_sched_ctx *ctx)
 	ctx->priv = st;
 	st->pid = -1;
 	st->kmsg = -1;
-	ret = exec_validate(ctx->flags, args, err, sizeof(err));
+	ret = check_args(ctx->flags, args, err, sizeof(err));
 	if (ret) {
 		scxp_log(ctx, KTSTR_LOG_ERROR, "exec: %s", err);
 		return ret;
 	}
-	scxp_flag_u64(ctx->flags, "attach-timeout-ms", SCXP_ATTACH_TIMEOUT_MS, &timeout_ms);
+	scxp_flag_u64(ctx->flags, "attach-timeout-ms", scxp_attach_timeout_ms(ctx), &timeout_ms);
 
 	/* The packed copy in files_dir, else the path as given (already in the guest). */
 	snprintf(path, sizeof(path), "%s/%s", ctx->files_dir ? ctx->files_dir : "", base_name(args[0]));
@@ -224,12 +304,20 @@ static int exec_attach(struct ktstr_sched_ctx *ctx)
 	if (ret) {
 		size_t len;
 		char *out = read_output(st, &len);
-		char kind[64] = "still running";
+		char kind[96], last[200];
+		const char *tail = output_tail(out ? out : "", out ? len : 0, last, sizeof(last));
 
-		if (st->exited)
-			describe_exit(st->status, kind, sizeof(kind));
-		scxp_log(ctx, KTSTR_LOG_ERROR, "exec: %s did not attach within %" PRIu64 " ms (%s); its output:\n%s",
-			 base_name(path), timeout_ms, kind, out && len ? out : "(none)");
+		/* the first line is the attach error; the rest the output's end (all: scheduler.out) */
+		if (st->exited) {
+			describe_exit(ctx, st, kind, sizeof(kind));
+			scxp_log(ctx, KTSTR_LOG_ERROR, "%s ended before the kernel enabled it: %s%s%s\n"
+				 "its output ends:\n%s", base_name(path), kind, last[0] ? "; its last line: " : "",
+				 last, *tail ? tail : "(no output)");
+		} else {
+			scxp_log(ctx, KTSTR_LOG_ERROR, "%s did not attach within %" PRIu64 " ms (still running)%s%s\n"
+				 "its output ends:\n%s", base_name(path), timeout_ms,
+				 last[0] ? "; its last line: " : "", last, *tail ? tail : "(no output)");
+		}
 		if (out)
 			scxp_artifact(ctx, "scheduler.out", out, len);
 		free(out);
@@ -298,7 +386,7 @@ static int exec_poll(struct ktstr_sched_ctx *ctx, struct ktstr_health *h)
 	}
 	if (st->exited) {
 		h->state = KTSTR_SCHED_EXITED;
-		describe_exit(st->status, h->exit_kind, sizeof(h->exit_kind));
+		describe_exit(ctx, st, h->exit_kind, sizeof(h->exit_kind));
 		snprintf(h->reason, sizeof(h->reason), "the scheduler process exited (%s)", h->exit_kind);
 		return 0;
 	}

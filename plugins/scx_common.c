@@ -63,6 +63,23 @@ int scxp_artifact(const struct ktstr_sched_ctx *ctx, const char *name, const voi
 	return 0;
 }
 
+const char *scxp_wait_status(const struct ktstr_sched_ctx *ctx, int status, char *buf, size_t len)
+{
+	if (host_has(ctx, offsetof(struct ktstr_host, describe_wait_status) + sizeof(void *)) &&
+	    ctx->host->describe_wait_status)
+		return ctx->host->describe_wait_status(ctx->host->host_ctx, status, buf, len);
+	snprintf(buf, len, "wait status 0x%x", (unsigned)status);
+	return buf;
+}
+
+uint32_t scxp_attach_timeout_ms(const struct ktstr_sched_ctx *ctx)
+{
+	if (!ctx || ctx->sz < offsetof(struct ktstr_sched_ctx, attach_timeout_ms) + sizeof(uint64_t) ||
+	    !ctx->attach_timeout_ms)
+		return SCXP_ATTACH_TIMEOUT_MS;
+	return ctx->attach_timeout_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ctx->attach_timeout_ms;
+}
+
 /* ---- flags ---- */
 
 static size_t key_len(const char *s)
@@ -675,7 +692,7 @@ int scxp_bpf_load_attach(struct ktstr_sched_ctx *ctx, struct scxp_bpf *run,
 			 ret == -EBUSY || ret == -EEXIST ? " (another sched_ext scheduler is attached)" : "");
 		return ret;
 	}
-	ret = scxp_wait_enabled(run->ops_name, SCXP_ATTACH_TIMEOUT_MS, NULL, NULL);
+	ret = scxp_wait_enabled(run->ops_name, scxp_attach_timeout_ms(ctx), NULL, NULL);
 	if (ret) {
 		scxp_state(state, sizeof(state));
 		scxp_root_ops(ops, sizeof(ops));
@@ -685,7 +702,7 @@ int scxp_bpf_load_attach(struct ktstr_sched_ctx *ctx, struct scxp_bpf *run,
 				 (const char *)run->uei->reason, (const char *)run->uei->msg);
 		else
 			scxp_log(ctx, KTSTR_LOG_ERROR, "scheduler %s: not enabled after %u ms "
-				 "(state '%s', root/ops '%s')", run->ops_name, SCXP_ATTACH_TIMEOUT_MS,
+				 "(state '%s', root/ops '%s')", run->ops_name, scxp_attach_timeout_ms(ctx),
 				 state, ops);
 		return ret;
 	}

@@ -21,7 +21,7 @@ struct bpf_map;
 struct bpf_link;
 
 #define SCXP_SYSFS "/sys/kernel/sched_ext"
-#define SCXP_ATTACH_TIMEOUT_MS 3000	/* ktstr's attach check */
+#define SCXP_ATTACH_TIMEOUT_MS 3000	/* ktstr's attach check, for a host that gives none */
 #define SCXP_VERIFIER_TAIL 40		/* verifier log lines kept before the error */
 
 #define __scxp_printf(a, b) __attribute__((format(printf, a, b)))
@@ -31,6 +31,11 @@ void scxp_log(const struct ktstr_sched_ctx *ctx, enum ktstr_log_level level, con
 	__scxp_printf(3, 4);
 void scxp_event(const struct ktstr_sched_ctx *ctx, const char *label, const char *detail);
 int scxp_artifact(const struct ktstr_sched_ctx *ctx, const char *name, const void *data, size_t len);
+
+/* A waitpid() status in the host's words (describe_wait_status); "wait status 0x.." without it. */
+const char *scxp_wait_status(const struct ktstr_sched_ctx *ctx, int status, char *buf, size_t len);
+/* ctx->attach_timeout_ms: the spec's or the accelerator's default; SCXP_ATTACH_TIMEOUT_MS without it. */
+uint32_t scxp_attach_timeout_ms(const struct ktstr_sched_ctx *ctx);
 
 /* Flags as the spec gives them: "llc", "slice-ms=5". */
 bool scxp_flag_on(const char *const *flags, const char *name);

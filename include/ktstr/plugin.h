@@ -62,6 +62,13 @@ struct ktstr_host {
 	/* Report a timeline note ("scheduler attached"). */
 	void (*event)(void *host_ctx, const char *label, const char *detail);
 	void *host_ctx;
+	/*
+	 * Appended (check sz): a waitpid() status in ktstr's words ("exit code
+	 * 3", "killed by signal 9 (SIGKILL)") into buf; returns buf. A plugin
+	 * that runs a scheduler process names its end with this, so that every
+	 * report says it the same way.
+	 */
+	const char *(*describe_wait_status)(void *host_ctx, int status, char *buf, size_t len);
 };
 
 /* What a plugin is asked to run. Valid from attach until detach returns. */
@@ -74,6 +81,12 @@ struct ktstr_sched_ctx {
 	unsigned ncpus;
 	uint64_t watchdog_timeout_ns;	/* 0 = scheduler's own */
 	void *priv;			/* the plugin's own state */
+	/*
+	 * Appended (check sz): how long attach may wait for the kernel to
+	 * enable the scheduler, from the spec's attach_timeout_ms or its
+	 * default for the accelerator (longer under TCG).
+	 */
+	uint64_t attach_timeout_ms;
 };
 
 enum ktstr_sched_state {

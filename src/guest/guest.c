@@ -24,6 +24,7 @@
 #include "spec/cmdline.h"
 #include "spec/spec.h"
 #include "util/log.h"
+#include "util/proc.h"
 #include "proto/msg.h"
 #include "spec/topo.h"
 #include "workload/workload.h"
@@ -350,12 +351,32 @@ struct run_ctx {
 	uint64_t last_poll;
 	enum ktstr_sched_state state;
 	bool attached;
+	bool attaching;
+	char *attach_why;	/* the first line of the plugin's first error while attaching */
 };
 
 static void host_log(void *ctx, enum ktstr_log_level level, const char *fmt, va_list ap)
 {
-	(void)ctx;
+	struct run_ctx *rc = ctx;
+
+	if (rc && rc->attaching && level == KTSTR_LOG_ERROR && !rc->attach_why) {
+		va_list aq;
+		char *s = NULL;
+
+		va_copy(aq, ap);
+		if (vasprintf(&s, fmt, aq) >= 0) {
+			s[strcspn(s, "\n")] = '\0';
+			rc->attach_why = s;
+		}
+		va_end(aq);
+	}
 	log_vmsg((enum log_level)MIN((unsigned)level, (unsigned)LOG_DEBUG), fmt, ap);
+}
+
+static const char *host_describe_wait_status(void *ctx, int status, char *buf, size_t len)
+{
+	(void)ctx;
+	return wait_status__describe(status, buf, len);
 }
 
 static int host_artifact(void *ctx, const char *name, const void *data, size_t len)
@@ -486,7 +507,9 @@ static int run_test(const struct run_plan *plan, const struct topo *topo, char *
 			goto out;
 		}
 		rc.host = (struct ktstr_host){ .sz = sizeof(rc.host), .log = host_log,
-					       .artifact = host_artifact, .event = host_event };
+					       .artifact = host_artifact, .event = host_event,
+					       .host_ctx = &rc,
+					       .describe_wait_status = host_describe_wait_status };
 		rc.sctx = (struct ktstr_sched_ctx){
 			.sz = sizeof(rc.sctx), .host = &rc.host,
 			.flags = pj->flags ? (const char **)pj->flags : (const char **)none,
@@ -494,16 +517,21 @@ static int run_test(const struct run_plan *plan, const struct topo *topo, char *
 			.files_dir = pj->files_dir,
 			.ncpus = topo->ncpus,
 			.watchdog_timeout_ns = pj->watchdog_timeout_ns,
+			.attach_timeout_ms = pj->attach_timeout_ms,
 		};
 		ret = set_sysctls((const char *const *[2]){ rc.plugin->ops->sysctls,
 					      (const char *const *)t->sysctls }, error);
 		if (ret)
 			goto out;
 		if (rc.plugin->ops->attach) {
+			rc.attaching = true;
 			ret = rc.plugin->ops->attach(&rc.sctx);
+			rc.attaching = false;
 			if (ret) {
+				/* the plugin's own account (an exit status, a verifier error) over an errno */
 				*error = xasprintf("scheduler %s failed to attach: %s",
-						   rc.plugin->ops->name, strerror(-ret));
+						   rc.plugin->ops->name,
+						   rc.attach_why ?: strerror(-ret));
 				send_sched("exited", NULL, "attach failed", *error);
 				goto out;
 			}
@@ -545,6 +573,7 @@ out:
 			rc.plugin->ops->detach(&rc.sctx);
 		plugin__close(rc.plugin);
 	}
+	free(rc.attach_why);
 	spec_file__free(sf);
 	return ret;
 }

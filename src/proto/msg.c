@@ -485,12 +485,13 @@ char *run_plan__encode(const struct run_plan *p)
 	if (p->plugin) {
 		const struct run_plan_plugin *pl = p->plugin;
 
-		json_object_set_new(r, "plugin", json_pack("{s:s, s:s, s:o, s:o, s:s, s:I}",
+		json_object_set_new(r, "plugin", json_pack("{s:s, s:s, s:o, s:o, s:s, s:I, s:I}",
 			"name", pl->name ?: "", "path", pl->path ?: "",
 			"flags", jdec_strv_json((const char *const *)pl->flags),
 			"args", jdec_strv_json((const char *const *)pl->args),
 			"files_dir", pl->files_dir ?: "",
-			"watchdog_timeout_ns", (json_int_t)pl->watchdog_timeout_ns));
+			"watchdog_timeout_ns", (json_int_t)pl->watchdog_timeout_ns,
+			"attach_timeout_ms", (json_int_t)pl->attach_timeout_ms));
 	}
 	return dump(r, JSON_INDENT(2));
 }
@@ -506,6 +507,7 @@ static void plugin_from_json(struct jdec *d, json_t *o, struct run_plan_plugin *
 	pl->args = jdec_strv(d, o, "args");
 	pl->files_dir = jdec_strdup(d, o, "files_dir");
 	pl->watchdog_timeout_ns = jdec_u64(d, o, "watchdog_timeout_ns", false);
+	pl->attach_timeout_ms = jdec_u64(d, o, "attach_timeout_ms", false);
 	d->where = "$";
 }
 

@@ -86,6 +86,7 @@ struct run_plan_plugin {
 	char **flags, **args;	/* NULL-terminated */
 	char *files_dir;
 	uint64_t watchdog_timeout_ns;
+	uint64_t attach_timeout_ms;	/* the spec's, or the accelerator's default */
 };
 
 struct run_plan {

@@ -48,6 +48,16 @@ enum key_type {
 	KT_BOOL,	/* true or false (yes/no, on/off) */
 };
 
+/*
+ * The attach timeout's defaults: ktstr's 3000 ms, and the relaxed value
+ * used under TCG (where a healthy real scheduler was measured taking
+ * 2.4-3.05 s to attach), as thresholds have release and relaxed defaults.
+ */
+#define SPEC_ATTACH_TIMEOUT_MS 3000
+#define SPEC_ATTACH_TIMEOUT_MS_RELAXED 10000
+#define SPEC_STR_(x) #x
+#define SPEC_STR(x) SPEC_STR_(x)
+
 #define SPEC_KEY_LIST(X) \
 	X(TEST_NAME, TEST, "name", STR, 0, 0, 0, "the file name", \
 	  "test name: letters, digits, '_', '-', '.'; not '.' or '..'") \
@@ -116,6 +126,9 @@ enum key_type {
 	X(SCHED_ARGS, SCHEDULER, "args", WORDS, 0, 64, 0, "none", "extra scheduler arguments") \
 	X(SCHED_WATCHDOG_TIMEOUT, SCHEDULER, "watchdog_timeout", DURATION, NSEC_PER_MSEC, \
 	  3600ULL * NSEC_PER_SEC, 0, "plugin or kernel default", "sched_ext watchdog timeout") \
+	X(SCHED_ATTACH_TIMEOUT_MS, SCHEDULER, "attach_timeout_ms", UINT, 100, 600000, 0, \
+	  SPEC_STR(SPEC_ATTACH_TIMEOUT_MS) " (" SPEC_STR(SPEC_ATTACH_TIMEOUT_MS_RELAXED) " under TCG)", \
+	  "how long attach waits for the kernel to enable the scheduler, in ms") \
 	X(CG_NAME, CGROUP, "name", STR, 0, 0, 0, "required", \
 	  "path below the test's cgroup: \"cg_0\" or \"cg_0/sub_a\"") \
 	X(CG_CPUSET, CGROUP, "cpuset", CPUSET, 0, 0, SEC_CPUSET, "none", "the cgroup's cpuset") \

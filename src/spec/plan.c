@@ -268,6 +268,8 @@ void spec_test__print_plan(const struct spec_test *t, const struct thresholds *m
 	}
 	if (t->sched.watchdog_timeout_ns)
 		fprintf(f, "    watchdog_timeout: %s\n", dur(t->sched.watchdog_timeout_ns, a, sizeof(a)));
+	if (t->sched.attach_timeout_ms)
+		fprintf(f, "    attach_timeout_ms: %llu\n", (unsigned long long)t->sched.attach_timeout_ms);
 	fprintf(f, "  duration %s, timeout %s, repeats %u, workers_per_cgroup %u\n",
 		dur(t->duration_ns, a, sizeof(a)),
 		t->timeout_ns ? dur(t->timeout_ns, b, sizeof(b)) : "default",

@@ -5,6 +5,7 @@
 
 #include "spec/spec.h"
 #include "spec/spec-int.h"
+#include "spec/keys.h"
 #include "util/path.h"
 
 static const char *const op_names[OP__COUNT] = {
@@ -95,6 +96,13 @@ static bool flags_have(char *const *flags, const char *name)
 		if (!strncmp(*flags, name, n) && ((*flags)[n] == '\0' || (*flags)[n] == '='))
 			return true;
 	return false;
+}
+
+uint64_t spec_scheduler__attach_timeout_ms(const struct spec_scheduler *s, bool relaxed)
+{
+	if (s && s->attach_timeout_ms)
+		return s->attach_timeout_ms;
+	return relaxed ? SPEC_ATTACH_TIMEOUT_MS_RELAXED : SPEC_ATTACH_TIMEOUT_MS;
 }
 
 char *spec_test__flags_skip(const struct spec_test *t)

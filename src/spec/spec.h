@@ -207,6 +207,7 @@ struct spec_scheduler {
 	char **flags;		/* plugin flag names, NULL-terminated */
 	char **args;		/* extra scheduler arguments */
 	uint64_t watchdog_timeout_ns;	/* sched_ext watchdog override; 0 = plugin/kernel default */
+	uint64_t attach_timeout_ms;	/* 0 = the default (spec_scheduler__attach_timeout_ms) */
 	struct spec_loc loc;
 };
 
@@ -503,6 +504,13 @@ int spec_regex__check(const char *regex, size_t *offset, char **msg);
  * counts as "a"), as a SKIP reason the caller frees; NULL when it can.
  */
 char *spec_test__flags_skip(const struct spec_test *t);
+
+/*
+ * How long the guest waits for the kernel to enable the scheduler: the
+ * spec's attach_timeout_ms, else the key table's default, relaxed under
+ * TCG as the threshold defaults are.
+ */
+uint64_t spec_scheduler__attach_timeout_ms(const struct spec_scheduler *s, bool relaxed);
 
 /* The memory the VM gets: max(memory_mb, cpus * 64, 256). */
 uint64_t spec_test__vm_memory_mb(const struct spec_test *t);

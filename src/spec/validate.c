@@ -1509,6 +1509,8 @@ static void v_scheduler(struct vctx *c, const struct node *n)
 		s->args = get_list(c, x, &spec_key_table[K_SCHED_ARGS]);
 	if ((x = f[K_SCHED_WATCHDOG_TIMEOUT]))
 		get_duration(c, x, &spec_key_table[K_SCHED_WATCHDOG_TIMEOUT], &s->watchdog_timeout_ns);
+	if ((x = f[K_SCHED_ATTACH_TIMEOUT_MS]))
+		get_uint(c, x, &spec_key_table[K_SCHED_ATTACH_TIMEOUT_MS], &s->attach_timeout_ms);
 }
 
 static void v_payloads(struct vctx *c, const struct node *n)

@@ -124,6 +124,7 @@ static char *build_run_json(const struct vm_session *s, enum vm_machine m)
 			.flags = o->t->sched.flags, .args = o->t->sched.args,
 			.files_dir = (char *)"/ktstr/files",
 			.watchdog_timeout_ns = o->t->sched.watchdog_timeout_ns,
+			.attach_timeout_ms = spec_scheduler__attach_timeout_ms(&o->t->sched, p.relaxed),
 		};
 		p.plugin = &pl;
 	}
