@@ -127,8 +127,9 @@ enum key_type {
 	X(SCHED_WATCHDOG_TIMEOUT, SCHEDULER, "watchdog_timeout", DURATION, NSEC_PER_MSEC, \
 	  3600ULL * NSEC_PER_SEC, 0, "plugin or kernel default", "sched_ext watchdog timeout") \
 	X(SCHED_ATTACH_TIMEOUT_MS, SCHEDULER, "attach_timeout_ms", UINT, 100, 600000, 0, \
-	  SPEC_STR(SPEC_ATTACH_TIMEOUT_MS) " (" SPEC_STR(SPEC_ATTACH_TIMEOUT_MS_RELAXED) " under TCG)", \
-	  "how long attach waits for the kernel to enable the scheduler, in ms") \
+	  SPEC_STR(SPEC_ATTACH_TIMEOUT_MS), \
+	  "how long attach waits for the kernel to enable the scheduler, in ms (" \
+	  SPEC_STR(SPEC_ATTACH_TIMEOUT_MS_RELAXED) " under TCG)") \
 	X(CG_NAME, CGROUP, "name", STR, 0, 0, 0, "required", \
 	  "path below the test's cgroup: \"cg_0\" or \"cg_0/sub_a\"") \
 	X(CG_CPUSET, CGROUP, "cpuset", CPUSET, 0, 0, SEC_CPUSET, "none", "the cgroup's cpuset") \
