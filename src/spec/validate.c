@@ -307,10 +307,6 @@ static bool get_int(struct vctx *c, const struct node *n, const struct spec_key 
 	return true;
 }
 
-/* Durations and sizes are both uint64_t underneath. */
-#define get_duration get_uint
-#define get_size get_uint
-
 static bool get_fraction(struct vctx *c, const struct node *n, const struct spec_key *k, double *out)
 {
 	union spec_num v;
@@ -457,7 +453,7 @@ static void v_topology(struct vctx *c, const struct node *n, struct spec_topolog
 			verr(c, AT(x), "'node_memory' lists %zu sizes but the topology has %u NUMA nodes%s",
 			     x->nkids, nodes, memory_only_note(t));
 		for (size_t i = 0; i < x->nkids && i < SPEC_MAX_NUMA_NODES; i++)
-			get_size(c, x->kids[i], &spec_key_table[K_TOPO_NODE_MEMORY], &t->node_memory_mb[i]);
+			get_uint(c, x->kids[i], &spec_key_table[K_TOPO_NODE_MEMORY], &t->node_memory_mb[i]);
 	}
 	/* more nodes than the matrix holds is topo_check's error: the rows are not read */
 	if ((x = f[K_TOPO_DISTANCES]) && nodes <= SPEC_MAX_NUMA_NODES &&
@@ -1392,16 +1388,16 @@ static void v_hold(struct vctx *c, const struct node *n, struct spec_hold *h)
 			verr(c, AT(f[K_HOLD_FRAC]), "'frac' must be above zero");
 	} else if (f[K_HOLD_FIXED]) {
 		h->kind = HOLD_FIXED;
-		get_duration(c, f[K_HOLD_FIXED], &spec_key_table[K_HOLD_FIXED], &h->ns);
+		get_uint(c, f[K_HOLD_FIXED], &spec_key_table[K_HOLD_FIXED], &h->ns);
 	} else {
 		h->kind = HOLD_LOOP;
-		get_duration(c, f[K_HOLD_LOOP], &spec_key_table[K_HOLD_LOOP], &h->interval_ns);
+		get_uint(c, f[K_HOLD_LOOP], &spec_key_table[K_HOLD_LOOP], &h->interval_ns);
 	}
 	if (f[K_HOLD_FOR]) {
 		if (h->kind != HOLD_LOOP)
 			verr(c, KEYAT(f[K_HOLD_FOR]), "'for' only applies to a loop hold");
 		else
-			get_duration(c, f[K_HOLD_FOR], &spec_key_table[K_HOLD_FOR], &h->loop_ns);
+			get_uint(c, f[K_HOLD_FOR], &spec_key_table[K_HOLD_FOR], &h->loop_ns);
 	}
 }
 
@@ -1508,7 +1504,7 @@ static void v_scheduler(struct vctx *c, const struct node *n)
 	if ((x = f[K_SCHED_ARGS]))
 		s->args = get_list(c, x, &spec_key_table[K_SCHED_ARGS]);
 	if ((x = f[K_SCHED_WATCHDOG_TIMEOUT]))
-		get_duration(c, x, &spec_key_table[K_SCHED_WATCHDOG_TIMEOUT], &s->watchdog_timeout_ns);
+		get_uint(c, x, &spec_key_table[K_SCHED_WATCHDOG_TIMEOUT], &s->watchdog_timeout_ns);
 	if ((x = f[K_SCHED_ATTACH_TIMEOUT_MS]))
 		get_uint(c, x, &spec_key_table[K_SCHED_ATTACH_TIMEOUT_MS], &s->attach_timeout_ms);
 }
@@ -1765,11 +1761,11 @@ void spec_validate(const char *file, const struct node *root, const char *defaul
 	if (c.preset && c.preset->memory_mb > t->memory_mb)	/* a preset's memory, unless 'memory' says */
 		t->memory_mb = c.preset->memory_mb;
 	if ((x = f[K_TEST_MEMORY]))
-		get_size(&c, x, &spec_key_table[K_TEST_MEMORY], &t->memory_mb);
+		get_uint(&c, x, &spec_key_table[K_TEST_MEMORY], &t->memory_mb);
 	v_gauntlet(&c, f);
 	if ((x = f[K_TEST_DURATION]))
-		get_duration(&c, x, &spec_key_table[K_TEST_DURATION], &t->duration_ns);
-	if ((x = f[K_TEST_TIMEOUT]) && get_duration(&c, x, &spec_key_table[K_TEST_TIMEOUT], &t->timeout_ns) &&
+		get_uint(&c, x, &spec_key_table[K_TEST_DURATION], &t->duration_ns);
+	if ((x = f[K_TEST_TIMEOUT]) && get_uint(&c, x, &spec_key_table[K_TEST_TIMEOUT], &t->timeout_ns) &&
 	    t->timeout_ns <= t->duration_ns)
 		verr(&c, AT(x), "'timeout' must be longer than 'duration' (boot and teardown need time too)");
 	if ((x = f[K_TEST_REPEATS]) && get_uint(&c, x, &spec_key_table[K_TEST_REPEATS], &u))
