@@ -16,18 +16,6 @@
 #define PTE_PSE 0x80ULL
 #define PTE_ADDR 0x000ffffffffff000ULL
 
-static bool hex_field(json_t *o, const char *key, uint64_t *v)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	char *end;
-
-	if (!s)
-		return false;
-	errno = 0;
-	*v = strtoull(s, &end, 16);
-	return !errno && end != s && !*end;
-}
-
 int monitor__pgwalk(const struct guestmem *g, uint64_t top_pa, bool la57, uint64_t va,
 		    uint64_t *pa)
 {
@@ -94,65 +82,61 @@ int monitor_kernel__read(const struct monitor_kernel *k, const struct guestmem *
 	return 0;
 }
 
-int monitor_kernel__init(struct monitor_kernel *k, const char *syms_json,
+int monitor_kernel__init(struct monitor_kernel *k, const struct msg_syms *syms,
 			 const struct guestmem *g, char **why)
 {
-	json_t *root = json_loads(syms_json, 0, NULL), *syms = json_object_get(root, "syms");
 	uint64_t top_pgt = 0, pob = 0;
-	int ret = -ENOENT;
+	int ret;
 
 	memset(k, 0, sizeof(*k));
 	*why = NULL;
-	if (!json_is_object(syms)) {
+	if (!syms || !syms->nsyms) {
 		*why = xstrdup("the guest sent no kernel symbols");
-		goto out;
+		return -ENOENT;
 	}
-	if (!hex_field(syms, "_text", &k->text_va) || !hex_field(root, "kernel_code", &k->text_pa)) {
+	if (!msg_syms__get(syms, "_text", &k->text_va) || !syms->kernel_code) {
 		*why = xstrdup("guest symbols lack _text or the kernel's physical address (/proc/iomem)");
-		goto out;
+		return -ENOENT;
 	}
+	k->text_pa = syms->kernel_code;
 	{
 		static const char *const need[] = { "runqueues", "__per_cpu_offset",
 						     "page_offset_base" };
 		uint64_t *dst[] = { &k->runqueues, &k->per_cpu_offset_va, &pob };
 
 		for (size_t i = 0; i < ARRAY_SIZE(need); i++) {
-			if (!hex_field(syms, need[i], dst[i])) {
+			if (!msg_syms__get(syms, need[i], dst[i])) {
 				*why = xasprintf("guest symbol %s missing (/proc/kallsyms)", need[i]);
-				goto out;
+				return -ENOENT;
 			}
 		}
 		/* the direct map's base, randomised under KASLR: read it, never assume it */
 		ret = monitor_kernel__read(k, g, pob, &k->page_offset, sizeof(k->page_offset));
 		if (ret) {
 			*why = xasprintf("page_offset_base at 0x%" PRIx64 " is outside guest RAM", pob);
-			goto out;
+			return -ENOENT;
 		}
-		ret = -ENOENT;
 	}
 	if (k->page_offset < 0xff00000000000000ULL || k->page_offset & 0x3fffffff) {
 		*why = xasprintf("implausible page_offset_base 0x%" PRIx64, k->page_offset);
-		goto out;
+		return -ENOENT;
 	}
 	k->la57 = k->page_offset < L4_KERNEL_START;
-	hex_field(syms, "scx_root", &k->scx_root_va);
-	if (hex_field(syms, "init_top_pgt", &top_pgt))
+	msg_syms__get(syms, "scx_root", &k->scx_root_va);
+	if (msg_syms__get(syms, "init_top_pgt", &top_pgt))
 		k->top_pgt_pa = top_pgt - k->text_va + k->text_pa;
-	k->ncpus = (unsigned)json_integer_value(json_object_get(root, "ncpus"));
+	k->ncpus = syms->ncpus;
 	if (!k->ncpus || k->ncpus > MONITOR_MAX_CPUS) {
 		*why = xasprintf("implausible CPU count %u", k->ncpus);
-		goto out;
+		return -ENOENT;
 	}
 	ret = monitor_kernel__read(k, g, k->per_cpu_offset_va, k->pcpu_off,
 				   k->ncpus * sizeof(k->pcpu_off[0]));
 	if (ret) {
 		*why = xstrdup("__per_cpu_offset[] is outside guest RAM");
-		goto out;
+		return -ENOENT;
 	}
-	ret = 0;
-out:
-	json_decref(root);
-	return ret;
+	return 0;
 }
 
 /*
@@ -172,41 +156,33 @@ char *monitor_ksyms__hint(const char *cache_path)
 	return s;
 }
 
-int monitor_ksyms__save(const char *cache_path, const char *syms_json)
+int monitor_ksyms__save(const char *cache_path, const struct msg_syms *syms)
 {
-	json_t *root = json_loads(syms_json, 0, NULL), *syms = json_object_get(root, "syms");
-	json_t *offs = json_object(), *v;
-	_cleanup_free_ char *tmp = xasprintf("%s.%d.%lx.tmp", cache_path, (int)getpid(),
-					     (unsigned long)pthread_self());
-	const char *name;
+	json_t *offs, *c;
+	_cleanup_free_ char *tmp = NULL;
 	uint64_t text;
-	int ret = -EINVAL;
+	int ret;
 
-	if (!json_is_object(syms) || json_is_true(json_object_get(root, "cached")) ||
-	    !hex_field(syms, "_text", &text))
-		goto out;
-	json_object_foreach(syms, name, v) {
-		uint64_t a;
+	if (!syms || syms->cached || !msg_syms__get(syms, "_text", &text))
+		return -EINVAL;
+	offs = json_object();
+	for (size_t i = 0; i < syms->nsyms; i++) {
+		const struct msg_ksym *s = &syms->syms[i];
 		char hex[32];
 
-		if (str_eq(name, "_text") || !hex_field(syms, name, &a) || a < text)
+		if (str_eq(s->name, "_text") || s->addr < text)
 			continue;
-		snprintf(hex, sizeof(hex), "0x%" PRIx64, a - text);
-		json_object_set_new(offs, name, json_string(hex));
+		snprintf(hex, sizeof(hex), "0x%" PRIx64, s->addr - text);
+		json_object_set_new(offs, s->name, json_string(hex));
 	}
-	{
-		json_t *c = json_pack("{s:i, s:O}", "version", 1, "offsets", offs);
-
-		ret = json_dump_file(c, tmp, JSON_INDENT(1)) ? -EIO : 0;
-		json_decref(c);
-	}
+	tmp = xasprintf("%s.%d.%lx.tmp", cache_path, (int)getpid(), (unsigned long)pthread_self());
+	c = json_pack("{s:i, s:o}", "version", 1, "offsets", offs);
+	ret = json_dump_file(c, tmp, JSON_INDENT(1)) ? -EIO : 0;
+	json_decref(c);
 	if (!ret)
 		ret = kernel_derived__commit(tmp, cache_path);
 	if (ret)
 		unlink(tmp);
-out:
-	json_decref(offs);
-	json_decref(root);
 	return ret;
 }
 

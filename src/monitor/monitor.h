@@ -26,6 +26,7 @@
 #include <sys/types.h>
 
 #include "util/util.h"
+#include "proto/msg.h"	/* the SYMS frame: struct msg_syms */
 #include "result/result.h"	/* the samples: struct monitor_series */
 
 #define MONITOR_INTERVAL_NS (100 * NSEC_PER_MSEC)
@@ -88,7 +89,7 @@ struct monitor_kernel {
  * __per_cpu_offset[] from guest memory. -ENOENT with *why when a needed
  * symbol is missing; scx_root missing only disables the event counters.
  */
-int monitor_kernel__init(struct monitor_kernel *k, const char *syms_json,
+int monitor_kernel__init(struct monitor_kernel *k, const struct msg_syms *syms,
 			 const struct guestmem *g, char **why);
 /* Kernel virtual -> guest physical: image, direct map, else a page-table walk. */
 int monitor_kernel__va_to_pa(const struct monitor_kernel *k, const struct guestmem *g,
@@ -102,7 +103,7 @@ int monitor_kernel__read(const struct monitor_kernel *k, const struct guestmem *
  * NULL without a cache) and saving it from a full SYMS payload.
  */
 char *monitor_ksyms__hint(const char *cache_path);
-int monitor_ksyms__save(const char *cache_path, const char *syms_json);
+int monitor_ksyms__save(const char *cache_path, const struct msg_syms *syms);
 /* CONFIG_HZ from a kernel .config; 0 when unknown. */
 unsigned monitor__config_hz(const char *config_path);
 /* Walk a 4- or 5-level x86-64 page table rooted at top_pa. */
@@ -194,7 +195,7 @@ void monitor__set_hz(struct monitor *m, unsigned hz);
 /* The QEMU process (for its CPU time, the stall exemption). */
 void monitor__set_pid(struct monitor *m, pid_t pid);
 /* The SYMS frame: resolve and start sampling. On failure the reason is kept. */
-int monitor__start(struct monitor *m, const char *syms_json);
+int monitor__start(struct monitor *m, const struct msg_syms *syms);
 /* The workload's start and end as seen by the host (EVNT frames). */
 void monitor__workload_start(struct monitor *m);
 void monitor__workload_end(struct monitor *m);

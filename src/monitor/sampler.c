@@ -214,13 +214,13 @@ static void *sampler(void *arg)
 	return NULL;
 }
 
-int monitor__start(struct monitor *m, const char *syms_json)
+int monitor__start(struct monitor *m, const struct msg_syms *syms)
 {
 	int ret;
 
 	if (m->started || m->why)
 		return -EALREADY;
-	ret = monitor_kernel__init(&m->k, syms_json, m->mem, &m->why);
+	ret = monitor_kernel__init(&m->k, syms, m->mem, &m->why);
 	if (ret)
 		return ret;
 	m->s.ncpus = m->k.ncpus;

@@ -275,14 +275,12 @@ static int on_topo(void *ctx, const struct topo *got)
 static int on_syms(void *ctx, const struct msg_syms *m)
 {
 	struct vm_session *s = ctx;
-	_cleanup_free_ char *json = NULL;
 
 	if (!s->cur->mon)
 		return 0;
-	json = msg_syms__encode(m);	/* the monitor reads the SYMS payload itself */
-	monitor__start(s->cur->mon, json);	/* a failure is kept as its reason */
+	monitor__start(s->cur->mon, m);	/* a failure is kept as its reason */
 	pthread_mutex_lock(s->o.lock);
-	monitor_ksyms__save(s->ksyms_cache, json);	/* no-op for a cached one */
+	monitor_ksyms__save(s->ksyms_cache, m);	/* no-op for a cached one */
 	pthread_mutex_unlock(s->o.lock);
 	return 0;
 }

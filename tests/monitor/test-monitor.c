@@ -165,6 +165,33 @@ static uint64_t rq_pa(unsigned cpu)
 	return MB + cpu * 0x10000ULL;
 }
 
+/* The monitor takes the decoded SYMS frame; these tests write its JSON. */
+static int kernel_init_json(struct monitor_kernel *k, const char *json, const struct guestmem *g,
+			    char **why)
+{
+	struct msg_syms m = { 0 };
+	int ret = msg_syms__decode(json, strlen(json), &m, why);
+
+	if (ret) {
+		memset(k, 0, sizeof(*k));
+		return ret;
+	}
+	ret = monitor_kernel__init(k, &m, g, why);
+	msg_syms__free(&m);
+	return ret;
+}
+
+static int start_json(struct monitor *mon, const char *json)
+{
+	struct msg_syms m = { 0 };
+	int ret = msg_syms__decode(json, strlen(json), &m, NULL);
+
+	if (!ret)
+		ret = monitor__start(mon, &m);
+	msg_syms__free(&m);
+	return ret;
+}
+
 static char *synthetic_kernel(uint8_t *mem, unsigned ncpus, bool with_text)
 {
 	uint64_t runqueues = TEXT_VA + 0x40000;
@@ -191,7 +218,7 @@ static void test_kernel(void)
 	uint64_t pa = 0, v = 0;
 
 	{
-		int ret = monitor_kernel__init(&k, syms, g, &why);
+		int ret = kernel_init_json(&k, syms, g, &why);
 
 		tap_ok(!ret, "kernel symbols resolve (%s)", why ? why : "ok");
 	}
@@ -207,7 +234,7 @@ static void test_kernel(void)
 	why = NULL;
 	bad = synthetic_kernel(mem, 2, false);
 	{
-		int ret = monitor_kernel__init(&k, bad, g, &why);
+		int ret = kernel_init_json(&k, bad, g, &why);
 
 		tap_ok(ret == -ENOENT && why && strstr(why, "_text"),
 		       "a missing symbol is a reason, not a crash: %s", why ? why : "(none)");
@@ -247,7 +274,7 @@ static void test_sampler(void)
 		put32(mem, rq_pa(c) + RQ_DSQ_NR, 7 * c);
 	}
 	t0_lo = now_ns();
-	tap_ok(!monitor__start(m, syms), "sampling starts on the SYMS frame");
+	tap_ok(!start_json(m, syms), "sampling starts on the SYMS frame");
 	t0_hi = now_ns();
 	for (int i = 0; i < 8; i++) {
 		if (i == 2) {
@@ -706,7 +733,7 @@ static void test_fuzz_syms(void)
 
 		if (i % 50 == 0)
 			rnd_kernel_mem(mem, sizeof(mem));
-		ret = monitor_kernel__init(&k, syms, g, &why);
+		ret = kernel_init_json(&k, syms, g, &why);
 		if (ret) {
 			refused++;
 			bad_why += !why || !*why;
@@ -820,7 +847,7 @@ static void test_fuzz_sampler(void)
 		free(syms);
 		syms = full;
 	}
-	tap_ok(!monitor__start(m, syms), "fuzz sampler: starts over random RAM (%s)", syms);
+	tap_ok(!start_json(m, syms), "fuzz sampler: starts over random RAM (%s)", syms);
 	monitor__workload_start(m);
 	t_end = now_ns() + 350 * NSEC_PER_MSEC;
 	while (now_ns() < t_end) {
