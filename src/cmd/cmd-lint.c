@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include "cmd/cmd.h"
+#include "cmd/shard.h"
 #include "plugin/loader.h"
 #include "spec/spec.h"
 #include "vm/qemu.h"
@@ -122,6 +123,11 @@ static int for_each_test(const struct run_opts *o, bool print_ok, bool check_fla
 		return LINT_USAGE;
 	}
 	spec_list__load(&l, o->specs, o->nspecs, &o->spec, flt, check_flags ? check_plugin_flags : NULL);
+	if (cmd__shard(o, &l, &(struct shard_info){})) {
+		spec_filter__free(flt);
+		spec_list__free(&l);
+		return LINT_USAGE;
+	}
 	for (size_t i = 0; i < l.nfiles; i++) {
 		const struct spec_list_file *f = &l.files[i];
 

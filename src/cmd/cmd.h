@@ -6,6 +6,10 @@
 #include "util/util.h"
 #include "spec/spec.h"
 
+struct shard_sel;
+
+struct shard_sel;
+
 enum accel_choice { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
 
 struct run_opts {
@@ -28,6 +32,9 @@ struct run_opts {
 	bool topo_only;			/* --topo-only: boot, check topology, power off */
 	uint64_t timeout_ns;		/* --timeout: run-phase timeout override; 0 = spec's */
 	uint64_t boot_timeout_ns;	/* --boot-timeout; 0 = default */
+	/* --shard K/N|auto (and --shards N), --timings FILE: this machine's part of the list */
+	const struct shard_sel *shard;
+	const char *timings;
 	/* How specs become tests: overrides, --gauntlet, --profiles, --tag (ktstr-run(1), OVERRIDES). */
 	struct spec_options spec;
 };

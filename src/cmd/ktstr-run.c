@@ -4,6 +4,7 @@
 #include <getopt.h>
 
 #include "cmd/cmd.h"
+#include "cmd/shard.h"
 #include "report/report.h"
 #include "util/log.h"
 #include "util/units.h"
@@ -39,6 +40,9 @@ enum {
 	OPT_PROFILES,
 	OPT_TAG,
 	OPT_EXCLUDE_TAG,
+	OPT_SHARD,
+	OPT_SHARDS,
+	OPT_TIMINGS,
 };
 
 static const struct option long_opts[] = {
@@ -74,6 +78,9 @@ static const struct option long_opts[] = {
 	{ "profiles", no_argument, NULL, OPT_PROFILES },
 	{ "tag", required_argument, NULL, OPT_TAG },
 	{ "exclude-tag", required_argument, NULL, OPT_EXCLUDE_TAG },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "shards", required_argument, NULL, OPT_SHARDS },
+	{ "timings", required_argument, NULL, OPT_TIMINGS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -114,6 +121,11 @@ static void usage(FILE *f)
 		"  --profiles             every test under each flag profile of its scheduler\n"
 		"  --tag TAG              only tests tagged TAG (repeatable: any of them)\n"
 		"  --exclude-tag TAG      no test tagged TAG (repeatable)\n"
+		"sharding over machines (ktstr-run(1), SHARDING):\n"
+		"  --shard K/N            run (or --list) only shard K of N, balanced by expected time\n"
+		"  --shard auto           K/N from a Slurm array, Kubernetes Indexed Job or GitLab job\n"
+		"  --shards N             the shard count for a Kubernetes Indexed Job (or KTSTR_SHARDS)\n"
+		"  --timings FILE|DIR     measured times (a merged timings.json or a results dir)\n"
 		"  A SPEC that is a directory means its *.yaml, *.yml and *.ini files, recursively, sorted.\n"
 		"ad-hoc VMs (no spec):\n"
 		"  --topo-only            boot, compare the guest's topology, power off\n"
@@ -202,6 +214,9 @@ int main(int argc, char **argv)
 	size_t nset = 0, ntags = 0, nxtags = 0, nspecs = 0;
 	char **specs = NULL;
 	bool exec = false;
+	const char *shard_arg = NULL;
+	unsigned shards = 0;
+	struct shard_sel shard = {};
 	unsigned u;
 	int c, r;
 
@@ -322,6 +337,19 @@ int main(int argc, char **argv)
 		case OPT_EXCLUDE_TAG:
 			strv_push(&xtags, &nxtags, optarg);
 			break;
+		case OPT_SHARD:
+			shard_arg = optarg;
+			break;
+		case OPT_SHARDS:
+			if (parse_uint(optarg, &shards) || !shards) {
+				fprintf(stderr, "ktstr-run: --shards: '%s' is not a count from 1 to 4096\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case OPT_TIMINGS:
+			o.timings = optarg;
+			break;
 		case OPT_EXEC:
 			exec = true;
 			break;
@@ -348,7 +376,28 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (shard_arg) {
+		_cleanup_free_ char *err = NULL;
+
+		/* never a silent full run: a shard that cannot be named stops here */
+		if (shard_sel__parse(shard_arg, shards, &shard, &err)) {
+			fprintf(stderr, "ktstr-run: %s\n", err);
+			return 2;
+		}
+		if (mode != MODE_RUN && mode != MODE_LIST) {
+			fprintf(stderr, "ktstr-run: --shard selects tests to run or --list\n");
+			return 2;
+		}
+		o.shard = &shard;
+	} else if (shards || o.timings) {
+		fprintf(stderr, "ktstr-run: --shards and --timings go with --shard\n");
+		return 2;
+	}
 	if (exec || o.topo_only) {
+		if (o.shard) {
+			fprintf(stderr, "ktstr-run: --shard splits a spec list, not an ad-hoc VM\n");
+			return 2;
+		}
 		if (mode != MODE_RUN || (exec && o.topo_only)) {
 			fprintf(stderr, "ktstr-run: --exec and --topo-only run one ad-hoc VM\n");
 			return 2;
@@ -388,6 +437,7 @@ int main(int argc, char **argv)
 		log_set_level(LOG_WARN);
 
 	r = run_mode(mode, &o);
+	shard_sel__free(&shard);
 	cmd_plugins__free(&plugins);
 	free_spec_args(specs, nspecs);
 	for (size_t i = 0; i < nset; i++)

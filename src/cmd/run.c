@@ -15,6 +15,7 @@
 
 #include "check/verdict.h"
 #include "cmd/cmd.h"
+#include "cmd/shard.h"
 #include "kernel/kernel.h"
 #include "plugin/loader.h"
 #include "report/report.h"
@@ -52,6 +53,7 @@ struct runner {
 	char *vmlinux_dir;
 	char *tmp_root;
 	struct spec_list specs;		/* the spec files the jobs' tests point into */
+	struct shard_info shard;	/* with --shard: the full list's hash and size */
 	struct job *jobs;
 	size_t njobs, next;
 	bool cancelled;
@@ -380,6 +382,8 @@ static int collect_jobs(struct runner *rn)
 	if (spec_list__load(&rn->specs, o->specs, o->nspecs, &o->spec, filter, NULL))
 		ret = 2;
 	spec_filter__free(filter);
+	if (cmd__shard(o, &rn->specs, &rn->shard))
+		ret = 2;
 	for (size_t i = 0; i < rn->specs.nfiles; i++) {
 		const struct spec_list_file *f = &rn->specs.files[i];
 
@@ -438,6 +442,14 @@ int cmd_run(const struct run_opts *o)
 
 	pthread_mutex_init(&rn.lock, NULL);
 	status = collect_jobs(&rn);
+	/* a shard may be empty (more shards than tests): its record still says so */
+	if (!status && !rn.njobs && o->shard) {
+		ret = shard__write_json(o->results_dir, o->shard, &rn.shard, NULL, 0, NULL);
+		if (ret)
+			write_failed(&rn, o->results_dir, ret);
+		status = ret ? 99 : 0;
+		goto free_jobs;
+	}
 	if (status || !rn.njobs) {
 		if (!rn.njobs && !status)
 			fprintf(stderr, "ktstr-run: no test matches\n");
@@ -477,6 +489,18 @@ int cmd_run(const struct run_opts *o)
 		else if (!o->quiet && (i == 0 || o->verbose))
 			fprintf(stderr, "ktstr-run: kernel: %s\n",
 				j->kernel->why ?: j->kernel->image);
+	}
+	if (o->shard) {
+		const char **names = xcalloc(rn.njobs, sizeof(*names));
+		struct kernel_image *k = rn.jobs[0].kernel;
+
+		for (size_t i = 0; i < rn.njobs; i++)
+			names[i] = rn.jobs[i].name;
+		ret = shard__write_json(o->results_dir, o->shard, &rn.shard, names, rn.njobs,
+					k ? (k->why ?: k->image) : NULL);
+		free(names);
+		if (ret)
+			write_failed(&rn, o->results_dir, ret);
 	}
 	ropts.write_failed = report_write_failed;
 	ropts.ctx = &rn;
