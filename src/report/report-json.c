@@ -330,8 +330,14 @@ static int json_test(struct report *r, const struct test_result *t)
 	return ret ? report_failed(r, path, ret) : 0;
 }
 
+static bool json_enabled(const struct report_opts *o)
+{
+	return !o->no_records;
+}
+
 const struct report_format report_json_format = {
 	.name = "json",
+	.enabled = json_enabled,
 	.writes = "result.json in each test's results directory",
 	.test = json_test,
 	.cut = true,

@@ -19,6 +19,7 @@ struct report_opts {
 	bool color;
 	bool quiet;
 	const char *results_dir;
+	bool no_records;	/* no result.json (a merge: the shards' records stay as they are) */
 	/* Told of each report file or stream that could not be written (err: -errno); may be NULL. */
 	void (*write_failed)(void *ctx, const char *path, int err);
 	void *ctx;
