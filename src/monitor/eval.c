@@ -115,6 +115,36 @@ static double event_rate(const struct monitor_sample *a, const struct monitor_sa
 				 monitor_sample__events(a, ncpus, keep_last)) / dt;
 }
 
+/*
+ * The worst CPU's dispatch_keep_last events per second between a and b,
+ * counting a CPU only while a task waited on its run queue: more than one
+ * sched_ext task on it at both ends of the interval. The kernel counts
+ * keep_last whenever ops.dispatch() found nothing and the previous task
+ * still wants the CPU; with a lone task that is every slice expiry of a
+ * healthy scheduler without SCX_OPS_ENQ_LAST (about 50/s per busy CPU with
+ * 20 ms slices). Only when another task waits does keeping the last one
+ * mean the scheduler did not dispatch what it holds.
+ */
+static double keep_last_waiting(const struct monitor_sample *a, const struct monitor_sample *b,
+				unsigned ncpus, double dt, int *cpu)
+{
+	double worst = 0;
+
+	*cpu = -1;
+	for (unsigned c = 0; c < ncpus; c++) {
+		double r;
+
+		if (a->cpu[c].scx_nr_running < 2 || b->cpu[c].scx_nr_running < 2)
+			continue;
+		r = (double)(b->cpu[c].keep_last - a->cpu[c].keep_last) / dt;
+		if (*cpu < 0 || r > worst) {
+			worst = r;
+			*cpu = (int)c;
+		}
+	}
+	return worst;
+}
+
 void monitor__evaluate(const struct monitor_series *s, const struct monitor_limits *l,
 		       struct monitor_verdict *v)
 {
@@ -122,7 +152,7 @@ void monitor__evaluate(const struct monitor_series *s, const struct monitor_limi
 	struct sustained stall[MONITOR_MAX_CPUS] = { { 0 } };
 	const struct monitor_sample *prev = NULL, *first_ev = NULL, *last_ev = NULL, *prev_ev = NULL;
 	unsigned nvalid = 0, ncpus = MIN(s->ncpus, (unsigned)MONITOR_MAX_CPUS);
-	int worst_dsq_cpu = 0;
+	int worst_dsq_cpu = 0, kl_cpu = -1;
 	bool clocks_differ = false;
 	uint64_t clock0 = 0;
 
@@ -174,12 +204,15 @@ void monitor__evaluate(const struct monitor_series *s, const struct monitor_limi
 			if (prev_ev && cur->at_ns > prev_ev->at_ns) {
 				double dt = (double)(cur->at_ns - prev_ev->at_ns) / 1e9;
 				double rf = event_rate(prev_ev, cur, ncpus, false, dt);
-				double rk = event_rate(prev_ev, cur, ncpus, true, dt);
+				int kcpu;
+				double rk = keep_last_waiting(prev_ev, cur, ncpus, dt, &kcpu);
 
 				v->max_fallback_rate = MAX(v->max_fallback_rate, rf);
 				v->max_keep_last_rate = MAX(v->max_keep_last_rate, rk);
 				sustained_record(&fb, l->fallback_on && rf > l->max_fallback, rf, i);
 				sustained_record(&kl, l->keep_last_on && rk > l->max_keep_last, rk, i);
+				if (kl.worst_at == i && kl.run == kl.worst_run)
+					kl_cpu = kcpu;
 			}
 			if (!first_ev)
 				first_ev = cur;
@@ -236,8 +269,8 @@ void monitor__evaluate(const struct monitor_series *s, const struct monitor_limi
 			   fb.worst_value, l->max_fallback, fb.worst_run, fb.worst_at);
 	if (kl.worst_run >= l->sustained)
 		add_detail(v, THR_MAX_KEEP_LAST_RATE,
-			   "keep_last rate %.1f/s exceeded threshold %.1f/s for %u consecutive intervals (ending at sample %zu)",
-			   kl.worst_value, l->max_keep_last, kl.worst_run, kl.worst_at);
+			   "keep_last rate %.1f/s on cpu%d while tasks waited exceeded threshold %.1f/s for %u consecutive intervals (ending at sample %zu)",
+			   kl.worst_value, kl_cpu, l->max_keep_last, kl.worst_run, kl.worst_at);
 	v->summary = v->ndetails ? xasprintf("monitor FAILED: %zu violation(s)", v->ndetails) :
 		     xstrdup("monitor OK");
 }

@@ -59,7 +59,7 @@ enum thr_type { THR_BOOL, THR_U64, THR_F64 };
 	X(MAX_FALLBACK_RATE, "max_fallback_rate", THR_F64, "/s", THR_NOLIMIT, 200.0, 200.0, true, true, \
 	  NONE, "monitor: select_cpu_fallback events per second") \
 	X(MAX_KEEP_LAST_RATE, "max_keep_last_rate", THR_F64, "/s", THR_NOLIMIT, 100.0, 100.0, true, true, \
-	  NONE, "monitor: dispatch_keep_last events per second") \
+	  NONE, "monitor: dispatch_keep_last events per second on a CPU while tasks wait on its run queue") \
 	X(MIN_PAGE_LOCALITY, "min_page_locality", THR_F64, "", 1, 0, 0, false, false, NONE, \
 	  "fraction of a worker's pages on its memory policy's nodes (0..1)") \
 	X(MAX_CROSS_NODE_MIGRATION_RATIO, "max_cross_node_migration_ratio", THR_F64, "", 1, 0, 0, false, \

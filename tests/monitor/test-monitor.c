@@ -461,23 +461,45 @@ static void test_eval(void)
 	tap_ok(v.ndetails == 0, "stall: only unjudgeable frozen intervals: no stall");
 	monitor_verdict__free(&v);
 
-	/* event rates: 50 fallbacks and 20 keep_lasts per 100 ms = 500/s and 200/s */
+	/*
+	 * event rates: 50 fallbacks and 20 keep_lasts per 100 ms = 500/s and
+	 * 200/s; cpu0 runs one task and cpu1 has one waiting besides it.
+	 */
 	series_init(&b, 2, 20);
 	for (size_t i = 0; i < 20; i++) {
 		b.v[i].have_events = true;
 		b.cpu[i][1].fallback = (int64_t)(i * 50);
 		b.cpu[i][0].keep_last = (int64_t)(i * 20);
+		b.cpu[i][0].scx_nr_running = 1;
+		b.cpu[i][1].scx_nr_running = 2;
 	}
 	evaluate(&b, &v);
-	tap_is_int(v.ndetails, 2, "fallback and keep_last rates both fail");
+	tap_is_int(v.ndetails, 1, "keep_last of a lone task is no fault; fallbacks are");
 	tap_is_str(v.ndetails > 0 ? v.details[0] : NULL,
 		   "fallback rate 500.0/s exceeded threshold 200.0/s for 19 consecutive intervals (ending at sample 19)",
 		   "fallback rate message");
-	tap_is_str(v.ndetails > 1 ? v.details[1] : NULL,
-		   "keep_last rate 200.0/s exceeded threshold 100.0/s for 19 consecutive intervals (ending at sample 19)",
-		   "keep_last rate message");
 	tap_ok(v.fallback_rate > 499 && v.fallback_rate < 501, "whole-window fallback rate %.1f/s",
 	       v.fallback_rate);
+	tap_ok(v.keep_last_rate > 199 && v.keep_last_rate < 201 && v.max_keep_last_rate == 0,
+	       "lone task: keep_last %.1f/s counted, %.1f/s while tasks waited", v.keep_last_rate,
+	       v.max_keep_last_rate);
+	monitor_verdict__free(&v);
+	/* the same keep_last events on cpu1, where a task waits: the scheduler kept the last one */
+	for (size_t i = 0; i < 20; i++) {
+		b.cpu[i][0].keep_last = 0;
+		b.cpu[i][1].keep_last = (int64_t)(i * 20);
+	}
+	evaluate(&b, &v);
+	tap_is_int(v.ndetails, 2, "keep_last while a task waits fails");
+	tap_is_str(v.ndetails > 1 ? v.details[1] : NULL,
+		   "keep_last rate 200.0/s on cpu1 while tasks waited exceeded threshold 100.0/s for 19 consecutive intervals (ending at sample 19)",
+		   "keep_last rate message names the CPU");
+	monitor_verdict__free(&v);
+	/* a task waiting in only one of the interval's two samples does not count */
+	for (size_t i = 0; i < 20; i += 2)
+		b.cpu[i][1].scx_nr_running = 1;
+	evaluate(&b, &v);
+	tap_is_int(v.ndetails, 1, "keep_last: waiting at one end of each interval only: no fault");
 	monitor_verdict__free(&v);
 
 	/* the window: violations before the workload started do not count */
@@ -880,7 +902,7 @@ static void test_fuzz_sampler(void)
 
 int main(void)
 {
-	tap_plan(73);
+	tap_plan(76);
 	test_layout();
 	test_pgwalk();
 	test_kernel();
