@@ -471,16 +471,17 @@ static void check_slow_tier(struct check_ctx *c, double limit)
 }
 
 /*
- * The checks in the order they run, which is the order of their details (the
- * first failing detail is a test's reason). A row names its threshold; the
- * threshold's name, gate and defaults are its row in THRESHOLD_LIST.
- * Monitor thresholds have no row here: src/monitor judges them.
+ * The checks in the order they run, which is the order of their details:
+ * by severity (gap, starvation, isolation, then the rest), the order in
+ * which check__detail_severity() picks a test's reason. A row names its
+ * threshold; the threshold's name, gate and defaults are its row in
+ * THRESHOLD_LIST. Monitor thresholds have no row here: src/monitor judges them.
  */
 const struct check_desc check_table[] = {
-	{ THR_NOT_STARVED, DETAIL_STARVED, check_starved },
-	{ THR_MAX_SPREAD_PCT, DETAIL_UNFAIR, check_spread },
 	{ THR_MAX_GAP_MS, DETAIL_STUCK, check_gap },
+	{ THR_NOT_STARVED, DETAIL_STARVED, check_starved },
 	{ THR_ISOLATION, DETAIL_ISOLATION, check_isolation },
+	{ THR_MAX_SPREAD_PCT, DETAIL_UNFAIR, check_spread },
 	{ THR_MAX_THROUGHPUT_CV, DETAIL_BENCHMARK, check_throughput_cv },
 	{ THR_MIN_WORK_RATE, DETAIL_BENCHMARK, check_work_rate },
 	{ THR_MAX_P99_WAKE_LATENCY_NS, DETAIL_BENCHMARK, check_p99_wake },

@@ -194,19 +194,43 @@ out:
 		run_result__add_detail(rr, DETAIL_OTHER, "channel", NULL, "%s", drops);
 }
 
+int check__detail_severity(const struct result_detail *d)
+{
+	switch (d->kind) {
+	case DETAIL_SCHEDULER_DIED:
+		return 0;	/* the kernel ejected it: everything after is a consequence */
+	case DETAIL_MONITOR:
+		/* an rq clock that stood still; the other monitor checks come last */
+		return str_eq(d->check, threshold_table[THR_FAIL_ON_STALL].name) ? 2 : 6;
+	case DETAIL_STUCK:
+		return 3;
+	case DETAIL_STARVED:
+		return 4;
+	case DETAIL_ISOLATION:
+		return 5;
+	default:
+		/* the harness's ERROR or TIMEOUT is what the status says */
+		return str_eq(d->check, "harness") ? 1 : 6;
+	}
+}
+
 void check__first_reason(struct test_result *res, unsigned repeats)
 {
 	for (size_t i = 0; i < res->nruns && !res->reason; i++) {
 		const struct run_result *rr = &res->runs[i];
 		const char *msg;
+		int best;
 
 		if (rr->status == TEST_PASS || !rr->ndetails)
 			continue;
 		msg = rr->details[0].message;
-		for (size_t d = 0; d < rr->ndetails; d++) {
-			if (rr->details[d].kind == DETAIL_SCHEDULER_DIED) {
+		best = check__detail_severity(&rr->details[0]);
+		for (size_t d = 1; d < rr->ndetails; d++) {
+			int sev = check__detail_severity(&rr->details[d]);
+
+			if (sev < best) {	/* the first of the most severe */
+				best = sev;
 				msg = rr->details[d].message;
-				break;
 			}
 		}
 		if (repeats > 1)

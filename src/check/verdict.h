@@ -31,9 +31,16 @@ void check__verdict(const struct check_verdict_in *in, struct vm_session_run *sr
 		    struct run_result *rr);
 
 /*
- * res->reason, unless set: the first failing run's root cause, "repeat i of
- * n: " in front when the test repeats. A scheduler the kernel ejected comes
- * before the checks' own details: it explains the starvation that follows.
+ * How telling a detail is for the reason line, 0 most: the kernel's
+ * ejection of the scheduler (it explains what follows), the harness's own
+ * ERROR or TIMEOUT, an rq clock stall, a gap, starvation, isolation, then
+ * the rest. A task stuck for seconds says more than the spread it causes.
+ */
+int check__detail_severity(const struct result_detail *d);
+
+/*
+ * res->reason, unless set: the first failing run's most severe detail (the
+ * first of equals), "repeat i of n: " in front when the test repeats.
  */
 void check__first_reason(struct test_result *res, unsigned repeats);
 

@@ -188,6 +188,64 @@ static void test_sched_died(void)
 	tap_ok(rr.status == TEST_PASS && rr.ndetails == 0, "a running scheduler is no failure");
 }
 
+/* The reason of a one-run test whose run is rr. */
+static char *reason_of(struct run_result *r)
+{
+	struct test_result res = { .runs = r, .nruns = 1 };
+
+	check__first_reason(&res, 1);
+	return res.reason;
+}
+
+/*
+ * The reason names the most telling finding: details arrive from least to
+ * most severe, and each new one becomes the reason.
+ */
+static void test_reason_order(void)
+{
+	static const struct { enum detail_kind kind; const char *check, *msg; } steps[] = {
+		{ DETAIL_UNFAIR, "max_spread_pct", "unfair cgroup: spread=40.0%" },
+		{ DETAIL_MONITOR, "max_imbalance_ratio", "imbalance ratio 9.0 exceeded threshold 4.0" },
+		{ DETAIL_ISOLATION, "isolation", "tid 7 ran on cpu3 outside its cpuset" },
+		{ DETAIL_STARVED, "not_starved", "tid 8 starved (0 work units)" },
+		{ DETAIL_STUCK, "max_gap_ms", "stuck 4006ms on cpu1 at +1200ms" },
+		{ DETAIL_MONITOR, "fail_on_stall", "rq_clock stall on cpu1 for 9 consecutive samples" },
+		{ DETAIL_SCHEDULER_DIED, "scheduler", "scheduler exited: error: runnable task stall" },
+	};
+	struct run_result r = { .status = TEST_FAIL };
+
+	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
+		char *reason, name[96];
+
+		run_result__add_detail(&r, steps[i].kind, steps[i].check, NULL, "%s", steps[i].msg);
+		reason = reason_of(&r);
+		snprintf(name, sizeof(name), "reason after %zu finding(s), the last %s", i + 1,
+			 steps[i].check);
+		/* the imbalance is as severe as the spread before it: the first stays */
+		tap_is_str(reason, steps[i == 1 ? 0 : i].msg, name);
+		free(reason);
+	}
+	run_result__free(&r);
+}
+
+/* A worker stuck 4 s also makes its cgroup unfair: the reason names the gap, not the spread. */
+static void test_reason_gap_over_spread(void)
+{
+	char *reason;
+
+	reset_done();
+	sr.chan.tel.workers[1].max_gap_ns = 4006 * NSEC_PER_MSEC;
+	sr.chan.tel.workers[1].max_gap_cpu = 1;
+	sr.chan.tel.workers[1].off_cpu_ns = 1900 * NSEC_PER_MSEC;
+	check__verdict(&spec_in, &sr, &rr);
+	if (!tap_ok(rr.status == TEST_FAIL && rr.ndetails == 2 && rr.details[0].kind == DETAIL_STUCK,
+		    "gap and spread both fail; the gap is listed first"))
+		show();
+	reason = reason_of(&rr);
+	tap_is_str(reason, "stuck 4006ms on cpu1 at +100ms", "the reason is the gap");
+	free(reason);
+}
+
 static void test_other_outcomes(void)
 {
 	static const struct check_verdict_in exec_in = { .mode = VERDICT_EXEC };
@@ -229,12 +287,14 @@ static void test_other_outcomes(void)
 
 int main(void)
 {
-	tap_plan(18);
+	tap_plan(27);
 	test_pass();
 	test_qemu_exited();
 	test_topology_mismatch();
 	test_sched_died();
 	test_other_outcomes();
+	test_reason_order();
+	test_reason_gap_over_spread();
 	vm_session_run__free(&sr);
 	run_result__free(&rr);
 	return tap_done();
