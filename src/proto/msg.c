@@ -300,7 +300,66 @@ char *msg_sched__encode(const struct msg_sched *m)
 		json_object_set_new(o, "exit_kind", json_string(m->exit_kind));
 	if (m->reason && *m->reason)
 		json_object_set_new(o, "reason", json_string(m->reason));
+	if (m->nprogs) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; i < m->nprogs; i++) {
+			const struct msg_bpf_prog *p = &m->progs[i];
+
+			json_array_append_new(a, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+				"name", p->name ?: "", "id", (json_int_t)p->id,
+				"verified_insns", (json_int_t)p->verified_insns,
+				"xlated_len", (json_int_t)p->xlated_len,
+				"jited_len", (json_int_t)p->jited_len,
+				"run_cnt", (json_int_t)p->run_cnt,
+				"run_time_ns", (json_int_t)p->run_time_ns,
+				"recursion_misses", (json_int_t)p->recursion_misses));
+		}
+		json_object_set_new(o, "progs", a);
+	}
 	return dump(o, JSON_COMPACT);
+}
+
+/* A u32 field of a program: the kernel's types, so a larger value is an error. */
+static uint32_t prog_u32(struct jdec *d, json_t *o, const char *key)
+{
+	uint64_t v = jdec_u64(d, o, key, true);
+
+	if (v > UINT32_MAX) {
+		jdec_fail(d, key, "out of range (at most 4294967295)");
+		return 0;
+	}
+	return (uint32_t)v;
+}
+
+static void sched_progs_decode(struct jdec *d, json_t *root, struct msg_sched *m)
+{
+	json_t *a = jdec_array(d, root, "progs");
+	char where[32];
+
+	if (!a || d->err)
+		return;
+	m->progs = xcalloc(json_array_size(a) ?: 1, sizeof(*m->progs));
+	for (size_t i = 0; i < json_array_size(a) && !d->err; i++) {
+		json_t *o = json_array_get(a, i);
+		struct msg_bpf_prog *p = &m->progs[m->nprogs++];
+
+		snprintf(where, sizeof(where), "$.progs[%zu]", i);
+		d->where = where;
+		if (!json_is_object(o)) {
+			jdec_fail(d, "", "expected an object");
+			break;
+		}
+		p->name = jdec_strdup(d, o, "name");
+		p->id = prog_u32(d, o, "id");
+		p->verified_insns = prog_u32(d, o, "verified_insns");
+		p->xlated_len = prog_u32(d, o, "xlated_len");
+		p->jited_len = prog_u32(d, o, "jited_len");
+		p->run_cnt = jdec_u64(d, o, "run_cnt", true);
+		p->run_time_ns = jdec_u64(d, o, "run_time_ns", true);
+		p->recursion_misses = jdec_u64(d, o, "recursion_misses", true);
+	}
+	d->where = "$";
 }
 
 int msg_sched__decode(const char *s, size_t len, struct msg_sched *m, char **err)
@@ -316,6 +375,7 @@ int msg_sched__decode(const char *s, size_t len, struct msg_sched *m, char **err
 		m->name = jdec_strdup(&d, root, "name");
 		m->exit_kind = jdec_strdup(&d, root, "exit_kind");
 		m->reason = jdec_strdup(&d, root, "reason");
+		sched_progs_decode(&d, root, m);
 	}
 	if (d.err)
 		msg_sched__free(m);
@@ -328,6 +388,9 @@ void msg_sched__free(struct msg_sched *m)
 	free(m->name);
 	free(m->exit_kind);
 	free(m->reason);
+	for (size_t i = 0; i < m->nprogs; i++)
+		free(m->progs[i].name);
+	free(m->progs);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -52,12 +52,27 @@ struct msg_log {
 	char *text;
 };
 
+/*
+ * One BPF program of the attached scheduler as the kernel reports it
+ * (struct bpf_prog_info): what the verifier did and what it costs to run.
+ */
+struct msg_bpf_prog {
+	char *name;		/* the kernel's (at most 15 characters) */
+	uint32_t id;
+	uint32_t verified_insns;	/* instructions the verifier processed (limit 1M) */
+	uint32_t xlated_len, jited_len;	/* bytes after translation and JIT */
+	uint64_t run_cnt, run_time_ns;	/* with kernel.bpf_stats_enabled */
+	uint64_t recursion_misses;
+};
+
 /* SCHD: the scheduler's state changed. */
 struct msg_sched {
 	char *state;		/* "running", "exited", "ejected" */
 	char *name;		/* the plugin's, with "running"; else "" */
 	char *exit_kind;	/* "" when none */
 	char *reason;		/* "" when none */
+	struct msg_bpf_prog *progs;	/* with "running": its struct_ops programs */
+	size_t nprogs;
 };
 
 /* ARTF: a file for the results directory; any bytes. */

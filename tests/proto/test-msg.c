@@ -35,7 +35,7 @@ static bool frames(const char *type, const char *p)
 
 int main(void)
 {
-	tap_plan(33);
+	tap_plan(36);
 	{
 		struct msg_hello a = { .version = (char *)"0.9", .kernel = (char *)"6.12.1", .uptime_ns = 123456789 }, b;
 		_cleanup_free_ char *s = msg_hello__encode(&a);
@@ -104,7 +104,36 @@ int main(void)
 		       str_eq(b.reason, "stall on cpu1") && str_eq(b.name, ""), "SCHD round trip");
 		msg_sched__free(&b);
 		REJECTS(msg_sched__decode, struct msg_sched, "{\"exit_kind\":\"x\"}", "SCHD $.state");
+		REJECTS(msg_sched__decode, struct msg_sched,
+			"{\"state\":\"running\",\"progs\":[{\"name\":\"x\",\"id\":1}]}",
+			"SCHD $.progs[0].verified_insns: missing");
+		REJECTS(msg_sched__decode, struct msg_sched,
+			"{\"state\":\"running\",\"progs\":[7]}", "SCHD $.progs[0]: expected an object");
 		REJECTS(msg_sched__decode, struct msg_sched, "{\"state\":true}", "$.state");
+	}
+	{
+		/* the verifier's figures of a running scheduler's programs */
+		struct msg_bpf_prog progs[] = {
+			{ .name = (char *)"faulty_enqueue", .id = 41, .verified_insns = 812345,
+			  .xlated_len = 4096, .jited_len = 2600, .run_cnt = 5000000000ULL,
+			  .run_time_ns = 1ULL << 40, .recursion_misses = 3 },
+			{ .name = (char *)"faulty_init", .id = 42, .verified_insns = 12 },
+		};
+		struct msg_sched a = { .state = (char *)"running", .name = (char *)"faulty",
+				       .progs = progs, .nprogs = 2 }, b;
+		_cleanup_free_ char *s = msg_sched__encode(&a);
+		bool same = !msg_sched__decode(s, strlen(s), &b, NULL) && b.nprogs == 2;
+
+		for (size_t i = 0; same && i < 2; i++)
+			same = str_eq(b.progs[i].name, progs[i].name) && b.progs[i].id == progs[i].id &&
+			       b.progs[i].verified_insns == progs[i].verified_insns &&
+			       b.progs[i].xlated_len == progs[i].xlated_len &&
+			       b.progs[i].jited_len == progs[i].jited_len &&
+			       b.progs[i].run_cnt == progs[i].run_cnt &&
+			       b.progs[i].run_time_ns == progs[i].run_time_ns &&
+			       b.progs[i].recursion_misses == progs[i].recursion_misses;
+		tap_ok(frames(MSG_SCHED, s) && same, "SCHD round trip with the programs' verifier figures");
+		msg_sched__free(&b);
 	}
 	{
 		struct worker_report w = { .pid = 7, .cgroup = (char *)"cg_0", .work_units = 99,
