@@ -98,6 +98,8 @@ void cmd_plugins__free(struct cmd_plugins *c)
 	c->n = 0;
 }
 
+static void list_one(const struct run_opts *o, const struct spec_test *t, void *arg);
+
 /*
  * Load every spec (spec_list__load), check plugin flags (lint, dry-run), print the
  * diagnostics (sorted, all of them) and call fn on each expanded test that
@@ -144,13 +146,25 @@ static int for_each_test(const struct run_opts *o, bool print_ok, bool check_fla
 		}
 		/* the list holds the selected tests file by file, in order */
 		for (; next < l.ntests && l.tests[next].sf == f->sf; next++)
-			if (fn)
+			if (fn && !(fn == list_one && (o->budget_s > 0 || o->nkernels > 1)))
 				fn(o, l.tests[next].t, arg);
 		if (print_ok && !o->quiet)
 			printf("%s: ok, %zu test(s)%s\n", f->path, f->sf->ntests,
 			       diag_count(&f->diags, DIAG_WARNING) ? ", with warnings" : "");
 	}
 	status = l.ninvalid ? LINT_INVALID : LINT_OK;
+	/* --list with a kernel dimension or a budget: the names and choice ktstr-run makes */
+	if (fn == list_one && (o->budget_s > 0 || o->nkernels > 1)) {
+		struct cmd_sel *sel;
+		size_t nsel;
+
+		if (cmd__select(o, &l, &sel, &nsel))
+			status = LINT_USAGE;
+		else
+			for (size_t i = 0; i < nsel; i++)
+				printf("%s\n", sel[i].name);
+		cmd_sel__free(sel, nsel);
+	}
 	spec_filter__free(flt);
 	spec_list__free(&l);
 	return status;

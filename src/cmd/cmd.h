@@ -16,7 +16,12 @@ struct run_opts {
 	char **specs;
 	size_t nspecs;
 	const char *filter;		/* -E: pcre2 over expanded test names */
-	const char *kernel;		/* --kernel */
+	const char *kernel;		/* --kernel (one), or NULL */
+	char **kernels;			/* every --kernel and KTSTR_KERNEL_LIST entry: the kernel dimension */
+	size_t nkernels;
+	double budget_s;		/* --budget: 0 = every test */
+	const char *timings;		/* --timings: measured times of an earlier run */
+	bool no_host_fit;		/* --no-host-fit: run tests the host cannot carry */
 	enum accel_choice accel;	/* --accel */
 	unsigned jobs;			/* -j; 0 = auto */
 	const char *results_dir;	/* --results-dir, default ./ktstr-results */
@@ -32,9 +37,8 @@ struct run_opts {
 	bool topo_only;			/* --topo-only: boot, check topology, power off */
 	uint64_t timeout_ns;		/* --timeout: run-phase timeout override; 0 = spec's */
 	uint64_t boot_timeout_ns;	/* --boot-timeout; 0 = default */
-	/* --shard K/N|auto (and --shards N), --timings FILE: this machine's part of the list */
+	/* --shard K/N|auto (and --shards N): this machine's part of the list */
 	const struct shard_sel *shard;
-	const char *timings;
 	/* How specs become tests: overrides, --gauntlet, --profiles, --tag (ktstr-run(1), OVERRIDES). */
 	struct spec_options spec;
 };
@@ -51,6 +55,24 @@ struct cmd_plugins {
 int cmd__plugin_flags(void *ctx, const char *plugin, struct spec_flag_decl **out, size_t *n,
 		      char **err);
 void cmd_plugins__free(struct cmd_plugins *c);
+
+/*
+ * The run's tests after the kernel dimension and --budget (cmd/select.c):
+ * one entry per test and kernel, in list order. Prints the budget line.
+ */
+struct cmd_sel {
+	const struct spec_file *sf;
+	const struct spec_test *t;
+	char *name;		/* t->name, + "/kernel-LABEL" with more than one kernel */
+	const char *kernel;	/* the selector (borrowed), or NULL: the test's or the default */
+	char *kernel_label;	/* NULL with one kernel */
+	double est_s;		/* measured (--timings) or the cost model's */
+	bool measured;
+};
+int cmd__select(const struct run_opts *o, const struct spec_list *l, struct cmd_sel **out,
+		size_t *n);
+void cmd_sel__free(struct cmd_sel *v, size_t n);
+char *cmd__kernel_label(const char *sel);
 
 /* Each returns the process exit status. */
 int cmd_lint(const struct run_opts *o);

@@ -43,6 +43,8 @@ enum {
 	OPT_SHARD,
 	OPT_SHARDS,
 	OPT_TIMINGS,
+	OPT_BUDGET,
+	OPT_NO_HOST_FIT,
 };
 
 static const struct option long_opts[] = {
@@ -81,6 +83,8 @@ static const struct option long_opts[] = {
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "shards", required_argument, NULL, OPT_SHARDS },
 	{ "timings", required_argument, NULL, OPT_TIMINGS },
+	{ "budget", required_argument, NULL, OPT_BUDGET },
+	{ "no-host-fit", no_argument, NULL, OPT_NO_HOST_FIT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -98,7 +102,11 @@ static void usage(FILE *f)
 		"  --list                 list the expanded test names\n"
 		"options:\n"
 		"  -E, --filter REGEX     only tests whose expanded name matches (pcre2)\n"
-		"  --kernel SEL           kernel image, build tree, version or cache key\n"
+		"  --kernel SEL           kernel image, build tree, version or cache key; repeat it\n"
+		"                         to run every test on each kernel (.../kernel-LABEL)\n"
+		"  --budget DUR           the subset covering the most configurations in DUR (20m)\n"
+		"  --timings PATH         estimates from an earlier --results-dir (or {name: s} JSON)\n"
+		"  --no-host-fit          run tests whose guest the host cannot carry (else SKIP)\n"
 		"  --accel auto|kvm|tcg   accelerator (auto: KVM only with /dev/kvm and vmx/svm)\n"
 		"  -j, --jobs N           tests in parallel (default: host CPUs / vCPUs per test)\n"
 		"  --results-dir DIR      per-test artifacts (default ./ktstr-results)\n"
@@ -125,7 +133,7 @@ static void usage(FILE *f)
 		"  --shard K/N            run (or --list) only shard K of N, balanced by expected time\n"
 		"  --shard auto           K/N from a Slurm array, Kubernetes Indexed Job or GitLab job\n"
 		"  --shards N             the shard count for a Kubernetes Indexed Job (or KTSTR_SHARDS)\n"
-		"  --timings FILE|DIR     measured times (a merged timings.json or a results dir)\n"
+		"  (--timings PATH above also balances the shards by measured time)\n"
 		"  A SPEC that is a directory means its *.yaml, *.yml and *.ini files, recursively, sorted.\n"
 		"ad-hoc VMs (no spec):\n"
 		"  --topo-only            boot, compare the guest's topology, power off\n"
@@ -138,6 +146,7 @@ static void usage(FILE *f)
 		"(130 SIGINT, 143 SIGTERM, 129 SIGHUP, 131 SIGQUIT).\n"
 		"\n"
 		"environment: KTSTR_QEMU (QEMU binary), KTSTR_GUEST (agent binary),\n"
+		"KTSTR_KERNEL_LIST=SEL,SEL (the kernel dimension),\n"
 		"KTSTR_MACHINE=q35|microvm, KTSTR_NO_PVH=1 (boot the bzImage under TCG),\n"
 		"KTSTR_TCG_THREAD=multi (multi-threaded TCG; default single),\n"
 		"KTSTR_CACHE_DIR / XDG_CACHE_HOME (initramfs and vmlinux cache), TMPDIR,\n"
@@ -191,6 +200,31 @@ static void free_spec_args(char **v, size_t n)
 	free(v);
 }
 
+/* KTSTR_KERNEL_LIST=a,b: the kernel dimension when no --kernel is given. 0, or -EINVAL after a message. */
+static int kernel_list_env(struct run_opts *o)
+{
+	const char *env = getenv("KTSTR_KERNEL_LIST");
+	_cleanup_free_ char *copy = NULL;
+	char *rest, *tok;
+
+	if (!env || !*env)
+		return 0;
+	copy = xstrdup(env);
+	rest = copy;
+	while ((tok = strsep(&rest, ","))) {
+		tok = str_trim(tok);
+		if (!*tok) {
+			fprintf(stderr, "ktstr-run: KTSTR_KERNEL_LIST='%s': an empty entry; give SEL,SEL\n",
+				env);
+			return -EINVAL;
+		}
+		*(char **)array_push(&o->kernels, &o->nkernels, sizeof(char *)) = xstrdup(tok);
+	}
+	if (o->nkernels == 1)
+		o->kernel = o->kernels[0];
+	return 0;
+}
+
 static int run_mode(enum run_mode mode, const struct run_opts *o)
 {
 	switch (mode) {
@@ -236,6 +270,24 @@ int main(int argc, char **argv)
 			break;
 		case OPT_KERNEL:
 			o.kernel = optarg;
+			*(char **)array_push(&o.kernels, &o.nkernels, sizeof(char *)) = xstrdup(optarg);
+			break;
+		case OPT_BUDGET: {
+			uint64_t ns;
+
+			if (parse_duration_ns(optarg, &ns) || !ns) {
+				fprintf(stderr, "ktstr-run: --budget: '%s' is not a positive duration (\"20m\")\n",
+					optarg);
+				return 2;
+			}
+			o.budget_s = ns / 1e9;
+			break;
+		}
+		case OPT_TIMINGS:
+			o.timings = optarg;
+			break;
+		case OPT_NO_HOST_FIT:
+			o.no_host_fit = true;
 			break;
 		case OPT_ACCEL:
 			if (str_eq(optarg, "auto"))
@@ -347,9 +399,6 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case OPT_TIMINGS:
-			o.timings = optarg;
-			break;
 		case OPT_EXEC:
 			exec = true;
 			break;
@@ -389,10 +438,12 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		o.shard = &shard;
-	} else if (shards || o.timings) {
-		fprintf(stderr, "ktstr-run: --shards and --timings go with --shard\n");
+	} else if (shards) {
+		fprintf(stderr, "ktstr-run: --shards goes with --shard\n");
 		return 2;
 	}
+	if (!o.nkernels && kernel_list_env(&o))
+		return 2;
 	if (exec || o.topo_only) {
 		if (o.shard) {
 			fprintf(stderr, "ktstr-run: --shard splits a spec list, not an ad-hoc VM\n");
@@ -438,6 +489,9 @@ int main(int argc, char **argv)
 
 	r = run_mode(mode, &o);
 	shard_sel__free(&shard);
+	for (size_t i = 0; i < o.nkernels; i++)
+		free(o.kernels[i]);
+	free(o.kernels);
 	cmd_plugins__free(&plugins);
 	free_spec_args(specs, nspecs);
 	for (size_t i = 0; i < nset; i++)

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -34,8 +35,10 @@ struct job {
 	const struct spec_test *t;	/* NULL for an ad-hoc --exec / --topo-only run */
 	char *name;
 	struct spec_topology topo;
+	const char *kernel_sel;		/* the kernel dimension's selector, or NULL */
 	struct kernel_image *kernel;
 	char *kernel_err;
+	double est_s;			/* the budget's estimate (measured or the cost model's) */
 	struct test_result *res;
 	bool started, running;
 	const char *phase;
@@ -394,15 +397,23 @@ static int collect_jobs(struct runner *rn)
 		if (f->err && f->err != -EINVAL)
 			fprintf(stderr, "ktstr-run: %s: %s\n", f->path, strerror(-f->err));
 	}
-	for (size_t i = 0; i < rn->specs.ntests; i++) {
-		const struct spec_list_test *lt = &rn->specs.tests[i];
-		struct job *j = add_job(rn, lt->t->name);
+	if (!ret) {
+		struct cmd_sel *sel;
+		size_t nsel;
 
-		j->sf = lt->sf;
-		j->t = lt->t;
-		j->topo = lt->t->topology;
-		j->res->spec_path = xstrdup(lt->sf->path);
-		j->res->spec = lt->t;
+		ret = cmd__select(o, &rn->specs, &sel, &nsel);
+		for (size_t i = 0; !ret && i < nsel; i++) {
+			struct job *j = add_job(rn, sel[i].name);
+
+			j->sf = sel[i].sf;
+			j->t = sel[i].t;
+			j->topo = sel[i].t->topology;
+			j->kernel_sel = sel[i].kernel;
+			j->est_s = sel[i].est_s;
+			j->res->spec_path = xstrdup(sel[i].sf->path);
+			j->res->spec = sel[i].t;
+		}
+		cmd_sel__free(sel, nsel);
 	}
 	return ret;
 }
@@ -427,6 +438,34 @@ static unsigned default_jobs(const struct runner *rn)
 	return MAX(host_cpus() / maxv, 1u);
 }
 
+/*
+ * --budget: what the selection predicted against what the tests took (the
+ * sum of their times, which is the wall time at -j1), and the test the
+ * estimate missed most, so a --timings file or the cost model can be fixed.
+ */
+static void budget_report(const struct runner *rn, uint64_t wall_ns)
+{
+	double pred = 0, actual = 0, worst = 0;
+	const struct job *wj = NULL;
+
+	for (size_t i = 0; i < rn->njobs; i++) {
+		const struct job *j = &rn->jobs[i];
+		double a = j->res->elapsed_ns / 1e9;
+
+		pred += j->est_s;
+		actual += a;
+		if (fabs(a - j->est_s) > worst) {
+			worst = fabs(a - j->est_s);
+			wj = j;
+		}
+	}
+	fprintf(stderr, "budget: predicted %.0f s, actual %.0f s (%+.0f%%) over %zu tests; wall %.0f s\n",
+		pred, actual, pred > 0 ? 100 * (actual - pred) / pred : 0.0, rn->njobs, wall_ns / 1e9);
+	if (wj)
+		fprintf(stderr, "budget: furthest off: %s, predicted %.1f s, took %.1f s\n", wj->name,
+			wj->est_s, wj->res->elapsed_ns / 1e9);
+}
+
 int cmd_run(const struct run_opts *o)
 {
 	struct runner rn = { .o = o };
@@ -439,6 +478,8 @@ int cmd_run(const struct run_opts *o)
 	unsigned nthreads;
 	int status, ret, tmp_lock = -1;
 	const char *tmpdir = getenv("TMPDIR");
+
+	uint64_t t0 = now_ns();
 
 	pthread_mutex_init(&rn.lock, NULL);
 	status = collect_jobs(&rn);
@@ -482,7 +523,8 @@ int cmd_run(const struct run_opts *o)
 	}
 	for (size_t i = 0; i < rn.njobs; i++) {
 		struct job *j = &rn.jobs[i];
-		const char *sel = (j->t && j->t->kernel) ? j->t->kernel : o->kernel;
+		const char *sel = j->kernel_sel ? j->kernel_sel :
+				  (j->t && j->t->kernel) ? j->t->kernel : o->kernel;
 
 		if (kernel__resolve(sel, &j->kernel, &j->kernel_err))
 			j->kernel = NULL;
@@ -526,6 +568,8 @@ int cmd_run(const struct run_opts *o)
 			*(const struct test_result **)array_push(&results, &nres,
 								 sizeof(*results)) = rn.jobs[i].res;
 		report__end(rn.rep);	/* a failed write went to write_failed */
+		if (o->budget_s > 0)
+			budget_report(&rn, now_ns() - t0);
 		status = rn.write_errors ? 99 : test_results__exit_code(results, nres);
 	}
 	report__free(rn.rep);
