@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include "kernel/kernel.h"
 #include "plugin/loader.h"
 #include "report/report.h"
+#include "spec/cost.h"
 #include "spec/spec.h"
 #include "util/path.h"
 #include "util/proc.h"
@@ -122,6 +124,34 @@ struct test_ctx {
 	char *tmp;		/* temp: initrd and suffix, removed afterwards */
 	struct vm_session *vs;
 };
+
+/*
+ * Why this host cannot carry the test's guest, or NULL: under TCG all vCPUs
+ * share one host thread, and the cost model's boot time for the vCPU count
+ * past the boot timeout would end in a TIMEOUT that says nothing about the
+ * scheduler; a guest larger than the host's available memory would swap or
+ * be killed. --no-host-fit runs it anyway.
+ */
+static char *host_fit_skip(const struct job *j)
+{
+	const struct run_opts *o = j->rn->o;
+	unsigned cpus = spec_topology__cpus(&j->topo);
+	double boot = spec_cost__boot_s(cpus);
+	double limit = (o->boot_timeout_ns ?: DEFAULT_BOOT_TIMEOUT_NS) / 1e9;
+	uint64_t mem = spec_test__vm_memory_mb(j->t);
+	uint64_t avail = (uint64_t)sysconf(_SC_AVPHYS_PAGES) * sysconf(_SC_PAGESIZE) >> 20;
+
+	if (o->no_host_fit)
+		return NULL;
+	if (!j->rn->kvm && boot > limit)
+		return xasprintf("host cannot carry %u vCPUs under TCG: the cost model predicts a %.0f s "
+				 "boot, past the %.0f s boot timeout (--boot-timeout or --no-host-fit)",
+				 cpus, boot, limit);
+	if (avail && mem > avail)
+		return xasprintf("host cannot carry a %" PRIu64 "M guest: %" PRIu64 "M available "
+				 "(--no-host-fit runs it anyway)", mem, avail);
+	return NULL;
+}
 
 /* Load the plugin on the host and merge thresholds: defaults, plugin, spec. */
 static int open_plugin(struct test_ctx *tc, char **skip, char **err)
@@ -263,6 +293,8 @@ static void run_job(struct job *j)
 			goto out;
 		}
 		res->scheduler = xstrdup(tc.plugin->ops->name);
+		if (!skip)
+			skip = host_fit_skip(j);
 		if (skip) {
 			res->status = TEST_SKIP;
 			res->reason = TAKE_PTR(skip);

@@ -64,10 +64,13 @@ int cmd__select(const struct run_opts *o, const struct spec_list *l, struct cmd_
 		size_t m = 0, measured = 0;
 
 		items = xcalloc(n ? n : 1, sizeof(*items));
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
+			_cleanup_free_ char *skip = spec_test__flags_skip(v[i].t);
+
 			items[i] = (struct spec_budget_item){ .name = v[i].name, .t = v[i].t,
 							      .kernel = v[i].kernel_label,
-							      .cost_s = v[i].est_s };
+							      .cost_s = v[i].est_s, .skips = !!skip };
+		}
 		spec_budget__select(items, n, o->budget_s, &st);
 		for (size_t i = 0; i < n; i++) {
 			if (!items[i].chosen) {

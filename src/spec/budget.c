@@ -119,7 +119,8 @@ void spec_budget__select(struct spec_budget_item *v, size_t n, double budget_s,
 		char **c = spec_budget__configurations(&v[i]);
 
 		v[i].chosen = false;
-		for (char **p = c; *p; p++)
+		/* a test that SKIPs runs nothing: its configurations are not on offer */
+		for (char **p = c; *p && !v[i].skips; p++)
 			*(size_t *)array_push(&ids[i], &nids[i], sizeof(size_t)) = intern(&in, *p);
 		spec_budget__configurations_free(c);
 	}
@@ -138,7 +139,7 @@ void spec_budget__select(struct spec_budget_item *v, size_t n, double budget_s,
 			size_t marginal = 0;
 			double ratio;
 
-			if (v[i].chosen || v[i].cost_s > left)
+			if (v[i].chosen || v[i].skips || v[i].cost_s > left)
 				continue;
 			for (size_t k = 0; k < nids[i]; k++)
 				marginal += covered[ids[i][k]] < round;
@@ -156,7 +157,7 @@ void spec_budget__select(struct spec_budget_item *v, size_t n, double budget_s,
 			bool fits = false;
 
 			for (size_t i = 0; i < n && !fits; i++)
-				fits = !v[i].chosen && v[i].cost_s <= left;
+				fits = !v[i].chosen && !v[i].skips && v[i].cost_s <= left;
 			if (!fits || round == n)
 				break;
 			round++;

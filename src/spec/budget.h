@@ -21,6 +21,7 @@ struct spec_budget_item {
 	const struct spec_test *t;	/* borrowed */
 	const char *kernel;		/* the kernel label of a kernel dimension, or NULL */
 	double cost_s;			/* estimate (spec_test__estimate_s) */
+	bool skips;			/* will SKIP before booting (its flags): covers nothing */
 	bool chosen;			/* out */
 };
 

@@ -68,9 +68,29 @@ bool spec_preset__allowed(const struct spec_preset *p, const struct spec_constra
 	       cpus >= c->min_cpus && cpus <= c->max_cpus;
 }
 
+static unsigned id_bits(unsigned n)
+{
+	unsigned b = 0;
+
+	while ((1u << b) < n)
+		b++;
+	return b;
+}
+
+unsigned spec_topology__max_apic_id(const struct spec_topology *t)
+{
+	unsigned tb = id_bits(t->threads), cb = id_bits(t->cores);
+
+	/* QEMU's x86 APIC ID: socket (one per LLC) | core | thread, each field a power of two */
+	return ((t->llcs - 1) << (tb + cb)) | ((t->cores - 1) << tb) | (t->threads - 1);
+}
+
 bool spec_preset__bootable(const struct spec_preset *p)
 {
-	return spec_preset__cpus(p) <= SPEC_MAX_CPUS;
+	struct spec_topology t;
+
+	spec_preset__topology(p, &t);
+	return spec_preset__cpus(p) <= SPEC_MAX_CPUS && spec_topology__max_apic_id(&t) <= SPEC_MAX_APIC_ID;
 }
 
 char *spec_preset__names(void)

@@ -19,7 +19,13 @@
 
 /* Hard limits on what a spec can ask for. */
 #define SPEC_MAX_NUMA_NODES 8
-#define SPEC_MAX_CPUS 64
+/*
+ * The largest x86 APIC ID a guest may have: QEMU 7.2's TCG emulates no
+ * x2APIC, so IDs stop at 254 (255 is broadcast). ktstr's max-cpu presets
+ * (14 sockets of 9x2 or 18 cores) need IDs up to 433: not bootable here.
+ */
+#define SPEC_MAX_APIC_ID 254
+#define SPEC_MAX_CPUS 252	/* ktstr's largest preset (max-cpu, 1n14l9c2t) */
 #define SPEC_MAX_MEMORY_MB (16 * 1024)
 #define SPEC_MAX_CGROUPS 64
 #define SPEC_MAX_WORKERS 1024
@@ -341,7 +347,9 @@ void spec_preset__topology(const struct spec_preset *p, struct spec_topology *t)
 unsigned spec_preset__cpus(const struct spec_preset *p);
 /* Does the preset pass the constraints (ktstr's TopologyConstraints)? */
 bool spec_preset__allowed(const struct spec_preset *p, const struct spec_constraints *c);
-/* Does this build boot it (at most SPEC_MAX_CPUS vCPUs)? */
+/* The largest APIC ID QEMU gives the topology's CPUs (sockets = LLCs). */
+unsigned spec_topology__max_apic_id(const struct spec_topology *t);
+/* Does this build boot it (at most SPEC_MAX_CPUS vCPUs, APIC IDs to SPEC_MAX_APIC_ID)? */
 bool spec_preset__bootable(const struct spec_preset *p);
 /* The preset names, ", "-joined (caller frees), for messages. */
 char *spec_preset__names(void);

@@ -403,6 +403,11 @@ static void topo_check(struct vctx *c, const struct node *n, struct spec_topolog
 		verr(c, AT(n), "topology %s has %llu CPUs; at most %d are allowed",
 		     spec_topology__label(t, lbl, sizeof(lbl)),
 		     (unsigned long long)t->llcs * t->cores * t->threads, SPEC_MAX_CPUS);
+	else if (t->llcs && t->cores && t->threads && spec_topology__max_apic_id(t) > SPEC_MAX_APIC_ID)
+		verr(c, AT(n), "topology %s needs APIC IDs up to %u; QEMU's TCG has no x2APIC and stops at %d: "
+		     "use fewer LLCs or a power-of-two core count",
+		     spec_topology__label(t, lbl, sizeof(lbl)), spec_topology__max_apic_id(t),
+		     SPEC_MAX_APIC_ID);
 }
 
 /* A note for node count messages when some of the nodes have no CPUs. */

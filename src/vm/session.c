@@ -14,8 +14,6 @@
 #include "vm/session.h"
 #include "spec/topo.h"
 
-/* TCG boots take 6-30 s on a loaded 2-CPU host; a hung boot still ends in minutes */
-#define DEFAULT_BOOT_TIMEOUT_NS (120 * NSEC_PER_SEC)
 #define KVM_BOOT_TIMEOUT_NS (30 * NSEC_PER_SEC)
 #define RUN_GRACE_NS (30 * NSEC_PER_SEC)
 #define TEARDOWN_TIMEOUT_NS (10 * NSEC_PER_SEC)

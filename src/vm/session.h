@@ -40,6 +40,13 @@ struct run_channel {
 void run_channel__free(struct run_channel *c);
 
 /* Everything a session needs; borrowed, and alive until vm_session__free(). */
+/*
+ * No agent this long after QEMU starts under TCG: a TIMEOUT (--boot-timeout
+ * overrides). TCG boots take 6-30 s on a loaded 2-CPU host up to 64 vCPUs; a
+ * hung boot still ends in minutes. ktstr-run's host fit reads it too.
+ */
+#define DEFAULT_BOOT_TIMEOUT_NS (120 * NSEC_PER_SEC)
+
 struct vm_session_opts {
 	const char *name;		/* the test's expanded name */
 	const struct spec_file *sf;	/* NULL, like t, for an ad-hoc --exec / --topo-only run */

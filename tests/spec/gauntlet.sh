@@ -58,10 +58,10 @@ check "an unknown --work-type is a usage error" '[ $? -eq 2 ] && grep -q "nosuch
 check "--gauntlet and --topology together are a usage error" '[ $? -eq 2 ]'
 
 "$run" --list --gauntlet "$tmp/t.yaml" >"$tmp/out" 2>"$tmp/err"
-# 11 presets of ktstr's 15 default ones boot here (4 need 128 vCPUs); scx_ktstr's boolean
+# all 15 of ktstr's default presets boot here (at most 252 vCPUs); scx_ktstr's boolean
 # flags llc and fifo with fifo from the spec forced in: profiles fifo and llc+fifo
-check "--gauntlet: 11 presets x 2 profiles, names gauntlet/test/preset/profile" \
-	'[ $(wc -l <"$tmp/out") -eq 22 ] && grep -qx "gauntlet/demo/tiny-1llc/fifo" "$tmp/out" &&
+check "--gauntlet: 15 presets x 2 profiles, names gauntlet/test/preset/profile" \
+	'[ $(wc -l <"$tmp/out") -eq 30 ] && grep -qx "gauntlet/demo/tiny-1llc/fifo" "$tmp/out" &&
 	 grep -qx "gauntlet/demo/medium-8llc-nosmt/llc+fifo" "$tmp/out" && ! grep -q "/default$" "$tmp/out"'
 
 "$run" --dry-run --gauntlet -E "smt-2llc/llc" "$tmp/t.yaml" >"$tmp/out" 2>"$tmp/err"
@@ -70,7 +70,7 @@ check "--dry-run names the preset and profile as the gauntlet's" \
 
 "$run" --list --gauntlet --flags llc "$tmp/t.yaml" >"$tmp/out" 2>"$tmp/err"
 check "the command line's flags are forced into every profile" \
-	'[ $(wc -l <"$tmp/out") -eq 22 ] && grep -qx "gauntlet/demo/tiny-1llc/llc" "$tmp/out"'
+	'[ $(wc -l <"$tmp/out") -eq 30 ] && grep -qx "gauntlet/demo/tiny-1llc/llc" "$tmp/out"'
 
 "$run" --list --profiles "$tmp/t.yaml" >"$tmp/out" 2>"$tmp/err"
 check "--profiles alone: test/profile on the spec's topology" \
@@ -92,12 +92,14 @@ check "--tag keeps the tests with that tag" '[ "$(cat "$tmp/out")" = "demo" ]'
 check "--exclude-tag drops them" '[ "$(cat "$tmp/out")" = "other" ]'
 
 # The catalog under --gauntlet on EEVDF (one profile). Worked out by hand from
-# the preset table: ktstr's default constraints keep 15 presets, 11 of them at
-# most 64 vCPUs. min_cpus 8 drops tiny-1llc and tiny-2llc (9 left), min_cpus 6
-# the same (9), min_llcs 2 drops tiny-1llc (10), numa nodes 2..4 keeps
-# numa2-4llc and numa4-8llc (2). 86 specs without constraints, 4 with
-# min_cpus 8, 3 with min_llcs 2, 1 with min_cpus 6, 1 with numa 2..4.
-expected=$((86 * 11 + 4 * 9 + 3 * 10 + 1 * 9 + 1 * 2))
+# the preset table: ktstr's default constraints keep 15 presets, all bootable
+# (at most 252 vCPUs, APIC IDs to 254; only max-cpu* are not, and the
+# defaults drop them). min_cpus 8 drops tiny-1llc and tiny-2llc (13 left),
+# min_cpus 6 the same (13), min_llcs 2 drops tiny-1llc (14), numa nodes 2..4
+# keeps numa2-4llc, numa2-8llc, numa2-8llc-nosmt, numa4-8llc, numa4-12llc (5).
+# 86 specs without constraints, 4 with min_cpus 8, 3 with min_llcs 2, 1 with
+# min_cpus 6, 1 with numa 2..4.
+expected=$((86 * 15 + 4 * 13 + 3 * 14 + 1 * 13 + 1 * 5))
 "$run" --list --gauntlet --scheduler exec --sched-args /path/scx_foo "$src/specs/catalog" >"$tmp/out" 2>"$tmp/err"
 got=$(wc -l <"$tmp/out")
 echo "# catalog gauntlet: $got tests (expected $expected)"
