@@ -181,92 +181,9 @@ void shard_sel__free(struct shard_sel *s)
 	s->why = NULL;
 }
 
-uint64_t shard__model_cost_ms(const struct spec_test *t)
+uint64_t shard__cost_ms(const struct spec_test *t, const struct spec_timings *tm)
 {
-	uint64_t cpus = spec_topology__cpus(&t->topology), dur = t->duration_ns / 1000000;
-	uint64_t run = cpus > 2 ? dur * cpus / 2 : dur;
-
-	return (5000 + run) * MAX(t->repeats, 1u);
-}
-
-static void timings_add(struct shard_timings *tm, const char *name, uint64_t ms)
-{
-	*(char **)array_push(&tm->names, &tm->n, sizeof(char *)) = xstrdup(name);
-	tm->ms = xrealloc(tm->ms, tm->n * sizeof(*tm->ms));
-	tm->ms[tm->n - 1] = ms;
-}
-
-/* A previous results directory: each subdirectory's result.json, name and elapsed_ns. */
-static int timings_dir(struct shard_timings *tm, const char *path, char **err)
-{
-	struct dirent **v = NULL;
-	int n = scandir(path, &v, NULL, alphasort);
-
-	if (n < 0)
-		return set_err(err, xasprintf("%s: %s", path, strerror(errno)));
-	for (int i = 0; i < n; i++) {
-		_cleanup_free_ char *p = xasprintf("%s/%s/result.json", path, v[i]->d_name);
-		json_t *o = v[i]->d_name[0] != '.' ? json_load_file(p, 0, NULL) : NULL;
-		json_t *nm = json_object_get(o, "name"), *el = json_object_get(o, "elapsed_ns");
-
-		if (json_is_string(nm) && json_is_integer(el) && json_integer_value(el) > 0)
-			timings_add(tm, json_string_value(nm), json_integer_value(el) / 1000000);
-		json_decref(o);
-		free(v[i]);
-	}
-	free(v);
-	return 0;
-}
-
-int shard_timings__load(struct shard_timings *tm, const char *path, char **err)
-{
-	struct stat st;
-	json_error_t je;
-	json_t *o, *val;
-	const char *key;
-
-	memset(tm, 0, sizeof(*tm));
-	if (stat(path, &st))
-		return set_err(err, xasprintf("%s: %s", path, strerror(errno)));
-	if (S_ISDIR(st.st_mode))
-		return timings_dir(tm, path, err);
-	o = json_load_file(path, 0, &je);
-	if (!o)
-		return set_err(err, xasprintf("%s:%d:%d: %s", path, je.line, je.column, je.text));
-	if (!json_is_object(o)) {
-		json_decref(o);
-		return set_err(err, xasprintf("%s: not a JSON object of test name -> seconds "
-					      "(ktstr-report merge writes one as timings.json)",
-					      path));
-	}
-	json_object_foreach(o, key, val) {
-		if (!json_is_number(val) || json_number_value(val) < 0) {
-			*err = xasprintf("%s: \"%s\": not a number of seconds", path, key);
-			json_decref(o);
-			shard_timings__free(tm);
-			return -EINVAL;
-		}
-		timings_add(tm, key, (uint64_t)(json_number_value(val) * 1000 + 0.5));
-	}
-	json_decref(o);
-	return 0;
-}
-
-uint64_t shard_timings__get(const struct shard_timings *tm, const char *name)
-{
-	for (size_t i = 0; tm && i < tm->n; i++)
-		if (str_eq(tm->names[i], name))
-			return tm->ms[i];
-	return 0;
-}
-
-void shard_timings__free(struct shard_timings *tm)
-{
-	for (size_t i = 0; i < tm->n; i++)
-		free(tm->names[i]);
-	free(tm->names);
-	free(tm->ms);
-	memset(tm, 0, sizeof(*tm));
+	return (uint64_t)(spec_test__estimate_s(t, t->name, tm, NULL) * 1000 + 0.5);
 }
 
 struct lpt_item {
@@ -337,7 +254,7 @@ void shard__list_hash(const char *const *names, size_t n, char out[65])
 	free(v);
 }
 
-int shard__select(struct spec_list *l, const struct shard_sel *s, const struct shard_timings *tm,
+int shard__select(struct spec_list *l, const struct shard_sel *s, const struct spec_timings *tm,
 		  struct shard_info *info)
 {
 	size_t n = l->ntests, kept = 0;
@@ -347,7 +264,7 @@ int shard__select(struct spec_list *l, const struct shard_sel *s, const struct s
 
 	for (size_t i = 0; i < n; i++) {
 		names[i] = l->tests[i].t->name;
-		cost[i] = shard_timings__get(tm, names[i]) ?: shard__model_cost_ms(l->tests[i].t);
+		cost[i] = shard__cost_ms(l->tests[i].t, tm);
 	}
 	shard__list_hash(names, n, info->hash);
 	info->total = n;
@@ -368,22 +285,22 @@ int shard__select(struct spec_list *l, const struct shard_sel *s, const struct s
 
 int cmd__shard(const struct run_opts *o, struct spec_list *l, struct shard_info *info)
 {
-	struct shard_timings tm = {};
+	struct spec_timings *tm = NULL;
 	_cleanup_free_ char *err = NULL;
 
 	if (!o->shard)
 		return 0;
-	if (o->timings && shard_timings__load(&tm, o->timings, &err)) {
+	if (o->timings && spec_timings__load(o->timings, &tm, &err)) {
 		fprintf(stderr, "ktstr-run: --timings: %s\n", err);
 		return 2;
 	}
-	shard__select(l, o->shard, &tm, info);
+	shard__select(l, o->shard, tm, info);
 	if (!o->quiet)
 		fprintf(stderr, "ktstr-run: shard %u/%u (%s%s%s): %zu of %zu tests, expected %.0fs "
 			"(%s)\n", o->shard->index, o->shard->count, o->shard->engine,
 			o->shard->why ? ": " : "", o->shard->why ?: "", l->ntests, info->total,
 			info->cost_ms / 1000.0, o->timings ? "measured where known" : "cost model");
-	shard_timings__free(&tm);
+	spec_timings__free(tm);
 	return 0;
 }
 

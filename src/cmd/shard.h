@@ -10,6 +10,7 @@
 #define KTSTR_SHARD_H
 
 #include "util/util.h"
+#include "spec/cost.h"
 
 struct spec_test;
 
@@ -36,29 +37,10 @@ int shard_sel__parse_env(const char *arg, unsigned shards_opt,
 void shard_sel__free(struct shard_sel *s);
 
 /*
- * The expected wall time of one test in milliseconds when nothing was
- * measured: a boot (~5 s under TCG), then the workload's duration, stretched
- * by the vCPUs that TCG runs on one host thread (x vCPUs/2, at least 1),
- * for each repeat.
+ * A test's expected cost in ms: its measured time in @tm (--timings), else
+ * the cost model of spec/cost.c, which the budget uses too.
  */
-uint64_t shard__model_cost_ms(const struct spec_test *t);
-
-/* Measured times: test name -> milliseconds. */
-struct shard_timings {
-	char **names;
-	uint64_t *ms;
-	size_t n;
-};
-
-/*
- * Load measured times from a JSON file ({"name": seconds, ...}, as ktstr-report
- * merge writes it) or from a results directory (each test directory's result.json:
- * name and elapsed_ns). 0, or -errno/-EINVAL with *err naming the file and the problem.
- */
-int shard_timings__load(struct shard_timings *tm, const char *path, char **err);
-/* The measured time of name, or 0 when absent. */
-uint64_t shard_timings__get(const struct shard_timings *tm, const char *name);
-void shard_timings__free(struct shard_timings *tm);
+uint64_t shard__cost_ms(const struct spec_test *t, const struct spec_timings *tm);
 
 /*
  * Partition n tests (unique names, any order) into count shards balanced by
@@ -85,7 +67,7 @@ struct spec_list;
  * Keep only the tests of shard s in l (in their order), costs from tm
  * (may be NULL) or the model; info describes the full list. Returns 0.
  */
-int shard__select(struct spec_list *l, const struct shard_sel *s, const struct shard_timings *tm,
+int shard__select(struct spec_list *l, const struct shard_sel *s, const struct spec_timings *tm,
 		  struct shard_info *info);
 
 struct run_opts;

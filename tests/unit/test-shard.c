@@ -69,7 +69,7 @@ static bool partition_ok(struct spec_test *t, size_t n, unsigned count, struct s
 
 			ok &= where[idx] == 0;	/* in no earlier shard */
 			where[idx] = k;
-			load[k - 1] += shard__model_cost_ms(l.tests[i].t) + 1;
+			load[k - 1] += shard__cost_ms(l.tests[i].t, NULL) + 1;
 		}
 		free(l.tests);
 	}
@@ -93,7 +93,7 @@ static void test_partition(void)
 
 		for (size_t i = 0; i < n; i++) {
 			order[i].t = &t[i];
-			maxc = MAX(maxc, shard__model_cost_ms(&t[i]) + 1);
+			maxc = MAX(maxc, shard__cost_ms(&t[i], NULL) + 1);
 		}
 		bad += !partition_ok(t, n, count, order, w1, h1, load);
 		for (unsigned k = 0; k < count; k++) {
