@@ -3,6 +3,8 @@
 #ifndef KTSTR_CMD_H
 #define KTSTR_CMD_H
 
+#include <time.h>
+
 #include "util/util.h"
 #include "spec/spec.h"
 
@@ -25,6 +27,7 @@ struct run_opts {
 	enum accel_choice accel;	/* --accel */
 	unsigned jobs;			/* -j; 0 = auto */
 	const char *results_dir;	/* --results-dir, default ./ktstr-results */
+	const char *runs_dir;		/* --runs-dir: where runs are kept; NULL = default, "none" = off */
 	bool tap;			/* --tap */
 	const char *junit;		/* --junit FILE */
 	const char *html;		/* --html FILE */
@@ -73,6 +76,16 @@ int cmd__select(const struct run_opts *o, const struct spec_list *l, struct cmd_
 		size_t *n);
 void cmd_sel__free(struct cmd_sel *v, size_t n);
 char *cmd__kernel_label(const char *sel);
+/* run-context.c: the identity of a run and of its tests, for result.json */
+struct kernel_image;
+struct plugin;
+struct run_context;
+struct test_result;
+char *run_context__time(time_t t, bool compact);
+void run_context__collect(struct run_context *c, time_t started, bool kvm);
+/* The test's kernel release and key (k), its plugin's path and sha256 and its packed files' (p); either may be NULL. */
+void run_context__test(struct test_result *res, const struct kernel_image *k,
+		       const struct plugin *p, const struct spec_test *t);
 
 /* Each returns the process exit status. */
 int cmd_lint(const struct run_opts *o);

@@ -19,6 +19,7 @@ enum {
 	OPT_KERNEL,
 	OPT_ACCEL,
 	OPT_RESULTS_DIR,
+	OPT_RUNS_DIR,
 	OPT_TAP,
 	OPT_JUNIT,
 	OPT_HTML,
@@ -56,6 +57,7 @@ static const struct option long_opts[] = {
 	{ "accel", required_argument, NULL, OPT_ACCEL },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "results-dir", required_argument, NULL, OPT_RESULTS_DIR },
+	{ "runs-dir", required_argument, NULL, OPT_RUNS_DIR },
 	{ "tap", no_argument, NULL, OPT_TAP },
 	{ "junit", required_argument, NULL, OPT_JUNIT },
 	{ "html", required_argument, NULL, OPT_HTML },
@@ -109,7 +111,10 @@ static void usage(FILE *f)
 		"  --no-host-fit          run tests whose guest the host cannot carry (else SKIP)\n"
 		"  --accel auto|kvm|tcg   accelerator (auto: KVM only with /dev/kvm and vmx/svm)\n"
 		"  -j, --jobs N           tests in parallel (default: host CPUs / vCPUs per test)\n"
-		"  --results-dir DIR      per-test artifacts (default ./ktstr-results)\n"
+		"  --results-dir DIR      per-test artifacts of this run (default ./ktstr-results)\n"
+		"  --runs-dir DIR         keep each run's results in DIR/<start time>/, never\n"
+		"                         overwritten (default $KTSTR_RUNS_DIR, else\n"
+		"                         $XDG_DATA_HOME/ktstr/runs; 'none' keeps nothing)\n"
 		"  --tap                  TAP 14 on stdout\n"
 		"  --junit FILE           write JUnit XML\n"
 		"  --html FILE            write a self-contained HTML report with plots\n"
@@ -315,6 +320,13 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			o.results_dir = optarg;
+			break;
+		case OPT_RUNS_DIR:
+			if (!*optarg) {
+				fprintf(stderr, "ktstr-run: --runs-dir: give a directory, or 'none', not ''\n");
+				return 2;
+			}
+			o.runs_dir = optarg;
 			break;
 		case OPT_TAP:
 			o.tap = true;

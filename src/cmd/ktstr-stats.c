@@ -1,18 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* ktstr-stats: look at ktstr-run results; "compare A B" is an A/B regression gate. */
+/*
+ * ktstr-stats: look at ktstr-run results: "list" and "show RUN" read the
+ * kept runs (--runs-dir), "compare A B" is an A/B regression gate.
+ */
 #include <errno.h>
 #include <getopt.h>
 
 #include "report/compare.h"
 #include "report/report.h"
 
-enum { OPT_POLICY = 0x100, OPT_JSON, OPT_JUNIT, OPT_HTML, OPT_VERSION };
+enum { OPT_POLICY = 0x100, OPT_JSON, OPT_JUNIT, OPT_HTML, OPT_VERSION, OPT_RUNS_DIR };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ktstr-stats compare [options] A B\n"
-		"Compare two ktstr-run results directories: tests paired by name, each metric\n"
+		"usage: ktstr-stats list [--runs-dir DIR]\n"
+		"       ktstr-stats show [--runs-dir DIR] RUN\n"
+		"       ktstr-stats compare [options] A B\n"
+		"list: the runs ktstr-run kept (--runs-dir DIR, else $KTSTR_RUNS_DIR, else\n"
+		"$XDG_DATA_HOME/ktstr/runs); show: one run's context and verdicts. RUN, A and B\n"
+		"are a directory or a run's name in the runs directory (as list prints it).\n"
+		"\n"
+		"compare: two ktstr-run results directories: tests paired by name, each metric\n"
 		"averaged over repeats and judged under the dual gate (absolute and relative).\n"
 		"\n"
 		"options:\n"
@@ -21,6 +30,7 @@ static void usage(FILE *f)
 		"  --json          the comparison as JSON on stdout (instead of text)\n"
 		"  --junit FILE    write JUnit XML (a test with a regression is a failure)\n"
 		"  --html FILE     write a self-contained HTML page drawing B against A\n"
+		"  --runs-dir DIR  where run names are looked up\n"
 		"  -h, --help / --version\n"
 		"\n"
 		"exit status: 0 no regression, 1 a regression, 2 usage or input error.\n");
@@ -33,10 +43,12 @@ static int cmd_compare(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "junit", required_argument, NULL, OPT_JUNIT },
 		{ "html", required_argument, NULL, OPT_HTML },
+		{ "runs-dir", required_argument, NULL, OPT_RUNS_DIR },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *policy = NULL, *junit = NULL, *html = NULL;
+	const char *policy = NULL, *junit = NULL, *html = NULL, *runs_dir = NULL;
+	_cleanup_free_ char *root = NULL, *dir_a = NULL, *dir_b = NULL;
 	struct compare_policy pol;
 	struct compare c;
 	_cleanup_free_ char *why = NULL;
@@ -49,6 +61,7 @@ static int cmd_compare(int argc, char **argv)
 		case OPT_JSON: json = true; break;
 		case OPT_JUNIT: junit = optarg; break;
 		case OPT_HTML: html = optarg; break;
+		case OPT_RUNS_DIR: runs_dir = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -68,7 +81,10 @@ static int cmd_compare(int argc, char **argv)
 		compare_policy__free(&pol);
 		return 2;
 	}
-	ret = compare__run(argv[optind], argv[optind + 1], &pol, &c, &why);
+	(void)runs__root(runs_dir, &root);
+	dir_a = runs__resolve(root, argv[optind]);
+	dir_b = runs__resolve(root, argv[optind + 1]);
+	ret = compare__run(dir_a ?: argv[optind], dir_b ?: argv[optind + 1], &pol, &c, &why);
 	if (ret) {
 		fprintf(stderr, "ktstr-stats compare: %s\n", why);
 		goto out;
@@ -102,11 +118,80 @@ out:
 	return status;
 }
 
+/* list and show: their options, and the runs root they read. */
+static int runs_args(const char *cmd, int argc, char **argv, int want, char **root)
+{
+	static const struct option opts[] = {
+		{ "runs-dir", required_argument, NULL, OPT_RUNS_DIR },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *runs_dir = NULL;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_RUNS_DIR: runs_dir = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (argc - optind != want) {
+		fprintf(stderr, "ktstr-stats %s: %s\n", cmd, want ? "want one run: a name from "
+			"'ktstr-stats list' or a directory" : "takes no arguments");
+		return 2;
+	}
+	if (runs__root(runs_dir, root) || !*root) {
+		if (want)	/* show DIR works without a runs directory */
+			return -1;
+		fprintf(stderr, "ktstr-stats %s: no runs directory: give --runs-dir DIR (neither "
+			"$KTSTR_RUNS_DIR, $XDG_DATA_HOME nor $HOME is set, or it is 'none')\n", cmd);
+		return 2;
+	}
+	return -1;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	_cleanup_free_ char *root = NULL, *why = NULL;
+	int ret = runs_args("list", argc, argv, 0, &root);
+
+	if (ret >= 0)
+		return ret;
+	if (runs__list(root, stdout, &why)) {
+		fprintf(stderr, "ktstr-stats list: %s\n", why);
+		return 2;
+	}
+	return fflush(stdout) || ferror(stdout) ? 2 : 0;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	_cleanup_free_ char *root = NULL, *why = NULL, *dir = NULL;
+	int ret = runs_args("show", argc, argv, 1, &root);
+
+	if (ret >= 0)
+		return ret;
+	dir = runs__resolve(root, argv[optind]);
+	if (!dir) {
+		fprintf(stderr, "ktstr-stats show: '%s' is neither a directory nor a run in %s "
+			"('ktstr-stats list' names them)\n", argv[optind], root ?: "(no runs directory)");
+		return 2;
+	}
+	if (runs__show(dir, stdout, &why)) {
+		fprintf(stderr, "ktstr-stats show: %s\n", why);
+		return 2;
+	}
+	return fflush(stdout) || ferror(stdout) ? 2 : 0;
+}
+
 /* Subcommands: one row each. */
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } subcommands[] = {
+	{ "list", cmd_list },
+	{ "show", cmd_show },
 	{ "compare", cmd_compare },
 };
 
@@ -127,6 +212,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
 		if (str_eq(argv[1], subcommands[i].name))
 			return subcommands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "ktstr-stats: unknown command '%s' (known: compare)\n", argv[1]);
+	fprintf(stderr, "ktstr-stats: unknown command '%s' (known: list, show, compare)\n", argv[1]);
 	return 2;
 }

@@ -57,6 +57,7 @@ struct runner {
 	char *cache_dir;
 	char *vmlinux_dir;
 	char *tmp_root;
+	struct run_context context;	/* this run's identity, for result.json */
 	struct spec_list specs;		/* the spec files the jobs' tests point into */
 	struct shard_info shard;	/* with --shard: the full list's hash and size */
 	struct job *jobs;
@@ -260,6 +261,8 @@ static void run_job(struct job *j)
 	int ret;
 
 	res->accel = xstrdup(rn->accel_reason);
+	res->context = &rn->context;
+	res->started_at = run_context__time(time(NULL), false);
 	res->topology = xstrdup(spec_topology__label(&j->topo, label, sizeof(label)));
 	/* both strictly inside their roots, or nothing is created (a test named '..') */
 	if (path_join_under(rn->o->results_dir, san, &tc.dir) ||
@@ -284,6 +287,7 @@ static void run_job(struct job *j)
 		goto out;
 	}
 	res->kernel = xstrdup(j->kernel->why ?: j->kernel->image);
+	run_context__test(res, j->kernel, NULL, NULL);
 	if (j->t) {
 		ret = open_plugin(&tc, &skip, &err);
 		res->thresholds = tc.th;
@@ -295,6 +299,7 @@ static void run_job(struct job *j)
 		res->scheduler = xstrdup(tc.plugin->ops->name);
 		if (!skip)
 			skip = host_fit_skip(j);
+		run_context__test(res, NULL, tc.plugin, j->t);
 		if (skip) {
 			res->status = TEST_SKIP;
 			res->reason = TAKE_PTR(skip);
@@ -504,6 +509,8 @@ int cmd_run(const struct run_opts *o)
 	struct report_opts ropts = { .tap = o->tap, .junit = o->junit, .html = o->html,
 				     .quiet = o->quiet,
 				     .results_dir = o->results_dir, .color = isatty(2) };
+	_cleanup_free_ char *runs_root = NULL, *run_dir = NULL;
+	time_t started = time(NULL);
 	const struct test_result **results = NULL;
 	size_t nres = 0;
 	pthread_t *threads;
@@ -576,6 +583,21 @@ int cmd_run(const struct run_opts *o)
 		if (ret)
 			write_failed(&rn, o->results_dir, ret);
 	}
+	run_context__collect(&rn.context, started, rn.kvm);
+	/* the kept copy of this run (report/runs.c); a run that cannot be kept still runs */
+	if (runs__root(o->runs_dir, &runs_root))
+		fprintf(stderr, "ktstr-run: runs are not kept: neither $XDG_DATA_HOME nor $HOME is set "
+			"(give --runs-dir DIR, or --runs-dir none)\n");
+	else if (runs_root && (ret = runs__create(runs_root, rn.context.run_id, &run_dir)))
+		report_write_failed(&rn, runs_root, ret);
+	if (run_dir) {	/* the run's name is its directory's: 20261207T152610Z, or -2 after it */
+		free(rn.context.run_id);
+		rn.context.run_id = xstrdup(strrchr(run_dir, '/') + 1);
+		if (!o->quiet)
+			fprintf(stderr, "ktstr-run: this run is kept in %s\n", run_dir);
+	}
+	ropts.run_dir = run_dir;
+	ropts.context = &rn.context;
 	ropts.write_failed = report_write_failed;
 	ropts.ctx = &rn;
 	rn.rep = report__new(&ropts);
@@ -623,6 +645,7 @@ free_jobs:
 	free(rn.cache_dir);
 	free(rn.vmlinux_dir);
 	free(rn.accel_reason);
+	run_context__free(&rn.context);
 	pthread_mutex_destroy(&rn.lock);
 	return status;
 }

@@ -50,7 +50,7 @@ struct report_format {
 };
 
 extern const struct report_format report_text_format, report_tap_format, report_junit_format,
-	report_json_format, report_html_format;
+	report_json_format, report_html_format, report_runs_format;
 
 /* A write that failed: kept as the report's error and passed to opts.write_failed. */
 int report_failed(struct report *r, const char *path, int err);
@@ -77,6 +77,8 @@ void report_xml_escape(FILE *f, const char *str, bool attr);
 
 /* report-json.c: result.json's pieces, for the renderers that embed them */
 json_t *report_json_cgroup(const struct cgroup_stats *s);
+/* result.json's context without the test's part (run.json uses it as well); null for NULL */
+json_t *report_json_run_context(const struct run_context *c);
 /* runs[].monitor: state, peaks, per-CPU summary, the series over the window */
 json_t *report_json_monitor(const struct run_monitor *m);
 

@@ -16,8 +16,8 @@
 #include "report/internal.h"
 
 #define RESULT_FORMAT_VERSION 1
-/* Additions within version 1 a reader may test for: 1 = runs[].monitor. */
-#define RESULT_FORMAT_MINOR 2
+/* Additions within version 1 a reader may test for: 1 = runs[].monitor, 2 = runs[].channel, 3 = context. */
+#define RESULT_FORMAT_MINOR 3
 
 /* A JSON string, or null; invalid UTF-8 (console bytes) is cleaned, not dropped. */
 static json_t *jstr(const char *s)
@@ -75,6 +75,52 @@ static json_t *spec_json(const struct spec_test *t)
 		json_object_set_new(o, "file", json_string(t->loc.file));
 	json_object_set_new(o, "cgroups", json_integer((json_int_t)t->ncgroups));
 	json_object_set_new(o, "steps", json_integer((json_int_t)t->nsteps));
+	return o;
+}
+
+/* The run's identity (ktstr build, host, start), shared by result.json and run.json. */
+json_t *report_json_run_context(const struct run_context *c)
+{
+	if (!c)
+		return json_null();
+	return json_pack("{s:o, s:o, s:{s:o, s:o}, s:{s:o, s:i, s:o}}",
+		"run_id", jstr(c->run_id), "started_at", jstr(c->started_at),
+		"ktstr", "version", jstr(c->version), "commit", jstr(c->commit),
+		"host", "cpu_model", jstr(c->cpu_model), "cpus", (int)c->cpus, "accel", jstr(c->accel));
+}
+
+/*
+ * What a comparison needs of this test: the run's identity, when the test
+ * began, the kernel (release and cache key), the scheduler (plugin, flags,
+ * args, and the sha256 of the plugin and of each file it packs: an exec'd
+ * binary), and the dimensions a gauntlet or matrix expanded it along.
+ */
+static json_t *context_json(const struct test_result *t, const struct spec_test *spec)
+{
+	json_t *o = report_json_run_context(t->context), *files = json_array(), *sched;
+	char label[64];
+
+	if (json_is_null(o))
+		o = json_object();
+	for (size_t i = 0; i < t->nsched_files; i++)
+		json_array_append_new(files, json_pack("{s:o, s:o, s:o}",
+			"name", jstr(t->sched_files[i].name), "path", jstr(t->sched_files[i].path),
+			"sha256", jstr(t->sched_files[i].sha256)));
+	sched = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
+		"plugin", jstr(spec ? (spec->sched.plugin ?: "eevdf") : t->scheduler),
+		"plugin_path", jstr(t->plugin_path), "plugin_sha256", jstr(t->plugin_sha256),
+		"flags", jstrv(spec ? spec->sched.flags : NULL),
+		"args", jstrv(spec ? spec->sched.args : NULL), "files", files);
+	json_object_set_new(o, "test_started_at", jstr(t->started_at));
+	json_object_set_new(o, "kernel", json_pack("{s:o, s:o}", "release", jstr(t->kernel_release),
+						   "cache_key", jstr(t->kernel_key)));
+	json_object_set_new(o, "scheduler", sched);
+	json_object_set_new(o, "dimensions", json_pack("{s:o, s:o, s:o, s:o, s:o}",
+		"preset", jstr(spec ? spec->preset : NULL), "profile", jstr(spec ? spec->profile : NULL),
+		"kernel", jstr(spec ? spec->kernel : NULL),
+		"topology", spec ? json_string(spec_topology__label(&spec->topology, label,
+								    sizeof(label))) : jstr(t->topology),
+		"matrix", jstrv(spec ? spec->matrix_values : NULL)));
 	return o;
 }
 
@@ -310,6 +356,7 @@ int report__write_json(const struct test_result *t, const struct spec_test *spec
 	if (!root)
 		return -EINVAL;
 	json_object_set_new(root, "minor_version", json_integer(RESULT_FORMAT_MINOR));
+	json_object_set_new(root, "context", context_json(t, spec));
 	text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	json_decref(root);
 	if (!text)

@@ -139,6 +139,7 @@ static const struct report_format *const formats[] = {
 	&report_junit_format,
 	&report_json_format,
 	&report_html_format,
+	&report_runs_format,
 };
 
 /* enabled NULL: always written */

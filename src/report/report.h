@@ -20,6 +20,8 @@ struct report_opts {
 	bool quiet;
 	const char *results_dir;
 	bool no_records;	/* no result.json (a merge: the shards' records stay as they are) */
+	const char *run_dir;	/* this run's kept directory under --runs-dir, or NULL */
+	const struct run_context *context;	/* for run.json; may be NULL */
 	/* Told of each report file or stream that could not be written (err: -errno); may be NULL. */
 	void (*write_failed)(void *ctx, const char *path, int err);
 	void *ctx;
@@ -49,6 +51,20 @@ void report__free(struct report *r);
 const char *report_html__chartjs_path(void);
 int report_html__check(char **why);
 int report_html__write(const char *path, const char *title, const char *json);
+
+/*
+ * Kept runs (runs.c). runs__root: where runs are kept: opt (--runs-dir),
+ * else $KTSTR_RUNS_DIR, else $XDG_DATA_HOME/ktstr/runs, else
+ * ~/.local/share/ktstr/runs; "none" keeps nothing (*out NULL). runs__create
+ * makes <root>/<id> (or <id>-2, ...) and never reuses one. runs__resolve: a
+ * directory path or a run id under root, malloc'd, or NULL. list and show
+ * print for ktstr-stats (0, or -errno and *why).
+ */
+int runs__root(const char *opt, char **out);
+int runs__create(const char *root, const char *id, char **dir);
+char *runs__resolve(const char *root, const char *run);
+int runs__list(const char *root, FILE *f, char **why);
+int runs__show(const char *dir, FILE *f, char **why);
 
 /* Per-test JSON result file (versioned, documented in doc/results-format.md); spec may be NULL. */
 int report__write_json(const struct test_result *t, const struct spec_test *spec, const char *path);

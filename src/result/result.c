@@ -123,6 +123,19 @@ void monitor_series__copy(const struct monitor_series *s, struct monitor_series 
 	}
 }
 
+void run_context__free(struct run_context *c)
+{
+	if (!c)
+		return;
+	free(c->run_id);
+	free(c->started_at);
+	free(c->version);
+	free(c->commit);
+	free(c->cpu_model);
+	free(c->accel);
+	memset(c, 0, sizeof(*c));
+}
+
 void test_result__free(struct test_result *t)
 {
 	if (!t)
@@ -139,6 +152,17 @@ void test_result__free(struct test_result *t)
 	free(t->scheduler);
 	free(t->results_dir);
 	free(t->console_tail);
+	free(t->started_at);
+	free(t->kernel_release);
+	free(t->kernel_key);
+	free(t->plugin_path);
+	free(t->plugin_sha256);
+	for (size_t i = 0; i < t->nsched_files; i++) {
+		free(t->sched_files[i].name);
+		free(t->sched_files[i].path);
+		free(t->sched_files[i].sha256);
+	}
+	free(t->sched_files);
 	memset(t, 0, sizeof(*t));
 }
 

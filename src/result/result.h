@@ -153,6 +153,28 @@ struct run_result {		/* one repeat */
 	unsigned channel_bad_frames;
 };
 
+/*
+ * What a comparison needs to know of one ktstr-run invocation, gathered
+ * once by the command layer (src/cmd/context.c) and borrowed by each test.
+ */
+struct run_context {
+	char *run_id;			/* "20261207T152610Z", the --runs-dir directory's name */
+	char *started_at;		/* ISO 8601 UTC */
+	char *version;			/* PACKAGE_VERSION */
+	char *commit;			/* `git describe` at configure time, or NULL */
+	char *cpu_model;		/* /proc/cpuinfo "model name", or NULL */
+	unsigned cpus;			/* online host CPUs */
+	char *accel;			/* "kvm" or "tcg" */
+};
+void run_context__free(struct run_context *c);
+
+/* A file a test's scheduler brought into the guest (an exec'd binary, a config). */
+struct result_file {
+	char *name;			/* in the guest */
+	char *path;			/* on the host */
+	char *sha256;			/* 64 hex, or NULL when it could not be read */
+};
+
 struct test_result {
 	char *name;
 	char *spec_path;
@@ -169,6 +191,15 @@ struct test_result {
 	char *results_dir;		/* artifacts: console.log, agent.log, qemu.cmdline, result.json */
 	char *console_tail;		/* last lines of the console, for reports */
 	uint64_t elapsed_ns;
+	/* identity, for comparisons (result.json's "context") */
+	const struct run_context *context;	/* borrowed; NULL outside ktstr-run */
+	char *started_at;		/* ISO 8601 UTC, when the test began */
+	char *kernel_release;		/* "6.12.9", or NULL */
+	char *kernel_key;		/* cache key, or NULL when not from the cache */
+	char *plugin_path;		/* the scheduler plugin's .so */
+	char *plugin_sha256;
+	struct result_file *sched_files;
+	size_t nsched_files;
 };
 
 const char *test_status_name(enum test_status s);	/* "PASS", ... */
