@@ -470,6 +470,12 @@ static void check_slow_tier(struct check_ctx *c, double limit)
 	}
 }
 
+/* The *_ratio thresholds: each cgroup against EEVDF's half of the same boot (baseline.c). */
+static void check_ratio(struct check_ctx *c, double limit)
+{
+	check_baseline__judge(c->r, c->cur->thr, limit);
+}
+
 /*
  * The checks in the order they run, which is the order of their details:
  * by severity (gap, starvation, isolation, then the rest), the order in
@@ -491,6 +497,10 @@ const struct check_desc check_table[] = {
 	{ THR_MIN_PAGE_LOCALITY, DETAIL_PAGE_LOCALITY, check_page_locality },
 	{ THR_MAX_CROSS_NODE_MIGRATION_RATIO, DETAIL_CROSS_NODE_MIGRATION, check_cross_node },
 	{ THR_MAX_SLOW_TIER_RATIO, DETAIL_SLOW_TIER, check_slow_tier },
+	{ THR_MIN_WORK_RATE_RATIO, DETAIL_BENCHMARK, check_ratio },
+	{ THR_MIN_CPU_SHARE_RATIO, DETAIL_BENCHMARK, check_ratio },
+	{ THR_MIN_ITERATION_RATE_RATIO, DETAIL_BENCHMARK, check_ratio },
+	{ THR_MAX_P99_WAKE_LATENCY_RATIO, DETAIL_BENCHMARK, check_ratio },
 };
 const size_t check_table_len = ARRAY_SIZE(check_table);
 
@@ -556,6 +566,19 @@ static void run_checks(struct check_ctx *c)
 	}
 }
 
+void check__cgroup_stats(const struct spec_test *t, const struct telemetry *tel,
+			 struct run_result *r)
+{
+	struct check_ctx c = { .t = t, .tel = tel, .r = r };
+
+	if (t)
+		topo__from_spec(&t->topology, &c.topo);
+	build_views(&c);
+	for (size_t j = 0; j < c.ncgs; j++)
+		free(c.cgs[j].w);
+	free(c.cgs);
+}
+
 int check__evaluate(const struct spec_test *t, const struct thresholds *th,
 		    const struct telemetry *tel, const char *console, size_t console_len,
 		    struct run_result *r)
@@ -567,6 +590,7 @@ int check__evaluate(const struct spec_test *t, const struct thresholds *th,
 		topo__from_spec(&t->topology, &c.topo);
 	if (tel) {
 		build_views(&c);
+		check_baseline__ratios(tel, r);
 		run_checks(&c);
 		check_scheduler_died(&c);
 		if (tel->error) {
@@ -627,6 +651,21 @@ char *run_result__stats_text(const struct run_result *r)
 		if (s->wake_samples)
 			fprintf(f, " p99_wake=%.1fus", s->p99_wake_latency_us);
 		fputc('\n', f);
+	}
+	/* 'baseline: eevdf': each cgroup's figures over EEVDF's in the same boot */
+	for (size_t i = 0; i < r->baseline.nratios; i++) {
+		const struct baseline_ratio *x = &r->baseline.ratios[i];
+		bool first = !i || !str_eq(x[-1].cgroup, x->cgroup);
+		bool last = i + 1 == r->baseline.nratios || !str_eq(x[1].cgroup, x->cgroup);
+
+		if (first)
+			fprintf(f, "  %s vs EEVDF (same boot):", x->cgroup);
+		if (x->ratio >= 0)
+			fprintf(f, " %s=%.2fx", x->metric, x->ratio);
+		else
+			fprintf(f, " %s=n/a (EEVDF 0)", x->metric);
+		if (last)
+			fputc('\n', f);
 	}
 	fclose(f);
 	return buf;

@@ -25,6 +25,21 @@ int check__evaluate(const struct spec_test *t, const struct thresholds *th,
 		    const struct telemetry *tel, const char *console, size_t console_len,
 		    struct run_result *r);
 
+/* Only the per-cgroup statistics of tel into r->cgroups (no check, no detail). */
+void check__cgroup_stats(const struct spec_test *t, const struct telemetry *tel,
+			 struct run_result *r);
+
+/*
+ * 'baseline: eevdf': base is the telemetry of the same workload under EEVDF
+ * earlier in the same boot. Takes it into r->baseline with its per-cgroup
+ * statistics; call before check__evaluate, which then computes each
+ * cgroup's ratios (scheduler / EEVDF) and judges the *_ratio thresholds.
+ */
+void check__baseline(const struct spec_test *t, struct telemetry *base, struct run_result *r);
+/* baseline.c, for check.c: the ratios of r's cgroups (measured in tel), and one *_ratio threshold's judgement. */
+void check_baseline__ratios(const struct telemetry *tel, struct run_result *r);
+void check_baseline__judge(struct run_result *r, enum thr_id thr, double limit);
+
 struct check_ctx;
 
 /* One row of check_table[]: a check, the threshold that drives it (name, gate), its detail kind. */

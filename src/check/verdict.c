@@ -179,8 +179,16 @@ static void judge(const struct check_verdict_in *in, struct vm_session_run *sr,
 				  drops ? "; " : "", drops ?: "");
 			goto out;
 		}
+		if (in->t && in->t->baseline && !c->have_baseline) {
+			set_error(rr, TEST_ERROR, "run", "no baseline telemetry (BASE) from the guest "
+				  "for 'baseline: %s'%s%s", in->t->baseline, drops ? "; " : "",
+				  drops ?: "");
+			goto out;
+		}
 		rr->telemetry = c->tel;	/* taken */
 		memset(&c->tel, 0, sizeof(c->tel));
+		if (c->have_baseline)
+			check__baseline(in->t, &c->baseline, rr);
 		check__evaluate(in->t, in->th, &rr->telemetry, console, console_len, rr);
 		monitor__judge(sr->mon, sr->mon_why, in->th, in->sched_ext, rr);
 		sched_died(c, rr);

@@ -210,7 +210,7 @@ static void on_tick(void *ctx, const char *phase, uint64_t elapsed)
 {
 	struct job *j = ctx;
 	struct runner *rn = j->rn;
-	uint64_t expected = j->t ? j->t->duration_ns : 0;
+	uint64_t expected = j->t ? j->t->duration_ns * (j->t->baseline ? 2 : 1) : 0;
 
 	pthread_mutex_lock(&rn->lock);
 	j->phase = phase;

@@ -466,6 +466,33 @@ static int set_sysctls(const char *const *lists[2], char **error)
 	return 0;
 }
 
+/*
+ * 'baseline: eevdf': the workload once under EEVDF, before the scheduler
+ * attaches, in this same boot, its telemetry sent as BASE. It sends no
+ * timeline events: the host's timeline and its monitor window (started by
+ * the first scenario_start) stay the scheduler's half.
+ */
+static int run_baseline(const struct spec_test *t, const struct topo *topo, char **error)
+{
+	struct workload_hooks hooks = { 0 };
+	struct telemetry tel = { 0 };
+	_cleanup_free_ char *js = NULL;
+	int ret = workload__run(t, topo, CGROUP_ROOT, &hooks, &tel);
+
+	if (ret || tel.error) {
+		*error = xasprintf("baseline (EEVDF) workload: %s", tel.error ?: strerror(-ret));
+		telemetry__free(&tel);
+		return ret ?: -EIO;
+	}
+	js = msg_result__encode(&tel);
+	telemetry__free(&tel);
+	ret = send_frame(MSG_BASELINE, js, strlen(js));
+	if (ret)
+		*error = xasprintf("sending the baseline telemetry (%zu bytes): %s", strlen(js),
+				   strerror(-ret));
+	return ret;
+}
+
 static int run_test(const struct run_plan *plan, const struct topo *topo, char **error)
 {
 	const struct run_plan_plugin *pj = plan->plugin;
@@ -523,6 +550,8 @@ static int run_test(const struct run_plan *plan, const struct topo *topo, char *
 					      (const char *const *)t->sysctls }, error);
 		if (ret)
 			goto out;
+		if (t->baseline && (ret = run_baseline(t, topo, error)))
+			goto out;
 		if (rc.plugin->ops->attach) {
 			rc.attaching = true;
 			ret = rc.plugin->ops->attach(&rc.sctx);
@@ -541,6 +570,8 @@ static int run_test(const struct run_plan *plan, const struct topo *topo, char *
 	} else if ((ret = set_sysctls((const char *const *[2]){ NULL, (const char *const *)t->sysctls },
 				      error))) {
 		goto out;
+	} else if (t->baseline && (ret = run_baseline(t, topo, error))) {
+		goto out;	/* no plugin: EEVDF against itself, a control */
 	}
 	ret = workload__run(t, topo, CGROUP_ROOT, &hooks, &tel);
 	if (rc.attached && rc.plugin->ops->stats) {

@@ -673,6 +673,7 @@ int proto_dispatch(const struct proto_msg *m, const struct proto_handlers *h, vo
 		 timeline_event__free(&v))
 	DISPATCH(MSG_SCHED, sched, struct msg_sched, msg_sched__decode, msg_sched__free(&v))
 	DISPATCH(MSG_RESULT, result, struct telemetry, msg_result__decode, telemetry__free(&v))
+	DISPATCH(MSG_BASELINE, baseline, struct telemetry, msg_result__decode, telemetry__free(&v))
 	DISPATCH(MSG_ARTIFACT, artifact, struct msg_artifact, msg_artifact__decode,
 		 msg_artifact__free(&v))
 	DISPATCH(MSG_DONE, done, struct msg_done, msg_done__decode, msg_done__free(&v))

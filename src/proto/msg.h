@@ -185,6 +185,8 @@ struct proto_handlers {
 	int (*sched)(void *ctx, const struct msg_sched *m);
 	/* may keep the telemetry: copy the struct and zero *t */
 	int (*result)(void *ctx, struct telemetry *t);
+	/* BASE: the same payload as RSLT, measured under EEVDF before the scheduler; may keep it */
+	int (*baseline)(void *ctx, struct telemetry *t);
 	int (*output)(void *ctx, const void *data, size_t len);
 	int (*artifact)(void *ctx, const struct msg_artifact *m);
 	int (*done)(void *ctx, const struct msg_done *m);

@@ -24,6 +24,7 @@ static const struct {
 	{ MSG_EVENT, 64u << 10, false },
 	{ MSG_SCHED, 64u << 10, false },
 	{ MSG_RESULT, PROTO_MAX_PAYLOAD, false },
+	{ MSG_BASELINE, PROTO_MAX_PAYLOAD, false },
 	{ MSG_OUTPUT, 4u << 10, true },
 	{ MSG_ARTIFACT, 16u << 20, false },
 	{ MSG_DONE, 1u << 20, false },

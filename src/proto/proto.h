@@ -32,6 +32,7 @@
 #define MSG_EVENT "EVNT"	/* one timeline event, as it happens */
 #define MSG_SCHED "SCHD"	/* scheduler state change / exit info */
 #define MSG_RESULT "RSLT"	/* telemetry (proto/telemetry.h) */
+#define MSG_BASELINE "BASE"	/* the EEVDF half's telemetry of a 'baseline: eevdf' test */
 #define MSG_OUTPUT "OUTP"	/* captured output of a command (raw bytes) */
 #define MSG_ARTIFACT "ARTF"	/* a file for the results directory */
 #define MSG_DONE "DONE"		/* last frame */

@@ -16,7 +16,7 @@
 #include "report/internal.h"
 
 #define RESULT_FORMAT_VERSION 1
-/* Additions within version 1 a reader may test for: 1 = runs[].monitor, 2 = runs[].channel, 3 = context. */
+/* Additions within version 1 a reader may test for: 1 = runs[].monitor, 2 = runs[].channel, 3 = context and runs[].baseline. */
 #define RESULT_FORMAT_MINOR 3
 
 /* A JSON string, or null; invalid UTF-8 (console bytes) is cleaned, not dropped. */
@@ -291,9 +291,28 @@ char *report__monitor_json(const struct run_monitor *m)
 	return out;
 }
 
+/* runs[].baseline: EEVDF's half of the boot, its per-cgroup figures and the ratios. */
+static json_t *baseline_json(const struct run_baseline *b)
+{
+	json_t *cgroups = json_array(), *ratios = json_array();
+
+	for (size_t i = 0; i < b->ncgroups; i++)
+		json_array_append_new(cgroups, report_json_cgroup(&b->cgroups[i]));
+	for (size_t i = 0; i < b->nratios; i++) {
+		const struct baseline_ratio *x = &b->ratios[i];
+
+		json_array_append_new(ratios, json_pack("{s:o, s:s, s:f, s:f, s:o}",
+			"cgroup", jstr(x->cgroup), "metric", x->metric, "eevdf", x->eevdf,
+			"scheduler", x->sched, "ratio", jratio(x->ratio)));
+	}
+	return json_pack("{s:s, s:I, s:o, s:o}", "scheduler", "eevdf",
+			 "duration_ns", (json_int_t)b->tel.duration_ns, "cgroups", cgroups,
+			 "ratios", ratios);
+}
+
 static json_t *run_json(const struct run_result *rr)
 {
-	json_t *details = json_array(), *cgroups = json_array(), *tel = NULL, *mon;
+	json_t *details = json_array(), *cgroups = json_array(), *tel = NULL, *mon, *bl, *o;
 	_cleanup_free_ char *tjson = NULL;
 
 	for (size_t i = 0; i < rr->ndetails; i++) {
@@ -310,13 +329,19 @@ static json_t *run_json(const struct run_result *rr)
 		tel = tjson ? json_loads(tjson, 0, NULL) : NULL;
 	}
 	mon = rr->monitor.state ? report_json_monitor(&rr->monitor) : NULL;
-	return json_pack("{s:s, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:{s:I, s:i}}",
+	bl = rr->baseline.present ? baseline_json(&rr->baseline) : NULL;
+	o = json_pack("{s:s, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:{s:I, s:i}}",
 		"status", test_status_name(rr->status), "phase", jstr(rr->phase),
 		"boot_ns", (json_int_t)rr->boot_ns, "run_ns", (json_int_t)rr->run_ns,
 		"total_ns", (json_int_t)rr->total_ns, "details", details, "cgroups", cgroups,
 		"telemetry", tel ? tel : json_null(), "monitor", mon ? mon : json_null(),
 		"channel", "dropped_bytes", (json_int_t)rr->channel_dropped, "bad_frames",
 		(int)rr->channel_bad_frames);
+	if (o && bl)
+		json_object_set_new(o, "baseline", bl);
+	else
+		json_decref(bl);
+	return o;
 }
 
 /* The test's results directory and the files in it (sorted). */

@@ -98,6 +98,13 @@ void run_result__free(struct run_result *r)
 	free(r->monitor.events_why);
 	free(r->monitor.events_state);
 	free(r->monitor.dsq_state);
+	telemetry__free(&r->baseline.tel);
+	for (size_t i = 0; i < r->baseline.ncgroups; i++)
+		cgroup_stats__free(&r->baseline.cgroups[i]);
+	free(r->baseline.cgroups);
+	for (size_t i = 0; i < r->baseline.nratios; i++)
+		free(r->baseline.ratios[i].cgroup);
+	free(r->baseline.ratios);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -139,6 +139,24 @@ struct run_monitor {
 	char *dsq_state;
 };
 
+/* One figure of a cgroup under the scheduler against EEVDF's in the same boot. */
+struct baseline_ratio {
+	char *cgroup;
+	const char *metric;	/* static: "work_rate", "cpu_share", "iteration_rate", "p99_wake_latency_us" */
+	double eevdf, sched;	/* the figure in each half */
+	double ratio;		/* sched / eevdf; < 0 when EEVDF's is 0 (no ratio) */
+};
+
+/* 'baseline: eevdf': the EEVDF half of the run (same boot, before the scheduler). */
+struct run_baseline {
+	bool present;
+	struct telemetry tel;
+	struct cgroup_stats *cgroups;
+	size_t ncgroups;
+	struct baseline_ratio *ratios;
+	size_t nratios;
+};
+
 struct run_result {		/* one repeat */
 	enum test_status status;
 	struct result_detail *details;
@@ -151,6 +169,7 @@ struct run_result {		/* one repeat */
 	struct run_monitor monitor;
 	uint64_t channel_dropped;	/* bytes of the results channel in no good frame */
 	unsigned channel_bad_frames;
+	struct run_baseline baseline;	/* present only for 'baseline: eevdf' */
 };
 
 /*

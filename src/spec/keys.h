@@ -72,6 +72,9 @@ enum key_type {
 	X(TEST_TIMEOUT, TEST, "timeout", DURATION, NSEC_PER_SEC, 4 * SPEC_MAX_DURATION_NS, 0, \
 	  "duration plus boot grace", "the whole test's deadline, boot included") \
 	X(TEST_REPEATS, TEST, "repeats", UINT, 1, SPEC_MAX_REPEATS, 0, "1", "runs; all must pass") \
+	X(TEST_BASELINE, TEST, "baseline", STR, 0, 0, 0, "none", \
+	  "'eevdf': run the workload under EEVDF first, then under the scheduler, in the same boot; " \
+	  "each metric is reported as a ratio to EEVDF's (thresholds *_ratio)") \
 	X(TEST_KERNEL, TEST, "kernel", STR, 0, 0, 0, "discovered", \
 	  "kernel selector: a path, a version or a cache key") \
 	X(TEST_KARGS, TEST, "kargs", WORDS, 0, 0, 0, "none", "extra kernel command line arguments, one word each") \

@@ -251,6 +251,8 @@ void spec_test__print_plan(const struct spec_test *t, const struct thresholds *m
 				cpumask_format(&lay.llc[l], a, sizeof(a)), spec_topology__node_of_llc(tp, l));
 	}
 	fprintf(f, "  kernel: %s\n", t->kernel ? t->kernel : "(discover)");
+	if (t->baseline)
+		fprintf(f, "  baseline: %s first, then the scheduler, in the same boot\n", t->baseline);
 	print_strv("  kargs:", t->kargs, f);
 	print_strv("  sysctls:", t->sysctls, f);
 	fprintf(f, "  scheduler: %s\n", t->sched.plugin ? t->sched.plugin : "eevdf");

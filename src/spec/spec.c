@@ -304,6 +304,7 @@ void spec_test__free_contents(struct spec_test *t)
 	free(t->description);
 	strv_free(t->tags);
 	free(t->kernel);
+	free(t->baseline);
 	strv_free(t->kargs);
 	strv_free(t->sysctls);
 	free(t->sched.plugin);

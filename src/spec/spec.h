@@ -274,6 +274,7 @@ struct spec_test {
 	uint64_t timeout_ns;		/* 0 = duration + grace */
 	unsigned repeats;		/* default 1 */
 	char *kernel;			/* selector: path, version or cache key; NULL = discover */
+	char *baseline;			/* "eevdf": the workload runs under EEVDF first, same boot; or NULL */
 	char **kargs;			/* extra kernel arguments */
 	char **sysctls;			/* "key=value" */
 	unsigned workers_per_cgroup;	/* default 2 */

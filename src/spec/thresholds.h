@@ -65,7 +65,15 @@ enum thr_type { THR_BOOL, THR_U64, THR_F64 };
 	X(MAX_CROSS_NODE_MIGRATION_RATIO, "max_cross_node_migration_ratio", THR_F64, "", 1, 0, 0, false, \
 	  false, NONE, "NUMA pages migrated / total pages (0..1)") \
 	X(MAX_SLOW_TIER_RATIO, "max_slow_tier_ratio", THR_F64, "", 1, 0, 0, false, false, NONE, \
-	  "fraction of pages on memory-only nodes (0..1)")
+	  "fraction of pages on memory-only nodes (0..1)") \
+	X(MIN_WORK_RATE_RATIO, "min_work_rate_ratio", THR_F64, "x", THR_NOLIMIT, 0, 0, false, false, \
+	  NONE, "baseline: a cgroup's work units per second over EEVDF's in the same boot") \
+	X(MIN_CPU_SHARE_RATIO, "min_cpu_share_ratio", THR_F64, "x", THR_NOLIMIT, 0, 0, false, false, \
+	  NONE, "baseline: a cgroup's CPU time per second (CPUs' worth) over EEVDF's in the same boot") \
+	X(MIN_ITERATION_RATE_RATIO, "min_iteration_rate_ratio", THR_F64, "x", THR_NOLIMIT, 0, 0, false, \
+	  false, NONE, "baseline: a cgroup's iterations per second over EEVDF's in the same boot") \
+	X(MAX_P99_WAKE_LATENCY_RATIO, "max_p99_wake_latency_ratio", THR_F64, "x", THR_NOLIMIT, 0, 0, \
+	  false, false, NONE, "baseline: a cgroup's p99 wake latency over EEVDF's in the same boot")
 
 enum thr_id {
 #define X(id, ...) THR_##id,

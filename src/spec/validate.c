@@ -1777,6 +1777,9 @@ void spec_validate(const char *file, const struct node *root, const char *defaul
 		t->repeats = u;
 	if ((x = f[K_TEST_KERNEL]))
 		get_str(&c, x, &t->kernel);
+	if ((x = f[K_TEST_BASELINE]) && get_str(&c, x, &t->baseline) && !str_eq(t->baseline, "eevdf"))
+		verr(&c, AT(x), "baseline '%s' is not known: the one baseline is 'eevdf' (the workload "
+		     "runs under EEVDF first, then under the scheduler, in the same boot)", t->baseline);
 	if ((x = f[K_TEST_KARGS]))
 		v_kargs(&c, x);
 	if ((x = f[K_TEST_SYSCTLS]))
@@ -1810,8 +1813,17 @@ void spec_validate(const char *file, const struct node *root, const char *defaul
 		v_cgroups(&c, x, &t->cgroups, &t->ncgroups);
 	if ((x = f[K_TEST_STEPS]))
 		v_steps(&c, x);
-	if ((x = f[K_TEST_ASSERT]))
+	if ((x = f[K_TEST_ASSERT])) {
+		static const enum thr_id ratios[] = { THR_MIN_WORK_RATE_RATIO,
+			THR_MIN_CPU_SHARE_RATIO, THR_MIN_ITERATION_RATE_RATIO,
+			THR_MAX_P99_WAKE_LATENCY_RATIO };
+
 		v_assert(&c, x);
+		for (size_t i = 0; i < ARRAY_SIZE(ratios) && !t->baseline; i++)
+			if (t->assert.v[ratios[i]].state == THR_SET)
+				verr(&c, AT(x), "'%s' is a ratio to EEVDF's figures in the same boot: "
+				     "it needs 'baseline: eevdf'", threshold_table[ratios[i]].name);
+	}
 	if ((x = f[K_TEST_CONSOLE]))
 		v_console(&c, x);
 	if (c.total_workers > SPEC_MAX_WORKERS)

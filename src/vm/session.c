@@ -32,6 +32,7 @@ void run_channel__free(struct run_channel *c)
 {
 	msg_done__free(&c->done);
 	telemetry__free(&c->tel);
+	telemetry__free(&c->baseline);
 	free(c->result_err);
 	free(c->decode_err);
 	msg_sched__free(&c->sched);
@@ -355,6 +356,17 @@ static int on_result(void *ctx, struct telemetry *t)
 	return 0;
 }
 
+static int on_baseline(void *ctx, struct telemetry *t)
+{
+	struct run_channel *c = &((struct vm_session *)ctx)->cur->chan;
+
+	telemetry__free(&c->baseline);
+	c->baseline = *t;	/* taken */
+	memset(t, 0, sizeof(*t));
+	c->have_baseline = true;
+	return 0;
+}
+
 static int on_output(void *ctx, const void *data, size_t len)
 {
 	struct run_channel *c = &((struct vm_session *)ctx)->cur->chan;
@@ -380,7 +392,8 @@ static int on_artifact(void *ctx, const struct msg_artifact *m)
 
 static const struct proto_handlers handlers = {
 	.hello = on_hello, .topo = on_topo, .syms = on_syms, .log = on_log, .event = on_event,
-	.sched = on_sched, .result = on_result, .output = on_output, .artifact = on_artifact,
+	.sched = on_sched, .result = on_result, .baseline = on_baseline, .output = on_output,
+	.artifact = on_artifact,
 	.done = on_done,
 };
 
@@ -399,7 +412,7 @@ static int on_msg(void *ctx, const struct proto_msg *m)
 		s->cur->topo_diff = xasprintf("guest topology unreadable: %s", err);
 		return 1;
 	}
-	if (str_eq(m->type, MSG_RESULT) && !c->result_err)
+	if ((str_eq(m->type, MSG_RESULT) || str_eq(m->type, MSG_BASELINE)) && !c->result_err)
 		c->result_err = TAKE_PTR(err);
 	else if (!c->decode_err)
 		c->decode_err = TAKE_PTR(err);
@@ -614,7 +627,8 @@ void vm_session__run(struct vm_session *s, struct vm_session_run *r)
 				 .kvm = o->kvm, .tsc_khz = o->tsc_khz };
 	_cleanup_free_ char *console_path = NULL, *initrd = NULL, *suffix = NULL;
 	char **kargs = test_kargs(s);
-	uint64_t t0 = now_ns(), duration = o->t ? o->t->duration_ns : 0;
+	/* with a baseline the workload runs twice in the boot: EEVDF's half, then the scheduler's */
+	uint64_t t0 = now_ns(), duration = o->t ? o->t->duration_ns * (o->t->baseline ? 2 : 1) : 0;
 	struct vm_run_opts vo = {
 		.cfg = &cfg, .dir = o->dir, .cancel_fd = o->cancel_fd,
 		.on_msg = on_msg, .on_tick = on_tick, .on_spawn = on_spawn, .ctx = s,

@@ -27,6 +27,8 @@ struct run_channel {
 	struct msg_done done;
 	bool have_result;
 	struct telemetry tel;
+	bool have_baseline;
+	struct telemetry baseline;	/* BASE: the EEVDF half of a 'baseline: eevdf' test */
 	char *result_err;	/* a RSLT that did not decode */
 	char *decode_err;	/* the first other frame that did not decode */
 	unsigned decode_errors;

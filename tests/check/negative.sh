@@ -17,10 +17,15 @@ kernel=$(test_kernel "$build")
 [ -n "$kernel" ] || no_test_kernel "no kernel (set KTSTR_TEST_KERNEL)"
 # An .expect file may say "needs PATH" (relative to the build tree, e.g. a
 # plugin): without it the spec is not run and its checks are skipped.
+# KTSTR_NEGATIVE_ONLY="name ..." runs only those specs (to try a few controls by hand).
 specs= skipped=
 for s in "$src"/tests/check/vm/*.yaml; do
 	e=${s%.yaml}.expect
 	[ -e "$e" ] || continue
+	case " ${KTSTR_NEGATIVE_ONLY:-$(basename "$s" .yaml)} " in
+	*" $(basename "$s" .yaml) "*) ;;
+	*) continue ;;
+	esac
 	missing=
 	for need in $(sed -n 's/^needs //p' "$e"); do
 		[ -e "$build/$need" ] || missing="$missing $need"
@@ -107,6 +112,18 @@ for spec in specs:
                    for c in run.get('cgroups', []) if c.get('name') == cg]
             ok = bool(got) and all(g is not None and ops[op](float(g), float(want)) for g in got)
             lines.append((ok, '%s: %s %s %s %s' % (name, cg, field, op, want), 'got %r' % got))
+            continue
+        if raw.startswith('ratio '):
+            # ratio CGROUP METRIC OP NUMBER: 'baseline: eevdf' measured the
+            # cgroup's METRIC against EEVDF's in every run, and the ratio holds
+            _, cg, metric, op, want = raw.split()
+            ops = {'<=': float.__le__, '>=': float.__ge__, '<': float.__lt__, '>': float.__gt__}
+            got = [x.get('ratio') for run in (r or {}).get('runs', [])
+                   for x in (run.get('baseline') or {}).get('ratios', [])
+                   if x.get('cgroup') == cg and x.get('metric') == metric]
+            ok = bool(got) and all(g is not None and ops[op](float(g), float(want)) for g in got)
+            lines.append((ok, '%s: %s %s ratio to EEVDF %s %s' % (name, cg, metric, op, want),
+                          'got %r' % got))
             continue
         if raw.startswith('monitor '):
             regex = raw.split(' ', 1)[1]

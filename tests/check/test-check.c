@@ -4,6 +4,7 @@
  * one passing and one failing case per check with the exact message, the
  * layered threshold merge, the stats block and the automake exit codes.
  */
+#include <math.h>
 #include "tap.h"
 #include "check/check.h"
 
@@ -408,9 +409,62 @@ static void test_exit_codes(void)
 	tap_is_str(test_status_name(TEST_TIMEOUT), "TIMEOUT", "status names");
 }
 
+/*
+ * 'baseline: eevdf': the scheduler's half against EEVDF's of the same boot.
+ * Two workers each ran 1 s of CPU in 2 s under EEVDF; under the scheduler
+ * one did a quarter of the work in a quarter of the CPU time.
+ */
+static void test_baseline(void)
+{
+	struct telemetry base = { .duration_ns = 2 * NSEC_PER_SEC };
+	const struct baseline_ratio *share = NULL, *rate = NULL;
+	_cleanup_free_ char *stats = NULL;
+
+	reset();
+	two_workers();
+	tel.duration_ns = 2 * NSEC_PER_SEC;
+	base.workers = tel.workers;	/* the EEVDF half: the same two healthy workers */
+	base.nworkers = tel.nworkers;
+	tel.workers = NULL;
+	tel.nworkers = 0;
+	add_worker("cg_0", 3);
+	add_worker("cg_0", 4)->cpu_time_ns = 0;
+	tel.workers[1].work_units = 0;
+	tel.workers[0].cpu_time_ns /= 2;
+	tel.workers[0].work_units /= 2;
+	run_result__free(&res);
+	check__baseline(&spec, &base, &res);
+	tap_ok(res.baseline.present && !base.workers && res.baseline.ncgroups == 1,
+	       "check__baseline takes the EEVDF half's telemetry and its cgroup figures");
+	set_thr(THR_MIN_WORK_RATE_RATIO, 0.9);
+	set_thr(THR_MIN_CPU_SHARE_RATIO, 0.5);
+	check__evaluate(&spec, &th, &tel, clean_console, sizeof(clean_console) - 1, &res);
+	for (size_t i = 0; i < res.baseline.nratios; i++) {
+		if (str_eq(res.baseline.ratios[i].metric, "cpu_share"))
+			share = &res.baseline.ratios[i];
+		if (str_eq(res.baseline.ratios[i].metric, "work_rate"))
+			rate = &res.baseline.ratios[i];
+	}
+	tap_ok(share && rate && fabs(share->ratio - 0.25) < 1e-9 && fabs(rate->ratio - 0.25) < 1e-9 &&
+	       fabs(share->eevdf - 1.0) < 1e-9, "ratios: CPU share and work rate 0.25x of EEVDF's");
+	expect_fail("work rate 0.25x of EEVDF's in the same boot (25000.0/s against 100000.0/s) "
+		    "below floor 0.90x", "min_work_rate_ratio");
+	expect_fail("CPU share 0.25x of EEVDF's in the same boot (0.25 CPUs against 1.00 CPUs) "
+		    "below floor 0.50x", "min_cpu_share_ratio");
+	stats = run_result__stats_text(&res);
+	tap_ok(strstr(stats, "cg_0 vs EEVDF (same boot): work_rate=0.25x cpu_share=0.25x") != NULL,
+	       "the stats block shows the ratios");
+	set_thr(THR_MIN_WORK_RATE_RATIO, 0.2);
+	set_thr(THR_MIN_CPU_SHARE_RATIO, 0.2);
+	evaluate();
+	tap_ok(res.baseline.nratios == 0, "without a baseline there are no ratios");
+	reset();
+}
+
 int main(void)
 {
-	tap_plan(54);
+	tap_plan(60);
+	test_baseline();
 	test_starved();
 	test_spread();
 	test_gap();

@@ -33,9 +33,18 @@ static bool frames(const char *type, const char *p)
 	return proto__frame(buf, sizeof(buf), type, 0, p, strlen(p)) > 0;
 }
 
+static int got_pid;
+
+static int got_baseline(void *ctx, struct telemetry *t)
+{
+	(void)ctx;
+	got_pid = t->nworkers ? t->workers[0].pid : -1;
+	return 0;
+}
+
 int main(void)
 {
-	tap_plan(36);
+	tap_plan(37);
 	{
 		struct msg_hello a = { .version = (char *)"0.9", .kernel = (char *)"6.12.1", .uptime_ns = 123456789 }, b;
 		_cleanup_free_ char *s = msg_hello__encode(&a);
@@ -254,6 +263,17 @@ int main(void)
 		_cleanup_free_ char *e = NULL;
 
 		tap_ok(proto_dispatch(&m, &h, NULL, &e) == 0, "a type without a handler is ignored");
+	}
+	{
+		struct worker_report w = { .pid = 9, .cgroup = (char *)"cg_0", .work_units = 5 };
+		struct telemetry a = { .duration_ns = 2000, .workers = &w, .nworkers = 1 };
+		_cleanup_free_ char *s = msg_result__encode(&a), *e = NULL;
+		struct proto_msg m = { .type = MSG_BASELINE, .payload = s, .len = strlen(s) };
+		struct proto_handlers h = { .baseline = got_baseline };
+
+		got_pid = 0;
+		tap_ok(frames(MSG_BASELINE, s) && proto_dispatch(&m, &h, NULL, &e) == 0 && got_pid == 9,
+		       "BASE frames and dispatches its telemetry to the baseline handler");
 	}
 	return tap_done();
 }
