@@ -519,6 +519,8 @@ const char *check__test_threshold_state(const struct test_result *t, enum thr_id
 			return m->events_state;
 		if (id == THR_MAX_LOCAL_DSQ_DEPTH && m->dsq_state)
 			return m->dsq_state;
+		if (id == THR_WORK_CONSERVATION && m->wc_state)
+			return m->wc_state;
 		return m->state;
 	}
 	return st;

@@ -90,6 +90,60 @@ static bool said_drops(const struct run_result *rr, const char *drops)
 	return false;
 }
 
+/*
+ * Why the monitor cannot judge work conservation for t, or NULL: a worker
+ * confined to some CPUs (a cpuset, an affinity, an op that sets either)
+ * may wait on a busy CPU while another idles, and the samples (run queue
+ * lengths) cannot tell that from a scheduler leaving the CPU idle.
+ */
+static const char *confines_cpus(const struct spec_test *t)
+{
+	const char *why = "not evaluated (the spec confines workers to CPUs: cpusets or affinity)";
+
+	if (!t)
+		return NULL;
+	for (size_t i = 0; i < t->ncgroups; i++) {
+		if (t->cgroups[i].cpuset.kind != CPUSET_NONE)
+			return why;
+		for (size_t w = 0; w < t->cgroups[i].nworks; w++)
+			if (t->cgroups[i].works[w].affinity != AFFINITY_INHERIT)
+				return why;
+	}
+	for (size_t s = 0; s < t->nsteps; s++) {
+		const struct spec_step *st = &t->steps[s];
+
+		for (size_t i = 0; i < st->ncgroups; i++) {
+			if (st->cgroups[i].cpuset.kind != CPUSET_NONE)
+				return why;
+			for (size_t w = 0; w < st->cgroups[i].nworks; w++)
+				if (st->cgroups[i].works[w].affinity != AFFINITY_INHERIT)
+					return why;
+		}
+		for (size_t o = 0; o < st->nops; o++)
+			if (st->ops[o].kind == OP_SET_CPUSET || st->ops[o].kind == OP_SWAP_CPUSETS ||
+			    st->ops[o].kind == OP_SET_AFFINITY ||
+			    (st->ops[o].kind == OP_SPAWN && st->ops[o].work.affinity != AFFINITY_INHERIT))
+				return why;
+	}
+	return NULL;
+}
+
+/* The monitor's verdict; work conservation off (and saying why) for a spec that confines CPUs. */
+static void judge_monitor(const struct check_verdict_in *in, struct vm_session_run *sr,
+			  struct run_result *rr)
+{
+	struct thresholds th = *in->th;
+	const char *confined = confines_cpus(in->t);
+
+	if (confined && th.v[THR_WORK_CONSERVATION].state == THR_SET)
+		th.v[THR_WORK_CONSERVATION].state = THR_OFF;
+	else
+		confined = NULL;
+	monitor__judge(sr->mon, sr->mon_why, &th, in->sched_ext, rr);
+	if (confined && rr->monitor.state && str_eq(rr->monitor.state, "on"))
+		rr->monitor.wc_state = xstrdup(confined);
+}
+
 /* Turn what the VM sent into one run's verdict. */
 static void judge(const struct check_verdict_in *in, struct vm_session_run *sr,
 		  struct run_result *rr)
@@ -190,7 +244,7 @@ static void judge(const struct check_verdict_in *in, struct vm_session_run *sr,
 		if (c->have_baseline)
 			check__baseline(in->t, &c->baseline, rr);
 		check__evaluate(in->t, in->th, &rr->telemetry, console, console_len, rr);
-		monitor__judge(sr->mon, sr->mon_why, in->th, in->sched_ext, rr);
+		judge_monitor(in, sr, rr);
 		sched_died(c, rr);
 	}
 	if (vr->outcome == VM_TIMEOUT) {

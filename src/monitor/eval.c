@@ -145,10 +145,32 @@ static double keep_last_waiting(const struct monitor_sample *a, const struct mon
 	return worst;
 }
 
+/*
+ * Work conservation in one sample: CPUs with nothing runnable while other
+ * CPUs have tasks waiting (runnable beyond the one running). Returns the
+ * idle CPUs when both are there, else 0; *waiting gets the waiting tasks.
+ * A task pinned away from the idle CPUs would look the same, so the
+ * verdict switches the check off for specs that confine workers.
+ */
+static unsigned idle_while_waiting(const struct monitor_sample *x, unsigned ncpus,
+				   unsigned *waiting)
+{
+	unsigned idle = 0;
+
+	*waiting = 0;
+	for (unsigned c = 0; c < ncpus; c++) {
+		if (!x->cpu[c].nr_running)
+			idle++;
+		else
+			*waiting += x->cpu[c].nr_running - 1;
+	}
+	return *waiting ? idle : 0;
+}
+
 void monitor__evaluate(const struct monitor_series *s, const struct monitor_limits *l,
 		       struct monitor_verdict *v)
 {
-	struct sustained imb = { 0 }, dsq = { 0 }, fb = { 0 }, kl = { 0 };
+	struct sustained imb = { 0 }, dsq = { 0 }, fb = { 0 }, kl = { 0 }, wc = { 0 };
 	struct sustained stall[MONITOR_MAX_CPUS] = { { 0 } };
 	const struct monitor_sample *prev = NULL, *first_ev = NULL, *last_ev = NULL, *prev_ev = NULL;
 	unsigned nvalid = 0, ncpus = MIN(s->ncpus, (unsigned)MONITOR_MAX_CPUS);
@@ -178,6 +200,11 @@ void monitor__evaluate(const struct monitor_series *s, const struct monitor_limi
 		ratio = monitor__imbalance(cur, ncpus);
 		v->max_imbalance = MAX(v->max_imbalance, ratio);
 		sustained_record(&imb, l->imbalance_on && ratio > l->max_imbalance, ratio, i);
+		{
+			unsigned waiting, idle = idle_while_waiting(cur, ncpus, &waiting);
+
+			sustained_record(&wc, idle > 0, idle, i);
+		}
 		for (unsigned c = 0; c < ncpus; c++) {
 			if (v->max_dsq_cpu < 0 || cur->cpu[c].local_dsq > v->max_dsq) {
 				v->max_dsq = cur->cpu[c].local_dsq;
@@ -252,6 +279,15 @@ void monitor__evaluate(const struct monitor_series *s, const struct monitor_limi
 		add_detail(v, THR_MAX_IMBALANCE_RATIO,
 			   "imbalance ratio %.1f exceeded threshold %.1f for %u consecutive samples (ending at sample %zu)",
 			   imb.worst_value, l->max_imbalance, imb.worst_run, imb.worst_at);
+	v->max_idle_waiting_run = wc.worst_run;
+	if (l->wc_on && wc.worst_run >= l->sustained) {
+		unsigned waiting, idle = idle_while_waiting(&s->v[wc.worst_at], ncpus, &waiting);
+
+		add_detail(v, THR_WORK_CONSERVATION,
+			   "work conservation: %u of %u CPUs idle while %u task(s) waited on other CPUs "
+			   "for %u consecutive samples (ending at sample %zu)",
+			   idle, ncpus, waiting, wc.worst_run, wc.worst_at);
+	}
 	if (dsq.worst_run >= l->sustained)
 		add_detail(v, THR_MAX_LOCAL_DSQ_DEPTH,
 			   "local DSQ depth %u on cpu%d exceeded threshold %" PRIu64 " for %u consecutive samples (ending at sample %zu)",

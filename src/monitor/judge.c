@@ -15,6 +15,7 @@ static void limits_from(const struct thresholds *th, struct monitor_limits *l)
 	l->sustained = thresholds__active(th, THR_SUSTAINED_SAMPLES, &v) && v >= 1 ? (unsigned)v : 1;
 	l->fallback_on = thresholds__active(th, THR_MAX_FALLBACK_RATE, &l->max_fallback);
 	l->keep_last_on = thresholds__active(th, THR_MAX_KEEP_LAST_RATE, &l->max_keep_last);
+	l->wc_on = thresholds__active(th, THR_WORK_CONSERVATION, NULL);
 }
 
 void monitor__judge(struct monitor *m, const char *absent_why, const struct thresholds *th,
@@ -89,4 +90,5 @@ void monitor__record(const struct monitor_series *s, const struct monitor_verdic
 	rm->keep_last_rate = v->keep_last_rate;
 	rm->max_fallback_rate = v->max_fallback_rate;
 	rm->max_keep_last_rate = v->max_keep_last_rate;
+	rm->idle_waiting_run = v->max_idle_waiting_run;
 }

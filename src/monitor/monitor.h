@@ -144,7 +144,7 @@ void monitor_offsets__free(struct monitor_offsets *o);
 /* ---- evaluation ---- */
 
 struct monitor_limits {
-	bool imbalance_on, dsq_on, stall_on, fallback_on, keep_last_on;
+	bool imbalance_on, dsq_on, stall_on, fallback_on, keep_last_on, wc_on;
 	double max_imbalance;
 	uint64_t max_dsq;
 	unsigned sustained;
@@ -165,6 +165,7 @@ struct monitor_verdict {
 	int max_stall_cpu;
 	double fallback_rate, keep_last_rate;	/* whole window, /s; < 0 when not measured */
 	double max_fallback_rate, max_keep_last_rate;	/* worst interval */
+	unsigned max_idle_waiting_run;	/* longest run of samples with idle CPUs and waiting tasks */
 };
 
 /* ktstr's imbalance ratio: max(nr_running) / max(1, min(nr_running)). */

@@ -220,6 +220,8 @@ json_t *report_json_monitor(const struct run_monitor *m)
 			"keep_last_rate", jratio(m->keep_last_rate),
 			"max_fallback_rate", jratio(m->max_fallback_rate),
 			"max_keep_last_rate", jratio(m->max_keep_last_rate)));
+		json_object_set_new(json_object_get(o, "peaks"), "longest_idle_while_waiting_samples",
+				    json_integer(m->idle_waiting_run));
 	}
 	/* per-CPU summary over the window */
 	for (unsigned c = 0; c < ncpus; c++) {

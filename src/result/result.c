@@ -98,6 +98,7 @@ void run_result__free(struct run_result *r)
 	free(r->monitor.events_why);
 	free(r->monitor.events_state);
 	free(r->monitor.dsq_state);
+	free(r->monitor.wc_state);
 	telemetry__free(&r->baseline.tel);
 	for (size_t i = 0; i < r->baseline.ncgroups; i++)
 		cgroup_stats__free(&r->baseline.cgroups[i]);

@@ -137,6 +137,8 @@ struct run_monitor {
 	/* when only part could be judged: the fallback/keep-last and DSQ states, else NULL */
 	char *events_state;
 	char *dsq_state;
+	unsigned idle_waiting_run;	/* longest run of samples with CPUs idle while tasks waited */
+	char *wc_state;		/* work_conservation not judged for this spec: why, else NULL */
 };
 
 /* One figure of a cgroup under the scheduler against EEVDF's in the same boot. */

@@ -56,6 +56,8 @@ enum thr_type { THR_BOOL, THR_U64, THR_F64 };
 	  "monitor: fail when a CPU's rq clock stops while tasks are runnable") \
 	X(SUSTAINED_SAMPLES, "sustained_samples", THR_U64, "samples", THR_NOLIMIT, 5, 5, true, true, NONE, \
 	  "monitor: consecutive violating samples before a monitor check fails") \
+	X(WORK_CONSERVATION, "work_conservation", THR_BOOL, "", 1, 1, 1, true, true, NONE, \
+	  "monitor: fail when CPUs sit idle while another CPU has tasks waiting") \
 	X(MAX_FALLBACK_RATE, "max_fallback_rate", THR_F64, "/s", THR_NOLIMIT, 200.0, 200.0, true, true, \
 	  NONE, "monitor: select_cpu_fallback events per second") \
 	X(MAX_KEEP_LAST_RATE, "max_keep_last_rate", THR_F64, "/s", THR_NOLIMIT, 100.0, 100.0, true, true, \

@@ -349,6 +349,48 @@ static void evaluate(const struct series_buf *b, struct monitor_verdict *v)
 	monitor__evaluate(&b->s, &l, v);
 }
 
+/* Work conservation: CPUs idle while another CPU has tasks waiting, sustained. */
+static void test_work_conservation(void)
+{
+	static struct series_buf b;
+	struct monitor_limits l = defaults();
+	struct monitor_verdict v;
+
+	l.wc_on = true;
+	/* faulty concentrate on 4 CPUs: all four spinners on cpu0 for 8 samples */
+	series_init(&b, 4, 20);
+	for (size_t i = 5; i < 13; i++) {
+		b.cpu[i][0].nr_running = 4;
+		for (unsigned c = 1; c < 4; c++)
+			b.cpu[i][c].nr_running = 0;
+	}
+	monitor__evaluate(&b.s, &l, &v);
+	tap_is_str(v.ndetails ? v.details[0] : NULL,
+		   "work conservation: 3 of 4 CPUs idle while 3 task(s) waited on other CPUs for 8 "
+		   "consecutive samples (ending at sample 12)", "concentrated tasks with idle CPUs fail");
+	tap_ok(v.ndetails == 1 && str_eq(v.detail_check[0], "work_conservation") &&
+	       v.max_idle_waiting_run == 8, "under work_conservation, the longest run recorded");
+	monitor_verdict__free(&v);
+	/* idle CPUs with nobody waiting (fewer tasks than CPUs), and a run of 4: no failure */
+	series_init(&b, 4, 20);
+	for (size_t i = 2; i < 18; i++)
+		b.cpu[i][2].nr_running = b.cpu[i][3].nr_running = 0;
+	for (size_t i = 5; i < 9; i++)
+		b.cpu[i][0].nr_running = 3;
+	monitor__evaluate(&b.s, &l, &v);
+	tap_ok(v.evaluated && v.ndetails == 0 && v.max_idle_waiting_run == 4,
+	       "idle CPUs with no task waiting, or for 4 samples, pass (%s)", v.summary);
+	monitor_verdict__free(&v);
+	/* off: recorded, not judged */
+	l.wc_on = false;
+	series_init(&b, 4, 20);
+	for (size_t i = 0; i < 20; i++)
+		b.cpu[i][0].nr_running = 4, b.cpu[i][1].nr_running = 0;
+	monitor__evaluate(&b.s, &l, &v);
+	tap_ok(v.ndetails == 0 && v.max_idle_waiting_run == 20, "off: the run is recorded, not judged");
+	monitor_verdict__free(&v);
+}
+
 static void test_eval(void)
 {
 	static struct series_buf b;
@@ -902,12 +944,13 @@ static void test_fuzz_sampler(void)
 
 int main(void)
 {
-	tap_plan(76);
+	tap_plan(80);
 	test_layout();
 	test_pgwalk();
 	test_kernel();
 	test_sampler();
 	test_eval();
+	test_work_conservation();
 	test_judge();
 	test_btf();
 	test_fuzz_syms();
