@@ -57,10 +57,12 @@ setup() {
 	esac
 }
 
-# Paths and timings that differ between machines and runs.
+# Paths, timings and the accelerator's reason (whether /dev/kvm exists
+# and opens) differ between machines and runs.
 normalise() {
 	sed -e "s|$box|@BOX@|g" -e "s|$build|@BUILD@|g" -e "s|$src|@SRC@|g" \
-	    -e 's/[0-9][0-9]*\.[0-9][0-9]*s\b/N.NNs/g'
+	    -e 's/[0-9][0-9]*\.[0-9][0-9]*s\b/N.NNs/g' \
+	    -e 's/^  accelerator: .*/  accelerator: @ACCEL@ (kvm or tcg, and why)/'
 }
 
 i=0
