@@ -14,6 +14,9 @@ struct shard_sel;
 
 enum accel_choice { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
 
+/* --retries at most: a test that fails ten times in a row is not flaky */
+#define RUN_MAX_RETRIES 10
+
 struct run_opts {
 	char **specs;
 	size_t nspecs;
@@ -24,6 +27,7 @@ struct run_opts {
 	double budget_s;		/* --budget: 0 = every test */
 	const char *timings;		/* --timings: measured times of an earlier run */
 	bool no_host_fit;		/* --no-host-fit: run tests the host cannot carry */
+	unsigned retries;		/* --retries: reruns of a FAIL/ERROR/TIMEOUT (then FLAKY) */
 	enum accel_choice accel;	/* --accel */
 	unsigned jobs;			/* -j; 0 = auto */
 	const char *results_dir;	/* --results-dir, default ./ktstr-results */

@@ -55,10 +55,15 @@ static int write_merged_json(const struct merge *m, const char *out, char **path
 	for (size_t i = 0; i < m->ntests; i++) {
 		const struct test_result *t = m->tests[i];
 
-		json_array_append_new(tests, json_pack("{s:s, s:s, s:s?, s:i, s:s, s:I}", "name",
+		json_t *o = json_pack("{s:s, s:s, s:s?, s:i, s:s, s:I}", "name",
 			t->name, "status", test_status_name(t->status), "reason", t->reason,
 			"shard", (int)m->test_shard[i], "dir", t->results_dir,
-			"elapsed_ns", (json_int_t)t->elapsed_ns));
+			"elapsed_ns", (json_int_t)t->elapsed_ns);
+
+		/* a FLAKY test's failed attempts, as the shard's result.json had them */
+		if (t->nattempts)
+			json_object_set_new(o, "attempts", report__attempts_json(t));
+		json_array_append_new(tests, o);
 		if (t->elapsed_ns)
 			json_object_set_new(times, t->name, json_real(t->elapsed_ns / 1e9));
 	}

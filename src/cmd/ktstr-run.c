@@ -46,6 +46,7 @@ enum {
 	OPT_TIMINGS,
 	OPT_BUDGET,
 	OPT_NO_HOST_FIT,
+	OPT_RETRIES,
 };
 
 static const struct option long_opts[] = {
@@ -87,6 +88,7 @@ static const struct option long_opts[] = {
 	{ "timings", required_argument, NULL, OPT_TIMINGS },
 	{ "budget", required_argument, NULL, OPT_BUDGET },
 	{ "no-host-fit", no_argument, NULL, OPT_NO_HOST_FIT },
+	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -122,6 +124,8 @@ static void usage(FILE *f)
 		"  --keep-going           (accepted; every test always runs)\n"
 		"  --timeout DUR          run-phase timeout (default: duration + 30s)\n"
 		"  --boot-timeout DUR     boot timeout: no agent after DUR is a TIMEOUT (default 60s)\n"
+		"  --retries N            rerun a FAIL, ERROR or TIMEOUT up to N times (0-%u);\n"
+		"                         a pass on a retry is FLAKY, which exits as passed\n"
 		"overrides (command line > spec > plugin > default; --dry-run shows each value's layer):\n"
 		"  --scheduler NAME       scheduler plugin (name or .so path)\n"
 		"  --flags A,B            scheduler flags\n"
@@ -146,7 +150,8 @@ static void usage(FILE *f)
 		"  -q, --quiet / -v, --verbose\n"
 		"  -h, --help / --version\n"
 		"\n"
-		"exit status: 0 all passed (or some skipped), 1 a test failed, 77 all skipped,\n"
+		"exit status: 0 all passed (FLAKY counts as passed; or some skipped), 1 a test failed,\n"
+		"77 all skipped,\n"
 		"99 error or timeout, 2 usage error, 128+N stopped by signal N\n"
 		"(130 SIGINT, 143 SIGTERM, 129 SIGHUP, 131 SIGQUIT).\n"
 		"\n"
@@ -155,7 +160,9 @@ static void usage(FILE *f)
 		"KTSTR_MACHINE=q35|microvm, KTSTR_NO_PVH=1 (boot the bzImage under TCG),\n"
 		"KTSTR_TCG_THREAD=multi (multi-threaded TCG; default single),\n"
 		"KTSTR_CACHE_DIR / XDG_CACHE_HOME (initramfs and vmlinux cache), TMPDIR,\n"
-		"KTSTR_CHARTJS (Chart.js for --html).\n");
+		"KTSTR_CHARTJS (Chart.js for --html).\n"
+		"The guest's commands see KTSTR_ATTEMPT (1, then 2... under --retries).\n",
+		RUN_MAX_RETRIES);
 }
 
 static int parse_uint(const char *s, unsigned *out)
@@ -400,6 +407,13 @@ int main(int argc, char **argv)
 			break;
 		case OPT_EXCLUDE_TAG:
 			strv_push(&xtags, &nxtags, optarg);
+			break;
+		case OPT_RETRIES:
+			if (parse_uint(optarg, &o.retries) || o.retries > RUN_MAX_RETRIES) {
+				fprintf(stderr, "ktstr-run: --retries: '%s' is not a count from 0 to %u\n",
+					optarg, RUN_MAX_RETRIES);
+				return 2;
+			}
 			break;
 		case OPT_SHARD:
 			shard_arg = optarg;

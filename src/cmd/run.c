@@ -8,6 +8,7 @@
  * SIGINT/SIGTERM/SIGHUP/SIGQUIT kill every VM and remove every temp file,
  * and the temp dirs of runs killed outright are swept at the next start.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -248,6 +249,41 @@ static void run_once(struct test_ctx *tc, struct run_result *rr)
 	vm_session_run__free(&sr);
 }
 
+/*
+ * --retries: move what an attempt left in the test's dir (every entry but
+ * earlier attempt-N dirs) into DIR/attempt-N, so the last attempt's
+ * artifacts sit where a run without retries puts them. *out is the new dir.
+ */
+static int keep_attempt(const char *dir, unsigned n, char **out)
+{
+	_cleanup_free_ char *name = xasprintf("attempt-%u", n);
+	_cleanup_close_ int sub = -1;
+	struct dirent *e;
+	DIR *d;
+	int ret = 0;
+
+	*out = xasprintf("%s/%s", dir, name);
+	if (mkdir(*out, 0755) && errno != EEXIST)
+		return -errno;
+	sub = open(*out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = opendir(dir);
+	if (sub < 0 || !d) {
+		ret = -errno;
+		if (d)
+			closedir(d);
+		return ret;
+	}
+	while ((e = readdir(d))) {
+		if (str_eq(e->d_name, ".") || str_eq(e->d_name, "..") ||
+		    !strncmp(e->d_name, "attempt-", 8))
+			continue;
+		if (renameat(dirfd(d), e->d_name, sub, e->d_name) && !ret)
+			ret = -errno;
+	}
+	closedir(d);
+	return ret;
+}
+
 static void run_job(struct job *j)
 {
 	struct runner *rn = j->rn;
@@ -319,16 +355,35 @@ static void run_job(struct job *j)
 	}, &tc.vs, &note);
 	if (note && rn->o->verbose)
 		fprintf(stderr, "ktstr-run: %s: %s\n", j->name, note);
-	res->status = TEST_PASS;
-	for (unsigned r = 0; r < repeats; r++) {
-		struct run_result *rr = array_push(&res->runs, &res->nruns, sizeof(*rr));
+	for (unsigned attempt = 1;; attempt++) {
+		uint64_t ta = now_ns();
+		char *adir = NULL;
 
-		run_once(&tc, rr);
-		res->status = test_status_worst(res->status, rr->status);
-		if (rr->status != TEST_PASS || got_signal)
+		vm_session__set_attempt(tc.vs, attempt);
+		res->status = TEST_PASS;
+		for (unsigned r = 0; r < repeats; r++) {
+			struct run_result *rr = array_push(&res->runs, &res->nruns, sizeof(*rr));
+
+			run_once(&tc, rr);
+			res->status = test_status_worst(res->status, rr->status);
+			if (rr->status != TEST_PASS || got_signal)
+				break;
+		}
+		check__first_reason(res, repeats);
+		if (got_signal || !test_status__retry(res->status, attempt, rn->o->retries))
 			break;
+		/* the attempt's artifacts move aside; the next one writes the test's dir afresh */
+		ret = keep_attempt(tc.dir, attempt, &adir);
+		if (ret) {
+			write_failed(rn, adir, -ret);
+			break;
+		}
+		if (!rn->o->quiet)
+			fprintf(stderr, "ktstr-run: %s: attempt %u %s%s%s; retrying\n", j->name, attempt,
+				test_status_name(res->status), res->reason ? ": " : "", res->reason ?: "");
+		test_result__push_attempt(res, adir, now_ns() - ta);
 	}
-	check__first_reason(res, repeats);
+	test_result__settle(res);
 out:
 	res->elapsed_ns = now_ns() - t0;
 	if (tc.tmp)

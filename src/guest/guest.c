@@ -666,6 +666,13 @@ int main(int argc, char **argv)
 		send_msg(MSG_TOPO, msg_topo__encode(topo));
 	}
 	selftest(plan->selftest);
+	/* --retries: a payload or --exec command may log more on a retry, or behave as it likes */
+	if (plan->attempt) {
+		char a[16];
+
+		snprintf(a, sizeof(a), "%u", plan->attempt);
+		setenv("KTSTR_ATTEMPT", a, 1);
+	}
 	/*
 	 * The boot ran "quiet" (every console line costs under TCG); from here on
 	 * the console gate wants the kernel's info lines too (sched_ext enable and

@@ -545,6 +545,8 @@ char *run_plan__encode(const struct run_plan *p)
 	else if (p->nksyms)
 		json_object_set_new(r, "ksyms", ksyms_json(p->ksyms, p->nksyms));
 	set_str(r, "selftest", p->selftest);
+	if (p->attempt)
+		json_object_set_new(r, "attempt", json_integer(p->attempt));
 	if (p->plugin) {
 		const struct run_plan_plugin *pl = p->plugin;
 
@@ -606,6 +608,7 @@ int run_plan__decode(const char *s, size_t len, struct run_plan *p, char **err)
 			ksyms_from_json(&d, root, "ksyms", &p->ksyms, &p->nksyms);
 		if (jdec_str(&d, root, "selftest"))
 			p->selftest = jdec_strdup(&d, root, "selftest");
+		p->attempt = jdec_u64(&d, root, "attempt", false);
 		if (p->mode == RUN_MODE_RUN && (!*p->spec || !*p->test))
 			jdec_fail(&d, *p->spec ? "test" : "spec", "missing (mode run needs it)");
 		if (p->mode == RUN_MODE_EXEC && (!p->exec || !p->exec[0]))

@@ -118,6 +118,7 @@ struct run_plan {
 	struct msg_ksym *ksyms;	/* the host's hint: each symbol's distance from _text */
 	size_t nksyms;
 	char *selftest;		/* harness self-test: "crash" or "exit"; NULL */
+	unsigned attempt;	/* --retries: 1, 2, ... ($KTSTR_ATTEMPT in the guest); 0: not said */
 	struct run_plan_plugin *plugin;	/* NULL: none */
 };
 

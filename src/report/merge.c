@@ -9,7 +9,7 @@
 
 static int status_parse(const char *s, enum test_status *out)
 {
-	for (int i = TEST_PASS; i <= TEST_TIMEOUT; i++)
+	for (int i = TEST_PASS; i <= TEST_FLAKY; i++)
 		if (str_eq(s, test_status_name(i))) {
 			*out = i;
 			return 0;
@@ -56,7 +56,7 @@ int merge__read_result(const char *path, struct test_result *t, char **err)
 	struct jdec d = { .where = "$" };
 	_cleanup_free_ char *text = NULL;
 	size_t len;
-	json_t *o, *runs;
+	json_t *o, *runs, *atts;
 	int ret = read_file(path, &text, &len);
 
 	if (ret) {
@@ -70,7 +70,7 @@ int merge__read_result(const char *path, struct test_result *t, char **err)
 		t->name = dup_or_null(&d, o, "name");
 		t->spec_path = dup_or_null(&d, o, "spec_path");
 		if (status_parse(jdec_str(&d, o, "status") ?: "", &t->status))
-			jdec_fail(&d, "status", "expected PASS, SKIP, FAIL, ERROR or TIMEOUT");
+			jdec_fail(&d, "status", "expected PASS, SKIP, FAIL, ERROR, TIMEOUT or FLAKY");
 		t->reason = dup_or_null(&d, o, "reason");
 		t->elapsed_ns = jdec_u64(&d, o, "elapsed_ns", false);
 		t->kernel = dup_or_null(&d, o, "kernel");
@@ -102,6 +102,20 @@ int merge__read_result(const char *path, struct test_result *t, char **err)
 						       str_or_null(&d, x, "message") ?: "");
 			}
 		}
+		/* --retries: the attempts before the last (the last is the test itself) */
+		atts = json_object_get(o, "attempts") ? jdec_array(&d, o, "attempts") : NULL;
+		for (size_t i = 0; atts && i + 1 < json_array_size(atts) && !d.err; i++) {
+			json_t *x = json_array_get(atts, i);
+			struct test_attempt *a = array_push(&t->attempts, &t->nattempts, sizeof(*a));
+
+			if (status_parse(jdec_str(&d, x, "status") ?: "", &a->status))
+				jdec_fail(&d, "attempts[].status", "expected a status");
+			a->reason = dup_or_null(&d, x, "reason");
+			a->dir = dup_or_null(&d, x, "dir");
+			a->elapsed_ns = jdec_u64(&d, x, "elapsed_ns", false);
+		}
+		if (t->status == TEST_FLAKY && !t->nattempts && !d.err)
+			jdec_fail(&d, "attempts", "a FLAKY test needs its failed attempts");
 		if (!t->name && !d.err)
 			jdec_fail(&d, "name", "missing");
 	}

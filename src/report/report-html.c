@@ -84,7 +84,8 @@ static const char style[] =
 	"text-align:left;vertical-align:top}table.num td{text-align:right}table.num td:first-child"
 	"{text-align:left}th{background:#f0f0f0}.st{padding:1px 6px;border-radius:3px;color:#fff;"
 	"font-weight:bold}.st-pass{background:#2ca02c}.st-fail,.st-error,.st-timeout{background:#d62728}"
-	".st-skip{background:#e6a700}td.st-pass a,td.st-fail a,td.st-error a,td.st-timeout a,"
+	".st-skip{background:#e6a700}.st-flaky{background:#9467bd}td.st-flaky a,"
+	"td.st-pass a,td.st-fail a,td.st-error a,td.st-timeout a,"
 	"td.st-skip a{color:#fff}.grid td{text-align:center;min-width:6em}.reason{color:#b00;"
 	"font-weight:bold}.meta{color:#555}.charts{display:flex;flex-wrap:wrap;gap:1em}"
 	".chart h4{margin:.3em 0}section.test{border-top:2px solid #ddd;margin-top:1.5em}"
@@ -226,6 +227,8 @@ static char *test_data(const struct test_result *t)
 		"runs", runs);
 	if (!o)	/* a string that is not UTF-8: the cleaned copy */
 		return NULL;
+	if (t->nattempts)	/* --retries: the attempts before the last */
+		json_object_set_new(o, "attempts", report__attempts_json(t));
 	s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(o);
 	return s;

@@ -252,6 +252,11 @@
 			sec.appendChild(el('p', { 'class': 'meta' }, 'scheduler ' + (t.scheduler || 'eevdf') +
 				', topology ' + t.topology + ', kernel ' + t.kernel + ', ' + t.accel +
 				', results in ' + t.results_dir));
+			if (t.attempts && t.attempts.length)
+				sec.appendChild(table(['attempt', 'status', 'reason', 'artifacts'],
+					t.attempts.map(function (a, i) {
+						return [String(i + 1), badge(a.status), a.reason || '', a.dir || ''];
+					}), 'attempts'));
 			(t.runs || []).forEach(function (r, i) {
 				if (t.runs.length > 1)
 					sec.appendChild(el('h3', {}, 'run ' + (i + 1) + ' ' + r.status));

@@ -16,8 +16,8 @@
 #include "report/internal.h"
 
 #define RESULT_FORMAT_VERSION 1
-/* Additions within version 1 a reader may test for: 1 = runs[].monitor, 2 = runs[].channel, 3 = context and runs[].baseline. */
-#define RESULT_FORMAT_MINOR 3
+/* Additions within version 1 a reader may test for: 1 = runs[].monitor, 2 = runs[].channel, 3 = context and runs[].baseline, 4 = attempts (--retries). */
+#define RESULT_FORMAT_MINOR 4
 
 /* A JSON string, or null; invalid UTF-8 (console bytes) is cleaned, not dropped. */
 static json_t *jstr(const char *s)
@@ -364,6 +364,36 @@ static json_t *artifacts_json(const char *dir)
 	return json_pack("{s:o, s:o}", "dir", jstr(dir), "files", files);
 }
 
+json_t *report__attempts_json(const struct test_result *t)
+{
+	json_t *v = json_array();
+
+	for (size_t i = 0; i < t->nattempts; i++) {
+		const struct test_attempt *a = &t->attempts[i];
+
+		json_array_append_new(v, json_pack("{s:I, s:s, s:o, s:o, s:I}", "attempt",
+			(json_int_t)i + 1, "status", test_status_name(a->status), "reason",
+			jstr(a->reason), "dir", jstr(a->dir), "elapsed_ns", (json_int_t)a->elapsed_ns));
+	}
+	return v;
+}
+
+/*
+ * --retries: every attempt in order, the last being the test's own verdict
+ * and dir; a test run once has no "attempts" (minor_version 3).
+ */
+static json_t *attempts_json(const struct test_result *t)
+{
+	json_t *v = report__attempts_json(t);
+
+	json_array_append_new(v, json_pack("{s:I, s:s, s:o, s:o, s:o}", "attempt",
+		(json_int_t)t->nattempts + 1, "status",
+		test_status_name(t->status == TEST_FLAKY ? TEST_PASS : t->status), "reason",
+		jstr(t->status == TEST_FLAKY ? NULL : report_reason(t)), "dir", jstr(t->results_dir),
+		"elapsed_ns", json_null()));
+	return v;
+}
+
 int report__write_json(const struct test_result *t, const struct spec_test *spec, const char *path)
 {
 	_cleanup_free_ char *text = NULL;
@@ -384,6 +414,8 @@ int report__write_json(const struct test_result *t, const struct spec_test *spec
 		return -EINVAL;
 	json_object_set_new(root, "minor_version", json_integer(RESULT_FORMAT_MINOR));
 	json_object_set_new(root, "context", context_json(t, spec));
+	if (t->nattempts)
+		json_object_set_new(root, "attempts", attempts_json(t));
 	text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	json_decref(root);
 	if (!text)

@@ -107,11 +107,29 @@ static void testcase(FILE *f, const struct test_result *t)
 	report_xml_escape(f, cls, true);
 	fprintf(f, "\" time=\"%.3f\">\n", report_secs(t->elapsed_ns));
 	testcase_monitor(f, t);
+	/*
+	 * Maven Surefire's rerun format: a FLAKY test is a passed testcase with a
+	 * <flakyFailure> or <flakyError> per failed attempt (Jenkins and GitLab read it).
+	 */
+	for (size_t i = 0; t->status == TEST_FLAKY && i < t->nattempts; i++) {
+		const struct test_attempt *a = &t->attempts[i];
+		const char *el = a->status == TEST_FAIL ? "flakyFailure" : "flakyError";
+
+		fprintf(f, "      <%s type=\"%s\" message=\"", el, test_status_name(a->status));
+		report_xml_escape(f, a->reason ?: test_status_name(a->status), true);
+		fputs("\">", f);
+		if (a->dir) {
+			fputs("<system-out>artifacts: ", f);
+			report_xml_escape(f, a->dir, false);
+			fputs("</system-out>", f);
+		}
+		fprintf(f, "</%s>\n", el);
+	}
 	if (t->status == TEST_SKIP) {
 		fputs("      <skipped message=\"", f);
 		report_xml_escape(f, reason, true);
 		fputs("\"/>\n", f);
-	} else if (t->status != TEST_PASS) {
+	} else if (t->status != TEST_PASS && t->status != TEST_FLAKY) {
 		_cleanup_free_ char *block = report_text__failure(t);
 		const char *el = t->status == TEST_FAIL ? "failure" : "error";
 

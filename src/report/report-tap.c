@@ -103,7 +103,9 @@ static int tap_test(struct report *r, const struct test_result *t)
 	_cleanup_free_ char *ne = report_unevaluated(t);
 	FILE *f = stdout;
 
-	fputs(t->status == TEST_PASS || t->status == TEST_SKIP ? "ok" : "not ok", f);
+	/* FLAKY passed: TAP 14 has only SKIP and TODO directives, so the YAML block says it */
+	fputs(t->status == TEST_PASS || t->status == TEST_SKIP || t->status == TEST_FLAKY ?
+	      "ok" : "not ok", f);
 	fprintf(f, " %u - ", ++r->tap_n);
 	tap_desc(f, t->name);
 	if (t->status == TEST_SKIP) {
@@ -132,6 +134,14 @@ static int tap_test(struct report *r, const struct test_result *t)
 			fputs("  runs:\n", f);
 			for (size_t i = 0; i < t->nruns; i++)
 				yaml_run(f, &t->runs[i]);
+		}
+		if (t->nattempts) {
+			fputs("  attempts:\n", f);
+			for (size_t i = 0; i < t->nattempts; i++) {
+				fprintf(f, "    - status: %s\n", test_status_name(t->attempts[i].status));
+				yaml_kv(f, "      ", "reason", t->attempts[i].reason);
+				yaml_kv(f, "      ", "artifacts", t->attempts[i].dir);
+			}
 		}
 		fputs("  ...\n", f);
 	}

@@ -13,6 +13,7 @@
 #define C_RED "\033[31m"
 #define C_GREEN "\033[32m"
 #define C_YELLOW "\033[33m"
+#define C_MAGENTA "\033[35m"
 #define C_BOLD "\033[1m"
 #define C_OFF "\033[0m"
 
@@ -23,6 +24,7 @@ static const char *status_color(const struct report *r, enum test_status s)
 	switch (s) {
 	case TEST_PASS: return C_GREEN;
 	case TEST_SKIP: return C_YELLOW;
+	case TEST_FLAKY: return C_MAGENTA;
 	default: return C_RED;
 	}
 }
@@ -188,9 +190,16 @@ static int text_test(struct report *r, const struct test_result *t)
 		r->o.color ? C_OFF : "", report_secs(t->elapsed_ns), t->name);
 	if (t->nruns > 1)
 		fprintf(r->text, " (%zu runs)", t->nruns);
-	if (t->status == TEST_SKIP && reason)
+	if ((t->status == TEST_SKIP || t->status == TEST_FLAKY) && reason)
 		fprintf(r->text, ": %s", reason);
 	fputc('\n', r->text);
+	/* every retried attempt, with where its artifacts are: flakiness in plain sight */
+	for (size_t i = 0; i < t->nattempts; i++) {
+		const struct test_attempt *a = &t->attempts[i];
+
+		fprintf(r->text, "  attempt %zu: %s%s%s%s%s\n", i + 1, test_status_name(a->status),
+			a->reason ? ": " : "", a->reason ?: "", a->dir ? " -> " : "", a->dir ?: "");
+	}
 	/* a results channel that lost bytes is worth a line even when the test passed */
 	for (size_t i = 0; t->status == TEST_PASS && i < t->nruns; i++)
 		if (t->runs[i].channel_dropped)
@@ -208,7 +217,8 @@ static int text_test(struct report *r, const struct test_result *t)
 
 static int text_end(struct report *r)
 {
-	unsigned count[TEST_TIMEOUT + 1] = { 0 };
+	unsigned count[TEST_FLAKY + 1] = { 0 };
+	char flaky[32] = "";
 	size_t wname = 4;
 
 	clear_line(r);
@@ -230,8 +240,12 @@ static int text_end(struct report *r)
 				t->status == TEST_PASS || !reason ? "" : reason);
 		}
 	}
-	fprintf(r->text, "\n%zu test%s: %u passed, %u failed, %u skipped, %u errors, %u timed out%s\n",
-		r->nresults, r->nresults == 1 ? "" : "s", count[TEST_PASS], count[TEST_FAIL],
+	/* as cargo-nextest: a FLAKY test passed, and the count says how many were */
+	if (count[TEST_FLAKY])
+		snprintf(flaky, sizeof(flaky), " (%u flaky)", count[TEST_FLAKY]);
+	fprintf(r->text, "\n%zu test%s: %u passed%s, %u failed, %u skipped, %u errors, %u timed out%s\n",
+		r->nresults, r->nresults == 1 ? "" : "s", count[TEST_PASS] + count[TEST_FLAKY], flaky,
+		count[TEST_FAIL],
 		count[TEST_SKIP], count[TEST_ERROR], count[TEST_TIMEOUT],
 		r->relaxed ? " (thresholds relaxed for TCG)" : "");
 	if (r->unevaluated)

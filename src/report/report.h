@@ -65,6 +65,9 @@ int runs__create(const char *root, const char *id, char **dir);
 char *runs__resolve(const char *root, const char *run);
 int runs__list(const char *root, FILE *f, char **why);
 int runs__show(const char *dir, FILE *f, char **why);
+/* --retries: a test's attempts before the last, as result.json's "attempts" has them. */
+struct json_t;
+struct json_t *report__attempts_json(const struct test_result *t);
 
 /* Per-test JSON result file (versioned, documented in doc/results-format.md); spec may be NULL. */
 int report__write_json(const struct test_result *t, const struct spec_test *spec, const char *path);

@@ -6,7 +6,7 @@
 
 static const char *const status_names[] = {
 	[TEST_PASS] = "PASS", [TEST_SKIP] = "SKIP", [TEST_FAIL] = "FAIL",
-	[TEST_ERROR] = "ERROR", [TEST_TIMEOUT] = "TIMEOUT",
+	[TEST_ERROR] = "ERROR", [TEST_TIMEOUT] = "TIMEOUT", [TEST_FLAKY] = "FLAKY",
 };
 
 const char *test_status_name(enum test_status s)
@@ -41,6 +41,7 @@ static int status_rank(enum test_status s)
 {
 	switch (s) {
 	case TEST_PASS: return 0;
+	case TEST_FLAKY: return 1;	/* passed in the end, but less well than a PASS */
 	case TEST_SKIP: return 1;
 	case TEST_FAIL: return 2;
 	case TEST_TIMEOUT: return 3;
@@ -171,7 +172,49 @@ void test_result__free(struct test_result *t)
 		free(t->sched_files[i].sha256);
 	}
 	free(t->sched_files);
+	for (size_t i = 0; i < t->nattempts; i++) {
+		free(t->attempts[i].reason);
+		free(t->attempts[i].dir);
+	}
+	free(t->attempts);
 	memset(t, 0, sizeof(*t));
+}
+
+bool test_status__retry(enum test_status s, unsigned attempts, unsigned retries)
+{
+	if (s != TEST_FAIL && s != TEST_ERROR && s != TEST_TIMEOUT)
+		return false;
+	return attempts <= retries;
+}
+
+void test_result__push_attempt(struct test_result *t, char *dir, uint64_t elapsed_ns)
+{
+	struct test_attempt *a = array_push(&t->attempts, &t->nattempts, sizeof(*a));
+
+	a->status = t->status;
+	a->reason = TAKE_PTR(t->reason);
+	a->dir = dir;
+	a->elapsed_ns = elapsed_ns;
+	for (size_t i = 0; i < t->nruns; i++)
+		run_result__free(&t->runs[i]);
+	free(t->runs);
+	t->runs = NULL;
+	t->nruns = 0;
+	free(t->console_tail);
+	t->console_tail = NULL;
+	t->status = TEST_PASS;
+}
+
+void test_result__settle(struct test_result *t)
+{
+	const struct test_attempt *a = t->nattempts ? &t->attempts[0] : NULL;
+
+	if (!a || t->status != TEST_PASS)
+		return;
+	t->status = TEST_FLAKY;
+	free(t->reason);
+	t->reason = xasprintf("passed on attempt %zu; attempt 1: %s%s%s", t->nattempts + 1,
+			      test_status_name(a->status), a->reason ? ": " : "", a->reason ?: "");
 }
 
 /*
@@ -186,6 +229,7 @@ int test_results__exit_code(const struct test_result *const *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		switch (v[i]->status) {
 		case TEST_PASS:
+		case TEST_FLAKY:
 			all_skip = false;
 			break;
 		case TEST_SKIP:

@@ -19,6 +19,15 @@ enum test_status {
 	TEST_FAIL,	/* the scheduler misbehaved */
 	TEST_ERROR,	/* the harness, VM or kernel failed */
 	TEST_TIMEOUT,	/* with the phase that timed out */
+	TEST_FLAKY,	/* a test-level status only: failed, then passed on a retry */
+};
+
+/* A retried test's earlier attempt: what it ended as and where its artifacts went. */
+struct test_attempt {
+	enum test_status status;	/* FAIL, ERROR or TIMEOUT (the retried ones) */
+	char *reason;			/* its one-line reason, or NULL */
+	char *dir;			/* its artifacts ("<test dir>/attempt-1"), or NULL */
+	uint64_t elapsed_ns;
 };
 
 /* ktstr's DetailKind. */
@@ -221,6 +230,9 @@ struct test_result {
 	char *plugin_sha256;
 	struct result_file *sched_files;
 	size_t nsched_files;
+	/* --retries: the attempts before the last (whose runs are runs[] above) */
+	struct test_attempt *attempts;
+	size_t nattempts;
 };
 
 const char *test_status_name(enum test_status s);	/* "PASS", ... */
@@ -230,10 +242,29 @@ enum test_status test_status_worst(enum test_status a, enum test_status b);
 void run_result__add_detail(struct run_result *r, enum detail_kind kind, const char *check,
 			    const char *cgroup, const char *fmt, ...) __printf(5, 6);
 void run_result__free(struct run_result *r);
+/*
+ * --retries: whether a test that ended as s is run again, given the attempts
+ * made so far (1 after the first) and the retries allowed. Only a test that
+ * ended FAIL, ERROR or TIMEOUT is retried; a PASS or SKIP is final.
+ */
+bool test_status__retry(enum test_status s, unsigned attempts, unsigned retries);
+/*
+ * Keep t's verdict so far as an earlier attempt (its status, reason and
+ * artifacts dir, which the struct takes) and clear it, with its runs, for
+ * the next attempt.
+ */
+void test_result__push_attempt(struct test_result *t, char *dir, uint64_t elapsed_ns);
+/*
+ * After the last attempt: a PASS that follows failed attempts is FLAKY, with
+ * a reason naming the first failure; any other status stands.
+ */
+void test_result__settle(struct test_result *t);
 /* Both free what the struct owns (not the struct itself) and accept NULL. */
 void test_result__free(struct test_result *t);
 
-/* Exit status for automake: 0 pass/skip mix, 1 any FAIL, 77 all skipped, 99 ERROR/TIMEOUT. */
+/*
+ * Exit status for automake: 0 pass/skip mix (FLAKY counts as passed, as in
+ * cargo-nextest), 1 any FAIL, 77 all skipped, 99 ERROR/TIMEOUT. */
 int test_results__exit_code(const struct test_result *const *v, size_t n);
 
 #endif

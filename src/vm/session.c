@@ -26,6 +26,7 @@ struct vm_session {
 	char *mon_why;		/* why this test has no monitor, or NULL */
 	char *ksyms_cache;	/* the kernel's symbol cache (distances from _text) */
 	struct vm_session_run *cur;	/* the boot under way */
+	unsigned attempt;	/* --retries: which attempt the next boot is (0: not said) */
 };
 
 void run_channel__free(struct run_channel *c)
@@ -96,6 +97,7 @@ static char *build_run_json(const struct vm_session *s, enum vm_machine m)
 		.no_ksyms = s->mon_why != NULL,
 		/* tests of the harness itself: make the agent crash ("crash") or exit ("exit") */
 		.selftest = getenv("KTSTR_AGENT_SELFTEST"),
+		.attempt = s->attempt,
 	};
 	char *ret;
 
@@ -607,6 +609,12 @@ int vm_session__new(const struct vm_session_opts *o, struct vm_session **out, ch
 	}
 	*out = s;
 	return 0;
+}
+
+void vm_session__set_attempt(struct vm_session *s, unsigned attempt)
+{
+	if (s)
+		s->attempt = attempt;
 }
 
 void vm_session__free(struct vm_session *s)

@@ -93,6 +93,8 @@ char *vm_session__guest_bin(void);
  */
 int vm_session__new(const struct vm_session_opts *o, struct vm_session **out, char **note);
 void vm_session__free(struct vm_session *s);
+/* --retries: the attempt the next runs belong to, told to the guest as $KTSTR_ATTEMPT. */
+void vm_session__set_attempt(struct vm_session *s, unsigned attempt);
 
 /* One boot (two when the first never reached the agent), as data. */
 struct vm_session_run {

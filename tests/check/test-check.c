@@ -461,9 +461,53 @@ static void test_baseline(void)
 	reset();
 }
 
+/* --retries: what is retried, how often, and what a retry that passes makes of the test. */
+static void test_retries(void)
+{
+	struct test_result f = { .status = TEST_FLAKY }, s = { .status = TEST_SKIP },
+			   t = { .status = TEST_FAIL };
+	const struct test_result *v[2] = { &f, &s };
+	struct run_result *rr;
+
+	tap_is_str(test_status_name(TEST_FLAKY), "FLAKY", "FLAKY has a name");
+	tap_is_int(test_results__exit_code(v, 2), 0, "FLAKY + SKIP exits 0 (FLAKY counts as passed)");
+	v[0] = &f; v[1] = &f;
+	tap_is_int(test_results__exit_code(v, 2), 0, "all FLAKY exits 0, not 77");
+	tap_ok(!test_status__retry(TEST_PASS, 1, 3) && !test_status__retry(TEST_SKIP, 1, 3),
+	       "PASS and SKIP are final");
+	tap_ok(test_status__retry(TEST_FAIL, 1, 1) && test_status__retry(TEST_ERROR, 1, 1) &&
+	       test_status__retry(TEST_TIMEOUT, 1, 1), "FAIL, ERROR and TIMEOUT are retried");
+	tap_ok(!test_status__retry(TEST_FAIL, 2, 1) && !test_status__retry(TEST_FAIL, 1, 0),
+	       "--retries 1 allows two attempts; --retries 0 one");
+
+	/* attempt 1 fails, attempt 2 passes: FLAKY with the first failure named */
+	t.reason = xstrdup("stuck 3500ms on cpu1");
+	rr = array_push(&t.runs, &t.nruns, sizeof(*rr));
+	rr->status = TEST_FAIL;
+	test_result__push_attempt(&t, xstrdup("/r/x/attempt-1"), 5);
+	tap_ok(t.nattempts == 1 && t.attempts[0].status == TEST_FAIL && t.nruns == 0 &&
+	       !t.reason && t.status == TEST_PASS && str_eq(t.attempts[0].dir, "/r/x/attempt-1"),
+	       "an attempt keeps its status, reason and dir; the test starts afresh");
+	test_result__settle(&t);
+	tap_is_int(t.status, TEST_FLAKY, "a pass after a failed attempt is FLAKY");
+	tap_is_str(t.reason, "passed on attempt 2; attempt 1: FAIL: stuck 3500ms on cpu1",
+		   "FLAKY's reason names the attempt that passed and the first failure");
+	/* attempt 2 fails again: the last attempt's verdict stands */
+	t.status = TEST_TIMEOUT;
+	free(t.reason);
+	t.reason = xstrdup("run timed out");
+	test_result__settle(&t);
+	tap_ok(t.status == TEST_TIMEOUT && str_eq(t.reason, "run timed out"),
+	       "a test that never passes keeps its last verdict");
+	test_result__free(&t);
+	s.status = TEST_PASS;
+	test_result__settle(&s);
+	tap_is_int(s.status, TEST_PASS, "a first-time pass stays PASS");
+}
+
 int main(void)
 {
-	tap_plan(60);
+	tap_plan(71);
 	test_baseline();
 	test_starved();
 	test_spread();
@@ -478,6 +522,7 @@ int main(void)
 	test_stats();
 	test_thresholds();
 	test_exit_codes();
+	test_retries();
 	reset();
 	return tap_done();
 }

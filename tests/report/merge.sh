@@ -16,7 +16,7 @@ n=0
 fails=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi; }
 echo "TAP version 14"
-echo "1..10"
+echo "1..12"
 
 specs="$src/specs/cgroup_add.yaml $src/specs/nested_steady.yaml $src/specs/affinity_change.yaml $src/specs/steady.yaml"
 "$run" -q --list $specs | sort >"$tmp/full"
@@ -69,4 +69,22 @@ rm -rf "$tmp/s3/$(head -1 "$tmp/s3/list")"
 "$rep" merge "$tmp/s1" --out "$tmp/m4" 2>/dev/null; rc=$?
 "$rep" merge "$tmp/nope" --out "$tmp/m4" 2>"$tmp/err"; rc2=$?
 [ $rc = 2 ] && [ $rc2 = 2 ] && grep -q "shard.json" "$tmp/err"; ok $? "one shard alone, or a dir that is no shard, is refused"
+
+# FLAKY carried through: a shard whose only failure passed on its retry
+mkshard "$tmp/k1" 1 3 "$hash" PASS
+mkshard "$tmp/k3" 3 3 "$hash" PASS
+mkshard "$tmp/k2" 2 3 "$hash" PASS
+ft=$(head -1 "$tmp/k2/list")
+cat >"$tmp/k2/$ft/result.json" <<J
+{"kind": "ktstr-result", "version": 1, "name": "$ft", "status": "FLAKY",
+ "reason": "passed on attempt 2; attempt 1: FAIL: stuck", "elapsed_ns": 4000000000,
+ "runs": [{"status": "PASS", "phase": null, "details": []}],
+ "attempts": [{"attempt": 1, "status": "FAIL", "reason": "stuck", "dir": "/r/$ft/attempt-1", "elapsed_ns": 2000000000},
+              {"attempt": 2, "status": "PASS", "reason": null, "dir": "/r/$ft", "elapsed_ns": null}]}
+J
+"$rep" merge --junit "$tmp/k.xml" "$tmp/k1" "$tmp/k2" "$tmp/k3" --out "$tmp/k" >"$tmp/out" 2>&1; rc=$?
+[ $rc = 0 ] && grep -q "passed (1 flaky)" "$tmp/out" && grep -q "<flakyFailure type=\"FAIL\" message=\"stuck\"" "$tmp/k.xml"
+ok $? "a FLAKY shard result merges as passed (exit $rc), flaky in the summary and JUnit"
+python3 -c 'import json,sys; r=[t for t in json.load(open(sys.argv[1]))["tests"] if t["name"] == sys.argv[2]][0]; assert r["status"] == "FLAKY" and [a["status"] for a in r["attempts"]] == ["FAIL"], r' "$tmp/k/results.json" "$ft" 2>"$tmp/err"
+ok $? "the merged results.json keeps FLAKY and its failed attempt $(cat "$tmp/err")"
 exit $((fails > 0))
