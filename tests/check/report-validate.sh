@@ -91,7 +91,7 @@ check "grep -q 'thresholds relaxed for TCG' '$tmp/text.out' && grep -q '^# thres
 check "test \$(grep -c 'pass/1n1l2c1t: boot' '$tmp/text.out') -eq 1" "plain progress prints each phase once"
 check "grep -q \"^ktstr 'timeout/run' \\[topo=1n1l2c1t\\] timed out during run:\$\" '$tmp/text.out'" \
 	"text: a TIMEOUT names its phase"
-check "grep -q '^not evaluated (no monitor data): max_imbalance_ratio, max_local_dsq_depth, fail_on_stall, sustained_samples, max_fallback_rate, max_keep_last_rate\$' '$tmp/text.out' &&
+check "grep -q '^not evaluated (no monitor data): max_imbalance_ratio, max_local_dsq_depth, fail_on_stall, sustained_samples, work_conservation, max_fallback_rate, max_keep_last_rate\$' '$tmp/text.out' &&
        grep -q '^  not_evaluated: \"max_imbalance_ratio, .* (no monitor data)\"\$' '$tmp/tap.out'" \
 	"monitor thresholds are reported as not evaluated, never passed"
 check "grep -q '^--- monitor ---\$' '$tmp/text.out' &&
