@@ -8,7 +8,9 @@
 # The runs are single repeats on a loaded TCG host, so the comparison uses
 # tests/report/vm/tcg-policy.json: relative gates of 50% (two healthy runs
 # differ by 10-30% here) and an absolute imbalance gate of 3 (in a 2-CPU
-# guest the peak ratio jumps 1 -> 3 with one sample's placement). The
+# guest the peak ratio jumps 1 -> 3 with one sample's placement) and an
+# absolute gap gate of 1500 ms (beside eight builds one healthy run's longest
+# gap went past 500 ms: TCG's one host thread was not scheduled). The
 # delay moves its metrics by 99% and more, far past either.
 set -u
 src=${KTSTR_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -60,7 +62,7 @@ bad = [m for m in want if v.get(m) != 'regression']
 print(('ok 3 - regressions on %s' % ', '.join(want)) if not bad else
       'not ok 3 - not a regression: %s' % ', '.join('%s=%s' % (m, v.get(m)) for m in bad))
 print('ok 4 - max_gap_ms is not called a regression' if v.get('cg_pp.max_gap_ms') != 'regression'
-      else 'not ok 4 - max_gap_ms flagged (the 200 ms delay is below its 500 ms gate)')
+      else 'not ok 4 - max_gap_ms flagged (the 200 ms delay is below its 1500 ms gate)')
 PY
 if grep -q '<failure type="regression"' "$tmp/ab.xml" && python3 -c "import sys, xml.dom.minidom as m; m.parse(sys.argv[1])" "$tmp/ab.xml"; then
 	echo "ok 5 - JUnit XML parses and holds the regression"
