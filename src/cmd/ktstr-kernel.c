@@ -377,6 +377,9 @@ static int print_key(const char *key, const char *verb)
 		if (!quiet)
 			fprintf(stderr, "ktstr-kernel: %s %s (%s, sched_ext %s)\n", verb, e.key,
 				e.version, e.sched_ext ? "yes" : "no");
+		if (!quiet && !e.sched_ext)
+			fprintf(stderr, "ktstr-kernel: note: %s has no sched_ext (CONFIG_SCHED_CLASS_EXT "
+				"is not set); sched_ext specs will be skipped on it\n", e.version);
 		printf("%s\n", e.image);
 		kernel_cache_entry__fini(&e);
 	}

@@ -2,9 +2,17 @@
 /*
  * Fetching a Debian cloud kernel: the host's apt with a private sources list,
  * lists and cache under the kernel cache, the .deb unpacked with libarchive.
+ *
+ * Two suites are on offer: trixie-backports (7.x, packaged as
+ * linux-binary-unsigned-<v> + linux-base-<v>, image and config under
+ * usr/lib/modules/<v>/) and trixie itself (6.12, packaged as
+ * linux-image-<v>-unsigned with boot/vmlinuz-<v> and boot/config-<v>).
+ * trixie's 6.12 cloud kernel is built without CONFIG_SCHED_CLASS_EXT: it
+ * fetches and runs, and its cache entry says sched_ext no.
  */
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,9 +22,14 @@
 #include "kernel/kernel.h"
 
 #define DEB_SUITE "trixie-backports"
+#define DEB_SUITE2 "trixie"
+#define DEB_SUITES DEB_SUITE " and " DEB_SUITE2
 #define DEB_FLAVOUR "-cloud-amd64"
 #define PKG_IMAGE "linux-binary-unsigned-"
 #define PKG_BASE "linux-base-"
+/* trixie's own packaging: linux-image-<v>-unsigned, one package */
+#define PKG_IMAGE_OLD "linux-image-"
+#define PKG_UNSIGNED "-unsigned"
 #define LISTS_MAX_AGE (24 * 3600)
 
 /* ---- .deb unpacking (ar + data.tar.*), no dpkg ------------------------- */
@@ -59,6 +72,17 @@ static void deb_note(struct deb_found *f, const char *path, const char *dest)
 {
 	const char *base = kernel_basename(path);
 
+	if (f && str_startswith(path, "boot/") && !strchr(path + 5, '/')) {
+		/* trixie's layout: boot/vmlinuz-<v>, boot/config-<v> */
+		if (str_startswith(base, "vmlinuz-") && !f->image) {
+			f->image = xstrdup(dest);
+			free(f->version);
+			f->version = xstrdup(base + strlen("vmlinuz-"));
+		} else if (str_startswith(base, "config-") && !f->config) {
+			f->config = xstrdup(dest);
+		}
+		return;
+	}
 	if (!f || !str_startswith(path, "usr/lib/modules/"))
 		return;
 	if (str_startswith(base, "vmlinuz") && !f->image) {
@@ -229,7 +253,7 @@ static int import_debs(const char *image_deb, const char *base_deb, const struct
 		ret = deb_unpack(base_deb, tmp, false, &f, err);
 	}
 	if (!ret && !f.image) {
-		*err = xasprintf("%s has no usr/lib/modules/*/vmlinuz*", image_deb);
+		*err = xasprintf("%s has no usr/lib/modules/*/vmlinuz* or boot/vmlinuz-*", image_deb);
 		ret = -ENOENT;
 	}
 	if (ret < 0)
@@ -304,6 +328,9 @@ struct apt_env {
 	char *sources;		/* <dir>/sources.list */
 	char *lists, *cache;
 	char *mirror;
+	bool sources_changed;	/* the suites differ from the lists' (an older ktstr's) */
+	char **single;		/* versions packaged the trixie way (one linux-image-*-unsigned) */
+	size_t nsingle;
 };
 
 static void apt_env__fini(struct apt_env *e)
@@ -313,6 +340,9 @@ static void apt_env__fini(struct apt_env *e)
 	free(e->lists);
 	free(e->cache);
 	free(e->mirror);
+	for (size_t i = 0; i < e->nsingle; i++)
+		free(e->single[i]);
+	free(e->single);
 }
 
 /* The mirror: KTSTR_DEBIAN_MIRROR (a proxy, a local mirror, the offline tests), else the host's. */
@@ -330,7 +360,7 @@ static int host_mirror(char **uri, char **signed_by)
 
 static int apt_env__init(struct apt_env *e, const char *root, char **err)
 {
-	_cleanup_free_ char *sb = NULL, *line = NULL, *partial = NULL;
+	_cleanup_free_ char *sb = NULL, *line = NULL, *partial = NULL, *old = NULL;
 	int ret;
 
 	memset(e, 0, sizeof(*e));
@@ -353,8 +383,11 @@ static int apt_env__init(struct apt_env *e, const char *root, char **err)
 		*err = xasprintf("%s: %s", e->dir, strerror(-ret));
 		return ret;
 	}
-	line = sb ? xasprintf("deb [signed-by=%s] %s " DEB_SUITE " main\n", sb, e->mirror)
-		  : xasprintf("deb %s " DEB_SUITE " main\n", e->mirror);
+	line = sb ? xasprintf("deb [signed-by=%s] %s " DEB_SUITE " main\n"
+			      "deb [signed-by=%s] %s " DEB_SUITE2 " main\n", sb, e->mirror, sb, e->mirror)
+		  : xasprintf("deb %s " DEB_SUITE " main\ndeb %s " DEB_SUITE2 " main\n",
+			      e->mirror, e->mirror);
+	e->sources_changed = read_file(e->sources, &old, NULL) < 0 || !str_eq(old, line);
 	ret = write_file(e->sources, line, strlen(line));
 	if (ret < 0)
 		*err = xasprintf("%s: %s", e->sources, strerror(-ret));
@@ -419,7 +452,7 @@ static int apt_update(const struct apt_env *e, const struct kernel_progress *p, 
 	_cleanup_free_ char *tail = NULL;
 	int ret;
 
-	kernel_say(p, "updating the package list of %s " DEB_SUITE, e->mirror);
+	kernel_say(p, "updating the package lists of %s " DEB_SUITES, e->mirror);
 	ret = apt(e, "apt-get", args, NULL, p, &tail);
 	if (ret < 0) {
 		*err = xasprintf("cannot run apt-get: %s", strerror(-ret));
@@ -437,27 +470,61 @@ static int ver_cmp_desc(const void *a, const void *b)
 	return strverscmp(*(char *const *)b, *(char *const *)a);
 }
 
-/* Collect "<v>" from apt-cache search lines "linux-binary-unsigned-<v>-cloud-amd64 - ..." */
-static void collect_line(void *ctx, const char *line)
-{
-	struct { char **v; size_t n; } *c = ctx;
-	size_t len = strcspn(line, " ");
-	char **slot;
+struct collected {
+	char **v;
+	size_t n;
+	struct apt_env *e;
+};
 
-	if (!str_startswith(line, PKG_IMAGE) || len <= strlen(PKG_IMAGE) + strlen(DEB_FLAVOUR))
-		return;
-	if (strncmp(line + len - strlen(DEB_FLAVOUR), DEB_FLAVOUR, strlen(DEB_FLAVOUR)))
-		return;
-	slot = array_push(&c->v, &c->n, sizeof(char *));
-	*slot = xstrndup(line + strlen(PKG_IMAGE), len - strlen(PKG_IMAGE));
+static bool str_in(char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (str_eq(v[i], s))
+			return true;
+	return false;
 }
 
-static int apt_versions(const struct apt_env *e, char ***out, size_t *n, char **err)
+/*
+ * Collect "<v>" from apt-cache search lines "linux-binary-unsigned-<v>-cloud-amd64 - ..."
+ * and "linux-image-<v>-cloud-amd64-unsigned - ..." (noting the latter's packaging).
+ */
+static void collect_line(void *ctx, const char *line)
+{
+	struct collected *c = ctx;
+	size_t len = strcspn(line, " "), fl = strlen(DEB_FLAVOUR);
+	_cleanup_free_ char *v = NULL;
+	bool single = false;
+
+	if (str_startswith(line, PKG_IMAGE) && len > strlen(PKG_IMAGE) + fl &&
+	    !strncmp(line + len - fl, DEB_FLAVOUR, fl)) {
+		v = xstrndup(line + strlen(PKG_IMAGE), len - strlen(PKG_IMAGE));
+	} else if (str_startswith(line, PKG_IMAGE_OLD) &&
+		   len > strlen(PKG_IMAGE_OLD) + fl + strlen(PKG_UNSIGNED) &&
+		   !strncmp(line + len - fl - strlen(PKG_UNSIGNED), DEB_FLAVOUR PKG_UNSIGNED,
+			    fl + strlen(PKG_UNSIGNED)) &&
+		   isdigit((unsigned char)line[strlen(PKG_IMAGE_OLD)])) {
+		v = xstrndup(line + strlen(PKG_IMAGE_OLD),
+			     len - strlen(PKG_IMAGE_OLD) - strlen(PKG_UNSIGNED));
+		single = true;
+	}
+	if (!v || str_in(c->v, c->n, v))
+		return;
+	if (single) {
+		char **s = array_push(&c->e->single, &c->e->nsingle, sizeof(char *));
+
+		*s = xstrdup(v);
+	}
+	*(char **)array_push(&c->v, &c->n, sizeof(char *)) = TAKE_PTR(v);
+}
+
+static int apt_versions(struct apt_env *e, char ***out, size_t *n, char **err)
 {
 	static const char *const args[] = {
-		"search", "--names-only", "^" PKG_IMAGE ".*" DEB_FLAVOUR "$", NULL
+		"search", "--names-only",
+		"^(" PKG_IMAGE ".*" DEB_FLAVOUR "|" PKG_IMAGE_OLD "[0-9].*" DEB_FLAVOUR PKG_UNSIGNED ")$",
+		NULL
 	};
-	struct { char **v; size_t n; } c = { 0 };
+	struct collected c = { .e = e };
 	struct kernel_progress p = { .line = collect_line, .ctx = &c };
 	int ret;
 
@@ -498,7 +565,7 @@ static int apt_prepare(struct apt_env *e, bool refresh, const struct kernel_prog
 	ret = apt_env__init(e, root, err);
 	if (ret < 0)
 		return ret;
-	if (refresh || !lists_fresh(e)) {
+	if (refresh || e->sources_changed || !lists_fresh(e)) {
 		ret = apt_update(e, p, err);
 		if (ret < 0)
 			return ret;
@@ -592,8 +659,10 @@ static int apt_fetch(const struct apt_env *e, const char *full, const struct ker
 		     char **key_out, char **err)
 {
 	_cleanup_free_ char *root = NULL, *dir = NULL, *img = NULL, *base = NULL;
-	_cleanup_free_ char *pi = xasprintf(PKG_IMAGE "%s", full);
-	_cleanup_free_ char *pb = xasprintf(PKG_BASE "%s", full);
+	bool single = str_in(e->single, e->nsingle, full);
+	_cleanup_free_ char *pi = single ? xasprintf(PKG_IMAGE_OLD "%s" PKG_UNSIGNED, full)
+					 : xasprintf(PKG_IMAGE "%s", full);
+	_cleanup_free_ char *pb = single ? NULL : xasprintf(PKG_BASE "%s", full);
 	const char *pkgs[] = { pi, pb, NULL };
 	int ret;
 
@@ -605,14 +674,17 @@ static int apt_fetch(const struct apt_env *e, const char *full, const struct ker
 		*err = xasprintf("%s: %s", dir, strerror(-ret));
 		return ret;
 	}
-	kernel_say(p, "downloading %s and %s", pi, pb);
+	if (pb)
+		kernel_say(p, "downloading %s and %s", pi, pb);
+	else
+		kernel_say(p, "downloading %s", pi);
 	ret = apt_download(e, pkgs, dir, p, err);
 	if (ret < 0)
 		goto out;
-	img = find_in_dir(dir, PKG_IMAGE, ".deb");
-	base = find_in_dir(dir, PKG_BASE, ".deb");
+	img = find_in_dir(dir, single ? PKG_IMAGE_OLD : PKG_IMAGE, ".deb");
+	base = pb ? find_in_dir(dir, PKG_BASE, ".deb") : NULL;
 	if (!img) {
-		*err = xasprintf("apt-get download left no %s*.deb in %s", PKG_IMAGE, dir);
+		*err = xasprintf("apt-get download left no %s*.deb in %s", pi, dir);
 		ret = -ENOENT;
 		goto out;
 	}
@@ -639,6 +711,9 @@ int kernel__fetch_deb(const struct kernel_fetch_opts *o, char **key_out, bool *h
 
 		if (str_startswith(b, PKG_IMAGE))
 			want = xstrndup(b + strlen(PKG_IMAGE), strcspn(b + strlen(PKG_IMAGE), "_"));
+		else if (str_startswith(b, PKG_IMAGE_OLD) && strstr(b, PKG_UNSIGNED "_"))
+			want = xstrndup(b + strlen(PKG_IMAGE_OLD),
+					strstr(b, PKG_UNSIGNED "_") - b - strlen(PKG_IMAGE_OLD));
 		lockname = xasprintf("fetch-deb-%s", want ? want : b);
 		lock = kernel_cache__lock(lockname);
 		if (lock < 0) {
@@ -681,9 +756,9 @@ int kernel__fetch_deb(const struct kernel_fetch_opts *o, char **key_out, bool *h
 	if (!full) {
 		_cleanup_free_ char *avail = join_versions(v, n);
 
-		*err = o->version ? xasprintf("kernel %s is not available from %s " DEB_SUITE
+		*err = o->version ? xasprintf("kernel %s is not available from %s " DEB_SUITES
 					      "; available: %s", o->version, e.mirror, avail)
-				  : xasprintf("no " PKG_IMAGE "*" DEB_FLAVOUR " package in %s " DEB_SUITE,
+				  : xasprintf("no " PKG_IMAGE "*" DEB_FLAVOUR " package in %s " DEB_SUITES,
 					      e.mirror);
 		ret = -ENOENT;
 		goto out;

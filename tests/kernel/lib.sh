@@ -90,3 +90,26 @@ fake_tree() {
 
 # key_of VERSION_PREFIX: the cache key of the entry with that version
 key_of() { ls "$KTSTR_CACHE_DIR" | grep "^$1" | head -1; }
+
+# fake_deb_trixie DIR VERSION: trixie's packaging of a -cloud-amd64 kernel, one
+# linux-image-V-cloud-amd64-unsigned .deb with boot/vmlinuz-V and boot/config-V,
+# built without sched_ext (as trixie's 6.12 is)
+fake_deb_trixie() {
+	_v="$2-cloud-amd64"
+	_d="$T/debt.$$"
+	rm -rf "$_d"
+	mkdir -p "$_d/img/boot" "$_d/img/usr/lib/modules/$_v" "$_d/ctl" "$1"
+	fake_image "$_v" "$_d/img/boot/vmlinuz-$_v" || return 1
+	printf 'CONFIG_SMP=y\nCONFIG_BPF_SYSCALL=y\nCONFIG_DEBUG_INFO_BTF=y\n# CONFIG_SCHED_CLASS_EXT is not set\n' \
+		>"$_d/img/boot/config-$_v"
+	: >"$_d/img/usr/lib/modules/$_v/modules.order"
+	echo "Package: fake" >"$_d/ctl/control"
+	echo 2.0 >"$_d/debian-binary"
+	tar -C "$_d/img" -cJf "$_d/data.tar.xz" ./boot ./usr || return 1
+	tar -C "$_d/ctl" -cJf "$_d/control.tar.xz" ./control || return 1
+	_name="linux-image-${_v}-unsigned_$2-1_amd64.deb"
+	rm -f "$1/$_name"
+	(cd "$_d" && ar rc "$1/$_name" debian-binary control.tar.xz data.tar.xz) || return 1
+	rm -rf "$_d"
+	echo "$1/$_name"
+}
