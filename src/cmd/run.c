@@ -185,6 +185,11 @@ static int open_plugin(struct test_ctx *tc, char **skip, char **err)
 				  "CONFIG_SCHED_CLASS_EXT", name, j->kernel->version ?: j->kernel->image);
 		return 0;
 	}
+	if (j->t->min_kernel && kernel__version_below(j->kernel->version, j->t->min_kernel)) {
+		*skip = xasprintf("kernel %s is older than the spec's min_kernel %s",
+				  j->kernel->version, j->t->min_kernel);
+		return 0;
+	}
 	*skip = spec_test__flags_skip(j->t);
 	if (*skip)
 		return 0;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The content-keyed kernel cache: one verified directory per entry, stored atomically under a lock. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -335,6 +336,32 @@ bool kernel__version_matches(const char *version, const char *sel)
 	if (!version || strncmp(version, sel, l))
 		return false;
 	return !version[l] || version[l] == '+' || version[l] == '-' || version[l] == '.';
+}
+
+/* The next dot-separated number of *s (0 once the numbers end), advancing *s. */
+static unsigned long version_part(const char **s)
+{
+	char *end;
+	unsigned long v;
+
+	if (!isdigit((unsigned char)**s))
+		return 0;
+	v = strtoul(*s, &end, 10);
+	*s = *end == '.' ? end + 1 : "";
+	return v;
+}
+
+bool kernel__version_below(const char *version, const char *min)
+{
+	if (!version || !isdigit((unsigned char)*version))
+		return false;
+	for (int i = 0; i < 3; i++) {
+		unsigned long v = version_part(&version), m = version_part(&min);
+
+		if (v != m)
+			return v < m;
+	}
+	return false;
 }
 
 /*

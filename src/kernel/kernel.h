@@ -131,6 +131,13 @@ int kernel_cache__find(const char *sel, struct kernel_cache_entry *out);
 int kernel_cache__find_corrupt(const char *sel, struct kernel_cache_entry *out);
 /* "7.3.4" selects "7.3.4", "7.3.4+deb13-cloud-amd64", "7.3.4-rc1"; "7.3" selects "7.3.4"; not "7.3.40". */
 bool kernel__version_matches(const char *version, const char *sel);
+
+/*
+ * Whether @version ("6.12.117+deb13-cloud-amd64") is older than @min ("6.12",
+ * "6.12.3"), comparing the numbers each begins with; a missing part counts
+ * as 0. False when @version does not begin with a number.
+ */
+bool kernel__version_below(const char *version, const char *min);
 void kernel_cache_entry__fini(struct kernel_cache_entry *e);
 void kernel_cache_entries__free(struct kernel_cache_entry *v, size_t n);
 /* Remove all but the @keep newest usable entries (corrupt ones always go); *removed counts. */

@@ -77,6 +77,8 @@ enum key_type {
 	  "each metric is reported as a ratio to EEVDF's (thresholds *_ratio)") \
 	X(TEST_KERNEL, TEST, "kernel", STR, 0, 0, 0, "discovered", \
 	  "kernel selector: a path, a version or a cache key") \
+	X(TEST_MIN_KERNEL, TEST, "min_kernel", STR, 0, 0, 0, "none", \
+	  "oldest kernel version the test runs on (\"6.12\"); an older kernel is a SKIP") \
 	X(TEST_KARGS, TEST, "kargs", WORDS, 0, 0, 0, "none", "extra kernel command line arguments, one word each") \
 	X(TEST_SYSCTLS, TEST, "sysctls", SYSCTLS, 0, 0, 0, "none", \
 	  "sysctls the agent sets before the scheduler: a map or a list of key=value") \

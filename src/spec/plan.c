@@ -253,6 +253,8 @@ void spec_test__print_plan(const struct spec_test *t, const struct thresholds *m
 	fprintf(f, "  kernel: %s\n", t->kernel ? t->kernel : "(discover)");
 	if (t->baseline)
 		fprintf(f, "  baseline: %s first, then the scheduler, in the same boot\n", t->baseline);
+	if (t->min_kernel)
+		fprintf(f, "  min_kernel: %s\n", t->min_kernel);
 	print_strv("  kargs:", t->kargs, f);
 	print_strv("  sysctls:", t->sysctls, f);
 	fprintf(f, "  scheduler: %s\n", t->sched.plugin ? t->sched.plugin : "eevdf");

@@ -305,6 +305,7 @@ void spec_test__free_contents(struct spec_test *t)
 	strv_free(t->tags);
 	free(t->kernel);
 	free(t->baseline);
+	free(t->min_kernel);
 	strv_free(t->kargs);
 	strv_free(t->sysctls);
 	free(t->sched.plugin);

@@ -275,6 +275,7 @@ struct spec_test {
 	unsigned repeats;		/* default 1 */
 	char *kernel;			/* selector: path, version or cache key; NULL = discover */
 	char *baseline;			/* "eevdf": the workload runs under EEVDF first, same boot; or NULL */
+	char *min_kernel;		/* "6.12": older kernels SKIP; NULL = any */
 	char **kargs;			/* extra kernel arguments */
 	char **sysctls;			/* "key=value" */
 	unsigned workers_per_cgroup;	/* default 2 */

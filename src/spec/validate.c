@@ -1642,6 +1642,31 @@ static const struct node *item_node(const struct node *n, size_t i, const char *
 	return n;
 }
 
+/* "6.12" or "6.12.3": two or three dot-separated numbers, as kernel versions begin. */
+static void v_min_kernel(struct vctx *c, const struct node *x, char **out)
+{
+	const char *p;
+	unsigned parts = 0;
+	size_t d;
+
+	if (!get_str(c, x, out))
+		return;
+	for (p = *out;; p++) {
+		d = strspn(p, "0123456789");
+		if (!d || d > 4) {
+			parts = 0;
+			break;
+		}
+		parts++;
+		p += d;
+		if (*p != '.')
+			break;
+	}
+	if (*p || parts < 2 || parts > 3)
+		verr(c, AT(x), "'min_kernel' is \"%s\"; it must be a kernel version: two or three "
+		     "numbers joined by dots, like 6.12 or 6.12.3", *out);
+}
+
 /* Each word goes onto the kernel command line as one argument (spec/cmdline.c). */
 static void v_kargs(struct vctx *c, const struct node *n)
 {
@@ -1780,6 +1805,8 @@ void spec_validate(const char *file, const struct node *root, const char *defaul
 	if ((x = f[K_TEST_BASELINE]) && get_str(&c, x, &t->baseline) && !str_eq(t->baseline, "eevdf"))
 		verr(&c, AT(x), "baseline '%s' is not known: the one baseline is 'eevdf' (the workload "
 		     "runs under EEVDF first, then under the scheduler, in the same boot)", t->baseline);
+	if ((x = f[K_TEST_MIN_KERNEL]))
+		v_min_kernel(&c, x, &t->min_kernel);
 	if ((x = f[K_TEST_KARGS]))
 		v_kargs(&c, x);
 	if ((x = f[K_TEST_SYSCTLS]))

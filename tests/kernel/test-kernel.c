@@ -216,17 +216,30 @@ static void test_mirror(void)
 	tap_is_int(kernel_apt_mirror(e4, &uri, &sb), -ENOENT, "no sources: ENOENT");
 }
 
+static void test_version_below(void)
+{
+	tap_ok(kernel__version_below("6.12.117+deb13-cloud-amd64", "7.0"), "6.12.117 < 7.0");
+	tap_ok(!kernel__version_below("6.12.117+deb13-cloud-amd64", "6.12"), "6.12.117 >= 6.12");
+	tap_ok(kernel__version_below("6.9.2", "6.12"), "6.9 < 6.12: numbers, not strings");
+	tap_ok(!kernel__version_below("6.12", "6.12.0"), "6.12 == 6.12.0");
+	tap_ok(kernel__version_below("6.12-rc1", "6.12.1"), "6.12-rc1 < 6.12.1");
+	tap_ok(!kernel__version_below("7.3.4+deb13-cloud-amd64", "7.3.4"), "7.3.4 >= 7.3.4");
+	tap_ok(!kernel__version_below(NULL, "6.12") && !kernel__version_below("custom", "6.12"),
+	       "an unknown version is never below");
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir))
 		return 99;
-	tap_plan(47);
+	tap_plan(54);
 	test_image_facts();
 	test_sha256();
 	test_cache_root();
 	test_derived_dir();
 	test_store_find();
 	test_mirror();
+	test_version_below();
 	rm_rf(tmpdir);
 	return tap_done();
 }
