@@ -47,6 +47,8 @@ enum {
 	OPT_BUDGET,
 	OPT_NO_HOST_FIT,
 	OPT_RETRIES,
+	OPT_SNAPSHOT,
+	OPT_NO_SNAPSHOT,
 };
 
 static const struct option long_opts[] = {
@@ -66,6 +68,8 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "release-thresholds", no_argument, NULL, OPT_RELEASE_THRESHOLDS },
 	{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
+	{ "snapshot", no_argument, NULL, OPT_SNAPSHOT },
+	{ "no-snapshot", no_argument, NULL, OPT_NO_SNAPSHOT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "topology", required_argument, NULL, OPT_TOPOLOGY },
@@ -121,6 +125,9 @@ static void usage(FILE *f)
 		"  --junit FILE           write JUnit XML\n"
 		"  --html FILE            write a self-contained HTML report with plots\n"
 		"  --release-thresholds   no TCG relaxation of the default thresholds\n"
+		"  --snapshot             start each VM from a snapshot of a booted guest\n"
+		"                         (default off; KTSTR_SNAPSHOT=1 turns it on)\n"
+		"  --no-snapshot          boot every VM afresh\n"
 		"  --keep-going           (accepted; every test always runs)\n"
 		"  --timeout DUR          run-phase timeout (default: duration + 30s)\n"
 		"  --boot-timeout DUR     boot timeout: no agent after DUR is a TIMEOUT (default 60s)\n"
@@ -266,6 +273,7 @@ int main(int argc, char **argv)
 	unsigned u;
 	int c, r;
 
+	o.snapshot = str_eq(getenv("KTSTR_SNAPSHOT"), "1");
 	while ((c = getopt_long(argc, argv, "E:j:qvh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_LINT:
@@ -363,6 +371,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_KEEP_GOING:
 			o.keep_going = true;
+			break;
+		case OPT_SNAPSHOT:
+		case OPT_NO_SNAPSHOT:
+			o.snapshot = c == OPT_SNAPSHOT;
 			break;
 		case OPT_TOPOLOGY:
 			o.topology = optarg;

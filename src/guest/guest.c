@@ -11,6 +11,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <linux/random.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -618,14 +620,15 @@ static void selftest(const char *what)
 		exit(3);
 }
 
-/* /ktstr/run.json, the host's plan; NULL with *error when unreadable. */
-static struct run_plan *load_plan(char **error)
+/* /ktstr/run.json, the host's plan; NULL with *error when unreadable, *absent when missing. */
+static struct run_plan *load_plan(char **error, bool *absent)
 {
 	_cleanup_free_ char *text = NULL, *err = NULL;
 	struct run_plan *plan = xcalloc(1, sizeof(*plan));
 	size_t len = 0;
 	int ret = read_file(RUN_JSON, &text, &len);
 
+	*absent = ret == -ENOENT;
 	if (ret)
 		*error = xasprintf("%s: %s", RUN_JSON, strerror(-ret));
 	else if (run_plan__decode(text, len, plan, &err))
@@ -637,11 +640,122 @@ static struct run_plan *load_plan(char **error)
 	return plan;
 }
 
+/* A FILE from the host: written where it says, its directories made. */
+static int write_guest_file(const struct msg_file *f, char **error)
+{
+	_cleanup_free_ char *dir = xstrdup(f->path);
+	char *slash = strrchr(dir, '/');
+	_cleanup_close_ int fd = -1;
+	int ret = 0;
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		ret = mkdir_p(dir, 0755);
+	}
+	if (!ret) {
+		fd = open(f->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, f->mode & 07777);
+		ret = fd < 0 ? -errno : write_fd(fd, f->data, f->len);
+		if (!ret && fchmod(fd, f->mode & 07777) < 0)
+			ret = -errno;
+	}
+	if (ret)
+		*error = xasprintf("writing %s from the host: %s", f->path, strerror(-ret));
+	return ret;
+}
+
+/*
+ * A restored guest must not share the template's randomness or wall clock:
+ * the plan's seed goes into the entropy pool (credited), its time into
+ * CLOCK_REALTIME. CLOCK_MONOTONIC and BOOTTIME carry on from the snapshot.
+ */
+static void fresh_state(const struct msg_plan *m)
+{
+	struct {
+		struct rand_pool_info info;
+		unsigned char buf[MSG_PLAN_SEED_BYTES];
+	} e = { .info = { .entropy_count = MSG_PLAN_SEED_BYTES * 8,
+			  .buf_size = MSG_PLAN_SEED_BYTES } };
+	struct timespec ts = { .tv_sec = m->realtime_ns / NSEC_PER_SEC,
+			       .tv_nsec = m->realtime_ns % NSEC_PER_SEC };
+	_cleanup_close_ int fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
+
+	memcpy(e.buf, m->seed, sizeof(e.buf));
+	if (fd < 0 || ioctl(fd, RNDADDENTROPY, &e) < 0)
+		pr_warn("seeding the RNG from the plan: %s", strerror(errno));
+	if (m->realtime_ns && clock_settime(CLOCK_REALTIME, &ts) < 0)
+		pr_warn("setting the clock from the plan: %s", strerror(errno));
+}
+
+/*
+ * No run.json: this VM is a snapshot's template. Say RDY and wait on the
+ * channel: the host saves the VM here, and each test restored from it gets
+ * its files (FILE) and then its plan (PLAN).
+ */
+static struct run_plan *receive_plan(char **error)
+{
+	struct proto_reader *pr = proto_reader__new();
+	struct run_plan *plan = NULL;
+	struct timespec ts;
+	struct msg_ready r;
+	char buf[65536];
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	r.uptime_ns = ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+	free(*error);
+	*error = NULL;
+	if (chan_fd < 0) {
+		*error = xstrdup("no run.json and no channel to receive a plan on");
+		goto out;
+	}
+	send_msg(MSG_READY, msg_ready__encode(&r));
+	while (!plan && !*error) {
+		struct proto_msg m;
+		ssize_t n = read(chan_fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*error = xasprintf("the channel closed before the plan came: %s",
+					   n ? strerror(errno) : "end of file");
+			break;
+		}
+		proto_reader__feed(pr, buf, n);
+		while (!plan && !*error && proto_reader__next(pr, &m) == 1) {
+			_cleanup_free_ char *err = NULL;
+
+			if (str_eq(m.type, MSG_FILE)) {
+				struct msg_file f;
+
+				if (msg_file__decode(m.payload, m.len, &f, &err))
+					*error = xstrdup(err);
+				else
+					write_guest_file(&f, error);
+				msg_file__free(&f);
+			} else if (str_eq(m.type, MSG_PLAN)) {
+				struct msg_plan p;
+
+				if (msg_plan__decode(m.payload, m.len, &p, &err)) {
+					*error = xstrdup(err);
+				} else {
+					fresh_state(&p);
+					plan = xmalloc(sizeof(*plan));
+					*plan = p.plan;		/* taken */
+				}
+			}
+			proto_msg__free(&m);
+		}
+	}
+out:
+	proto_reader__free(pr);
+	return plan;
+}
+
 int main(int argc, char **argv)
 {
 	_cleanup_free_ char *error = NULL, *terr = NULL;
 	struct run_plan *plan;
 	struct topo *topo = xcalloc(1, sizeof(*topo));
+	bool wait_plan = false;
 	int code = -1;
 
 	(void)argc;
@@ -650,11 +764,13 @@ int main(int argc, char **argv)
 	do_mounts();
 	setup_environment();
 	setvbuf(stderr, NULL, _IONBF, 0);
-	plan = load_plan(&error);
+	plan = load_plan(&error, &wait_plan);
 	chan_fd = guest__open_channel(plan && plan->channel[0] ? plan->channel : NULL);
 	if (chan_fd < 0)
 		fprintf(stderr, "ktstr-guest: no results channel: %s\n", strerror(-chan_fd));
 	log_set_fn(log_to_channel);
+	if (wait_plan)
+		plan = receive_plan(&error);
 	send_hello();
 	if (!plan)
 		goto done;

@@ -487,7 +487,7 @@ int kernel_cache__clean(unsigned keep, unsigned *removed)
 int kernel_cache__clean_derived(unsigned *removed)
 {
 	static const char *const beside[] = { KERNEL_DERIVED_BTF, KERNEL_DERIVED_KSYMS };
-	static const char *const dirs[] = { ".derived", ".ikconfig" };
+	static const char *const dirs[] = { ".derived", ".ikconfig", ".snapshots" };
 	_cleanup_free_ char *root = NULL;
 	struct kernel_cache_entry *v;
 	unsigned rm = 0;

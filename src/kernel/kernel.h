@@ -210,7 +210,7 @@ int kernel_derived__commit(const char *tmp, const char *path);
 /* Remove @path and its record. */
 int kernel_derived__remove(const char *path);
 /*
- * Remove what is derived from cached kernels: <root>/.derived,
+ * Remove what is derived from cached kernels: <root>/.derived, <root>/.snapshots,
  * <root>/.ikconfig, and the vmlinux.btf and kallsyms-offsets.json (with
  * records) beside each entry; *removed counts files and directories.
  */

@@ -394,25 +394,63 @@ void msg_sched__free(struct msg_sched *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* ---- ARTF ---- */
+/* ---- ARTF and FILE: bytes as "data" (UTF-8) or "data_hex" ---- */
 
-char *msg_artifact__encode(const struct msg_artifact *m)
+static char *hex_of(const unsigned char *p, size_t n)
 {
-	json_t *o = json_pack("{s:s}", "name", m->name ?: "");
-	json_t *d = json_stringn((const char *)m->data, m->len);
+	char *hex = xmalloc(n * 2 + 1);
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		hex[2 * i] = digits[p[i] >> 4];
+		hex[2 * i + 1] = digits[p[i] & 15];
+	}
+	hex[n * 2] = '\0';
+	return hex;
+}
+
+static void data_to_json(json_t *o, const unsigned char *data, size_t len)
+{
+	json_t *d = json_stringn((const char *)data, len);
 
 	if (d) {
 		json_object_set_new(o, "data", d);
 	} else {
 		/* not UTF-8 (or NUL bytes jansson refuses): hex */
-		char *hex = xmalloc(m->len * 2 + 1);
+		char *hex = hex_of(data, len);
 
-		for (size_t i = 0; i < m->len; i++)
-			snprintf(hex + 2 * i, 3, "%02x", m->data[i]);
-		hex[m->len * 2] = '\0';
 		json_object_set_new(o, "data_hex", json_string(hex));
 		free(hex);
 	}
+}
+
+static int unhex(const char *s, size_t n, unsigned char *out);
+
+/* "data" or "data_hex" of root into *data (NUL-terminated) and *len. */
+static void data_from_json(struct jdec *d, json_t *root, unsigned char **data, size_t *len)
+{
+	json_t *text = json_object_get(root, "data");
+	const char *hex = jdec_str(d, root, "data_hex");
+
+	if (text && json_is_string(text) && !hex) {
+		*len = json_string_length(text);
+		*data = xmalloc(*len + 1);
+		memcpy(*data, json_string_value(text), *len);
+	} else if (hex && !text) {
+		*len = strlen(hex) / 2;
+		*data = xmalloc(*len + 1);
+		if (unhex(hex, strlen(hex), *data))
+			jdec_fail(d, "data_hex", "expected an even number of hex digits");
+	} else {
+		jdec_fail(d, "data", "expected one of \"data\" (a string) or \"data_hex\"");
+	}
+}
+
+char *msg_artifact__encode(const struct msg_artifact *m)
+{
+	json_t *o = json_pack("{s:s}", "name", m->name ?: "");
+
+	data_to_json(o, m->data, m->len);
 	return dump(o, JSON_COMPACT);
 }
 
@@ -436,24 +474,10 @@ int msg_artifact__decode(const char *s, size_t len, struct msg_artifact *m, char
 
 	memset(m, 0, sizeof(*m));
 	if (root) {
-		json_t *data = json_object_get(root, "data");
-		const char *hex = jdec_str(&d, root, "data_hex");
-
 		m->name = jdec_strdup(&d, root, "name");
 		if (!*m->name || strchr(m->name, '/') || m->name[0] == '.')
 			jdec_fail(&d, "name", "expected a plain file name (no '/', not starting with '.')");
-		if (data && json_is_string(data) && !hex) {
-			m->len = json_string_length(data);
-			m->data = xmalloc(m->len + 1);
-			memcpy(m->data, json_string_value(data), m->len);
-		} else if (hex && !data) {
-			m->len = strlen(hex) / 2;
-			m->data = xmalloc(m->len + 1);
-			if (unhex(hex, strlen(hex), m->data))
-				jdec_fail(&d, "data_hex", "expected an even number of hex digits");
-		} else {
-			jdec_fail(&d, "data", "expected one of \"data\" (a string) or \"data_hex\"");
-		}
+		data_from_json(&d, root, &m->data, &m->len);
 	}
 	if (d.err)
 		msg_artifact__free(m);
@@ -647,6 +671,123 @@ void run_plan__free(struct run_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* ---- RDY, FILE, PLAN: a VM restored from a snapshot gets its test over the channel ---- */
+
+char *msg_ready__encode(const struct msg_ready *m)
+{
+	return dump(json_pack("{s:I}", "uptime_ns", (json_int_t)m->uptime_ns), JSON_COMPACT);
+}
+
+int msg_ready__decode(const char *s, size_t len, struct msg_ready *m, char **err)
+{
+	struct jdec d = { .where = "$" };
+	json_t *root = jdec_load(&d, s, len);
+
+	memset(m, 0, sizeof(*m));
+	if (root)
+		m->uptime_ns = jdec_u64(&d, root, "uptime_ns", true);
+	return finish(MSG_READY, &d, root, err);
+}
+
+/* Absolute, and no component is "..": the guest writes it where it says. */
+static bool guest_path_ok(const char *p)
+{
+	if (p[0] != '/')
+		return false;
+	for (const char *c = p; (c = strstr(c, "..")); c += 2)
+		if (c[-1] == '/' && (c[2] == '/' || c[2] == '\0'))
+			return false;
+	return true;
+}
+
+char *msg_file__encode(const struct msg_file *m)
+{
+	json_t *o = json_pack("{s:s, s:i}", "path", m->path ?: "", "mode", (int)(m->mode & 07777));
+
+	data_to_json(o, m->data, m->len);
+	return dump(o, JSON_COMPACT);
+}
+
+int msg_file__decode(const char *s, size_t len, struct msg_file *m, char **err)
+{
+	struct jdec d = { .where = "$" };
+	json_t *root = jdec_load(&d, s, len);
+
+	memset(m, 0, sizeof(*m));
+	if (root) {
+		uint64_t mode;
+
+		m->path = jdec_strdup(&d, root, "path");
+		if (!d.err && !guest_path_ok(m->path))
+			jdec_fail(&d, "path", "expected an absolute path without \"..\"");
+		mode = jdec_u64(&d, root, "mode", true);
+		if (mode > 07777)
+			jdec_fail(&d, "mode", "expected permission bits (at most 07777)");
+		m->mode = mode;
+		data_from_json(&d, root, &m->data, &m->len);
+	}
+	if (d.err)
+		msg_file__free(m);
+	return finish(MSG_FILE, &d, root, err);
+}
+
+void msg_file__free(struct msg_file *m)
+{
+	free(m->path);
+	free(m->data);
+	memset(m, 0, sizeof(*m));
+}
+
+char *msg_plan__encode(const struct msg_plan *m)
+{
+	_cleanup_free_ char *plan = run_plan__encode(&m->plan);
+	_cleanup_free_ char *seed = hex_of(m->seed, sizeof(m->seed));
+	json_t *pj = json_loads(plan, 0, NULL);
+
+	if (!pj)
+		abort();	/* run_plan__encode wrote it */
+	return dump(json_pack("{s:o, s:s, s:I}", "plan", pj, "seed", seed, "realtime_ns",
+			      (json_int_t)m->realtime_ns), JSON_COMPACT);
+}
+
+int msg_plan__decode(const char *s, size_t len, struct msg_plan *m, char **err)
+{
+	struct jdec d = { .where = "$" };
+	json_t *root = jdec_load(&d, s, len);
+	_cleanup_free_ char *perr = NULL;
+	bool have_plan = false;
+
+	memset(m, 0, sizeof(*m));
+	if (root) {
+		json_t *pj = json_object_get(root, "plan");
+		const char *seed = jdec_str(&d, root, "seed");
+
+		m->realtime_ns = jdec_u64(&d, root, "realtime_ns", true);
+		if (!d.err && (!seed || strlen(seed) != 2 * sizeof(m->seed) ||
+			       unhex(seed, strlen(seed), m->seed)))
+			jdec_fail(&d, "seed", "expected 64 hex digits");
+		if (!json_is_object(pj)) {
+			jdec_fail(&d, "plan", "expected an object (run.json)");
+		} else if (!d.err) {
+			_cleanup_free_ char *text = json_dumps(pj, JSON_COMPACT);
+
+			if (run_plan__decode(text, strlen(text), &m->plan, &perr))
+				jdec_fail(&d, "plan", perr ?: "unreadable");
+			else
+				have_plan = true;
+		}
+	}
+	if (d.err && have_plan)
+		run_plan__free(&m->plan);
+	return finish(MSG_PLAN, &d, root, err);
+}
+
+void msg_plan__free(struct msg_plan *m)
+{
+	run_plan__free(&m->plan);
+	memset(m, 0, sizeof(*m));
+}
+
 /* ---- the host's dispatcher ---- */
 
 int proto_dispatch(const struct proto_msg *m, const struct proto_handlers *h, void *ctx,
@@ -680,6 +821,7 @@ int proto_dispatch(const struct proto_msg *m, const struct proto_handlers *h, vo
 	DISPATCH(MSG_ARTIFACT, artifact, struct msg_artifact, msg_artifact__decode,
 		 msg_artifact__free(&v))
 	DISPATCH(MSG_DONE, done, struct msg_done, msg_done__decode, msg_done__free(&v))
+	DISPATCH(MSG_READY, ready, struct msg_ready, msg_ready__decode, (void)0)
 #undef DISPATCH
 	if (str_eq(m->type, MSG_OUTPUT))
 		return h->output ? h->output(ctx, s, n) : 0;

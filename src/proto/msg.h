@@ -166,6 +166,39 @@ char *msg_done__encode(const struct msg_done *m);
 int msg_done__decode(const char *s, size_t len, struct msg_done *m, char **err);
 void msg_done__free(struct msg_done *m);
 
+/* RDY: a template VM's agent is up and waits for FILE frames and a PLAN. */
+struct msg_ready {
+	uint64_t uptime_ns;	/* CLOCK_BOOTTIME when it was sent */
+};
+
+/* FILE (host -> guest): one file of the test (spec, payloads, their libraries). */
+struct msg_file {
+	char *path;		/* absolute, no ".." component */
+	unsigned mode;		/* permission bits */
+	unsigned char *data;
+	size_t len;
+};
+
+#define MSG_PLAN_SEED_BYTES 32
+
+/* PLAN (host -> guest): what run.json says, and what a restored guest must not share. */
+struct msg_plan {
+	struct run_plan plan;
+	unsigned char seed[MSG_PLAN_SEED_BYTES];	/* mixed into the guest's RNG */
+	uint64_t realtime_ns;	/* the host's CLOCK_REALTIME: the guest's clock is set to it */
+};
+
+char *msg_ready__encode(const struct msg_ready *m);
+int msg_ready__decode(const char *s, size_t len, struct msg_ready *m, char **err);
+
+char *msg_file__encode(const struct msg_file *m);
+int msg_file__decode(const char *s, size_t len, struct msg_file *m, char **err);
+void msg_file__free(struct msg_file *m);
+
+char *msg_plan__encode(const struct msg_plan *m);
+int msg_plan__decode(const char *s, size_t len, struct msg_plan *m, char **err);
+void msg_plan__free(struct msg_plan *m);
+
 char *run_plan__encode(const struct run_plan *p);	/* indented, for reading */
 int run_plan__decode(const char *s, size_t len, struct run_plan *p, char **err);
 void run_plan__free(struct run_plan *p);
@@ -191,6 +224,7 @@ struct proto_handlers {
 	int (*output)(void *ctx, const void *data, size_t len);
 	int (*artifact)(void *ctx, const struct msg_artifact *m);
 	int (*done)(void *ctx, const struct msg_done *m);
+	int (*ready)(void *ctx, const struct msg_ready *m);
 };
 
 int proto_dispatch(const struct proto_msg *m, const struct proto_handlers *h, void *ctx,

@@ -28,6 +28,9 @@ static const struct {
 	{ MSG_OUTPUT, 4u << 10, true },
 	{ MSG_ARTIFACT, 16u << 20, false },
 	{ MSG_DONE, 1u << 20, false },
+	{ MSG_READY, 4u << 10, false },
+	{ MSG_FILE, PROTO_MAX_PAYLOAD, false },	/* a payload binary, hex when not UTF-8 */
+	{ MSG_PLAN, 16u << 20, false },
 };
 
 struct proto_reader {

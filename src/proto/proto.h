@@ -24,7 +24,7 @@
 #define PROTO_MAX_PAYLOAD (64u << 20)	/* the largest type maximum (RSLT) */
 #define PROTO_MAX_HEADER 96
 
-/* Message types, guest -> host; payloads in proto/msg.h. */
+/* Message types, guest -> host unless said; payloads in proto/msg.h. */
 #define MSG_HELLO "HELO"	/* agent up */
 #define MSG_TOPO "TOPO"		/* the topology the kernel built */
 #define MSG_SYMS "SYMS"		/* kernel symbols for the host monitor */
@@ -36,6 +36,10 @@
 #define MSG_OUTPUT "OUTP"	/* captured output of a command (raw bytes) */
 #define MSG_ARTIFACT "ARTF"	/* a file for the results directory */
 #define MSG_DONE "DONE"		/* last frame */
+#define MSG_READY "RDY "	/* a template's agent waits for its plan (snapshots) */
+/* Host -> guest, to an agent that sent RDY (a VM restored from a snapshot). */
+#define MSG_FILE "FILE"		/* a file for the guest's root filesystem */
+#define MSG_PLAN "PLAN"		/* the run plan, a random seed and the host's time; last */
 
 struct proto_msg {
 	char type[5];

@@ -311,6 +311,8 @@ int qemu__argv(const struct vm_config *c, char ***argv, char **err)
 		PUSH("-device");
 		PUSH("virtserialport,chardev=ktstr,name=ktstr");
 	}
+	for (size_t i = 0; c->extra_args && c->extra_args[i]; i++)
+		PUSH("%s", c->extra_args[i]);
 	push(&v, &n, NULL);
 	*argv = v;
 	return 0;

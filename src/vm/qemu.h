@@ -32,6 +32,8 @@ struct vm_config {
 	 */
 	const int *mem_fds;
 	unsigned nmem_fds;
+	/* Appended as they are (snapshots: -qmp, -incoming, -global migration...). */
+	const char *const *extra_args;
 };
 
 /*

@@ -9,14 +9,20 @@
 #include <libgen.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/random.h>
 
 #include "vm/initramfs.h"
 #include "vm/session.h"
+#include "vm/snapshot.h"
 #include "spec/topo.h"
 
 #define KVM_BOOT_TIMEOUT_NS (30 * NSEC_PER_SEC)
 #define RUN_GRACE_NS (30 * NSEC_PER_SEC)
 #define TEARDOWN_TIMEOUT_NS (10 * NSEC_PER_SEC)
+/* a restore reaches the agent in about a second; past this, boot afresh */
+#define RESTORE_TIMEOUT_NS (30 * NSEC_PER_SEC)
 
 struct vm_session {
 	struct vm_session_opts o;
@@ -27,6 +33,10 @@ struct vm_session {
 	char *ksyms_cache;	/* the kernel's symbol cache (distances from _text) */
 	struct vm_session_run *cur;	/* the boot under way */
 	unsigned attempt;	/* --retries: which attempt the next boot is (0: not said) */
+	/* a restore under way: QEMU waits on this QMP socket for the snapshot's state */
+	const struct vm_snapshot *restore;
+	const char *restore_qmp;
+	char *restore_err;
 };
 
 void run_channel__free(struct run_channel *c)
@@ -77,6 +87,8 @@ static int add_plugin_file(void *ctx, const char *host_path, const char *guest_n
 		pf->err = ret;
 	return ret;
 }
+
+#define RUN_JSON "/ktstr/run.json"
 
 static const char *spec_ext(const struct spec_file *sf)
 {
@@ -152,9 +164,12 @@ static char *which(const char *prog)
 	return NULL;
 }
 
-/* The base (agent, libraries, plugin and its files: cached) and the per-test suffix. */
+/*
+ * The base (agent, libraries, plugin and its files: cached; *base_path) and
+ * the per-test suffix (*suffix: spec, payloads, the command, run.json).
+ */
 static int prepare_initrd(struct vm_session *s, enum vm_machine m, struct vm_session_run *r,
-			  char **initrd, char **err)
+			  char **base_out, struct initramfs **suffix_out, char **err)
 {
 	const struct vm_session_opts *o = &s->o;
 	/*
@@ -163,7 +178,7 @@ static int prepare_initrd(struct vm_session *s, enum vm_machine m, struct vm_ses
 	 */
 	struct initramfs *base = initramfs__new(INITRAMFS_ZSTD);
 	struct initramfs *suffix = initramfs__new(INITRAMFS_ZSTD);
-	_cleanup_free_ char *base_path = NULL, *suffix_path = NULL, *rj = NULL;
+	_cleanup_free_ char *base_path = NULL, *rj = NULL;
 	uint64_t t0 = now_ns();
 	int ret;
 
@@ -246,21 +261,36 @@ static int prepare_initrd(struct vm_session *s, enum vm_machine m, struct vm_ses
 	}
 	if (!ret) {
 		rj = build_run_json(s, m);
-		ret = initramfs__add_data(suffix, "/ktstr/run.json", rj, strlen(rj), 0644);
-		suffix_path = xasprintf("%s/suffix.cpio", o->tmp);
-		ret = ret ?: initramfs__write(suffix, suffix_path, err);
+		ret = initramfs__add_data(suffix, RUN_JSON, rj, strlen(rj), 0644);
 	}
-	if (!ret) {
-		const char *parts[] = { base_path, suffix_path };
+	r->prep_ns = now_ns() - t0;
+	initramfs__free(base);
+	if (ret) {
+		initramfs__free(suffix);
+		return ret;
+	}
+	*base_out = TAKE_PTR(base_path);
+	*suffix_out = suffix;
+	return 0;
+}
 
-		*initrd = xasprintf("%s/initrd", o->tmp);
+/* A fresh boot's initrd: the cached base followed by the suffix. */
+static int write_initrd(const struct vm_session *s, struct vm_session_run *r, const char *base,
+			const struct initramfs *suffix, char **initrd, char **err)
+{
+	_cleanup_free_ char *suffix_path = xasprintf("%s/suffix.cpio", s->o.tmp);
+	uint64_t t0 = now_ns();
+	int ret = initramfs__write(suffix, suffix_path, err);
+
+	if (!ret) {
+		const char *parts[] = { base, suffix_path };
+
+		*initrd = xasprintf("%s/initrd", s->o.tmp);
 		ret = initramfs__concat(*initrd, parts, 2);
 		if (ret)
 			*err = xasprintf("%s: %s", *initrd, strerror(-ret));
 	}
-	r->prep_ns = now_ns() - t0;
-	initramfs__free(base);
-	initramfs__free(suffix);
+	r->prep_ns += now_ns() - t0;
 	return ret;
 }
 
@@ -428,6 +458,8 @@ static void on_spawn(void *ctx, pid_t pid)
 
 	if (s->cur->mon)
 		monitor__set_pid(s->cur->mon, pid);
+	if (s->restore && vm_snapshot__incoming(s->restore, s->restore_qmp, &s->restore_err))
+		kill(pid, SIGKILL);	/* it would wait for the state forever */
 }
 
 static void on_tick(void *ctx, const char *phase, uint64_t elapsed)
@@ -555,6 +587,11 @@ static void write_timings(const struct vm_session *s, const struct vm_session_ru
 	json_object_set_new(o, "channel", json_pack("{s:i, s:i, s:I}", "frames", vr->frames,
 						     "bad_frames", vr->bad_frames, "dropped_bytes",
 						     (json_int_t)vr->dropped_bytes));
+	/* started from a snapshot, or why not (then boot_ns is a fresh boot's) */
+	json_object_set_new(o, "snapshot", json_pack("{s:b, s:s?, s:s?, s:b, s:I, s:I}",
+		"used", r->snap_used, "reason", r->snap_used ? NULL : r->snap_why,
+		"key", r->snap_key[0] ? r->snap_key : NULL, "built", r->snap_built,
+		"build_ns", (json_int_t)r->snap_build_ns, "fill_ns", (json_int_t)r->snap_fill_ns));
 	_cleanup_free_ char *p = xasprintf("%s/timings.json", s->o.dir);
 	_cleanup_free_ char *text = json_dumps(o, JSON_INDENT(2));
 	int ret = text ? write_file_atomic(p, text, strlen(text)) : -ENOMEM;
@@ -628,12 +665,223 @@ void vm_session__free(struct vm_session *s)
 	free(s);
 }
 
+/* One frame appended to *buf. */
+static void add_frame(char **buf, size_t *len, uint64_t seq, const char *type, const char *p)
+{
+	size_t plen = strlen(p), cap = PROTO_MAX_HEADER + plen + 1;
+	int n;
+
+	*buf = xrealloc(*buf, *len + cap);
+	n = proto__frame(*buf + *len, cap, type, seq, p, plen);
+	if (n < 0)
+		abort();	/* the types are known and the encoders write no newline */
+	*len += n;
+}
+
+/*
+ * What a restored agent gets instead of the suffix archive: each file of the
+ * suffix as FILE, then the plan (run.json's) with a fresh seed and the
+ * host's time as PLAN. NULL with *why when a file cannot go that way.
+ */
+static char *restore_frames(const struct initramfs *suffix, size_t *len, char **why)
+{
+	char *buf = NULL;
+	uint64_t seq = 0;
+	struct msg_plan mp = { 0 };
+	struct timespec ts;
+
+	*len = 0;
+	for (size_t i = 0; i < suffix->n; i++) {
+		const struct initramfs_entry *e = &suffix->v[i];
+		_cleanup_free_ char *data = NULL, *enc = NULL, *err = NULL;
+		size_t dlen = e->len;
+		struct msg_file f;
+
+		if (e->link) {
+			*why = xasprintf("%s: a symbolic link (FILE carries files only)", e->guest_path);
+			goto fail;
+		}
+		if (e->host_path) {
+			int ret = read_file(e->host_path, &data, &dlen);
+
+			if (ret) {
+				*why = xasprintf("%s: %s", e->host_path, strerror(-ret));
+				goto fail;
+			}
+		}
+		if (str_eq(e->guest_path, RUN_JSON)) {
+			if (run_plan__decode(e->data, e->len, &mp.plan, &err)) {
+				*why = xasprintf("the plan does not decode: %s", err);
+				goto fail;
+			}
+			continue;
+		}
+		f = (struct msg_file){ .path = e->guest_path, .mode = e->mode,
+				       .data = (unsigned char *)(data ?: e->data), .len = dlen };
+		enc = msg_file__encode(&f);
+		if (strlen(enc) > proto_type__max(MSG_FILE, NULL)) {
+			*why = xasprintf("%s: %zu bytes, over what a FILE frame carries",
+					 e->host_path ?: e->guest_path, dlen);
+			goto fail;
+		}
+		add_frame(&buf, len, seq++, MSG_FILE, enc);
+	}
+	if (getrandom(mp.seed, sizeof(mp.seed), 0) != sizeof(mp.seed)) {
+		*why = xasprintf("getrandom: %s", strerror(errno));
+		goto fail;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	mp.realtime_ns = (uint64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+	{
+		_cleanup_free_ char *enc = msg_plan__encode(&mp);
+
+		add_frame(&buf, len, seq++, MSG_PLAN, enc);
+	}
+	msg_plan__free(&mp);
+	return buf;
+fail:
+	msg_plan__free(&mp);
+	free(buf);
+	return NULL;
+}
+
+/*
+ * Start the test from the snapshot for cfg (built first when there is none):
+ * true when the restored agent said HELO (r->vm is then the test's run),
+ * false with r->snap_why when a fresh boot must run instead.
+ */
+static bool try_restore(struct vm_session *s, struct vm_config *cfg, struct vm_run_opts *vo,
+			const char *base, const struct initramfs *suffix, struct vm_session_run *r)
+{
+	const struct vm_session_opts *o = &s->o;
+	_cleanup_free_ char *root = NULL, *frames = NULL, *why = NULL, *kerr = NULL, *qmp = NULL;
+	struct vm_snapshot *snap = NULL;
+	int own_fds[SPEC_MAX_NUMA_NODES];
+	unsigned nown = 0;
+	const int *fds;
+	unsigned nfds;
+	char **args = NULL;
+	size_t flen = 0;
+	uint64_t t0, saved_boot = vo->boot_timeout_ns;
+	bool used = false;
+	int ret;
+
+	cfg->initrd = base;
+	if (qemu__pick_machine(cfg) != VM_MACHINE_Q35) {
+		r->snap_why = xstrdup("snapshots need q35 (its virtio-serial carries the plan)");
+		return false;
+	}
+	frames = restore_frames(suffix, &flen, &why);
+	if (!frames) {
+		r->snap_why = xasprintf("the test's files cannot go over the channel: %s", why);
+		return false;
+	}
+	ret = vm_snapshot__key(cfg, r->snap_key, &kerr);
+	if (!ret)
+		ret = vm_snapshot__root(&root);
+	if (ret) {
+		r->snap_why = xasprintf("no snapshot key: %s", kerr ?: strerror(-ret));
+		return false;
+	}
+	t0 = now_ns();
+	ret = vm_snapshot__get(cfg, root, r->snap_key, vo->boot_timeout_ns, o->cancel_fd, &snap,
+			       &r->snap_built, &why);
+	if (r->snap_built)
+		r->snap_build_ns = now_ns() - t0;
+	if (ret) {
+		r->snap_why = xasprintf("no snapshot: %s", why ?: strerror(-ret));
+		return false;
+	}
+	r->mon = monitor_for(s, cfg);
+	fds = cfg->mem_fds;
+	nfds = cfg->nmem_fds;
+	if (!fds) {
+		/* no monitor: the restored RAM is still a shared file QEMU maps */
+		uint64_t mb[SPEC_MAX_NUMA_NODES];
+
+		nfds = qemu__node_memory(cfg, mb);
+		for (; nown < nfds; nown++) {
+			own_fds[nown] = memfd_create("ktstr-ram", MFD_CLOEXEC);
+			if (own_fds[nown] < 0 || ftruncate(own_fds[nown], mb[nown] << 20) < 0) {
+				if (own_fds[nown] >= 0)
+					nown++;
+				r->snap_why = xasprintf("guest RAM: %s", strerror(errno));
+				goto out;
+			}
+		}
+		fds = own_fds;
+		cfg->mem_fds = fds;
+		cfg->nmem_fds = nfds;
+	}
+	t0 = now_ns();
+	ret = vm_snapshot__fill(snap, fds, nfds, &why);
+	r->snap_fill_ns = now_ns() - t0;
+	if (ret) {
+		r->snap_why = xasprintf("restoring the RAM: %s", why);
+		goto out;
+	}
+	if (cancelled(s)) {
+		r->interrupted = true;
+		used = true;
+		goto out;
+	}
+	args = vm_snapshot__restore_args(snap, &qmp);
+	cfg->extra_args = (const char *const *)args;
+	s->restore = snap;
+	s->restore_qmp = qmp;
+	vo->send = frames;
+	vo->send_len = flen;
+	vo->boot_timeout_ns = MIN(vo->boot_timeout_ns, RESTORE_TIMEOUT_NS);
+	vm__run(vo, &r->vm);
+	s->restore = NULL;
+	used = r->vm.got_hello || cancelled(s);
+	if (!used) {
+		_cleanup_free_ char *keep = xasprintf("%s/console-restore.log", o->dir);
+		_cleanup_free_ char *con = xasprintf("%s/console.log", o->dir);
+		_cleanup_free_ char *qerr = qemu_last_error(o->dir);
+
+		r->snap_why = xasprintf("the restored VM %s before its agent said HELO%s%s",
+					vm_outcome_name(r->vm.outcome),
+					s->restore_err || qerr ? ": " : "",
+					s->restore_err ?: qerr ?: "");
+		vm_writes_failed(s, &r->vm);
+		if (rename(con, keep) < 0 && errno != ENOENT)
+			write_failed(s, keep, -errno);
+		vm_result__free(&r->vm);
+		run_channel__free(&r->chan);
+		free(r->topo_diff);
+		r->topo_diff = NULL;
+	}
+out:
+	if (!used) {
+		monitor__free(r->mon);
+		r->mon = NULL;
+	}
+	for (unsigned i = 0; i < nown; i++)
+		close(own_fds[i]);
+	cfg->extra_args = NULL;
+	if (!r->mon) {
+		cfg->mem_fds = NULL;
+		cfg->nmem_fds = 0;
+	}
+	vo->send = NULL;
+	vo->send_len = 0;
+	vo->boot_timeout_ns = saved_boot;
+	qemu__argv_free(args);
+	vm_snapshot__free(snap);
+	free(s->restore_err);
+	s->restore_err = NULL;
+	r->snap_used = used && !r->interrupted;
+	return used;
+}
+
 void vm_session__run(struct vm_session *s, struct vm_session_run *r)
 {
 	const struct vm_session_opts *o = &s->o;
 	struct vm_config cfg = { .kernel = s->boot_image ?: o->kernel->image, .topo = o->topo,
 				 .kvm = o->kvm, .tsc_khz = o->tsc_khz };
-	_cleanup_free_ char *console_path = NULL, *initrd = NULL, *suffix = NULL;
+	_cleanup_free_ char *console_path = NULL, *initrd = NULL, *suffix = NULL, *base = NULL;
+	struct initramfs *parts = NULL;
 	char **kargs = test_kargs(s);
 	/* with a baseline the workload runs twice in the boot: EEVDF's half, then the scheduler's */
 	uint64_t t0 = now_ns(), duration = o->t ? o->t->duration_ns * (o->t->baseline ? 2 : 1) : 0;
@@ -656,7 +904,15 @@ void vm_session__run(struct vm_session *s, struct vm_session_run *r)
 	cfg.machine = machine_override();
 	console_path = xasprintf("%s/console.log", o->dir);
 	cfg.console_log = console_path;
-	if (prepare_initrd(s, qemu__pick_machine(&cfg), r, &initrd, &r->prep_err)) {
+	if (prepare_initrd(s, qemu__pick_machine(&cfg), r, &base, &parts, &r->prep_err)) {
+		r->prep_err = r->prep_err ?: xstrdup("failed");
+		goto out;
+	}
+	if (!o->snapshot)
+		r->snap_why = xstrdup("off (--snapshot or KTSTR_SNAPSHOT=1 turns snapshots on)");
+	else if (try_restore(s, &cfg, &vo, base, parts, r))
+		goto ran;
+	if (write_initrd(s, r, base, parts, &initrd, &r->prep_err)) {
 		r->prep_err = r->prep_err ?: xstrdup("failed");
 		goto out;
 	}
@@ -686,6 +942,9 @@ void vm_session__run(struct vm_session *s, struct vm_session_run *r)
 		r->boot_attempts++;
 		vm__run(&vo, &r->vm);
 	}
+ran:
+	if (r->interrupted)
+		goto out;
 	vm_writes_failed(s, &r->vm);
 	monitor__stop(r->mon);
 	r->qemu_err = qemu_last_error(o->dir);
@@ -703,6 +962,7 @@ out:
 		unlink(initrd);
 	suffix = xasprintf("%s/suffix.cpio", o->tmp);
 	unlink(suffix);
+	initramfs__free(parts);
 	r->mon_why = s->mon_why;
 	s->cur = NULL;
 	strv_free(kargs);
@@ -715,6 +975,7 @@ void vm_session_run__free(struct vm_session_run *r)
 	run_channel__free(&r->chan);
 	free(r->topo_diff);
 	free(r->qemu_err);
+	free(r->snap_why);
 	monitor__free(r->mon);
 	memset(r, 0, sizeof(*r));
 }

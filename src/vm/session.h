@@ -61,6 +61,7 @@ struct vm_session_opts {
 	bool kvm;
 	bool relaxed;			/* TCG thresholds (the agent's relaxed mode) */
 	bool verbose;			/* the whole boot on the console log */
+	bool snapshot;			/* start from a snapshot of a booted guest (vm/snapshot.h) */
 	unsigned tsc_khz;
 	const char *guest_bin;		/* the agent, booted as /init */
 	const char *initramfs_cache;	/* where the cached bases live */
@@ -110,6 +111,12 @@ struct vm_session_run {
 	bool cache_hit;		/* the initramfs base came from the cache */
 	uint64_t prep_ns;	/* building the initramfs */
 	uint64_t total_ns;	/* the whole repeat */
+	/* Snapshots: whether the VM was restored from one, and else why not. */
+	bool snap_used, snap_built;
+	char *snap_why;
+	char snap_key[65];
+	uint64_t snap_build_ns;	/* booting and saving the template (0: it was there) */
+	uint64_t snap_fill_ns;	/* copying its RAM into this test's */
 };
 
 void vm_session__run(struct vm_session *s, struct vm_session_run *r);

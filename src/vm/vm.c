@@ -403,7 +403,8 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 
 	for (;;) {
 		struct pollfd pfd[5] = {
-			{ .fd = pipefd[0], .events = POLLIN },
+			{ .fd = pipefd[0], .events = POLLIN |
+						       (r->sent < o->send_len ? POLLOUT : 0) },
 			{ .fd = o->cancel_fd, .events = POLLIN },
 			{ .fd = pidfd, .events = POLLIN },
 			{ .fd = con.rfd, .events = POLLIN },
@@ -439,6 +440,14 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 		}
 		sink_poll(&con, pfd[3].revents, r);
 		sink_poll(&qlog, pfd[4].revents, r);
+		if ((pfd[0].revents & POLLOUT) && r->sent < o->send_len) {
+			/* nonblocking: QEMU takes the guest's bytes only as fast as it reads them */
+			ssize_t n = send(pipefd[0], (const char *)o->send + r->sent,
+					 o->send_len - r->sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+			if (n > 0)
+				r->sent += n;
+		}
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			char buf[65536];
 			ssize_t n = read(pipefd[0], buf, sizeof(buf));

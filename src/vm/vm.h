@@ -28,6 +28,9 @@ struct vm_run_opts {
 	uint64_t run_timeout_ns;	/* HELO -> DONE */
 	uint64_t teardown_timeout_ns;	/* DONE -> QEMU exit */
 	int cancel_fd;			/* readable = stop now; -1 = none */
+	/* Bytes for the guest (frames for a restored agent), written as QEMU takes them. */
+	const void *send;
+	size_t send_len;
 	/*
 	 * Each frame as it arrives, and those read after QEMU exited; nonzero
 	 * stops the VM (VM_STOPPED). Decode it with proto_dispatch.
@@ -48,6 +51,7 @@ struct vm_result {
 	unsigned frames;		/* good frames read */
 	unsigned bad_frames;		/* bad headers, torn and corrupt frames */
 	uint64_t dropped_bytes;		/* bytes of the channel in no good frame */
+	size_t sent;			/* of vm_run_opts.send, bytes QEMU took */
 	uint64_t boot_ns, run_ns, teardown_ns;
 	char *error;			/* VM_SPAWN_FAILED: why */
 	char *console;			/* the kernel console as QEMU wrote it (NUL-terminated) */

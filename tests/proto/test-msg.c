@@ -44,7 +44,7 @@ static int got_baseline(void *ctx, struct telemetry *t)
 
 int main(void)
 {
-	tap_plan(37);
+	tap_plan(47);
 	{
 		struct msg_hello a = { .version = (char *)"0.9", .kernel = (char *)"6.12.1", .uptime_ns = 123456789 }, b;
 		_cleanup_free_ char *s = msg_hello__encode(&a);
@@ -257,6 +257,50 @@ int main(void)
 		REJECTS(run_plan__decode, struct run_plan,
 			"{\"version\":1,\"mode\":\"run\",\"spec\":\"/s\",\"test\":\"t\",\"plugin\":{\"path\":\"/p\",\"flags\":[1]}}",
 			"$.plugin.flags");
+	}
+	{
+		/* a VM restored from a snapshot: RDY up, FILE and PLAN down */
+		static const unsigned char elf[] = { 0x7f, 'E', 'L', 'F', 0x00, 0xfe };
+		struct msg_ready r = { .uptime_ns = 4200000000ull }, rb;
+		struct msg_file f = { .path = (char *)"/ktstr/payloads/x", .mode = 0755,
+				      .data = (unsigned char *)elf, .len = sizeof(elf) }, fb;
+		struct run_plan p = { .mode = RUN_MODE_RUN, .name = (char *)"t", .test = (char *)"t",
+				      .spec = (char *)"/ktstr/spec.yaml", .format = (char *)"yaml",
+				      .channel = (char *)"/dev/vport0p1", .relaxed = true };
+		struct msg_plan a = { .plan = p, .realtime_ns = 1780000000123456789ull }, b;
+		_cleanup_free_ char *rs = msg_ready__encode(&r), *fs = msg_file__encode(&f), *ps = NULL;
+
+		for (size_t i = 0; i < sizeof(a.seed); i++)
+			a.seed[i] = (unsigned char)(i * 37 + 1);
+		ps = msg_plan__encode(&a);
+		tap_ok(frames(MSG_READY, rs) && !msg_ready__decode(rs, strlen(rs), &rb, NULL) &&
+		       rb.uptime_ns == 4200000000ull, "RDY round trip");
+		tap_ok(frames(MSG_FILE, fs) && !msg_file__decode(fs, strlen(fs), &fb, NULL) &&
+		       str_eq(fb.path, f.path) && fb.mode == 0755 && fb.len == sizeof(elf) &&
+		       !memcmp(fb.data, elf, sizeof(elf)), "FILE round trip (binary)");
+		msg_file__free(&fb);
+		tap_ok(!memchr(ps, '\n', strlen(ps)) && !msg_plan__decode(ps, strlen(ps), &b, NULL) &&
+		       !memcmp(b.seed, a.seed, sizeof(a.seed)) && b.realtime_ns == a.realtime_ns &&
+		       b.plan.mode == RUN_MODE_RUN && str_eq(b.plan.spec, p.spec) && b.plan.relaxed &&
+		       str_eq(b.plan.channel, p.channel), "PLAN round trip (plan, seed, clock)");
+		msg_plan__free(&b);
+		REJECTS(msg_ready__decode, struct msg_ready, "{}", "RDY  $.uptime_ns");
+		REJECTS(msg_file__decode, struct msg_file, "{\"path\":\"/ktstr/../etc/x\",\"mode\":420,\"data\":\"\"}",
+			"FILE $.path");
+		REJECTS(msg_file__decode, struct msg_file, "{\"path\":\"rel\",\"mode\":420,\"data\":\"\"}",
+			"FILE $.path");
+		REJECTS(msg_file__decode, struct msg_file, "{\"path\":\"/x\",\"mode\":99999,\"data\":\"\"}",
+			"FILE $.mode");
+		REJECTS(msg_plan__decode, struct msg_plan, "{\"plan\":{\"version\":1,\"mode\":\"run\"},\"seed\":\"00\",\"realtime_ns\":1}",
+			"PLAN $.seed");
+		REJECTS(msg_plan__decode, struct msg_plan, "{\"plan\":{\"version\":1,\"mode\":\"fly\"},\"seed\":\"0000000000000000000000000000000000000000000000000000000000000000\",\"realtime_ns\":1}",
+			"PLAN $.plan");
+		{
+			struct proto_msg m = { .type = "RDY ", .payload = rs, .len = strlen(rs) };
+			struct proto_handlers h = { 0 };
+
+			tap_ok(proto_dispatch(&m, &h, NULL, NULL) == 0, "RDY is a known type to the dispatcher");
+		}
 	}
 	{
 		struct proto_msg m = { .type = "LOG ", .payload = (char *)"shout: x", .len = 8 };
