@@ -652,10 +652,18 @@ static int write_guest_file(const struct msg_file *f, char **error)
 		*slash = '\0';
 		ret = mkdir_p(dir, 0755);
 	}
+	/*
+	 * A new file renamed over the old: the libraries a payload brings may
+	 * be the agent's own, mapped right now (truncating them is SIGBUS)
+	 */
 	if (!ret) {
-		fd = open(f->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, f->mode & 07777);
+		_cleanup_free_ char *tmp = xasprintf("%s.ktstr-new", f->path);
+
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, f->mode & 07777);
 		ret = fd < 0 ? -errno : write_fd(fd, f->data, f->len);
 		if (!ret && fchmod(fd, f->mode & 07777) < 0)
+			ret = -errno;
+		if (!ret && rename(tmp, f->path) < 0)
 			ret = -errno;
 	}
 	if (ret)
@@ -680,7 +688,8 @@ static void fresh_state(const struct msg_plan *m)
 	_cleanup_close_ int fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
 
 	memcpy(e.buf, m->seed, sizeof(e.buf));
-	if (fd < 0 || ioctl(fd, RNDADDENTROPY, &e) < 0)
+	/* and reseed now: the CRNG would only take the pool on its next timed reseed */
+	if (fd < 0 || ioctl(fd, RNDADDENTROPY, &e) < 0 || ioctl(fd, RNDRESEEDCRNG) < 0)
 		pr_warn("seeding the RNG from the plan: %s", strerror(errno));
 	if (m->realtime_ns && clock_settime(CLOCK_REALTIME, &ts) < 0)
 		pr_warn("setting the clock from the plan: %s", strerror(errno));

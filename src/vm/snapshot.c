@@ -211,6 +211,22 @@ int vm_snapshot__open(const char *root, const char *key, struct vm_snapshot **ou
 	return 0;
 }
 
+int vm_snapshot__remove(const char *root, const struct vm_snapshot *s)
+{
+	_cleanup_free_ char *lock_path = xasprintf("%s/%s.lock", root, s->key);
+	_cleanup_free_ char *trash = xasprintf("%s/.trash-%s-%d", root, s->key, getpid());
+	_cleanup_close_ int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int ret;
+
+	if (lock < 0 || flock(lock, LOCK_EX) < 0)
+		return -errno;
+	/* renamed first: a test restoring it now keeps its open files */
+	if (rename(s->dir, trash) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	ret = rm_rf(trash);
+	return ret < 0 ? ret : 0;
+}
+
 static bool page_zero(const unsigned char *p)
 {
 	static const unsigned char zero[PAGE];

@@ -61,6 +61,9 @@ char **vm_snapshot__restore_args(const struct vm_snapshot *s, char **qmp);
 /* Once QEMU runs: turn x-ignore-shared on and load s's device state; the guest then runs. */
 int vm_snapshot__incoming(const struct vm_snapshot *s, const char *qmp, char **why);
 
+/* Remove a snapshot found damaged (under its key's lock); the next test builds it again. */
+int vm_snapshot__remove(const char *root, const struct vm_snapshot *s);
+
 void vm_snapshot__free(struct vm_snapshot *s);
 
 #endif
