@@ -298,7 +298,7 @@ int main(int argc, char **argv)
 			if (parse_duration_ns(optarg, &ns) || !ns) {
 				fprintf(stderr, "ktstr-run: --budget: '%s' is not a positive duration (\"20m\")\n",
 					optarg);
-				return 2;
+				goto usage;
 			}
 			o.budget_s = ns / 1e9;
 			break;
@@ -319,27 +319,27 @@ int main(int argc, char **argv)
 			else {
 				fprintf(stderr, "ktstr-run: --accel: '%s' is not auto, kvm or tcg\n",
 					optarg);
-				return 2;
+				goto usage;
 			}
 			break;
 		case 'j':
 			if (parse_uint(optarg, &o.jobs) || !o.jobs) {
 				fprintf(stderr, "ktstr-run: -j: '%s' is not a count from 1 to 4096\n",
 					optarg);
-				return 2;
+				goto usage;
 			}
 			break;
 		case OPT_RESULTS_DIR:
 			if (!*optarg) {	/* "" would put each test's directory at the root */
 				fprintf(stderr, "ktstr-run: --results-dir: give a directory, not ''\n");
-				return 2;
+				goto usage;
 			}
 			o.results_dir = optarg;
 			break;
 		case OPT_RUNS_DIR:
 			if (!*optarg) {
 				fprintf(stderr, "ktstr-run: --runs-dir: give a directory, or 'none', not ''\n");
-				return 2;
+				goto usage;
 			}
 			o.runs_dir = optarg;
 			break;
@@ -355,7 +355,7 @@ int main(int argc, char **argv)
 			/* refused before any VM boots, not after the run */
 			if (report_html__check(&why)) {
 				fprintf(stderr, "ktstr-run: --html: %s\n", why);
-				return 2;
+				goto usage;
 			}
 			o.html = optarg;
 			break;
@@ -396,7 +396,7 @@ int main(int argc, char **argv)
 			if (parse_uint(optarg, &u) || !u) {
 				fprintf(stderr, "ktstr-run: --workers: '%s' is not a count from 1 to 4096\n",
 					optarg);
-				return 2;
+				goto usage;
 			}
 			strv_push(&set, &nset, spec_set__scalar("workers_per_cgroup", optarg));
 			break;
@@ -404,7 +404,7 @@ int main(int argc, char **argv)
 			if (!worktype_lookup(optarg)) {
 				fprintf(stderr, "ktstr-run: --work-type: '%s' is no work type (ktstr-spec(5), WORK TYPES)\n",
 					optarg);
-				return 2;
+				goto usage;
 			}
 			strv_push(&set, &nset, spec_set__scalar("work_type", optarg));
 			break;
@@ -424,7 +424,7 @@ int main(int argc, char **argv)
 			if (parse_uint(optarg, &o.retries) || o.retries > RUN_MAX_RETRIES) {
 				fprintf(stderr, "ktstr-run: --retries: '%s' is not a count from 0 to %u\n",
 					optarg, RUN_MAX_RETRIES);
-				return 2;
+				goto usage;
 			}
 			break;
 		case OPT_SHARD:
@@ -434,7 +434,7 @@ int main(int argc, char **argv)
 			if (parse_uint(optarg, &shards) || !shards) {
 				fprintf(stderr, "ktstr-run: --shards: '%s' is not a count from 1 to 4096\n",
 					optarg);
-				return 2;
+				goto usage;
 			}
 			break;
 		case OPT_EXEC:
@@ -449,18 +449,20 @@ int main(int argc, char **argv)
 					      &o.boot_timeout_ns)) {
 				fprintf(stderr, "ktstr-run: '%s' is not a duration (\"30s\")\n",
 					optarg);
-				return 2;
+				goto usage;
 			}
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			r = 0;
+			goto out;
 		case OPT_VERSION:
 			printf("ktstr-run %s\n", PACKAGE_VERSION);
-			return 0;
+			r = 0;
+			goto out;
 		default:
 			usage(stderr);
-			return 2;
+			goto usage;
 		}
 	}
 	if (shard_arg) {
@@ -469,47 +471,48 @@ int main(int argc, char **argv)
 		/* never a silent full run: a shard that cannot be named stops here */
 		if (shard_sel__parse(shard_arg, shards, &shard, &err)) {
 			fprintf(stderr, "ktstr-run: %s\n", err);
-			return 2;
+			goto usage;
 		}
 		if (mode != MODE_RUN && mode != MODE_LIST) {
 			fprintf(stderr, "ktstr-run: --shard selects tests to run or --list\n");
-			return 2;
+			goto usage;
 		}
 		o.shard = &shard;
 	} else if (shards) {
 		fprintf(stderr, "ktstr-run: --shards goes with --shard\n");
-		return 2;
+		goto usage;
 	}
 	if (!o.nkernels && kernel_list_env(&o))
-		return 2;
+		goto usage;
 	if (exec || o.topo_only) {
 		if (o.shard) {
 			fprintf(stderr, "ktstr-run: --shard splits a spec list, not an ad-hoc VM\n");
-			return 2;
+			goto usage;
 		}
 		if (mode != MODE_RUN || (exec && o.topo_only)) {
 			fprintf(stderr, "ktstr-run: --exec and --topo-only run one ad-hoc VM\n");
-			return 2;
+			goto usage;
 		}
 		if (exec && optind >= argc) {
 			fprintf(stderr, "ktstr-run: --exec needs a command after --\n");
-			return 2;
+			goto usage;
 		}
 		if (exec)
 			o.exec_argv = argv + optind;
-		return cmd_run(&o);
+		r = cmd_run(&o);
+		goto out;
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "ktstr-run: no spec given\n");
 		usage(stderr);
-		return 2;
+		goto usage;
 	}
 	if (o.spec.gauntlet && o.topology) {
 		fprintf(stderr, "ktstr-run: --gauntlet and --topology both choose the topology: give one\n");
-		return 2;
+		goto usage;
 	}
 	if (expand_spec_args(argv + optind, argc - optind, &specs, &nspecs))
-		return 2;
+		goto usage;
 	o.specs = specs;
 	o.nspecs = nspecs;
 	strv_push(&set, &nset, NULL);
@@ -526,6 +529,7 @@ int main(int argc, char **argv)
 		log_set_level(LOG_WARN);
 
 	r = run_mode(mode, &o);
+out:
 	shard_sel__free(&shard);
 	for (size_t i = 0; i < o.nkernels; i++)
 		free(o.kernels[i]);
@@ -538,4 +542,7 @@ int main(int argc, char **argv)
 	free(tags);
 	free(xtags);
 	return r;
+usage:
+	r = 2;		/* a usage error, said above; what was parsed is freed all the same */
+	goto out;
 }

@@ -135,7 +135,8 @@ size_t spec_profiles__generate(const struct spec_flag_decl *flags, size_t nflags
 	size_t nopt = 0, n = 0;
 	char ***v = NULL;
 
-	memcpy(decl, flags, nflags * sizeof(*decl));	/* NULL-terminated copy for profile_ok */
+	if (nflags)	/* flags may be NULL with none: memcpy must not see it */
+		memcpy(decl, flags, nflags * sizeof(*decl));	/* NULL-terminated copy for profile_ok */
 	for (size_t i = 0; i < nflags; i++)
 		if (!strv_has((const char *const *)required, flags[i].name) &&
 		    !strv_has((const char *const *)excluded, flags[i].name))

@@ -55,7 +55,7 @@ too_big() {
 }
 check "every example test has at most 4 vCPUs and runs at most 3 s" '[ -z "$(too_big "$tmp/out")" ]'
 check "dry-run says how the monitor treats its thresholds (judged for sched_ext, recorded for EEVDF), and only them" \
-	'[ $(grep -c "^    [a-z_]*  .*monitor: \(judged\|recorded, not judged (EEVDF)\)\$" "$tmp/out") -eq $((nex * 6)) ] &&
+	'[ $(grep -c "^    [a-z_]*  .*monitor: \(judged\|recorded, not judged (EEVDF)\)\$" "$tmp/out") -eq $((nex * 7)) ] &&
 	 grep -q "^    max_imbalance_ratio  *4x  *default  *monitor: recorded, not judged (EEVDF)\$" "$tmp/out" &&
 	 grep -q "^    max_imbalance_ratio  *4x  *default  *monitor: judged\$" "$tmp/out"'
 
