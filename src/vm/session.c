@@ -105,11 +105,20 @@ static const char *spec_ext(const struct spec_file *sf)
 }
 
 /* The guest's plan (/ktstr/run.json), encoded by proto/msg.c. */
+/* Where an --exec command is packed in the guest: /ktstr/exec/<its name>. */
+static char *exec_guest_path(const char *prog)
+{
+	const char *slash = strrchr(prog, '/');
+
+	return xasprintf("/ktstr/exec/%s", slash ? slash + 1 : prog);
+}
+
 static char *build_run_json(const struct vm_session *s, enum vm_machine m)
 {
 	const struct vm_session_opts *o = &s->o;
 	_cleanup_free_ char *sp = o->sf ? xasprintf("/ktstr/spec.%s", spec_ext(o->sf)) : NULL;
-	_cleanup_free_ char *gp = NULL;
+	_cleanup_free_ char *gp = NULL, *exec0 = NULL;
+	_cleanup_free_ char **exec = NULL;
 	struct run_plan_plugin pl = { 0 };
 	struct run_plan p = {
 		.mode = o->topo_only ? RUN_MODE_TOPO : o->exec_argv ? RUN_MODE_EXEC : RUN_MODE_RUN,
@@ -123,7 +132,14 @@ static char *build_run_json(const struct vm_session *s, enum vm_machine m)
 	char *ret;
 
 	if (p.mode == RUN_MODE_EXEC) {
-		p.exec = (char **)o->exec_argv;
+		size_t n = 0;
+
+		while (o->exec_argv[n])
+			n++;
+		exec = xcalloc(n + 1, sizeof(*exec));
+		memcpy(exec, o->exec_argv, n * sizeof(*exec));
+		exec[0] = exec0 = exec_guest_path(o->exec_argv[0]);
+		p.exec = exec;
 	} else if (p.mode == RUN_MODE_RUN) {
 		p.test = o->t->source_name;	/* the agent replays the overrides */
 		p.spec_set = o->t->overrides;
@@ -265,7 +281,13 @@ static int prepare_initrd(struct vm_session *s, enum vm_machine m, struct vm_ses
 			*err = xasprintf("--exec: give the full path (%s)", prog);
 			ret = -EINVAL;
 		} else {
-			ret = initramfs__add_elf(suffix, prog, prog, err);
+			/*
+			 * under /ktstr, as payloads are: the agent mounts tmpfs on
+			 * /tmp, /run and /dev/shm, which would hide a host path there
+			 */
+			_cleanup_free_ char *gp = exec_guest_path(prog);
+
+			ret = initramfs__add_elf(suffix, prog, gp, err);
 		}
 	}
 	if (!ret) {

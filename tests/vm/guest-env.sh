@@ -8,7 +8,7 @@
 
 vm_require_kernel
 busybox=$(command -v busybox) || skip_all "no busybox on the host"
-tap_plan 5
+tap_plan 6
 
 # the config the run packs: beside the image (a cache entry, a build tree)
 kdir=$(dirname "$VM_KERNEL")
@@ -58,5 +58,12 @@ tap_is "$VM_RC" 0 "the check script ran"
 out=$(cat "$(vm_result_dir exec/1n1l2c1t)/output.log" 2>/dev/null)
 tap_is "$out" "checked" "config, BTF, mounts, kallsyms, tools on PATH, users and /etc are there"
 [ "$out" = checked ] || vm_diag "$VM_DIR/out"
+# an --exec command under /tmp (a build tree there, as in a CI clone): the
+# agent mounts tmpfs on /tmp, so the command is packed under /ktstr instead
+mkdir -p "$VM_DIR/bin" && cp "$busybox" "$VM_DIR/bin/busybox"
+vm_run -q --exec -- "$VM_DIR/bin/busybox" sh -c 'echo from-tmp'
+out=$(cat "$(vm_result_dir exec/1n1l2c1t)/output.log" 2>/dev/null)
+tap_is "$VM_RC:$out" "0:from-tmp" "a command whose host path is under /tmp runs"
+rm -rf "$VM_DIR/bin"
 vm_no_leftovers guest-env
 tap_done
