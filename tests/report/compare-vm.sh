@@ -10,7 +10,9 @@
 # differ by 10-30% here) and an absolute imbalance gate of 3 (in a 2-CPU
 # guest the peak ratio jumps 1 -> 3 with one sample's placement) and an
 # absolute gap gate of 1500 ms (beside eight builds one healthy run's longest
-# gap went past 500 ms: TCG's one host thread was not scheduled). The
+# gap went past 500 ms: TCG's one host thread was not scheduled) and an
+# absolute wake-latency-CV gate of 1.0 (a fresh-clone run saw 0.68 -> 1.16
+# between two healthy single runs: a CV of one run is its tail's noise). The
 # delay moves its metrics by 99% and more, far past either.
 set -u
 src=${KTSTR_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
