@@ -99,4 +99,16 @@ int cmd_list(const struct run_opts *o);
 int cmd_run(const struct run_opts *o);
 /* Load and expand all specs, keep tests matching o->filter; lint reporting included. */
 
+/*
+ * A command of subcommands (ktstr-report, ktstr-stats): -h/--help, --version,
+ * then the row named by argv[1] runs with argv shifted; an unknown one is a
+ * usage error listing the known. Returns the exit status.
+ */
+struct cmd_sub {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+int cmd__subcommand(const char *prog, const struct cmd_sub *subs, size_t n,
+		    void (*usage)(FILE *f), int argc, char **argv);
+
 #endif

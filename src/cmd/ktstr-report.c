@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <jansson.h>
 
+#include "cmd/cmd.h"
 #include "report/merge.h"
 #include "report/report.h"
 
@@ -160,30 +161,11 @@ static int cmd_merge(int argc, char **argv)
 }
 
 /* Subcommands: one row each. */
-static const struct {
-	const char *name;
-	int (*run)(int argc, char **argv);
-} subcommands[] = {
+static const struct cmd_sub subcommands[] = {
 	{ "merge", cmd_merge },
 };
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (str_eq(argv[1], "-h") || str_eq(argv[1], "--help")) {
-		usage(stdout);
-		return 0;
-	}
-	if (str_eq(argv[1], "--version")) {
-		printf("ktstr-report %s\n", PACKAGE_VERSION);
-		return 0;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
-		if (str_eq(argv[1], subcommands[i].name))
-			return subcommands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "ktstr-report: unknown command '%s' (known: merge)\n", argv[1]);
-	return 2;
+	return cmd__subcommand("ktstr-report", subcommands, ARRAY_SIZE(subcommands), usage, argc, argv);
 }

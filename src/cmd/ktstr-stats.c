@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 
+#include "cmd/cmd.h"
 #include "report/compare.h"
 #include "report/report.h"
 
@@ -36,7 +37,7 @@ static void usage(FILE *f)
 		"exit status: 0 no regression, 1 a regression, 2 usage or input error.\n");
 }
 
-static int cmd_compare(int argc, char **argv)
+static int stats_compare(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, OPT_POLICY },
@@ -151,7 +152,7 @@ static int runs_args(const char *cmd, int argc, char **argv, int want, char **ro
 	return -1;
 }
 
-static int cmd_list(int argc, char **argv)
+static int stats_list(int argc, char **argv)
 {
 	_cleanup_free_ char *root = NULL, *why = NULL;
 	int ret = runs_args("list", argc, argv, 0, &root);
@@ -165,7 +166,7 @@ static int cmd_list(int argc, char **argv)
 	return fflush(stdout) || ferror(stdout) ? 2 : 0;
 }
 
-static int cmd_show(int argc, char **argv)
+static int stats_show(int argc, char **argv)
 {
 	_cleanup_free_ char *root = NULL, *why = NULL, *dir = NULL;
 	int ret = runs_args("show", argc, argv, 1, &root);
@@ -186,32 +187,13 @@ static int cmd_show(int argc, char **argv)
 }
 
 /* Subcommands: one row each. */
-static const struct {
-	const char *name;
-	int (*run)(int argc, char **argv);
-} subcommands[] = {
-	{ "list", cmd_list },
-	{ "show", cmd_show },
-	{ "compare", cmd_compare },
+static const struct cmd_sub subcommands[] = {
+	{ "list", stats_list },
+	{ "show", stats_show },
+	{ "compare", stats_compare },
 };
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (str_eq(argv[1], "-h") || str_eq(argv[1], "--help")) {
-		usage(stdout);
-		return 0;
-	}
-	if (str_eq(argv[1], "--version")) {
-		printf("ktstr-stats %s\n", PACKAGE_VERSION);
-		return 0;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
-		if (str_eq(argv[1], subcommands[i].name))
-			return subcommands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "ktstr-stats: unknown command '%s' (known: list, show, compare)\n", argv[1]);
-	return 2;
+	return cmd__subcommand("ktstr-stats", subcommands, ARRAY_SIZE(subcommands), usage, argc, argv);
 }
