@@ -45,10 +45,13 @@ for root, dirs, files in sorted(os.walk(sys.argv[1])):
     if 'result.json' not in files:
         continue
     r = json.load(open(os.path.join(root, 'result.json')))
-    # the console check is left out: under TCG on a loaded host a kernel warning
-    # (an RCU stall) shows up in either kind of run now and then
+    # Left out: the console check (under TCG on a loaded host a kernel warning,
+    # an RCU stall, shows up in either kind of run now and then) and spread, a
+    # side effect the faulty 'concentrate' control sits on the edge of (an ASan
+    # make check saw cg_0's spread fail in the fresh run only). The status, the
+    # other checks and the monitor's state must match.
     fails = sorted({(d['check'], d['cgroup'] or '-') for run in r['runs'] for d in run['details']
-                    if d['check'] != 'console'})
+                    if d['check'] not in ('console', 'max_spread_pct')})
     mon = [(run.get('monitor') or {}).get('state') for run in r['runs']]
     print(r['name'], r['status'], fails, mon)
     if os.environ.get('MESSAGES'):
