@@ -179,7 +179,6 @@ static void test_sched_died(void)
 		   "a repeated test says which repeat");
 	free(res.reason);
 	free(res.runs);
-	memset(&rr, 0, sizeof(rr));	/* res.runs[0] held it */
 
 	reset_done();
 	sr.chan.have_sched = true;
