@@ -4,11 +4,6 @@
 # VM): the budget line, the budget honoured, measured times changing the
 # choice, bad arguments refused with what would be right.
 . "$(dirname "$0")/lib.sh"
-run=$build/src/ktstr-run
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; sed 's/^/# /' "$tmp/err" "$tmp/out" 2>/dev/null | head -40; }
-check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
 
 echo "TAP version 14"
 echo "1..10"

@@ -5,10 +5,6 @@
 # built-in flags, and the catalog has ktstr's 81 + 14 scenarios. No VM.
 . "$(dirname "$0")/lib.sh"
 cat=$src/specs/catalog
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; sed 's/^/# /' "$tmp/err" "$tmp/out" 2>/dev/null | head -40; }
-check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
 
 echo "TAP version 14"
 echo "1..7"

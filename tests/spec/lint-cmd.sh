@@ -4,10 +4,6 @@
 # driver: exit statuses, diagnostics on stderr, -E filtering, plans of the
 # example specs.
 . "$(dirname "$0")/lib.sh"
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); echo "not ok $n - $1"; sed 's/^/# /' "$tmp/err" "$tmp/out" 2>/dev/null; }
-check() { if eval "$2"; then ok "$1"; else nok "$1"; fi; }
 
 echo "TAP version 14"
 echo "1..20"
@@ -86,7 +82,6 @@ check "a plugin that cannot be read is one lint error" \
 	'[ $rc -eq 1 ] && [ $(grep -c "error: scheduler plugin .no_such_plugin. cannot be read" "$tmp/err") -eq 1 ]'
 
 # The same commands through ktstr-run itself.
-run=$build/src/ktstr-run
 if [ -x "$run" ]; then
 	"$run" --lint "$src"/specs/*.yaml "$src"/specs/*.ini >"$tmp/out" 2>"$tmp/err"
 	check "ktstr-run --lint accepts the example specs" '[ $? -eq 0 ]'
