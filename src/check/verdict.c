@@ -215,6 +215,12 @@ static void judge(const struct check_verdict_in *in, struct vm_session_run *sr,
 	}
 	if (in->mode == VERDICT_TOPO) {
 		rr->status = TEST_PASS;
+	} else if (in->mode == VERDICT_VERIFIER) {
+		/* a scheduler that failed to load ended in DONE's error above */
+		if (in->sched_ext && !(c->have_sched && str_eq(c->sched.state, "running")))
+			set_error(rr, TEST_ERROR, "run", "the guest never said the scheduler runs");
+		else
+			rr->status = TEST_PASS;
 	} else if (in->mode == VERDICT_EXEC) {
 		int code = c->done.exit_code;
 
@@ -251,6 +257,10 @@ static void judge(const struct check_verdict_in *in, struct vm_session_run *sr,
 		set_error(rr, TEST_TIMEOUT, "teardown", "QEMU did not exit after DONE");
 	}
 out:
+	/* what the verifier did stands whatever became of the run */
+	rr->progs = TAKE_PTR(c->progs);
+	rr->nprogs = c->nprogs;
+	c->nprogs = 0;
 	/* the verdict stands on whole results, but what was lost is said */
 	if (drops && !said_drops(rr, drops))
 		run_result__add_detail(rr, DETAIL_OTHER, "channel", NULL, "%s", drops);

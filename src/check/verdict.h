@@ -14,6 +14,7 @@ enum verdict_mode {
 	VERDICT_SPEC,		/* a spec test: telemetry, checks, monitor, scheduler health */
 	VERDICT_EXEC,		/* --exec: the command's exit code */
 	VERDICT_TOPO,		/* --topo-only: the topology alone */
+	VERDICT_VERIFIER,	/* --verifier: the scheduler attached (its programs in rr->progs) */
 };
 
 struct check_verdict_in {
@@ -25,7 +26,8 @@ struct check_verdict_in {
 
 /*
  * Judge one run into rr: status, phase and details, boot and run times and
- * the channel's losses. Takes sr->chan.tel into rr->telemetry.
+ * the channel's losses. Takes sr->chan.tel into rr->telemetry and the
+ * scheduler's programs (sr->chan.progs) into rr->progs, whatever the verdict.
  */
 void check__verdict(const struct check_verdict_in *in, struct vm_session_run *sr,
 		    struct run_result *rr);

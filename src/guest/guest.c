@@ -415,6 +415,32 @@ static void send_sched(const char *state, const char *name, const char *exit_kin
 	send_msg(MSG_SCHED, msg_sched__encode(&m));
 }
 
+/*
+ * SCHD "running" with the struct_ops programs loaded since mark: what the
+ * verifier did with each. Programs that cannot be read are said in a
+ * warning LOG (the host then has none), never passed off as "no programs";
+ * for --verifier (strict), whose only purpose they are, that is an error.
+ */
+static int send_running(const char *name, uint32_t mark, bool strict, char **error)
+{
+	struct msg_sched m = { .state = (char *)"running", .name = (char *)name };
+	int ret = guest_bpf_progs__collect(mark, &m.progs, &m.nprogs);
+	_cleanup_free_ char *js = NULL;
+
+	if (ret && strict) {
+		*error = xasprintf("reading the scheduler's BPF programs: %s", strerror(-ret));
+		return ret;
+	}
+	if (ret)
+		pr_warn("the scheduler's BPF programs could not be read: %s", strerror(-ret));
+	js = msg_sched__encode(&m);
+	msg_bpf_progs__free(m.progs, m.nprogs);
+	ret = send_frame(MSG_SCHED, js, strlen(js));
+	if (ret)
+		*error = xasprintf("sending the scheduler's state: %s", strerror(-ret));
+	return ret;
+}
+
 static const char *sched_state_name(enum ktstr_sched_state s)
 {
 	return s == KTSTR_SCHED_RUNNING ? "running" : s == KTSTR_SCHED_EXITED ? "exited" : "ejected";
@@ -504,6 +530,7 @@ static int run_test(const struct run_plan *plan, const struct topo *topo, char *
 	const struct spec_test *t;
 	struct run_ctx rc = { .state = KTSTR_SCHED_RUNNING };
 	struct telemetry tel = { 0 };
+	uint32_t mark = 0;
 	struct workload_hooks hooks = { .ctx = &rc, .event = hook_event, .tick = hook_tick };
 	size_t len = 0;
 	int ret;
@@ -552,8 +579,13 @@ static int run_test(const struct run_plan *plan, const struct topo *topo, char *
 					      (const char *const *)t->sysctls }, error);
 		if (ret)
 			goto out;
-		if (t->baseline && (ret = run_baseline(t, topo, error)))
+		if (t->baseline && !plan->verifier && (ret = run_baseline(t, topo, error)))
 			goto out;
+		/* the programs the scheduler loads come after every id there is now */
+		if ((ret = guest_bpf_progs__mark(&mark))) {
+			*error = xasprintf("listing the loaded BPF programs: %s", strerror(-ret));
+			goto out;
+		}
 		if (rc.plugin->ops->attach) {
 			rc.attaching = true;
 			ret = rc.plugin->ops->attach(&rc.sctx);
@@ -568,10 +600,14 @@ static int run_test(const struct run_plan *plan, const struct topo *topo, char *
 			}
 		}
 		rc.attached = true;
-		send_sched("running", rc.plugin->ops->name, NULL, NULL);
+		ret = send_running(rc.plugin->ops->name, mark, plan->verifier, error);
+		if (ret || plan->verifier)
+			goto out;	/* --verifier: the programs are all it asked for */
 	} else if ((ret = set_sysctls((const char *const *[2]){ NULL, (const char *const *)t->sysctls },
 				      error))) {
 		goto out;
+	} else if (plan->verifier) {
+		goto out;	/* no plugin, no programs to report */
 	} else if (t->baseline && (ret = run_baseline(t, topo, error))) {
 		goto out;	/* no plugin: EEVDF against itself, a control */
 	}

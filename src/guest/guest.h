@@ -4,6 +4,7 @@
 #define KTSTR_GUEST_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "proto/msg.h"
@@ -22,5 +23,15 @@ int guest__open_channel(const char *hint);
  */
 size_t guest_ksyms__scan(FILE *f, const char *const *want, size_t nwant, bool to_text,
 			 struct msg_syms *syms);
+
+/*
+ * The attached scheduler's struct_ops programs (src/guest/bpfprogs.c).
+ * __mark() notes the highest program id loaded now, before attach;
+ * __collect() returns, in *out (freed by the caller, names included), every
+ * BPF_PROG_TYPE_STRUCT_OPS program loaded after that mark with its
+ * bpf_prog_info figures. Both return 0 or -errno (nothing in *out then).
+ */
+int guest_bpf_progs__mark(uint32_t *mark);
+int guest_bpf_progs__collect(uint32_t mark, struct msg_bpf_prog **out, size_t *n);
 
 #endif

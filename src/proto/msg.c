@@ -382,15 +382,31 @@ int msg_sched__decode(const char *s, size_t len, struct msg_sched *m, char **err
 	return finish(MSG_SCHED, &d, root, err);
 }
 
+struct msg_bpf_prog *msg_bpf_progs__dup(const struct msg_bpf_prog *v, size_t n)
+{
+	struct msg_bpf_prog *c = n ? xcalloc(n, sizeof(*c)) : NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		c[i] = v[i];
+		c[i].name = v[i].name ? xstrdup(v[i].name) : NULL;
+	}
+	return c;
+}
+
+void msg_bpf_progs__free(struct msg_bpf_prog *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
 void msg_sched__free(struct msg_sched *m)
 {
 	free(m->state);
 	free(m->name);
 	free(m->exit_kind);
 	free(m->reason);
-	for (size_t i = 0; i < m->nprogs; i++)
-		free(m->progs[i].name);
-	free(m->progs);
+	msg_bpf_progs__free(m->progs, m->nprogs);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -571,6 +587,8 @@ char *run_plan__encode(const struct run_plan *p)
 	set_str(r, "selftest", p->selftest);
 	if (p->attempt)
 		json_object_set_new(r, "attempt", json_integer(p->attempt));
+	if (p->verifier)
+		json_object_set_new(r, "verifier", json_true());
 	if (p->plugin) {
 		const struct run_plan_plugin *pl = p->plugin;
 
@@ -633,6 +651,7 @@ int run_plan__decode(const char *s, size_t len, struct run_plan *p, char **err)
 		if (jdec_str(&d, root, "selftest"))
 			p->selftest = jdec_strdup(&d, root, "selftest");
 		p->attempt = jdec_u64(&d, root, "attempt", false);
+		p->verifier = jdec_bool(&d, root, "verifier");
 		if (p->mode == RUN_MODE_RUN && (!*p->spec || !*p->test))
 			jdec_fail(&d, *p->spec ? "test" : "spec", "missing (mode run needs it)");
 		if (p->mode == RUN_MODE_EXEC && (!p->exec || !p->exec[0]))

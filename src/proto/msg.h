@@ -65,6 +65,10 @@ struct msg_bpf_prog {
 	uint64_t recursion_misses;
 };
 
+/* A copy of n programs (NULL for none); the free accepts NULL. */
+struct msg_bpf_prog *msg_bpf_progs__dup(const struct msg_bpf_prog *v, size_t n);
+void msg_bpf_progs__free(struct msg_bpf_prog *v, size_t n);
+
 /* SCHD: the scheduler's state changed. */
 struct msg_sched {
 	char *state;		/* "running", "exited", "ejected" */
@@ -119,6 +123,7 @@ struct run_plan {
 	size_t nksyms;
 	char *selftest;		/* harness self-test: "crash" or "exit"; NULL */
 	unsigned attempt;	/* --retries: 1, 2, ... ($KTSTR_ATTEMPT in the guest); 0: not said */
+	bool verifier;		/* RUN, --verifier: attach, report the programs, no workload */
 	struct run_plan_plugin *plugin;	/* NULL: none */
 };
 

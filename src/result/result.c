@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The result model: status names, worst-of, details, freeing, automake exit codes. */
+#include <inttypes.h>
 #include <stdarg.h>
 
+#include "proto/msg.h"
 #include "result/result.h"
 
 static const char *const status_names[] = {
@@ -100,6 +102,7 @@ void run_result__free(struct run_result *r)
 	free(r->monitor.events_state);
 	free(r->monitor.dsq_state);
 	free(r->monitor.wc_state);
+	msg_bpf_progs__free(r->progs, r->nprogs);
 	telemetry__free(&r->baseline.tel);
 	for (size_t i = 0; i < r->baseline.ncgroups; i++)
 		cgroup_stats__free(&r->baseline.cgroups[i]);
@@ -252,4 +255,19 @@ int test_results__exit_code(const struct test_result *const *v, size_t n)
 	if (all_skip)
 		return 77;
 	return 0;
+}
+
+double result_verifier__pct(uint32_t verified_insns)
+{
+	return (double)verified_insns * 100.0 / VERIFIER_INSN_LIMIT;
+}
+
+char *result_verifier__warning(const struct msg_bpf_prog *p)
+{
+	double pct = result_verifier__pct(p->verified_insns);
+
+	if (pct < VERIFIER_WARN_PCT)
+		return NULL;
+	return xasprintf("%s: %.1f%% of 1M limit (%" PRIu32 " verified insns)", p->name ?: "?",
+			 pct, p->verified_insns);
 }

@@ -181,7 +181,24 @@ struct run_result {		/* one repeat */
 	uint64_t channel_dropped;	/* bytes of the results channel in no good frame */
 	unsigned channel_bad_frames;
 	struct run_baseline baseline;	/* present only for 'baseline: eevdf' */
+	/* the scheduler's struct_ops programs as the guest kernel reported them after attach */
+	struct msg_bpf_prog *progs;	/* proto/msg.h */
+	size_t nprogs;
 };
+
+struct msg_bpf_prog;	/* proto/msg.h */
+
+/* The instructions the verifier processes per program at most (BPF_COMPLEXITY_LIMIT_INSNS). */
+#define VERIFIER_INSN_LIMIT 1000000u
+/* As ktstr: a program at or above this share of the limit is worth a warning (never a failure). */
+#define VERIFIER_WARN_PCT 75.0
+/* verified_insns as a percentage of VERIFIER_INSN_LIMIT. */
+double result_verifier__pct(uint32_t verified_insns);
+/*
+ * ktstr's warning for a program near the limit, "NAME: 80.1% of 1M limit
+ * (801000 verified insns)", or NULL below VERIFIER_WARN_PCT. Caller frees.
+ */
+char *result_verifier__warning(const struct msg_bpf_prog *p);
 
 /*
  * What a comparison needs to know of one ktstr-run invocation, gathered

@@ -56,6 +56,7 @@ void run_channel__free(struct run_channel *c)
 	free(c->result_err);
 	free(c->decode_err);
 	msg_sched__free(&c->sched);
+	msg_bpf_progs__free(c->progs, c->nprogs);
 	free(c->guest_error_log);
 	free(c->output);
 	memset(c, 0, sizeof(*c));
@@ -128,6 +129,7 @@ static char *build_run_json(const struct vm_session *s, enum vm_machine m)
 		/* tests of the harness itself: make the agent crash ("crash") or exit ("exit") */
 		.selftest = getenv("KTSTR_AGENT_SELFTEST"),
 		.attempt = s->attempt,
+		.verifier = o->verifier,
 	};
 	char *ret;
 
@@ -405,6 +407,11 @@ static int on_sched(void *ctx, const struct msg_sched *m)
 	c->sched = (struct msg_sched){ .state = xstrdup(m->state), .name = xstrdup(m->name),
 				       .exit_kind = xstrdup(m->exit_kind),
 				       .reason = xstrdup(m->reason) };
+	if (m->nprogs) {	/* kept apart: a later SCHD ("exited") carries none */
+		msg_bpf_progs__free(c->progs, c->nprogs);
+		c->progs = msg_bpf_progs__dup(m->progs, m->nprogs);
+		c->nprogs = m->nprogs;
+	}
 	return 0;
 }
 

@@ -34,6 +34,8 @@ struct run_channel {
 	unsigned decode_errors;
 	bool have_sched;
 	struct msg_sched sched;	/* the last SCHD */
+	struct msg_bpf_prog *progs;	/* the scheduler's programs, from its SCHD "running" */
+	size_t nprogs;
 	char *guest_error_log;	/* last error-level LOG from the guest (a plugin's verifier log) */
 	char *output;		/* every OUTP, concatenated */
 	size_t output_len;
@@ -58,6 +60,7 @@ struct vm_session_opts {
 	const struct plugin *plugin;	/* opened by the caller; NULL for an ad-hoc run */
 	char *const *exec_argv;		/* --exec: the guest runs this command */
 	bool topo_only;			/* --topo-only: boot, check the topology, power off */
+	bool verifier;			/* --verifier: attach, report the programs, no workload */
 	bool kvm;
 	bool relaxed;			/* TCG thresholds (the agent's relaxed mode) */
 	bool verbose;			/* the whole boot on the console log */

@@ -187,6 +187,48 @@ static void test_sched_died(void)
 	tap_ok(rr.status == TEST_PASS && rr.ndetails == 0, "a running scheduler is no failure");
 }
 
+/* The scheduler's programs: taken into the run whatever its verdict; --verifier's own verdict. */
+static void test_verifier(void)
+{
+	static const struct check_verdict_in ver_in = { .mode = VERDICT_VERIFIER, .sched_ext = true };
+	const struct msg_bpf_prog prog = { .name = (char *)"ktstr_enqueue", .id = 7,
+					   .verified_insns = 74, .xlated_len = 456, .jited_len = 268 };
+
+	reset_done();
+	sr.chan.have_sched = true;
+	sr.chan.sched = (struct msg_sched){ .state = xstrdup("exited"), .name = xstrdup("") };
+	sr.chan.progs = msg_bpf_progs__dup(&prog, 1);
+	sr.chan.nprogs = 1;
+	check__verdict(&spec_in, &sr, &rr);
+	tap_ok(rr.status == TEST_FAIL && rr.nprogs == 1 && str_eq(rr.progs[0].name, "ktstr_enqueue") &&
+	       rr.progs[0].verified_insns == 74 && !sr.chan.progs && !sr.chan.nprogs,
+	       "the programs move into the run, a failed one too");
+
+	reset_done();
+	sr.chan.have_result = false;	/* --verifier: no workload, no RSLT */
+	sr.chan.have_sched = true;
+	sr.chan.sched = (struct msg_sched){ .state = xstrdup("running"), .name = xstrdup("scx_x") };
+	sr.chan.progs = msg_bpf_progs__dup(&prog, 1);
+	sr.chan.nprogs = 1;
+	check__verdict(&ver_in, &sr, &rr);
+	if (!tap_ok(rr.status == TEST_PASS && rr.ndetails == 0 && rr.nprogs == 1,
+		    "--verifier: an attached scheduler passes without telemetry"))
+		show();
+
+	reset_done();
+	sr.chan.have_result = false;
+	check__verdict(&ver_in, &sr, &rr);
+	expect_one(TEST_ERROR, "run", "the guest never said the scheduler runs",
+		   "--verifier: no SCHD running is an ERROR, not a pass without figures");
+
+	reset_done();
+	sr.chan.have_result = false;
+	sr.chan.done.error = xstrdup("scheduler faulty failed to attach: BPF load failed");
+	check__verdict(&ver_in, &sr, &rr);
+	expect_one(TEST_ERROR, "run", "guest: scheduler faulty failed to attach: BPF load failed",
+		   "--verifier: a scheduler that fails to load is an ERROR with the reason");
+}
+
 /* The reason of a one-run test whose run is rr. */
 static char *reason_of(struct run_result *r)
 {
@@ -286,11 +328,12 @@ static void test_other_outcomes(void)
 
 int main(void)
 {
-	tap_plan(27);
+	tap_plan(31);
 	test_pass();
 	test_qemu_exited();
 	test_topology_mismatch();
 	test_sched_died();
+	test_verifier();
 	test_other_outcomes();
 	test_reason_order();
 	test_reason_gap_over_spread();
