@@ -81,6 +81,8 @@ json_t *report_json_cgroup(const struct cgroup_stats *s);
 json_t *report_json_run_context(const struct run_context *c);
 /* runs[].monitor: state, peaks, per-CPU summary, the series over the window */
 json_t *report_json_monitor(const struct run_monitor *m);
+/* runs[].bpf_progs: the scheduler's struct_ops programs and the verifier's figures */
+json_t *report_json_progs(const struct run_result *rr);
 
 /* report-text.c */
 void report_text__progress(struct report *r, const char *test, const char *phase,

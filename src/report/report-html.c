@@ -203,8 +203,8 @@ static json_t *run_data(const struct run_result *rr)
 	}
 	for (size_t i = 0; i < rr->ncgroups; i++)
 		json_array_append_new(cgroups, report_json_cgroup(&rr->cgroups[i]));
-	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "status", test_status_name(rr->status),
-		"details", details, "cgroups", cgroups,
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "status", test_status_name(rr->status),
+		"details", details, "cgroups", cgroups, "bpf_progs", report_json_progs(rr),
 		"monitor", rr->monitor.state ? report_json_monitor(&rr->monitor) : json_null(),
 		"telemetry", telemetry_slim(&rr->telemetry), "wake_cdf", wake_cdf(&rr->telemetry));
 }

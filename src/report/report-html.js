@@ -266,6 +266,14 @@
 					}), 'details'));
 				if (r.cgroups && r.cgroups.length)
 					sec.appendChild(cgroupTable(r.cgroups));
+				if (r.bpf_progs && r.bpf_progs.length)
+					sec.appendChild(table(['BPF program', 'verified insns', '% of 1M limit',
+						'xlated bytes', 'JITed bytes'], r.bpf_progs.map(function (p) {
+						var pct = p.verified_pct.toFixed(1) + '%';
+						return [p.name, String(p.verified_insns),
+							p.near_limit ? el('span', { 'class': 'reason' }, pct + ' (near the limit)') : pct,
+							String(p.xlated_len), String(p.jited_len)];
+					}), 'num verifier'));
 				if (r.monitor && r.monitor.summary)
 					sec.appendChild(el('p', { 'class': 'meta' }, r.monitor.summary + ' (' + r.monitor.state + ')'));
 				if (r.telemetry && r.telemetry.error)

@@ -12,12 +12,13 @@
 
 #include "check/check.h"
 #include "monitor/monitor.h"
+#include "proto/msg.h"
 #include "spec/spec.h"
 #include "report/internal.h"
 
 #define RESULT_FORMAT_VERSION 1
-/* Additions within version 1 a reader may test for: 1 = runs[].monitor, 2 = runs[].channel, 3 = context and runs[].baseline, 4 = attempts (--retries). */
-#define RESULT_FORMAT_MINOR 4
+/* Additions within version 1 a reader may test for: 1 = runs[].monitor, 2 = runs[].channel, 3 = context and runs[].baseline, 4 = attempts (--retries), 5 = runs[].bpf_progs. */
+#define RESULT_FORMAT_MINOR 5
 
 /* A JSON string, or null; invalid UTF-8 (console bytes) is cleaned, not dropped. */
 static json_t *jstr(const char *s)
@@ -312,6 +313,25 @@ static json_t *baseline_json(const struct run_baseline *b)
 			 "ratios", ratios);
 }
 
+json_t *report_json_progs(const struct run_result *rr)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < rr->nprogs; i++) {
+		const struct msg_bpf_prog *p = &rr->progs[i];
+		double pct = result_verifier__pct(p->verified_insns);
+
+		json_array_append_new(a, json_pack("{s:s, s:I, s:I, s:f, s:b, s:I, s:I, s:I, s:I, s:I}",
+			"name", p->name ?: "", "id", (json_int_t)p->id,
+			"verified_insns", (json_int_t)p->verified_insns,
+			"verified_pct", pct, "near_limit", pct >= VERIFIER_WARN_PCT,
+			"xlated_len", (json_int_t)p->xlated_len, "jited_len", (json_int_t)p->jited_len,
+			"run_cnt", (json_int_t)p->run_cnt, "run_time_ns", (json_int_t)p->run_time_ns,
+			"recursion_misses", (json_int_t)p->recursion_misses));
+	}
+	return a;
+}
+
 static json_t *run_json(const struct run_result *rr)
 {
 	json_t *details = json_array(), *cgroups = json_array(), *tel = NULL, *mon, *bl, *o;
@@ -339,6 +359,8 @@ static json_t *run_json(const struct run_result *rr)
 		"telemetry", tel ? tel : json_null(), "monitor", mon ? mon : json_null(),
 		"channel", "dropped_bytes", (json_int_t)rr->channel_dropped, "bad_frames",
 		(int)rr->channel_bad_frames);
+	if (o)
+		json_object_set_new(o, "bpf_progs", report_json_progs(rr));
 	if (o && bl)
 		json_object_set_new(o, "baseline", bl);
 	else

@@ -5,8 +5,10 @@
  * block goes in the element body and the console tail in <system-out>.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <time.h>
 
+#include "proto/msg.h"
 #include "report/internal.h"
 
 /*
@@ -65,7 +67,10 @@ static char *classname(const struct test_result *t)
 	return c;
 }
 
-/* The monitor's verdict and peaks per run, as testcase properties (as pytest's record_property). */
+/*
+ * The monitor's verdict and peaks per run and the verifier's figures, as
+ * testcase properties (as pytest's record_property).
+ */
 static void testcase_monitor(FILE *f, const struct test_result *t)
 {
 	bool any = false;
@@ -91,6 +96,20 @@ static void testcase_monitor(FILE *f, const struct test_result *t)
 			sep = "; ";
 		}
 		fputs("\"/>\n", f);
+	}
+	/* the verifier's count per program (the first run's: each run loads the same) */
+	for (size_t i = 0; i < t->nruns; i++) {
+		if (!t->runs[i].nprogs)
+			continue;
+		if (!any)
+			fputs("      <properties>\n", f);
+		any = true;
+		for (size_t p = 0; p < t->runs[i].nprogs; p++) {
+			fputs("        <property name=\"verified_insns.", f);
+			report_xml_escape(f, t->runs[i].progs[p].name ?: "", true);
+			fprintf(f, "\" value=\"%" PRIu32 "\"/>\n", t->runs[i].progs[p].verified_insns);
+		}
+		break;
 	}
 	if (any)
 		fputs("      </properties>\n", f);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check/check.h"
+#include "proto/msg.h"
 #include "report/internal.h"
 
 #define C_RED "\033[31m"
@@ -103,6 +104,47 @@ static const char *header_verb(enum test_status s)
 	}
 }
 
+char *report__verifier_text(const struct run_result *rr)
+{
+	char *buf = NULL;
+	size_t len = 0, w = 7;
+	uint64_t total = 0;
+	bool warned = false;
+	FILE *f;
+
+	if (!rr->nprogs)
+		return NULL;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		abort();
+	for (size_t i = 0; i < rr->nprogs; i++)
+		w = MAX(w, strlen(rr->progs[i].name ?: ""));
+	fprintf(f, "  %-*s %12s %8s %10s %10s\n", (int)w, "program", "verified", "limit%",
+		"xlated", "jited");
+	for (size_t i = 0; i < rr->nprogs; i++) {
+		const struct msg_bpf_prog *p = &rr->progs[i];
+		double pct = result_verifier__pct(p->verified_insns);
+
+		fprintf(f, "  %-*s %12" PRIu32 " %7.1f%% %10" PRIu32 " %10" PRIu32 "%s\n", (int)w,
+			p->name ?: "", p->verified_insns, pct, p->xlated_len, p->jited_len,
+			pct >= VERIFIER_WARN_PCT ? " !" : "");
+		total += p->verified_insns;
+	}
+	fprintf(f, "  total verified insns: %" PRIu64 "\n", total);
+	for (size_t i = 0; i < rr->nprogs; i++) {
+		_cleanup_free_ char *warn = result_verifier__warning(&rr->progs[i]);
+
+		if (!warn)
+			continue;
+		if (!warned)
+			fputs("  WARNING: programs near verifier complexity limit:\n", f);
+		warned = true;
+		fprintf(f, "    %s\n", warn);
+	}
+	fclose(f);
+	return buf;
+}
+
 char *report_text__failure(const struct test_result *t)
 {
 	_cleanup_free_ char *labels = report_labels(t);
@@ -153,6 +195,16 @@ char *report_text__failure(const struct test_result *t)
 		if (t->nruns > 1)
 			fprintf(f, " (run %zu)\n", i + 1);
 		print_timeline(f, &t->runs[i].telemetry);
+	}
+	for (size_t i = 0; i < t->nruns; i++) {
+		_cleanup_free_ char *ver = report__verifier_text(&t->runs[i]);
+
+		if (!ver)
+			continue;
+		fprintf(f, "\n--- verifier ---%s", t->nruns > 1 ? "" : "\n");
+		if (t->nruns > 1)
+			fprintf(f, " (run %zu)\n", i + 1);
+		fputs(ver, f);
 	}
 	/* ktstr's order: stats, timeline, monitor, then the console */
 	for (size_t i = 0; i < t->nruns; i++) {
@@ -205,6 +257,18 @@ static int text_test(struct report *r, const struct test_result *t)
 		if (t->runs[i].channel_dropped)
 			fprintf(r->text, "  warning: channel: %" PRIu64 " bytes dropped (%u bad frames)\n",
 				t->runs[i].channel_dropped, t->runs[i].channel_bad_frames);
+	/* a program near the verifier's limit: a warning whatever the verdict, as ktstr */
+	for (size_t i = 0; i < t->nruns; i++) {
+		if (!t->runs[i].nprogs)
+			continue;
+		for (size_t p = 0; p < t->runs[i].nprogs; p++) {
+			_cleanup_free_ char *warn = result_verifier__warning(&t->runs[i].progs[p]);
+
+			if (warn)
+				fprintf(r->text, "  warning: verifier: %s\n", warn);
+		}
+		break;	/* each run loads the same programs: the first run's say it */
+	}
 	if (t->status != TEST_PASS && t->status != TEST_SKIP) {
 		_cleanup_free_ char *block = report_text__failure(t);
 

@@ -69,6 +69,14 @@ int runs__show(const char *dir, FILE *f, char **why);
 struct json_t;
 struct json_t *report__attempts_json(const struct test_result *t);
 
+/*
+ * One run's BPF programs as ktstr prints its verifier statistics: a table
+ * (program, verified insns, % of the 1M limit, xlated and JITed bytes), the
+ * total, and a WARNING block naming each program at or above 75% of the
+ * limit. Each line indented by two spaces; malloc'd, NULL without programs.
+ */
+char *report__verifier_text(const struct run_result *rr);
+
 /* Per-test JSON result file (versioned, documented in doc/results-format.md); spec may be NULL. */
 int report__write_json(const struct test_result *t, const struct spec_test *spec, const char *path);
 /* One run's monitor record as result.json's runs[].monitor object (compact JSON), malloc'd. */

@@ -9,6 +9,7 @@
  */
 #include "check/check.h"
 #include "monitor/monitor.h"
+#include "proto/msg.h"
 #include "report/report.h"
 
 static const char console[] = "[    0.0] Linux version 7.3.4\r\n[    1.0] Run /init as init process\r\n";
@@ -97,6 +98,16 @@ static void monitor_run(struct test_result *t)
 	t->status = test_status_worst(t->status, rr->status);
 }
 
+/* A struct_ops program of the scheduler with the verifier's count (synthetic figures). */
+static void add_prog(struct run_result *rr, const char *name, uint32_t insns)
+{
+	struct msg_bpf_prog *p = array_push(&rr->progs, &rr->nprogs, sizeof(*p));
+
+	*p = (struct msg_bpf_prog){ .name = xstrdup(name), .id = 40 + (uint32_t)rr->nprogs,
+				    .verified_insns = insns, .xlated_len = 8 * 74,
+				    .jited_len = 300 };
+}
+
 int main(int argc, char **argv)
 {
 	struct spec_test spec = { .name = (char *)"fail/1n1l2c1t", .duration_ns = 2 * NSEC_PER_SEC,
@@ -116,6 +127,11 @@ int main(int argc, char **argv)
 	junit = xasprintf("%s/junit.xml", argv[1]);
 	o.junit = junit;
 	v[0] = result("pass/1n1l2c1t", TEST_PASS, NULL);
+	/* a PASS whose programs are near the verifier's limit: warned of, still a PASS */
+	rr = array_push(&v[0]->runs, &v[0]->nruns, sizeof(*rr));
+	add_prog(rr, "ktstr_enqueue", 74);
+	add_prog(rr, "ktstr_below", 749999);	/* 74.9999%: under 75% */
+	add_prog(rr, "ktstr_at", 750000);		/* exactly 75%: warned */
 	v[1] = result("fail/1n1l2c1t", TEST_FAIL, NULL);
 	free(v[1]->scheduler);
 	v[1]->scheduler = xstrdup("scx_ktstr");
@@ -137,6 +153,7 @@ int main(int argc, char **argv)
 	free(v[6]->scheduler);
 	v[6]->scheduler = xstrdup("scx_ktstr");
 	monitor_run(v[6]);
+	add_prog(&v[6]->runs[0], "ktstr_dispatch", 801000);
 
 	r = report__new(&o);
 	report__begin(r, ARRAY_SIZE(v));

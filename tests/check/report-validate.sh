@@ -14,7 +14,7 @@ check() { if eval "$1"; then ok "$2"; else notok "$2"; fi; }
 fail=0
 
 echo "TAP version 14"
-echo "1..19"
+echo "1..21"
 "$build/tests/check/report-emit" "$tmp" >"$tmp/tap.out" 2>"$tmp/text.out"
 check "test \$? -eq 0" "report-emit wrote every report"
 
@@ -48,6 +48,10 @@ prop = cases[6].find('properties/property')
 assert prop.get('name') == 'monitor' and prop.get('value').startswith('monitor FAILED: 1 violation(s): 9 samples'), prop.attrib
 assert '; peaks: imbalance 9.0' in prop.get('value')
 assert cases[1].find('properties') is None
+props = {p.get('name'): p.get('value') for p in cases[0].findall('properties/property')}
+assert props == {'verified_insns.ktstr_enqueue': '74', 'verified_insns.ktstr_below': '749999',
+                 'verified_insns.ktstr_at': '750000'}, props
+assert cases[0].find('failure') is None and cases[0].find('error') is None
 EOF" "JUnit XML parses with the right counts, kinds and escaped names"
 
 check "python3 - '$tmp' <<'EOF'
@@ -76,6 +80,13 @@ assert mon['runs'][0]['details'][0]['kind'] == 'monitor'
 assert mon['runs'][0]['details'][0]['check'] == 'max_imbalance_ratio'
 assert mon['thresholds']['values']['max_imbalance_ratio']['evaluation'] == 'on'
 assert r['runs'][0]['monitor'] is None
+p = json.load(open(d + '/0.json'))
+assert p['status'] == 'PASS'
+progs = {x['name']: x for x in p['runs'][0]['bpf_progs']}
+assert progs['ktstr_enqueue']['verified_insns'] == 74 and progs['ktstr_enqueue']['near_limit'] is False
+assert progs['ktstr_below']['near_limit'] is False and progs['ktstr_at']['near_limit'] is True
+assert progs['ktstr_at']['verified_pct'] == 75.0 and progs['ktstr_at']['xlated_len'] == 592
+assert r['runs'][0]['bpf_progs'] == []
 rep = json.load(open(d + '/5.json'))
 assert [x['status'] for x in rep['runs']] == ['PASS', 'FAIL'] and rep['status'] == 'FAIL'
 assert rep['runs'][0]['cgroups'][0]['max_gap_ms'] == 20
@@ -102,6 +113,16 @@ check "grep -q '^  imbalance ratio 9.0 exceeded threshold 4.0 for 6 consecutive 
 check "grep -q '^      monitor:\$' '$tmp/tap.out' && grep -q '^        summary: \"monitor FAILED: 1 violation(s)\"\$' '$tmp/tap.out' &&
        grep -q '^        max_imbalance_ratio: 9.00\$' '$tmp/tap.out'" \
 	"TAP: the run's monitor figures in its YAML block"
+check "grep -qx '  warning: verifier: ktstr_at: 75.0% of 1M limit (750000 verified insns)' '$tmp/text.out' &&
+       ! grep -q 'warning: verifier: ktstr_below' '$tmp/text.out' &&
+       ! grep -q 'warning: verifier: ktstr_enqueue' '$tmp/text.out' &&
+       grep -q '^   PASS .* pass/1n1l2c1t\$' '$tmp/text.out'" \
+	"text: a program at 75% of the verifier's limit is a warning on a PASS, 74.9999% is not"
+check "grep -q '^--- verifier ---\$' '$tmp/text.out' &&
+       grep -q '^  ktstr_dispatch  *801000  *80.1%  *592  *300 !\$' '$tmp/text.out' &&
+       grep -qx '  WARNING: programs near verifier complexity limit:' '$tmp/text.out' &&
+       grep -qx '    ktstr_dispatch: 80.1% of 1M limit (801000 verified insns)' '$tmp/text.out'" \
+	"text: a failure's --- verifier --- table and ktstr's WARNING block"
 check "grep -q '^  run 1/2: PASS\$' '$tmp/text.out' && grep -q '^  run 2/2: FAIL\$' '$tmp/text.out'" \
 	"text: repeats show each run's status"
 check "grep -q '^--- stats --- (run 1)\$' '$tmp/text.out' && grep -q '^--- stats --- (run 2)\$' '$tmp/text.out'" \

@@ -7,7 +7,9 @@
 # starvation, delay-dispatch-ms: gap) or errors with the verifier log;
 # exec runs an external scheduler binary (scx_ktstr_bin) and reports its
 # ejection (faulty_bin) from the kernel log; a plugin with a
-# wrong ABI is refused before any VM boots. Skipped without a kernel.
+# wrong ABI is refused before any VM boots. result.json carries every
+# struct_ops program of scx_ktstr with the verifier's figures, for the
+# plugin and the exec'd binary alike. Skipped without a kernel.
 set -u
 src=${KTSTR_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${KTSTR_BUILDDIR:-$src}
@@ -123,10 +125,15 @@ KTSTR_TEST_KERNEL=$kernel KTSTR_BUILDDIR=$build "$build/src/ktstr-run" -q -j 1 \
 	--results-dir "$tmp/results" "$tmp"/plug-*.yaml >"$tmp/run.out" 2>&1
 echo "# ktstr-run exited $?"
 
-python3 - "$tmp/results" <<'EOF2'
+# scx_ktstr's struct_ops programs, from its BPF object (sections struct_ops/NAME)
+readelf -SW "$build/plugins/scx_ktstr.bpf.o" >"$tmp/ktstr-sections" 2>&1
+
+python3 - "$tmp/results" "$tmp/ktstr-sections" <<'EOF2'
 import json, os, re, sys
 
 results = sys.argv[1]
+# the kernel keeps a program's name to 15 characters (BPF_OBJ_NAME_LEN)
+ktstr_progs = sorted({m[:15] for m in re.findall(r'\] struct_ops(?:\.s)?/(\w+)', open(sys.argv[2]).read())})
 byname, dirs = {}, {}
 for root, _, files in os.walk(results):
     if 'result.json' in files:
@@ -157,6 +164,18 @@ for n in ('plug-scx/flags=slice-ms=10', 'plug-scx/flags=llc+fifo'):
     check(re.search(r'scheduler attached.*ktstr \(state enabled, root/ops ktstr\)', text(n, 'agent.log')),
           '%s: sysfs state enabled and root/ops ktstr after attach' % n, n)
     check(re.search(r'"nr_enqueued": *[1-9]', text(n, 'sched_stats.json')), '%s: its counters moved' % n, n)
+
+def progs(name):
+    runs = (byname.get(name) or {}).get('runs') or [{}]
+    return runs[0].get('bpf_progs') or []
+
+for n in ('plug-scx/flags=slice-ms=10', 'plug-exec'):
+    p = progs(n)
+    check(len(ktstr_progs) >= 5 and sorted(x['name'] for x in p) == ktstr_progs,
+          '%s: result.json lists every struct_ops program of scx_ktstr (%s)' % (n, ', '.join(ktstr_progs)), n)
+    check(p and all(x['verified_insns'] > 0 and x['xlated_len'] > 0 and x['jited_len'] > 0 and
+                    x['near_limit'] is False for x in p),
+          '%s: each has verified_insns, xlated and JITed sizes from bpf_prog_info' % n, n)
 
 n = 'plug-faulty/flags=stall=1'
 check(byname.get(n, {}).get('status') == 'FAIL', 'faulty stall: FAIL', n)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <jansson.h>
 
+#include "proto/msg.h"
 #include "report/report.h"
 #include "tap.h"
 
@@ -33,6 +34,10 @@ static struct test_result *result(const char *name, enum test_status st)
 	for (size_t i = 0; i < w->nwake; i++)
 		w->wake_ns[i] = (i + 1) * 1000;	/* 1..1000 us */
 	rr->telemetry.duration_ns = 2 * NSEC_PER_SEC;
+	rr->progs = xcalloc(1, sizeof(*rr->progs));	/* one program near the verifier's limit */
+	rr->progs[0] = (struct msg_bpf_prog){ .name = xstrdup("ktstr_dispatch"),
+					      .verified_insns = 801000, .xlated_len = 592 };
+	rr->nprogs = 1;
 	return t;
 }
 
@@ -72,7 +77,7 @@ int main(void)
 	_cleanup_free_ char *path = NULL, *page = NULL, *data = NULL, *why = NULL;
 	json_t *j, *cdf;
 
-	tap_plan(12);
+	tap_plan(13);
 	if (!mkdtemp(dir))
 		return 99;
 	path = xasprintf("%s/report.html", dir);
@@ -101,6 +106,16 @@ int main(void)
 									     "points"), 100), 0)) > 400,
 	       "CDF reduced to quantiles, median near 500 us");
 	tap_ok(page && !strstr(page, "\"wake_ns\""), "raw wake samples are not embedded");
+	{
+		json_t *p = json_array_get(json_object_get(json_array_get(json_object_get(
+			json_array_get(json_object_get(j, "tests"), 0), "runs"), 0), "bpf_progs"), 0);
+
+		tap_ok(str_eq(json_string_value(json_object_get(p, "name")), "ktstr_dispatch") &&
+		       json_integer_value(json_object_get(p, "verified_insns")) == 801000 &&
+		       json_is_true(json_object_get(p, "near_limit")) &&
+		       page && strstr(page, "'% of 1M limit'"),
+		       "the scheduler's BPF programs and their table are in the page");
+	}
 	json_decref(j);
 	free(page);
 	free(data);
