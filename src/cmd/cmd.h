@@ -43,6 +43,7 @@ struct run_opts {
 	const char *topology;		/* --topology LABEL ("1n2l2c1t") */
 	char **exec_argv;		/* --exec: run this command in the guest */
 	bool topo_only;			/* --topo-only: boot, check topology, power off */
+	bool verifier;			/* --verifier: attach, print the BPF programs, no workload */
 	uint64_t timeout_ns;		/* --timeout: run-phase timeout override; 0 = spec's */
 	uint64_t boot_timeout_ns;	/* --boot-timeout; 0 = default */
 	/* --shard K/N|auto (and --shards N): this machine's part of the list */

@@ -49,6 +49,7 @@ enum {
 	OPT_RETRIES,
 	OPT_SNAPSHOT,
 	OPT_NO_SNAPSHOT,
+	OPT_VERIFIER,
 };
 
 static const struct option long_opts[] = {
@@ -93,6 +94,7 @@ static const struct option long_opts[] = {
 	{ "budget", required_argument, NULL, OPT_BUDGET },
 	{ "no-host-fit", no_argument, NULL, OPT_NO_HOST_FIT },
 	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "verifier", no_argument, NULL, OPT_VERIFIER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -108,6 +110,8 @@ static void usage(FILE *f)
 		"  --lint                 validate specs, print diagnostics, boot nothing\n"
 		"  --dry-run              print each test's resolved plan, boot nothing\n"
 		"  --list                 list the expanded test names\n"
+		"  --verifier             boot each test's VM, attach its scheduler, print its BPF\n"
+		"                         programs' verifier figures; no workload\n"
 		"options:\n"
 		"  -E, --filter REGEX     only tests whose expanded name matches (pcre2)\n"
 		"  --kernel SEL           kernel image, build tree, version or cache key; repeat it\n"
@@ -443,6 +447,9 @@ int main(int argc, char **argv)
 		case OPT_TOPO_ONLY:
 			o.topo_only = true;
 			break;
+		case OPT_VERIFIER:
+			o.verifier = true;
+			break;
 		case OPT_TIMEOUT:
 		case OPT_BOOT_TIMEOUT:
 			if (parse_duration_ns(optarg, c == OPT_TIMEOUT ? &o.timeout_ns :
@@ -484,6 +491,11 @@ int main(int argc, char **argv)
 	}
 	if (!o.nkernels && kernel_list_env(&o))
 		goto usage;
+	if (o.verifier && (exec || o.topo_only || mode != MODE_RUN)) {
+		fprintf(stderr, "ktstr-run: --verifier attaches a spec's scheduler: not with --exec, "
+			"--topo-only, --lint, --dry-run or --list\n");
+		goto usage;
+	}
 	if (exec || o.topo_only) {
 		if (o.shard) {
 			fprintf(stderr, "ktstr-run: --shard splits a spec list, not an ad-hoc VM\n");

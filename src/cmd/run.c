@@ -238,7 +238,8 @@ static void run_once(struct test_ctx *tc, struct run_result *rr)
 
 	const struct run_opts *o = j->rn->o;
 	struct check_verdict_in in = {
-		.mode = o->topo_only ? VERDICT_TOPO : o->exec_argv ? VERDICT_EXEC : VERDICT_SPEC,
+		.mode = o->topo_only ? VERDICT_TOPO : o->exec_argv ? VERDICT_EXEC :
+			o->verifier ? VERDICT_VERIFIER : VERDICT_SPEC,
 		.t = j->t, .th = &tc->th,
 		.sched_ext = tc->plugin && tc->plugin->ops->needs_sched_ext,
 	};
@@ -350,6 +351,7 @@ static void run_job(struct job *j)
 	vm_session__new(&(struct vm_session_opts){
 		.name = j->name, .sf = j->sf, .t = j->t, .topo = j->topo, .kernel = j->kernel,
 		.plugin = tc.plugin, .exec_argv = rn->o->exec_argv, .topo_only = rn->o->topo_only,
+		.verifier = rn->o->verifier,
 		.kvm = rn->kvm, .relaxed = !rn->kvm && !rn->o->strict_thresholds,
 		.verbose = rn->o->verbose, .snapshot = rn->o->snapshot,
 		.tsc_khz = rn->tsc_khz, .guest_bin = rn->guest_bin,
@@ -401,6 +403,28 @@ out:
 	vm_session__free(tc.vs);
 }
 
+/*
+ * --verifier: each run's programs as ktstr prints its verifier statistics,
+ * on stdout after the test's line (a scheduler that failed to load has its
+ * ERROR and reason there instead).
+ */
+static void print_verifier(const struct test_result *res)
+{
+	for (size_t i = 0; i < res->nruns; i++) {
+		const struct run_result *rr = &res->runs[i];
+		_cleanup_free_ char *table = report__verifier_text(rr);
+
+		if (rr->status != TEST_PASS)
+			continue;
+		printf("\n=== BPF VERIFIER STATS: %s", res->name);
+		if (res->nruns > 1)
+			printf(" (run %zu)", i + 1);
+		fputs(" ===\n", stdout);
+		fputs(table ?: "  no struct_ops programs: the scheduler loaded no BPF\n", stdout);
+	}
+	fflush(stdout);
+}
+
 static void *worker(void *arg)
 {
 	struct runner *rn = arg;
@@ -425,7 +449,9 @@ static void *worker(void *arg)
 			j->running = false;
 		if (!got_signal)
 			report__test_done(rn->rep, j->res);
-		else
+		if (!got_signal && rn->o->verifier)
+			print_verifier(j->res);
+		if (got_signal)
 			report__test_cut(rn->rep, j->res);	/* its result.json only */
 		if (rn->o->verbose)
 			fprintf(stderr, "ktstr-run: %s: %s%s%s (results in %s)\n", j->name,
