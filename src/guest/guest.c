@@ -275,6 +275,9 @@ static void send_syms(unsigned ncpus, const struct run_plan *plan)
 	static const char *const want[] = {
 		"_text", "runqueues", "__per_cpu_offset", "page_offset_base", "scx_root",
 		"init_top_pgt",
+		/* the host's sched_ext watchdog override (7.1+ or the older static timeout) */
+		"jiffies_64", "scx_watchdog_timeout", "scx_watchdog_interval",
+		"scx_watchdog_timestamp", "scx_watchdog_work",
 	};
 	struct msg_syms m = { .ncpus = ncpus, .cached = plan->nksyms > 0 };
 	FILE *f = fopen("/proc/kallsyms", "re");

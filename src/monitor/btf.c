@@ -84,6 +84,7 @@ int monitor_offsets__load(const char *btf_path, struct monitor_offsets *o, char 
 
 	memset(o, 0, sizeof(*o));
 	o->ev_fallback.off = o->ev_keep_last.off = -1;
+	o->sched_wd_timeout.off = o->dwork_expires.off = -1;
 	*why = NULL;
 	if (err) {
 		*why = xasprintf("%s: no BTF (%s)", btf_path, strerror(-err));
@@ -117,6 +118,11 @@ int monitor_offsets__load(const char *btf_path, struct monitor_offsets *o, char 
 	} else {
 		o->sched_pcpu.off = -1;
 	}
+	/* the watchdog override: absent members leave it to the static symbol, or off */
+	if (!want(btf, "scx_sched", "watchdog_timeout", &o->sched_wd_timeout, 8))
+		o->sched_wd_timeout.off = -1;
+	if (!want(btf, "delayed_work", "timer.expires", &o->dwork_expires, 8))
+		o->dwork_expires.off = -1;
 	if (o->sched_pcpu.off < 0 || o->ev_fallback.off < 0 || o->ev_keep_last.off < 0) {
 		o->sched_pcpu.off = o->ev_fallback.off = o->ev_keep_last.off = -1;
 		o->events_why = xstrdup("the kernel's BTF has no sched_ext event counters "

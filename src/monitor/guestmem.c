@@ -139,6 +139,35 @@ int guestmem__read(const struct guestmem *g, uint64_t pa, void *buf, size_t len)
 	return 0;
 }
 
+int guestmem__write_u64(const struct guestmem *g, uint64_t pa, uint64_t v)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t off, pgoff;
+	unsigned i;
+	void *p;
+
+	if (pa & 7)
+		return -EINVAL;
+	if (!ram_offset(g, pa, &off))
+		return -EFAULT;
+	for (i = 0; i < g->nnodes && off >= g->node[i].size; i++)
+		off -= g->node[i].size;
+	if (i == g->nnodes || off + 8 > g->node[i].size)
+		return -EFAULT;
+	if (g->borrowed) {
+		__atomic_store_n((uint64_t *)(uintptr_t)(g->node[i].map + off), v, __ATOMIC_SEQ_CST);
+		return 0;
+	}
+	/* the one page, writable for this store only; the memfd is QEMU's RAM, MAP_SHARED */
+	pgoff = off & ~(uint64_t)(page - 1);
+	p = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED, g->node[i].fd, (off_t)pgoff);
+	if (p == MAP_FAILED)
+		return -errno;
+	__atomic_store_n((uint64_t *)((uint8_t *)p + (off - pgoff)), v, __ATOMIC_SEQ_CST);
+	munmap(p, (size_t)page);
+	return 0;
+}
+
 void guestmem__free(struct guestmem *g)
 {
 	if (!g)

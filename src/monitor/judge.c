@@ -27,6 +27,8 @@ void monitor__judge(struct monitor *m, const char *absent_why, const struct thre
 	if (m) {
 		monitor__stop(m);
 		s = monitor__series(m, &why);
+		if (monitor__watchdog(m))
+			rr->monitor.watchdog_override = xstrdup(monitor__watchdog(m));
 	}
 	monitor__judge_series(s, why, th, active, rr);
 }

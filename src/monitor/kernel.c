@@ -82,6 +82,15 @@ int monitor_kernel__read(const struct monitor_kernel *k, const struct guestmem *
 	return 0;
 }
 
+int monitor_kernel__write_u64(const struct monitor_kernel *k, const struct guestmem *g,
+			      uint64_t va, uint64_t v)
+{
+	uint64_t pa;
+	int ret = monitor_kernel__va_to_pa(k, g, va, &pa);
+
+	return ret ? ret : guestmem__write_u64(g, pa, v);
+}
+
 int monitor_kernel__init(struct monitor_kernel *k, const struct msg_syms *syms,
 			 const struct guestmem *g, char **why)
 {
@@ -123,6 +132,11 @@ int monitor_kernel__init(struct monitor_kernel *k, const struct msg_syms *syms,
 	}
 	k->la57 = k->page_offset < L4_KERNEL_START;
 	msg_syms__get(syms, "scx_root", &k->scx_root_va);
+	msg_syms__get(syms, "jiffies_64", &k->jiffies_va);
+	msg_syms__get(syms, "scx_watchdog_timeout", &k->wd_timeout_va);
+	msg_syms__get(syms, "scx_watchdog_interval", &k->wd_interval_va);
+	msg_syms__get(syms, "scx_watchdog_timestamp", &k->wd_timestamp_va);
+	msg_syms__get(syms, "scx_watchdog_work", &k->wd_work_va);
 	if (msg_syms__get(syms, "init_top_pgt", &top_pgt))
 		k->top_pgt_pa = top_pgt - k->text_va + k->text_pa;
 	k->ncpus = syms->ncpus;
@@ -139,6 +153,9 @@ int monitor_kernel__init(struct monitor_kernel *k, const struct msg_syms *syms,
 	return 0;
 }
 
+/* 2: the watchdog override's symbols (jiffies_64, scx_watchdog_*) joined the list */
+#define KSYMS_CACHE_VERSION 2
+
 /*
  * The symbol cache of one kernel image: every symbol's distance from _text,
  * which KASLR does not change. With it the guest reads /proc/kallsyms only
@@ -148,7 +165,9 @@ char *monitor_ksyms__hint(const char *cache_path)
 {
 	/* a damaged cache would send the guest wrong addresses: only one its record vouches for */
 	json_t *c = kernel_derived__usable(cache_path) ? json_load_file(cache_path, 0, NULL) : NULL;
-	json_t *offs = json_object_get(c, "offsets");
+	/* an older version lacks symbols the guest now asks for: a full pass saves them */
+	json_t *offs = json_integer_value(json_object_get(c, "version")) == KSYMS_CACHE_VERSION ?
+		       json_object_get(c, "offsets") : NULL;
 	char *s = json_is_object(offs) && json_object_size(offs) ? json_dumps(offs, JSON_COMPACT) :
 		  NULL;
 
@@ -176,7 +195,7 @@ int monitor_ksyms__save(const char *cache_path, const struct msg_syms *syms)
 		json_object_set_new(offs, s->name, json_string(hex));
 	}
 	tmp = xasprintf("%s.%d.%lx.tmp", cache_path, (int)getpid(), (unsigned long)pthread_self());
-	c = json_pack("{s:i, s:o}", "version", 1, "offsets", offs);
+	c = json_pack("{s:i, s:o}", "version", KSYMS_CACHE_VERSION, "offsets", offs);
 	ret = json_dump_file(c, tmp, JSON_INDENT(1)) ? -EIO : 0;
 	json_decref(c);
 	if (!ret)

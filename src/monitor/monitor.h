@@ -65,6 +65,14 @@ struct guestmem *guestmem__from_buffers(const uint8_t *const *bufs, const uint64
 					unsigned nnodes, uint64_t below_4g);
 /* Copy len bytes at guest-physical pa; -EFAULT outside RAM or across a hole. */
 int guestmem__read(const struct guestmem *g, uint64_t pa, void *buf, size_t len);
+/*
+ * Store one aligned u64 at guest-physical pa, as one 8-byte store (the
+ * guest's READ_ONCE sees the old or the new value, never a mix): through a
+ * writable mapping of that one page of the memfd, made for the store and
+ * removed after it, so RAM stays mapped read-only otherwise. Borrowed
+ * buffers (tests) must be writable. -EINVAL unaligned, -EFAULT outside RAM.
+ */
+int guestmem__write_u64(const struct guestmem *g, uint64_t pa, uint64_t v);
 /* Highest guest-physical address + 1. */
 uint64_t guestmem__phys_end(const struct guestmem *g);
 void guestmem__free(struct guestmem *g);
@@ -78,6 +86,12 @@ struct monitor_kernel {
 	uint64_t runqueues;		/* per-CPU symbol */
 	uint64_t scx_root_va;		/* &scx_root (0: no sched_ext) */
 	uint64_t top_pgt_pa;		/* init_top_pgt, for vmalloc'd per-CPU chunks */
+	/* the sched_ext watchdog (0: not in the SYMS frame) */
+	uint64_t jiffies_va;		/* jiffies_64 */
+	uint64_t wd_timeout_va;		/* scx_watchdog_timeout: the timeout before 7.1 */
+	uint64_t wd_interval_va;	/* scx_watchdog_interval (7.1+): the check's period */
+	uint64_t wd_timestamp_va;	/* scx_watchdog_timestamp: the check's last run */
+	uint64_t wd_work_va;		/* scx_watchdog_work: the pending check (a delayed_work) */
 	bool la57;			/* 5-level paging (from page_offset_base) */
 	unsigned ncpus;
 	uint64_t pcpu_off[MONITOR_MAX_CPUS];
@@ -97,6 +111,9 @@ int monitor_kernel__va_to_pa(const struct monitor_kernel *k, const struct guestm
 /* Read len bytes at a kernel virtual address (may not cross a page unless mapped linearly). */
 int monitor_kernel__read(const struct monitor_kernel *k, const struct guestmem *g,
 			 uint64_t va, void *buf, size_t len);
+/* Store an aligned u64 at a kernel virtual address (guestmem__write_u64). */
+int monitor_kernel__write_u64(const struct monitor_kernel *k, const struct guestmem *g,
+			      uint64_t va, uint64_t v);
 /*
  * The per-image symbol cache (every symbol's distance from _text, which
  * KASLR keeps): the hint for run.json ({"runqueues":"0x..",...}, malloc'd,
@@ -125,6 +142,8 @@ struct monitor_offsets {
 	struct monitor_field ev_fallback, ev_keep_last;	/* within the per-CPU struct */
 	char *events_why;		/* why event counters are off, or NULL */
 	char *rq_why;			/* why scx rq fields are off, or NULL */
+	/* the watchdog override: scx_sched.watchdog_timeout (7.1+), delayed_work.timer.expires */
+	struct monitor_field sched_wd_timeout, dwork_expires;
 };
 
 /* Member offset of a dotted path ("scx.local_dsq.nr") in struct sname. */
@@ -140,6 +159,31 @@ int monitor_offsets__load(const char *btf_path, struct monitor_offsets *o, char 
 int monitor_offsets__for_image(const char *image, const char *btf_path,
 			       struct monitor_offsets *o, char **why);
 void monitor_offsets__free(struct monitor_offsets *o);
+
+/* ---- the sched_ext watchdog override (ktstr's watchdog_timeout_s) ---- */
+
+/* A timeout in ns as jiffies at hz, rounded up, at least 1 (msecs_to_jiffies). */
+uint64_t monitor__ns_to_jiffies(uint64_t ns, unsigned hz);
+/*
+ * Set the attached scheduler's watchdog timeout to jiffies in guest memory
+ * and read it back: scx_sched.watchdog_timeout of the scx_sched at sch
+ * (the value of scx_root; 7.1+) when the BTF has it, else the static
+ * scx_watchdog_timeout (before 7.1). The kernel's check runs every half
+ * timeout, re-armed with the period it computed at attach: 7.1+ keeps that
+ * period in scx_watchdog_interval, which is set to jiffies / 2 too (before
+ * 7.1 the period is read from the timeout itself). The check already
+ * queued still runs at its old time, and scx_tick() ejects a scheduler
+ * whose check has not run for a timeout ("watchdog failed to check in"):
+ * when it is due later than the new period, scx_watchdog_timestamp is set
+ * to its due time, so a lowered timeout does not eject a healthy scheduler
+ * before the check runs once and re-arms with the new period.
+ * *what says what was written (or why not), malloc'd. 0, -ENOENT (no
+ * field nor symbol: nothing written), -EIO (a store or its read-back
+ * failed or differed).
+ */
+int monitor_watchdog__apply(const struct monitor_kernel *k, const struct guestmem *g,
+			    const struct monitor_offsets *o, uint64_t sch, uint64_t jiffies,
+			    char **what);
 
 /* ---- evaluation ---- */
 
@@ -193,6 +237,16 @@ int monitor__new(const uint64_t *node_bytes, unsigned nnodes, const struct monit
 const int *monitor__fds(const struct monitor *m, unsigned *n);
 /* The guest kernel's CONFIG_HZ: the stall exemption is 10 ticks of QEMU CPU time (default 250). */
 void monitor__set_hz(struct monitor *m, unsigned hz);
+/*
+ * Override the attached scheduler's sched_ext watchdog timeout (ns; 0:
+ * leave it): once the scheduler runs (monitor__sched_running) and scx_root
+ * is set, and again for each new scx_sched. Set before monitor__start.
+ */
+void monitor__set_watchdog(struct monitor *m, uint64_t timeout_ns);
+/* The guest agent reported the scheduler attached (SCHD "running"). */
+void monitor__sched_running(struct monitor *m);
+/* What the override did, or why it could not (valid after monitor__stop); NULL: not asked. */
+const char *monitor__watchdog(const struct monitor *m);
 /* The QEMU process (for its CPU time, the stall exemption). */
 void monitor__set_pid(struct monitor *m, pid_t pid);
 /* The SYMS frame: resolve and start sampling. On failure the reason is kept. */

@@ -2,6 +2,7 @@
 /* The monitor of one VM: guest RAM, the sampling thread, the workload window. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -25,6 +26,12 @@ struct monitor {
 	uint64_t t0, t_start, t_end;		/* host CLOCK_MONOTONIC; 0 = not seen */
 	struct monitor_series s;		/* the thread's until joined */
 	char *why;				/* no samples: why */
+	unsigned hz;				/* the guest's CONFIG_HZ, 0 unknown */
+	/* the watchdog override: asked (ns), armed by SCHD "running", the scx_sched done */
+	uint64_t wd_ns;
+	atomic_bool wd_armed;
+	uint64_t wd_sch;
+	char *wd_what;				/* the sampler's until joined */
 };
 
 int monitor__new(const uint64_t *node_bytes, unsigned nnodes, const struct monitor_offsets *o,
@@ -62,6 +69,55 @@ void monitor__set_hz(struct monitor *m, unsigned hz)
 {
 	if (hz)
 		m->s.preempt_ns = 10 * NSEC_PER_SEC / hz;
+	m->hz = hz;
+}
+
+void monitor__set_watchdog(struct monitor *m, uint64_t timeout_ns)
+{
+	m->wd_ns = timeout_ns;
+}
+
+void monitor__sched_running(struct monitor *m)
+{
+	if (m)
+		atomic_store(&m->wd_armed, true);
+}
+
+const char *monitor__watchdog(const struct monitor *m)
+{
+	if (!m || !m->wd_ns)
+		return NULL;
+	return m->wd_what ? m->wd_what :
+	       "watchdog override: not applied (no sched_ext scheduler was seen attached)";
+}
+
+/*
+ * The watchdog override, once per scx_sched: after the agent reported the
+ * scheduler running and scx_root points at it (a scheduler attached again
+ * gets a new one). A failure is recorded and not retried for that one.
+ */
+static void watchdog_tick(struct monitor *m)
+{
+	uint64_t sch = 0, j;
+	char *what = NULL;
+	unsigned hz = m->hz ? m->hz : 250;
+
+	if (!m->wd_ns || !atomic_load(&m->wd_armed))
+		return;
+	if (m->k.scx_root_va &&
+	    (monitor_kernel__read(&m->k, m->mem, m->k.scx_root_va, &sch, 8) || !sch))
+		return;
+	if (sch == m->wd_sch && m->wd_what)
+		return;
+	j = monitor__ns_to_jiffies(m->wd_ns, hz);
+	monitor_watchdog__apply(&m->k, m->mem, m->off, sch, j, &what);
+	free(m->wd_what);
+	m->wd_what = xasprintf("%s (%" PRIu64 " ms at HZ %u%s; %.1f s after the guest's symbols)",
+			       what, (uint64_t)(m->wd_ns / NSEC_PER_MSEC), hz,
+			       m->hz ? "" : " (no CONFIG_HZ in the kernel's config: 250 assumed)",
+			       (double)(now_ns() - m->t0) / 1e9);
+	free(what);
+	m->wd_sch = sch;
 }
 
 void monitor__set_pid(struct monitor *m, pid_t pid)
@@ -188,6 +244,7 @@ static void *sampler(void *arg)
 
 		pthread_mutex_unlock(&m->lock);
 		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+		watchdog_tick(m);
 		smp.at_ns = now_ns() - m->t0;
 		take_sample(m, &smp);
 		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
@@ -313,5 +370,6 @@ void monitor__free(struct monitor *m)
 	pthread_mutex_destroy(&m->lock);
 	pthread_cond_destroy(&m->cond);
 	free(m->why);
+	free(m->wd_what);
 	free(m);
 }

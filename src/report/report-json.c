@@ -191,6 +191,8 @@ json_t *report_json_monitor(const struct run_monitor *m)
 	json_object_set_new(o, "state", json_string(m->state));
 	json_object_set_new(o, "summary", m->summary ? json_string(m->summary) : json_null());
 	json_object_set_new(o, "interval_ms", json_integer(MONITOR_INTERVAL_NS / NSEC_PER_MSEC));
+	if (m->watchdog_override)	/* what the host wrote into the guest kernel, or why not */
+		json_object_set_new(o, "watchdog_override", json_string(m->watchdog_override));
 	json_object_set_new(o, "samples", json_integer(s ? (json_int_t)s->n : 0));
 	json_object_set_new(o, "window", json_pack("{s:I, s:I}", "start",
 		(json_int_t)(s ? s->win_start : 0), "end", (json_int_t)(s ? s->win_end : 0)));

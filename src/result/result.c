@@ -103,6 +103,7 @@ void run_result__free(struct run_result *r)
 	free(r->monitor.dsq_state);
 	free(r->monitor.wc_state);
 	msg_bpf_progs__free(r->progs, r->nprogs);
+	free(r->monitor.watchdog_override);
 	telemetry__free(&r->baseline.tel);
 	for (size_t i = 0; i < r->baseline.ncgroups; i++)
 		cgroup_stats__free(&r->baseline.cgroups[i]);

@@ -148,6 +148,7 @@ struct run_monitor {
 	char *dsq_state;
 	unsigned idle_waiting_run;	/* longest run of samples with CPUs idle while tasks waited */
 	char *wc_state;		/* work_conservation not judged for this spec: why, else NULL */
+	char *watchdog_override;	/* the sched_ext watchdog override's outcome, NULL when not asked */
 };
 
 /* One figure of a cgroup under the scheduler against EEVDF's in the same boot. */

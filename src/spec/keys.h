@@ -130,7 +130,7 @@ enum key_type {
 	X(SCHED_FLAGS, SCHEDULER, "flags", LIST, 0, 32, 0, "none", "plugin flags (checked by the plugin)") \
 	X(SCHED_ARGS, SCHEDULER, "args", WORDS, 0, 64, 0, "none", "extra scheduler arguments") \
 	X(SCHED_WATCHDOG_TIMEOUT, SCHEDULER, "watchdog_timeout", DURATION, NSEC_PER_MSEC, \
-	  3600ULL * NSEC_PER_SEC, 0, "plugin or kernel default", "sched_ext watchdog timeout") \
+	  3600ULL * NSEC_PER_SEC, 0, "the scheduler's own", "sched_ext watchdog timeout, set in the guest kernel by the host") \
 	X(SCHED_ATTACH_TIMEOUT_MS, SCHEDULER, "attach_timeout_ms", UINT, 100, 600000, 0, \
 	  SPEC_STR(SPEC_ATTACH_TIMEOUT_MS), \
 	  "how long attach waits for the kernel to enable the scheduler, in ms (" \

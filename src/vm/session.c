@@ -402,6 +402,9 @@ static int on_sched(void *ctx, const struct msg_sched *m)
 {
 	struct run_channel *c = &((struct vm_session *)ctx)->cur->chan;
 
+	if (str_eq(m->state, "running"))	/* the watchdog override may write now */
+		monitor__sched_running(((struct vm_session *)ctx)->cur->mon);
+
 	msg_sched__free(&c->sched);
 	c->have_sched = true;
 	c->sched = (struct msg_sched){ .state = xstrdup(m->state), .name = xstrdup(m->name),
@@ -528,6 +531,7 @@ static struct monitor *monitor_for(struct vm_session *s, struct vm_config *cfg)
 		return NULL;
 	}
 	monitor__set_hz(m, monitor__config_hz(s->o.kernel->config));
+	monitor__set_watchdog(m, s->o.t->sched.watchdog_timeout_ns);
 	cfg->mem_fds = monitor__fds(m, &cfg->nmem_fds);
 	return m;
 }
@@ -630,6 +634,13 @@ static void write_timings(const struct vm_session *s, const struct vm_session_ru
 		"used", r->snap_used, "reason", r->snap_used ? NULL : r->snap_why,
 		"key", r->snap_key[0] ? r->snap_key : NULL, "built", r->snap_built,
 		"build_ns", (json_int_t)r->snap_build_ns, "fill_ns", (json_int_t)r->snap_fill_ns));
+	/* the sched_ext watchdog override: what the host wrote, or why it could not */
+	if (monitor__watchdog(r->mon))
+		json_object_set_new(o, "watchdog_override", json_string(monitor__watchdog(r->mon)));
+	else if (!r->mon && s->o.t && s->o.t->sched.watchdog_timeout_ns)
+		json_object_set_new(o, "watchdog_override", json_pack("s++",
+			"watchdog override: not applied (no monitor: ", s->mon_why ? s->mon_why : "none",
+			")"));
 	_cleanup_free_ char *p = xasprintf("%s/timings.json", s->o.dir);
 	_cleanup_free_ char *text = json_dumps(o, JSON_INDENT(2));
 	int ret = text ? write_file_atomic(p, text, strlen(text)) : -ENOMEM;

@@ -242,6 +242,112 @@ static void test_kernel(void)
 	guestmem__free(g);
 }
 
+/* ---- the watchdog override on synthetic guest memory ---- */
+
+#define WD_SCH_PA 0x80000ULL		/* the scx_sched, in the direct map */
+#define WD_TIMEOUT_OFF 0x40		/* scx_sched.watchdog_timeout */
+#define WD_EXPIRES_OFF 0x20		/* delayed_work.timer.expires */
+
+static uint64_t get64(const uint8_t *mem, uint64_t pa)
+{
+	uint64_t v;
+
+	memcpy(&v, mem + pa, 8);
+	return v;
+}
+
+static void test_watchdog(void)
+{
+	static uint8_t mem[2 * MB];
+	const uint8_t *bufs[] = { mem };
+	uint64_t sizes[] = { sizeof(mem) };
+	struct guestmem *g = guestmem__from_buffers(bufs, sizes, 1, sizeof(mem));
+	struct monitor_kernel k = { .text_va = TEXT_VA, .text_pa = TEXT_PA,
+				    .page_offset = PAGE_OFFSET, .la57 = true,
+				    .jiffies_va = TEXT_VA + 0x5000, .wd_interval_va = TEXT_VA + 0x5100,
+				    .wd_timestamp_va = TEXT_VA + 0x5108, .wd_work_va = TEXT_VA + 0x5200 };
+	struct monitor_offsets o = { .sched_wd_timeout = { WD_TIMEOUT_OFF, 8 },
+				     .dwork_expires = { WD_EXPIRES_OFF, 8 } };
+	uint64_t sch = PAGE_OFFSET + WD_SCH_PA, jiffies0 = (uint64_t)-3000;	/* wraps meanwhile */
+	char *what = NULL;
+	int ret;
+
+	tap_ok(monitor__ns_to_jiffies(2 * NSEC_PER_SEC, 250) == 500 &&
+	       monitor__ns_to_jiffies(2 * NSEC_PER_SEC, 1000) == 2000 &&
+	       monitor__ns_to_jiffies(10 * NSEC_PER_MSEC, 300) == 3 &&
+	       monitor__ns_to_jiffies(4001 * NSEC_PER_MSEC, 100) == 401 &&
+	       monitor__ns_to_jiffies(1, 250) == 1 && monitor__ns_to_jiffies(0, 250) == 1,
+	       "ns to jiffies: exact at HZ 100/250/300/1000, rounded up, at least 1");
+
+	/* 7.1+: the scheduler's own 30 s (7500 jiffies), its check queued 3700 jiffies ahead */
+	put64(mem, WD_SCH_PA + WD_TIMEOUT_OFF, 7500);
+	put64(mem, TEXT_PA + 0x5000, jiffies0);
+	put64(mem, TEXT_PA + 0x5100, 3750);
+	put64(mem, TEXT_PA + 0x5108, jiffies0 - 50);
+	put64(mem, TEXT_PA + 0x5200 + WD_EXPIRES_OFF, jiffies0 + 3700);
+	ret = monitor_watchdog__apply(&k, g, &o, sch, 500, &what);
+	tap_ok(!ret && get64(mem, WD_SCH_PA + WD_TIMEOUT_OFF) == 500 &&
+	       get64(mem, TEXT_PA + 0x5100) == 250 &&
+	       get64(mem, TEXT_PA + 0x5108) == jiffies0 + 3700,
+	       "7.1+: scx_sched.watchdog_timeout, the check's period halved, its timestamp at the "
+	       "queued check's time: %s", what ? what : "(none)");
+	tap_ok(what && str_eq(what, "scx_sched.watchdog_timeout = 500 jiffies, read back, "
+			      "scx_watchdog_interval = 250; the check queued for 3700 jiffies ahead "
+			      "keeps its time"), "the record says what was written");
+	free(what);
+
+	/* the queued check is due within the new period: its timestamp stays the kernel's */
+	put64(mem, TEXT_PA + 0x5108, jiffies0 - 50);
+	put64(mem, TEXT_PA + 0x5200 + WD_EXPIRES_OFF, jiffies0 + 200);
+	ret = monitor_watchdog__apply(&k, g, &o, sch, 500, &what);
+	tap_ok(!ret && get64(mem, TEXT_PA + 0x5108) == jiffies0 - 50 && what && !strstr(what, "queued"),
+	       "a check due within the new period: the timestamp is left alone");
+	free(what);
+
+	/* before 7.1: no scx_sched member, the static scx_watchdog_timeout (its half is the period) */
+	o.sched_wd_timeout.off = -1;
+	k.wd_timeout_va = TEXT_VA + 0x5300;
+	put64(mem, TEXT_PA + 0x5300, 7500);
+	put64(mem, TEXT_PA + 0x5100, 3750);
+	ret = monitor_watchdog__apply(&k, g, &o, sch, 1000, &what);
+	tap_ok(!ret && get64(mem, TEXT_PA + 0x5300) == 1000 && get64(mem, TEXT_PA + 0x5100) == 3750 &&
+	       what && str_eq(what, "scx_watchdog_timeout = 1000 jiffies, read back"),
+	       "before 7.1: the static scx_watchdog_timeout only: %s", what ? what : "(none)");
+	free(what);
+
+	/* neither: nothing written, the reason in ktstr's words */
+	k.wd_timeout_va = 0;
+	put64(mem, WD_SCH_PA + WD_TIMEOUT_OFF, 7500);
+	ret = monitor_watchdog__apply(&k, g, &o, sch, 500, &what);
+	tap_ok(ret == -ENOENT && get64(mem, WD_SCH_PA + WD_TIMEOUT_OFF) == 7500 && what &&
+	       str_eq(what, "watchdog override: no scx_sched.watchdog_timeout nor scx_watchdog_timeout"),
+	       "no field nor symbol: %s", what ? what : "(none)");
+	free(what);
+
+	/* an scx_sched outside guest RAM: reported, not a crash */
+	o.sched_wd_timeout.off = WD_TIMEOUT_OFF;
+	ret = monitor_watchdog__apply(&k, g, &o, PAGE_OFFSET + 4 * GIB, 500, &what);
+	tap_ok(ret == -EIO && what && strstr(what, "writing scx_sched.watchdog_timeout at") &&
+	       strstr(what, "failed"), "a store outside guest RAM is a reason: %s",
+	       what ? what : "(none)");
+	free(what);
+	guestmem__free(g);
+
+	/* a real memfd: the store goes through a one-page writable mapping, RAM stays read-only */
+	{
+		uint64_t node[] = { 2 * MB, 2 * MB }, v = 0;
+		struct guestmem *m = NULL;
+
+		ret = guestmem__create(node, 2, &m);
+		tap_ok(!ret && !guestmem__write_u64(m, 2 * MB + 0x1238, 0x1122334455667788ULL) &&
+		       !guestmem__read(m, 2 * MB + 0x1238, &v, 8) && v == 0x1122334455667788ULL &&
+		       guestmem__write_u64(m, 0x1234, 1) == -EINVAL &&
+		       guestmem__write_u64(m, 4 * MB, 1) == -EFAULT,
+		       "memfd store on node 1 reads back; unaligned and outside RAM refused");
+		guestmem__free(m);
+	}
+}
+
 /* ---- a live sampler over a memfd the test writes like a kernel would ---- */
 
 static void test_sampler(void)
@@ -647,7 +753,7 @@ static void test_btf(void)
 	int ret;
 
 	if (kernel__resolve(getenv("KTSTR_TEST_KERNEL"), &k, &err) || !k->btf) {
-		for (int i = 0; i < 5; i++)
+		for (int i = 0; i < 6; i++)
 			tap_skip("no kernel with BTF (ktstr-kernel fetch, or KTSTR_TEST_KERNEL)");
 		kernel_image__free(k);
 		return;
@@ -679,6 +785,10 @@ static void test_btf(void)
 		       o.ev_fallback.off + 16, "event counters: scx_sched.pcpu at %d, "
 		       "SCX_EV_SELECT_CPU_FALLBACK at %d, SCX_EV_DISPATCH_KEEP_LAST two counters later",
 		       o.sched_pcpu.off, o.ev_fallback.off);
+	tap_ok(o.sched_wd_timeout.off > 0 && o.sched_wd_timeout.size == 8 &&
+	       o.dwork_expires.off > 0 && o.dwork_expires.size == 8,
+	       "watchdog override: scx_sched.watchdog_timeout at %d, delayed_work.timer.expires at %d",
+	       o.sched_wd_timeout.off, o.dwork_expires.off);
 	{
 		struct monitor_field f;
 		struct btf *btf = btf__parse(path, NULL);
@@ -944,10 +1054,11 @@ static void test_fuzz_sampler(void)
 
 int main(void)
 {
-	tap_plan(80);
+	tap_plan(89);
 	test_layout();
 	test_pgwalk();
 	test_kernel();
+	test_watchdog();
 	test_sampler();
 	test_eval();
 	test_work_conservation();
