@@ -50,6 +50,9 @@ static const struct ktstr_flag flags[] = {
 		       "every expiry counts as dispatch_keep_last", NULL, NULL },
 	{ "bad-select", "ops.select_cpu returns a CPU the worker may not run on: the kernel "
 			"falls back and counts select_cpu_fallback", NULL, NULL },
+	{ "own-timeout-ms=", "ops.timeout_ms is N ms whatever the spec's watchdog_timeout, as a "
+			     "scheduler that reads none of ktstr's settings: only the host's "
+			     "watchdog override can shorten it", NULL, NULL },
 	{ NULL },
 };
 
@@ -57,7 +60,7 @@ static const struct ktstr_flag flags[] = {
 static const struct ktstr_threshold thresholds[] = { { NULL, NULL } };
 
 static const char *const numeric[] = { "error-after=", "delay-dispatch-ms=", "dispatch-spin-ms=",
-				       "slice-us=", NULL };
+				       "slice-us=", "own-timeout-ms=", NULL };
 
 struct state {
 	struct scxp_plugin pl;	/* first: the shared attach/poll/detach glue */
@@ -119,7 +122,13 @@ static int faulty_attach(struct ktstr_sched_ctx *ctx)
 	struct faulty__rodata *ro;
 	uint64_t error_after, delay_ms, spin_ms, slice_us;
 	uint32_t pm;
-	int ret = scxp_plugin_open(ctx, &faulty_skel_ops, sizeof(*st));
+	uint64_t own_ms = 0;
+	int ret;
+
+	/* the scheduler's own timeout: the spec's watchdog_timeout does not reach it */
+	if (!scxp_flag_u64(ctx->flags, "own-timeout-ms", 0, &own_ms) && own_ms)
+		ctx->watchdog_timeout_ns = own_ms * 1000000ULL;
+	ret = scxp_plugin_open(ctx, &faulty_skel_ops, sizeof(*st));
 
 	if (ret)
 		return ret;
