@@ -85,10 +85,7 @@ void monitor__sched_running(struct monitor *m)
 
 const char *monitor__watchdog(const struct monitor *m)
 {
-	if (!m || !m->wd_ns)
-		return NULL;
-	return m->wd_what ? m->wd_what :
-	       "watchdog override: not applied (no sched_ext scheduler was seen attached)";
+	return m && m->wd_ns ? m->wd_what : NULL;
 }
 
 /*
@@ -326,6 +323,12 @@ void monitor__stop(struct monitor *m)
 		pthread_join(m->thread, NULL);
 		m->started = false;
 	}
+	if (m->wd_ns && !m->wd_what)
+		m->wd_what = m->why ? xasprintf("watchdog override: not applied (no monitor: %s)", m->why) :
+			     xstrdup(!atomic_load(&m->wd_armed) ?
+				     "watchdog override: not applied (the scheduler never reported running)" :
+				     "watchdog override: not applied (scx_root stayed NULL: no sched_ext "
+				     "scheduler attached)");
 	/*
 	 * The window: samples taken while the workload ran. ktstr drops a
 	 * 20-sample warm-up; our TCG runs last 2-3 s, so the samples before

@@ -346,6 +346,24 @@ static void test_watchdog(void)
 		       "memfd store on node 1 reads back; unaligned and outside RAM refused");
 		guestmem__free(m);
 	}
+	/* asked, never applied: the record says why, not asked: no record */
+	{
+		uint64_t node[] = { 2 * MB };
+		struct monitor_offsets off = { 0 };
+		struct monitor *m = NULL, *quiet = NULL;
+
+		if (monitor__new(node, 1, &off, &m) || monitor__new(node, 1, &off, &quiet))
+			abort();
+		monitor__set_watchdog(m, 2 * NSEC_PER_SEC);
+		monitor__stop(m);
+		monitor__stop(quiet);
+		tap_ok(monitor__watchdog(m) && str_eq(monitor__watchdog(m), "watchdog override: not "
+			"applied (the scheduler never reported running)") && !monitor__watchdog(quiet),
+		       "a timeout asked but never written is recorded with its reason: %s",
+		       monitor__watchdog(m) ? monitor__watchdog(m) : "(none)");
+		monitor__free(m);
+		monitor__free(quiet);
+	}
 }
 
 /* ---- a live sampler over a memfd the test writes like a kernel would ---- */
@@ -1054,7 +1072,7 @@ static void test_fuzz_sampler(void)
 
 int main(void)
 {
-	tap_plan(89);
+	tap_plan(90);
 	test_layout();
 	test_pgwalk();
 	test_kernel();
