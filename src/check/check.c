@@ -594,6 +594,7 @@ int check__evaluate(const struct spec_test *t, const struct thresholds *th,
 		build_views(&c);
 		check_baseline__ratios(tel, r);
 		run_checks(&c);
+		check__payloads(t, tel, r);
 		check_scheduler_died(&c);
 		if (tel->error) {
 			run_result__add_detail(r, DETAIL_OTHER, "workload", NULL,

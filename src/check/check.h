@@ -74,6 +74,22 @@ const char *check__test_threshold_state(const struct test_result *t, enum thr_id
 int check__console(const struct spec_console *c, const char *console, size_t len,
 		   struct run_result *r);
 
+/*
+ * Payload metrics (payload.c): text read as mode (json: the first JSON
+ * document; yaml; lines: "key: value" or "key=value") into flattened
+ * numeric metrics "a.b.0.c" (*out malloc'd, n entries, polarity unknown).
+ * 0, or -EINVAL with *why (malloc'd) when the text holds no such document.
+ */
+int payload_metrics__extract(enum payload_output mode, const char *text,
+			     struct payload_metric **out, size_t *n, char **why);
+/*
+ * Each reaped payload run of tel into r->payloads with its metrics, and the
+ * spec's checks on it as "payload" details: exit_code first (ktstr), then
+ * min, max, range and exists, each naming the metric. A payload with
+ * checks that never ran fails as well. check__evaluate calls it.
+ */
+void check__payloads(const struct spec_test *t, const struct telemetry *tel, struct run_result *r);
+
 /* ktstr's "--- stats ---" body for one run (malloc'd, without the header line). */
 char *run_result__stats_text(const struct run_result *r);
 

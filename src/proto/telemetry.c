@@ -102,6 +102,40 @@ static json_t *event_to_json(const struct timeline_event *e)
 			 "error", e->error);
 }
 
+/* Text as a JSON string; bytes jansson refuses (not UTF-8, NUL) become '?'. */
+static json_t *jtext(const char *s)
+{
+	json_t *j = json_string(s ? s : "");
+	char *copy;
+
+	if (j)
+		return j;
+	copy = xstrdup(s);
+	for (unsigned char *p = (unsigned char *)copy; *p; p++)
+		if (*p >= 0x80)
+			*p = '?';
+	j = json_string(copy);
+	free(copy);
+	return j;
+}
+
+static json_t *payload_to_json(const struct payload_report *p)
+{
+	json_t *o = json_pack("{s:s,s:s,s:i,s:I,s:b,s:b}",
+			      "name", p->name ? p->name : "",
+			      "cgroup", p->cgroup ? p->cgroup : "",
+			      "status", p->status,
+			      "wall_ns", (json_int_t)p->wall_ns,
+			      "out_truncated", p->out_truncated,
+			      "err_truncated", p->err_truncated);
+
+	if (!o)
+		abort();	/* jansson only fails on allocation (the names are validated) */
+	json_object_set_new(o, "stdout", jtext(p->out));
+	json_object_set_new(o, "stderr", jtext(p->err));
+	return o;
+}
+
 char *telemetry__to_json(const struct telemetry *t)
 {
 	json_t *root = json_object(), *a;
@@ -119,6 +153,12 @@ char *telemetry__to_json(const struct telemetry *t)
 	for (size_t i = 0; i < t->nevents; i++)
 		json_array_append_new(a, event_to_json(&t->events[i]));
 	json_object_set_new(root, "events", a);
+	if (t->npayloads) {
+		a = json_array();
+		for (size_t i = 0; i < t->npayloads; i++)
+			json_array_append_new(a, payload_to_json(&t->payloads[i]));
+		json_object_set_new(root, "payloads", a);
+	}
 	s = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	if (!s)
@@ -227,6 +267,18 @@ static void event_from_json(struct jdec *d, json_t *o, struct timeline_event *e)
 	e->error = jdec_int(d, o, "error");
 }
 
+static void payload_from_json(struct jdec *d, json_t *o, struct payload_report *p)
+{
+	p->name = jdec_strdup(d, o, "name");
+	p->cgroup = jdec_strdup(d, o, "cgroup");
+	p->status = jdec_int(d, o, "status");
+	p->wall_ns = jdec_u64(d, o, "wall_ns", false);
+	p->out = jdec_strdup(d, o, "stdout");
+	p->err = jdec_strdup(d, o, "stderr");
+	p->out_truncated = jdec_bool(d, o, "out_truncated");
+	p->err_truncated = jdec_bool(d, o, "err_truncated");
+}
+
 char *timeline_event__to_json(const struct timeline_event *e)
 {
 	json_t *o = event_to_json(e);
@@ -319,6 +371,21 @@ int telemetry__from_json(const char *json, size_t len, struct telemetry *out, ch
 				break;
 		}
 	}
+	a = d.err ? NULL : jdec_array(&d, root, "payloads");
+	if (a && json_array_size(a)) {
+		out->payloads = xcalloc(json_array_size(a), sizeof(*out->payloads));
+		json_array_foreach(a, i, v) {
+			snprintf(where, sizeof(where), "$.payloads[%zu]", i);
+			d.where = where;
+			if (!json_is_object(v)) {
+				jdec_fail(&d, "", "expected an object");
+				break;
+			}
+			payload_from_json(&d, v, &out->payloads[out->npayloads++]);
+			if (d.err)
+				break;
+		}
+	}
 out:
 	json_decref(root);
 	if (d.err) {
@@ -354,10 +421,24 @@ void timeline_event__free(struct timeline_event *e)
 	e->label = e->detail = NULL;
 }
 
+void payload_report__free(struct payload_report *p)
+{
+	if (!p)
+		return;
+	free(p->name);
+	free(p->cgroup);
+	free(p->out);
+	free(p->err);
+	p->name = p->cgroup = p->out = p->err = NULL;
+}
+
 void telemetry__free(struct telemetry *t)
 {
 	if (!t)
 		return;
+	for (size_t i = 0; i < t->npayloads; i++)
+		payload_report__free(&t->payloads[i]);
+	free(t->payloads);
 	for (size_t i = 0; i < t->nworkers; i++)
 		worker_report__free(&t->workers[i]);
 	for (size_t i = 0; i < t->nevents; i++)

@@ -73,6 +73,21 @@ struct timeline_event {
 	int error;			/* 0 or -errno when the op failed */
 };
 
+/*
+ * One run of a payload binary, reaped: its wait status and what it wrote,
+ * stdout and stderr apart (a payload's metrics come from stdout, its
+ * diagnostics from stderr), each cut at TELEMETRY_MAX_PAYLOAD_OUTPUT.
+ */
+#define TELEMETRY_MAX_PAYLOAD_OUTPUT (64 * 1024)
+struct payload_report {
+	char *name;			/* owned: the spec's payload name */
+	char *cgroup;			/* owned: "" when none */
+	int status;			/* wait status (exit code, signal) */
+	uint64_t wall_ns;		/* started to reaped */
+	char *out, *err;		/* owned: stdout, stderr ("" when none) */
+	bool out_truncated, err_truncated;
+};
+
 struct telemetry {
 	uint64_t duration_ns;		/* scenario wall time */
 	struct worker_report *workers;
@@ -80,6 +95,8 @@ struct telemetry {
 	struct timeline_event *events;
 	size_t nevents;
 	char *error;			/* owned: set when the workload itself failed */
+	struct payload_report *payloads;	/* in the order they were reaped */
+	size_t npayloads;
 };
 
 /* Encode/decode as the documented JSON. Returns malloc'd string / 0 or -EINVAL. */
@@ -92,6 +109,7 @@ int timeline_event__from_json(const char *json, size_t len, struct timeline_even
 			      char **err);
 void worker_report__free(struct worker_report *w);
 void timeline_event__free(struct timeline_event *e);
+void payload_report__free(struct payload_report *p);
 /* "scenario_start", "op", ... as written in the JSON. */
 const char *event_kind_name(enum event_kind k);
 

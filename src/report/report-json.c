@@ -9,8 +9,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <sys/wait.h>
 
 #include "check/check.h"
+#include "util/proc.h"
 #include "monitor/monitor.h"
 #include "proto/msg.h"
 #include "spec/spec.h"
@@ -334,6 +336,36 @@ json_t *report_json_progs(const struct run_result *rr)
 	return a;
 }
 
+/*
+ * A run's payloads: exit, where the metrics came from, the metrics by
+ * flattened key, and the polarity of those the spec gave one (what
+ * ktstr-stats compare judges).
+ */
+static json_t *payloads_json(const struct run_result *rr)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < rr->npayloads; i++) {
+		const struct run_payload *p = &rr->payloads[i];
+		json_t *metrics = json_object(), *pol = json_object();
+		char how[64];
+
+		for (size_t j = 0; j < p->nmetrics; j++) {
+			json_object_set_new(metrics, p->metrics[j].name, json_real(p->metrics[j].value));
+			if (p->metrics[j].polarity != POLARITY_UNKNOWN)
+				json_object_set_new(pol, p->metrics[j].name,
+						    json_string(metric_polarity_name(p->metrics[j].polarity)));
+		}
+		json_array_append_new(a, json_pack("{s:s, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:o}",
+			"name", p->name, "cgroup", jstr(*p->cgroup ? p->cgroup : NULL),
+			"exit_code", WIFEXITED(p->status) ? json_integer(WEXITSTATUS(p->status)) : json_null(),
+			"status", wait_status__describe(p->status, how, sizeof(how)),
+			"output", payload_output_name(p->output), "stream", jstr(p->stream),
+			"why", jstr(p->why), "metrics", metrics, "polarity", pol));
+	}
+	return a;
+}
+
 static json_t *run_json(const struct run_result *rr)
 {
 	json_t *details = json_array(), *cgroups = json_array(), *tel = NULL, *mon, *bl, *o;
@@ -367,6 +399,8 @@ static json_t *run_json(const struct run_result *rr)
 		json_object_set_new(o, "baseline", bl);
 	else
 		json_decref(bl);
+	if (o && rr->npayloads)
+		json_object_set_new(o, "payloads", payloads_json(rr));
 	return o;
 }
 

@@ -80,6 +80,20 @@ static void cgroup_stats__free(struct cgroup_stats *c)
 	free(c->name);
 }
 
+void run_payload__free(struct run_payload *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nmetrics; i++)
+		free(p->metrics[i].name);
+	free(p->metrics);
+	free(p->name);
+	free(p->cgroup);
+	free(p->stream);
+	free(p->why);
+	memset(p, 0, sizeof(*p));
+}
+
 void run_result__free(struct run_result *r)
 {
 	if (!r)
@@ -111,6 +125,9 @@ void run_result__free(struct run_result *r)
 	for (size_t i = 0; i < r->baseline.nratios; i++)
 		free(r->baseline.ratios[i].cgroup);
 	free(r->baseline.ratios);
+	for (size_t i = 0; i < r->npayloads; i++)
+		run_payload__free(&r->payloads[i]);
+	free(r->payloads);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -10,6 +10,7 @@
 #include "util/util.h"
 #include "spec/thresholds.h"
 #include "proto/telemetry.h"
+#include "spec/spec.h"
 
 struct spec_test;
 
@@ -169,6 +170,26 @@ struct run_baseline {
 	size_t nratios;
 };
 
+/* One metric of a payload's output: its flattened key, value and declared polarity. */
+struct payload_metric {
+	char *name;			/* "jobs.0.read.iops" */
+	double value;
+	enum metric_polarity polarity;	/* the spec's, else POLARITY_UNKNOWN */
+};
+
+/* One reaped run of a payload as the host read it (src/check/payload.c). */
+struct run_payload {
+	char *name;
+	char *cgroup;			/* "" when none */
+	int status;			/* wait status */
+	enum payload_output output;
+	char *stream;			/* "stdout" or "stderr": where the metrics came from, or NULL */
+	char *why;			/* why its output gave no metrics, or NULL */
+	struct payload_metric *metrics;
+	size_t nmetrics;
+};
+void run_payload__free(struct run_payload *p);
+
 struct run_result {		/* one repeat */
 	enum test_status status;
 	struct result_detail *details;
@@ -185,6 +206,8 @@ struct run_result {		/* one repeat */
 	/* the scheduler's struct_ops programs as the guest kernel reported them after attach */
 	struct msg_bpf_prog *progs;	/* proto/msg.h */
 	size_t nprogs;
+	struct run_payload *payloads;	/* each reaped payload run, in telemetry order */
+	size_t npayloads;
 };
 
 struct msg_bpf_prog;	/* proto/msg.h */

@@ -7,6 +7,7 @@
  *   [cgroup NAME]               an entry of cgroups (name: NAME)
  *   [work CGROUP [LABEL]]       one more work of that cgroup
  *   [payload NAME]              an entry of payloads
+ *   [payload NAME metric KEY]   an entry of that payload's metrics
  *   [step NAME]                 an entry of steps (name: NAME)
  *   [step NAME cgroup CGROUP]   a cgroup the step creates
  *   [step NAME op LABEL]        an op of the step, as a map
@@ -213,6 +214,10 @@ static struct node *section_target(struct ini_ctx *c, const char *section)
 		t = named_entry(c->root, "cgroups", w[1], l);
 	} else if (nw == 2 && str_eq(w[0], "payload")) {
 		t = named_entry(c->root, "payloads", w[1], l);
+	} else if (nw == 4 && str_eq(w[0], "payload") && str_eq(w[2], "metric")) {
+		struct node *pl = named_entry(c->root, "payloads", w[1], l);
+
+		t = pl ? named_entry(pl, "metrics", w[3], l) : NULL;
 	} else if ((nw == 2 || nw == 3) && str_eq(w[0], "work")) {
 		struct node *cg = named_entry(c->root, "cgroups", w[1], l);
 
@@ -241,7 +246,7 @@ static struct node *section_target(struct ini_ctx *c, const char *section)
 				 section, sugg);
 		else
 			diag_add(c->d, DIAG_ERROR, c->file, l, 2,
-				 "section [%s] is not one of [test], [topology], [scheduler], [assert], [console], [matrix], [cgroup NAME], [work CGROUP [LABEL]], [payload NAME], [step NAME], [step NAME cgroup CGROUP], [step NAME op LABEL]",
+				 "section [%s] is not one of [test], [topology], [scheduler], [assert], [console], [matrix], [cgroup NAME], [work CGROUP [LABEL]], [payload NAME], [payload NAME metric KEY], [step NAME], [step NAME cgroup CGROUP], [step NAME op LABEL]",
 				 section);
 	}
 	c->targets = xrealloc(c->targets, (c->ntargets + 1) * sizeof(*c->targets));

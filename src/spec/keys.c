@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The spec key table and its printed form (for --help-keys and the man page test). */
+#include <errno.h>
 #include <math.h>
 
 #include "util/units.h"
@@ -20,6 +21,7 @@ const char *spec_section_name(enum spec_section s)
 		[SEC_CGROUP] = "cgroup", [SEC_WORK] = "work", [SEC_CPUSET] = "cpuset",
 		[SEC_STEP] = "step", [SEC_HOLD] = "hold", [SEC_OP] = "op",
 		[SEC_PAYLOAD] = "payload", [SEC_CONSOLE] = "console",
+		[SEC_METRIC] = "metric",
 	};
 
 	return s < SEC__COUNT ? names[s] : "?";
@@ -58,6 +60,7 @@ const char *spec_key_type_name(enum key_type t)
 	case KT_THRESHOLDS: return "thresholds";
 	case KT_MATRIX: return "matrix";
 	case KT_BOOL: return "boolean";
+	case KT_NUMBER: return "number";
 	}
 	return "?";
 }
@@ -92,6 +95,15 @@ int spec_key__parse_number(const struct spec_key *k, const char *s, union spec_n
 		r = parse_size_mb(s, &out->u);
 		*v = (double)out->u;
 		break;
+	case KT_NUMBER: {
+		char *end;
+
+		errno = 0;
+		out->f = strtod(s, &end);
+		r = !*s || *end || errno || !isfinite(out->f) ? -EINVAL : 0;
+		*v = out->f;
+		break;
+	}
 	default:
 		r = parse_percent(s, &out->f, true);
 		*v = out->f;
@@ -134,6 +146,9 @@ static void print_range(const struct spec_key *k, FILE *f)
 		break;
 	case KT_FRACTION:
 		fprintf(f, "%g..%g", k->min, k->max);
+		break;
+	case KT_NUMBER:
+		fputc('-', f);
 		break;
 	default:
 		if (k->max > 0)

@@ -11,7 +11,7 @@
 
 enum spec_section {
 	SEC_TEST, SEC_TOPOLOGY, SEC_SCHEDULER, SEC_CGROUP, SEC_WORK, SEC_CPUSET,
-	SEC_STEP, SEC_HOLD, SEC_OP, SEC_PAYLOAD, SEC_CONSOLE,
+	SEC_STEP, SEC_HOLD, SEC_OP, SEC_PAYLOAD, SEC_CONSOLE, SEC_METRIC,
 	SEC__COUNT
 };
 
@@ -46,6 +46,7 @@ enum key_type {
 	KT_THRESHOLDS,	/* map of threshold name -> value or off */
 	KT_MATRIX,	/* map of key path -> list of values */
 	KT_BOOL,	/* true or false (yes/no, on/off) */
+	KT_NUMBER,	/* a finite real number: 1500, 2.5e3, -1 */
 };
 
 /*
@@ -198,6 +199,19 @@ enum key_type {
 	X(PAYLOAD_PATH, PAYLOAD, "path", STR, 0, 0, 0, "required", \
 	  "host path of the binary, packed into the initramfs") \
 	X(PAYLOAD_ARGS, PAYLOAD, "args", WORDS, 0, 64, 0, "none", "default arguments") \
+	X(PAYLOAD_OUTPUT, PAYLOAD, "output", STR, 0, 0, 0, "exit_code", \
+	  "where its metrics come from: json, yaml, lines or exit_code (none)") \
+	X(PAYLOAD_EXIT_CODE, PAYLOAD, "exit_code", INT, 0, 255, 0, "none", \
+	  "the exit code each run must end with") \
+	X(PAYLOAD_METRICS, PAYLOAD, "metrics", MAPS, 0, 64, SEC_METRIC, "none", \
+	  "metrics with a polarity and checks") \
+	X(METRIC_NAME, METRIC, "name", STR, 0, 0, 0, "required", "flattened key: a.b.0.c") \
+	X(METRIC_POLARITY, METRIC, "polarity", STR, 0, 0, 0, "none", \
+	  "higher_better or lower_better: ktstr-stats compare judges it") \
+	X(METRIC_MIN, METRIC, "min", NUMBER, -1e300, 1e300, 0, "none", "fail below this value") \
+	X(METRIC_MAX, METRIC, "max", NUMBER, -1e300, 1e300, 0, "none", "fail above this value") \
+	X(METRIC_RANGE, METRIC, "range", LIST, 2, 2, 0, "none", "[lo, hi]: fail outside it") \
+	X(METRIC_EXISTS, METRIC, "exists", BOOL, 0, 0, 0, "false", "fail when the output lacks it") \
 	X(CONSOLE_EXPECT, CONSOLE, "expect", PATTERNS, 0, 64, 0, "none", "each must match a console line") \
 	X(CONSOLE_FORBID, CONSOLE, "forbid", PATTERNS, 0, 64, 0, "none", "none may match") \
 	X(CONSOLE_ALLOW, CONSOLE, "allow", PATTERNS, 0, 64, 0, "none", \

@@ -207,6 +207,31 @@ static void print_origins(const struct spec_test *t, FILE *f)
 		spec_origin_name(t->origin[SV_TOPOLOGY]));
 }
 
+/* A payload's output mode and checks, when it has any. */
+static void print_payload_checks(const struct spec_payload *p, FILE *f)
+{
+	if (p->output == PAYLOAD_OUT_EXIT_CODE && !p->has_exit_code && !p->nmetrics)
+		return;
+	fprintf(f, "    output %s", payload_output_name(p->output));
+	if (p->has_exit_code)
+		fprintf(f, ", exit code must be %d", p->exit_code);
+	fputc('\n', f);
+	for (size_t i = 0; i < p->nmetrics; i++) {
+		const struct spec_metric *m = &p->metrics[i];
+
+		fprintf(f, "    metric %s (%s)", m->name, metric_polarity_name(m->polarity));
+		if (m->exists)
+			fprintf(f, " exists");
+		if (m->has_min)
+			fprintf(f, " min %g", m->min);
+		if (m->has_max)
+			fprintf(f, " max %g", m->max);
+		if (m->has_range)
+			fprintf(f, " range [%g, %g]", m->lo, m->hi);
+		fputc('\n', f);
+	}
+}
+
 void spec_test__print_plan(const struct spec_test *t, const struct thresholds *merged, FILE *f)
 {
 	const struct spec_topology *tp = &t->topology;
@@ -284,6 +309,7 @@ void spec_test__print_plan(const struct spec_test *t, const struct thresholds *m
 			for (char **p = t->payloads[i].args; *p; p++)
 				fprintf(f, " %s", *p);
 		fputc('\n', f);
+		print_payload_checks(&t->payloads[i], f);
 	}
 	if (t->ncgroups) {
 		fprintf(f, "  backdrop 0s-%s:\n", dur(t->duration_ns, a, sizeof(a)));

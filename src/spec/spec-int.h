@@ -94,7 +94,8 @@ int spec_bool__parse(const char *s, bool *out);
 enum spec_format spec_format__guess(const char *path, const char *text, size_t len);
 void spec_test__free_contents(struct spec_test *t);
 
-enum spec_enum { SPEC_ENUM_OP, SPEC_ENUM_CPUSET, SPEC_ENUM_POLICY, SPEC_ENUM_AFFINITY, SPEC_ENUM_MPOL };
+enum spec_enum { SPEC_ENUM_OP, SPEC_ENUM_CPUSET, SPEC_ENUM_POLICY, SPEC_ENUM_AFFINITY, SPEC_ENUM_MPOL,
+		 SPEC_ENUM_OUTPUT, SPEC_ENUM_POLARITY };
 int spec_enum__lookup(enum spec_enum e, const char *s);
 char *spec_enum__names(enum spec_enum e);
 /* "a, b, c" (caller frees). */

@@ -48,6 +48,16 @@ static const char *const mpol_names[] = {
 	[MPOL_KIND_WEIGHTED_INTERLEAVE] = "weighted_interleave",
 };
 
+static const char *const output_names[] = {
+	[PAYLOAD_OUT_EXIT_CODE] = "exit_code", [PAYLOAD_OUT_JSON] = "json",
+	[PAYLOAD_OUT_YAML] = "yaml", [PAYLOAD_OUT_LINES] = "lines",
+};
+
+/* "unknown": not compared (ktstr's Polarity::Unknown), as when absent. */
+static const char *const polarity_names[] = {
+	[POLARITY_UNKNOWN] = "unknown", [POLARITY_HIGHER_BETTER] = "higher_better", [POLARITY_LOWER_BETTER] = "lower_better",
+};
+
 #define NAME_OR_Q(tab, i) ((unsigned)(i) < ARRAY_SIZE(tab) && (tab)[i] ? (tab)[i] : "?")
 
 static const char *const origin_names[] = {
@@ -60,6 +70,8 @@ const char *cpuset_kind_name(enum cpuset_kind k) { return NAME_OR_Q(cpuset_names
 const char *sched_policy_name(enum sched_policy p) { return NAME_OR_Q(policy_names, p); }
 const char *affinity_kind_name(enum affinity_kind a) { return NAME_OR_Q(affinity_names, a); }
 const char *mem_policy_name(enum mem_policy m) { return NAME_OR_Q(mpol_names, m); }
+const char *payload_output_name(enum payload_output o) { return NAME_OR_Q(output_names, o); }
+const char *metric_polarity_name(enum metric_polarity p) { return NAME_OR_Q(polarity_names, p); }
 
 /* The name table of an enum written in specs. */
 static const char *const *enum_table(enum spec_enum e, size_t *n)
@@ -70,6 +82,8 @@ static const char *const *enum_table(enum spec_enum e, size_t *n)
 	case SPEC_ENUM_POLICY: *n = ARRAY_SIZE(policy_names); return policy_names;
 	case SPEC_ENUM_AFFINITY: *n = ARRAY_SIZE(affinity_names); return affinity_names;
 	case SPEC_ENUM_MPOL: *n = ARRAY_SIZE(mpol_names); return mpol_names;
+	case SPEC_ENUM_OUTPUT: *n = ARRAY_SIZE(output_names); return output_names;
+	case SPEC_ENUM_POLARITY: *n = ARRAY_SIZE(polarity_names); return polarity_names;
 	}
 	*n = 0;
 	return NULL;
@@ -335,6 +349,9 @@ void spec_test__free_contents(struct spec_test *t)
 		free(t->payloads[i].name);
 		free(t->payloads[i].path);
 		strv_free(t->payloads[i].args);
+		for (size_t j = 0; j < t->payloads[i].nmetrics; j++)
+			free(t->payloads[i].metrics[j].name);
+		free(t->payloads[i].metrics);
 	}
 	free(t->payloads);
 	patterns_free(t->console.expect, t->console.nexpect);

@@ -200,12 +200,37 @@ struct spec_step {
 	struct spec_loc loc;
 };
 
+/* Where a payload's metrics come from (ktstr's OutputFormat, plus yaml and lines). */
+enum payload_output {
+	PAYLOAD_OUT_EXIT_CODE,	/* none: only the exit code is judged */
+	PAYLOAD_OUT_JSON,	/* the first JSON document in stdout: numeric leaves */
+	PAYLOAD_OUT_YAML,	/* stdout as YAML (stress-ng --yaml): numeric scalars */
+	PAYLOAD_OUT_LINES,	/* "key: value" or "key=value" lines with a number */
+};
+
+/* ktstr's Polarity: which way a metric is better, for ktstr-stats compare. */
+enum metric_polarity { POLARITY_UNKNOWN, POLARITY_HIGHER_BETTER, POLARITY_LOWER_BETTER };
+
+/* A metric a payload's output should carry: its polarity and its checks. */
+struct spec_metric {
+	char *name;		/* flattened key: "jobs.0.read.iops" */
+	enum metric_polarity polarity;
+	bool has_min, has_max, has_range, exists;
+	double min, max, lo, hi;
+	struct spec_loc loc;
+};
+
 /* A binary a step may run in the guest (schbench, stress-ng, a user's program). */
 struct spec_payload {
 	char *name;
 	char *path;		/* host path, packed into the initramfs */
 	char **args;		/* default args, NULL-terminated */
 	struct spec_loc loc;
+	enum payload_output output;
+	bool has_exit_code;
+	int exit_code;		/* the exit code each run must end with (has_exit_code) */
+	struct spec_metric *metrics;
+	size_t nmetrics;
 };
 
 struct spec_scheduler {
@@ -487,6 +512,8 @@ const char *cpuset_kind_name(enum cpuset_kind k);
 const char *sched_policy_name(enum sched_policy p);
 const char *affinity_kind_name(enum affinity_kind a);
 const char *mem_policy_name(enum mem_policy m);
+const char *payload_output_name(enum payload_output o);	/* "json", ... */
+const char *metric_polarity_name(enum metric_polarity p);	/* "higher_better", "lower_better", "unknown" */
 
 /* Resolved worker count for a work item in a test ("100%" -> usable CPUs). */
 unsigned spec_work__workers(const struct spec_work *w, const struct spec_test *t,

@@ -268,6 +268,9 @@ static bool get_number(struct vctx *c, const struct node *n, const struct spec_k
 		case KT_NODESIZES:
 			what = xstrdup("a size such as 512M or 2G");
 			break;
+		case KT_NUMBER:
+			what = xstrdup("a number such as 1500 or 2.5e3");
+			break;
 		default:
 			what = xstrdup("a percentage such as 50% or a fraction such as 0.5");
 		}
@@ -1514,6 +1517,115 @@ static void v_scheduler(struct vctx *c, const struct node *n)
 		get_uint(c, x, &spec_key_table[K_SCHED_ATTACH_TIMEOUT_MS], &s->attach_timeout_ms);
 }
 
+/* One of an enum's names written in a spec, or an error listing them all. */
+static bool get_enum(struct vctx *c, const struct node *n, enum spec_enum e, int *out)
+{
+	const char *s = scalar(c, n, "a name");
+	_cleanup_free_ char *names = NULL;
+	int v;
+
+	if (!s)
+		return false;
+	v = spec_enum__lookup(e, s);
+	if (v >= 0) {
+		*out = v;
+		return true;
+	}
+	names = spec_enum__names(e);
+	verr(c, AT(n), "unknown %s '%s': use one of %s", KNAME(n), s, names);
+	return false;
+}
+
+/* A metric of a payload: its flattened name, polarity and checks (min <= max, lo <= hi). */
+static void v_metric(struct vctx *c, const struct node *n, struct spec_payload *p)
+{
+	const struct node *f[K__COUNT], *x;
+	struct spec_metric *m;
+	int pol;
+
+	if (!CHECK_MAP(c, n, SEC_METRIC, NULL, f))
+		return;
+	m = &p->metrics[p->nmetrics++];
+	m->loc = loc_of(c, n);
+	if (!f[K_METRIC_NAME] || !get_str(c, f[K_METRIC_NAME], &m->name)) {
+		if (!f[K_METRIC_NAME])
+			verr(c, AT(n), "a metric of payload '%s' needs a 'name' (its flattened key, "
+			     "such as jobs.0.read.iops)", p->name);
+		m->name = xstrdup("?");
+	} else {
+		for (size_t j = 0; j + 1 < p->nmetrics; j++)
+			if (str_eq(p->metrics[j].name, m->name))
+				verr(c, AT(f[K_METRIC_NAME]), "metric '%s' of payload '%s' is declared twice",
+				     m->name, p->name);
+	}
+	if ((x = f[K_METRIC_POLARITY]) && get_enum(c, x, SPEC_ENUM_POLARITY, &pol))
+		m->polarity = pol;
+	if ((x = f[K_METRIC_MIN]))
+		m->has_min = get_fraction(c, x, &spec_key_table[K_METRIC_MIN], &m->min);
+	if ((x = f[K_METRIC_MAX]))
+		m->has_max = get_fraction(c, x, &spec_key_table[K_METRIC_MAX], &m->max);
+	if (m->has_min && m->has_max && m->min > m->max)
+		verr(c, AT(f[K_METRIC_MAX]), "metric '%s': max %g is below min %g; no value can pass",
+		     m->name, m->max, m->min);
+	if ((x = f[K_METRIC_RANGE])) {
+		char **v = get_list(c, x, &spec_key_table[K_METRIC_RANGE]);
+		const struct spec_key *k = &spec_key_table[K_METRIC_MIN];
+		union spec_num lo, hi;
+		double d;
+
+		if (v && v[0] && v[1] && !v[2] && !spec_key__parse_number(k, v[0], &lo, &d) &&
+		    !spec_key__parse_number(k, v[1], &hi, &d)) {
+			m->has_range = lo.f <= hi.f;
+			m->lo = lo.f;
+			m->hi = hi.f;
+			if (!m->has_range)
+				verr(c, AT(x), "metric '%s': range [%g, %g] is empty; write [lo, hi] with lo <= hi",
+				     m->name, lo.f, hi.f);
+		} else if (v) {
+			verr(c, AT(x), "metric '%s': range must be two numbers [lo, hi]", m->name);
+		}
+		for (char **q = v; q && *q; q++)
+			free(*q);
+		free(v);
+	}
+	if ((x = f[K_METRIC_EXISTS]))
+		get_bool(c, x, &m->exists);
+}
+
+/* A payload's output mode, exit code check and metrics. */
+static void v_payload_checks(struct vctx *c, const struct node *const *f, struct spec_payload *p)
+{
+	const struct node *x;
+	bool out_ok = true;
+	int out;
+
+	if ((x = f[K_PAYLOAD_OUTPUT]) && (out_ok = get_enum(c, x, SPEC_ENUM_OUTPUT, &out)))
+		p->output = out;
+	if ((x = f[K_PAYLOAD_EXIT_CODE])) {
+		int64_t v;
+
+		if (get_int(c, x, &spec_key_table[K_PAYLOAD_EXIT_CODE], &v)) {
+			p->has_exit_code = true;
+			p->exit_code = (int)v;
+		}
+	}
+	if (!(x = f[K_PAYLOAD_METRICS]) || is_null(x) ||
+	    !want_kind(c, x, NODE_SEQ, "a list of metric maps"))
+		return;
+	p->metrics = xcalloc(x->nkids ? x->nkids : 1, sizeof(*p->metrics));
+	for (size_t i = 0; i < x->nkids && i < (size_t)spec_key_table[K_PAYLOAD_METRICS].max; i++)
+		v_metric(c, x->kids[i], p);
+	if (p->output == PAYLOAD_OUT_EXIT_CODE && out_ok)
+		for (size_t i = 0; i < p->nmetrics; i++)
+			if (p->metrics[i].has_min || p->metrics[i].has_max || p->metrics[i].has_range ||
+			    p->metrics[i].exists) {
+				verr(c, AT(x), "payload '%s' checks metric '%s' but has no metrics "
+				     "(output: exit_code); set output to json, yaml or lines",
+				     p->name, p->metrics[i].name);
+				break;
+			}
+}
+
 static void v_payloads(struct vctx *c, const struct node *n)
 {
 	struct spec_test *t = c->t;
@@ -1544,6 +1656,7 @@ static void v_payloads(struct vctx *c, const struct node *n)
 			get_str(c, f[K_PAYLOAD_PATH], &p->path);
 		if (f[K_PAYLOAD_ARGS])
 			p->args = get_list(c, f[K_PAYLOAD_ARGS], &spec_key_table[K_PAYLOAD_ARGS]);
+		v_payload_checks(c, f, p);
 	}
 }
 

@@ -20,7 +20,7 @@
 
 #define STOP_GRACE_NS (5 * NSEC_PER_SEC)	/* ktstr: shared 5 s deadline */
 #define TICK_NS (100 * NSEC_PER_MSEC)
-#define PAYLOAD_OUTPUT_MAX (64 * 1024)
+#define PAYLOAD_OUTPUT_MAX TELEMETRY_MAX_PAYLOAD_OUTPUT
 
 /* A cgroup the runner knows about, with the cpuset it last wrote. */
 struct cg_state {
@@ -33,7 +33,7 @@ struct payload_run {
 	char *name;
 	char *cgroup;		/* "" when none */
 	pid_t pid;
-	int out_fd;		/* memfd with stdout+stderr */
+	int out_fd, err_fd;	/* memfds with stdout and stderr */
 	uint64_t started_ns;
 	bool done;
 };
@@ -422,7 +422,7 @@ static int payload_start(struct run *r, const struct spec_op *op, char **detail)
 	const char **argv;
 	size_t nargs = 0;
 	struct payload_run *pr;
-	int fd;
+	int fd, efd;
 	pid_t pid;
 
 	if (!p) {
@@ -438,10 +438,15 @@ static int payload_start(struct run *r, const struct spec_op *op, char **detail)
 	for (size_t i = 0; i < nargs; i++)
 		argv[i + 1] = args[i];
 	fd = memfd_create("ktstr-payload", MFD_CLOEXEC);
-	if (fd < 0) {
+	efd = fd < 0 ? -1 : memfd_create("ktstr-payload-err", MFD_CLOEXEC);
+	if (efd < 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
 		free(argv);
-		*detail = xasprintf("memfd_create: %s", strerror(errno));
-		return -errno;
+		*detail = xasprintf("memfd_create: %s", strerror(e));
+		return -e;
 	}
 	if (op->cgroup && cgroup_mgr__enabled(r->mgr)) {
 		_cleanup_free_ char *dir = cgroup_mgr__path(r->mgr, op->cgroup);
@@ -455,7 +460,7 @@ static int payload_start(struct run *r, const struct spec_op *op, char **detail)
 		setpgid(0, 0);
 		dup2(dn, 0);
 		dup2(fd, 1);
-		dup2(fd, 2);
+		dup2(efd, 2);
 		/* "0" moves the writer itself; a payload never runs outside its cgroup. */
 		if (cgdir && (e = write_file(cgdir, "0", 1))) {
 			dprintf(2, "ktstr: cannot join %s: %s\n", cgdir, strerror(-e));
@@ -471,6 +476,7 @@ static int payload_start(struct run *r, const struct spec_op *op, char **detail)
 	free(argv);
 	if (pid < 0) {
 		close(fd);
+		close(efd);
 		*detail = xasprintf("fork: %s", strerror(errno));
 		return -errno;
 	}
@@ -480,30 +486,50 @@ static int payload_start(struct run *r, const struct spec_op *op, char **detail)
 	pr->cgroup = xstrdup(op->cgroup ? op->cgroup : "");
 	pr->pid = pid;
 	pr->out_fd = fd;
+	pr->err_fd = efd;
 	pr->started_ns = now_ns();
 	*detail = xasprintf("'%s' pid %d: %s%s%s", op->payload, (int)pid, path,
 			    op->cgroup ? " in " : "", op->cgroup ? op->cgroup : "");
 	return 0;
 }
 
-/* Reaped: report exit status and the captured output as an event. */
-static void payload_finish(struct run *r, struct payload_run *pr, int status)
+/* Up to PAYLOAD_OUTPUT_MAX bytes of a payload's memfd; *truncated when it wrote more. */
+static char *payload_read(int fd, bool *truncated)
 {
 	char *buf = xcalloc(1, PAYLOAD_OUTPUT_MAX + 1);
-	ssize_t n = pread(pr->out_fd, buf, PAYLOAD_OUTPUT_MAX, 0);
-	off_t size = lseek(pr->out_fd, 0, SEEK_END);
+	ssize_t n = pread(fd, buf, PAYLOAD_OUTPUT_MAX, 0);
+	off_t size = lseek(fd, 0, SEEK_END);
+
+	buf[n > 0 ? n : 0] = '\0';
+	*truncated = size > PAYLOAD_OUTPUT_MAX;
+	close(fd);
+	return buf;
+}
+
+/*
+ * Reaped: the exit status and output go to the host twice, as a timeline
+ * note (for people: stdout, then stderr) and as a payload report (for the
+ * checks: the streams apart, so metrics come from stdout alone).
+ */
+static void payload_finish(struct run *r, struct payload_run *pr, int status)
+{
+	struct payload_report *rep = array_push(&r->out->payloads, &r->out->npayloads,
+						  sizeof(*rep));
 	char how[64];
 
-	if (n < 0)
-		n = 0;
-	buf[n] = '\0';
-	emit(r, EVT_NOTE, "payload", 0, "'%s': %s after %.3fs; output (%lld bytes%s):\n%s",
+	rep->name = xstrdup(pr->name);
+	rep->cgroup = xstrdup(pr->cgroup);
+	rep->status = status;
+	rep->wall_ns = now_ns() - pr->started_ns;
+	rep->out = payload_read(pr->out_fd, &rep->out_truncated);
+	rep->err = payload_read(pr->err_fd, &rep->err_truncated);
+	emit(r, EVT_NOTE, "payload", 0, "'%s': %s after %.3fs; output (%zu bytes%s):\n%s%s%s%s",
 	     pr->name, wait_status__describe(status, how, sizeof(how)),
-	     (now_ns() - pr->started_ns) / 1e9, (long long)size,
-	     size > PAYLOAD_OUTPUT_MAX ? ", truncated" : "", buf);
-	free(buf);
-	close(pr->out_fd);
-	pr->out_fd = -1;
+	     rep->wall_ns / 1e9, strlen(rep->out) + strlen(rep->err),
+	     rep->out_truncated || rep->err_truncated ? ", truncated" : "", rep->out,
+	     *rep->err ? (*rep->out && rep->out[strlen(rep->out) - 1] != '\n' ? "\n" : "") : "",
+	     *rep->err ? "stderr:\n" : "", rep->err);
+	pr->out_fd = pr->err_fd = -1;
 	pr->done = true;
 }
 
