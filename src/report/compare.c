@@ -40,6 +40,13 @@ const struct compare_metric_desc compare_metrics[] = {
 	{ "longest_stall_samples", true, BETTER_LOWER, 1.0, 0.50, "", "monitor: rq_clock stall" },
 	{ "fallback_rate", true, BETTER_LOWER, 5, 0.30, "/s", "monitor: select_cpu fallbacks" },
 	{ "keep_last_rate", true, BETTER_LOWER, 5, 0.30, "/s", "monitor: keep_last events" },
+	/*
+	 * Payload metrics (a payload's own figures: bogo-ops, IOPS) by the
+	 * polarity their spec declares; ones without a polarity are not
+	 * compared. Any unit, so no absolute gate: 10% either way.
+	 */
+	{ "payload_higher_better", false, BETTER_HIGHER, 0, 0.10, "", "payload metric, higher is better", true },
+	{ "payload_lower_better", false, BETTER_LOWER, 0, 0.10, "", "payload metric, lower is better", true },
 };
 const size_t compare_nmetrics = ARRAY_SIZE(compare_metrics);
 
@@ -223,7 +230,8 @@ static struct side_test *side_get(struct side *s, const char *name)
 static void add_value(struct side_test *t, const char *prefix, const struct compare_metric_desc *d,
 		      double x)
 {
-	_cleanup_free_ char *key = xasprintf("%s.%s", prefix, d->name);
+	/* a payload metric's prefix is its whole key: "payload.stress.metrics.0.bogo-ops" */
+	_cleanup_free_ char *key = d->payload ? xstrdup(prefix) : xasprintf("%s.%s", prefix, d->name);
 	struct values *v = NULL;
 
 	if (!isfinite(x))
@@ -239,7 +247,34 @@ static void add_value(struct side_test *t, const char *prefix, const struct comp
 	*(double *)array_push(&v->v, &v->n, sizeof(double)) = x;
 }
 
-/* One repeat's figures: per cgroup, and the monitor's peaks. */
+/* A run's payload metrics that have a polarity, as "payload.<payload>.<metric>". */
+static void add_payloads(struct side_test *t, json_t *payloads)
+{
+	json_t *p, *pol;
+	const char *metric;
+	size_t i;
+
+	json_array_foreach(payloads, i, p) {
+		const char *name = json_string_value(json_object_get(p, "name"));
+		json_t *metrics = json_object_get(p, "metrics");
+
+		json_object_foreach(json_object_get(p, "polarity"), metric, pol) {
+			const char *want = str_eq(json_string_value(pol), "higher_better") ?
+					   "payload_higher_better" : str_eq(json_string_value(pol), "lower_better") ?
+					   "payload_lower_better" : NULL;
+			json_t *v = json_object_get(metrics, metric);
+			int m = want ? metric_index(want) : -1;
+
+			if (m >= 0 && json_is_number(v)) {
+				_cleanup_free_ char *key = xasprintf("payload.%s.%s", name ? name : "?", metric);
+
+				add_value(t, key, &compare_metrics[m], json_number_value(v));
+			}
+		}
+	}
+}
+
+/* One repeat's figures: per cgroup, the monitor's peaks, and the payloads' metrics. */
 static void add_run(struct side_test *t, json_t *run)
 {
 	json_t *tel = json_object_get(run, "telemetry"), *cg, *peaks;
@@ -253,7 +288,7 @@ static void add_run(struct side_test *t, json_t *run)
 			const struct compare_metric_desc *d = &compare_metrics[m];
 			json_t *v;
 
-			if (d->monitor)
+			if (d->monitor || d->payload)
 				continue;
 			if (str_eq(d->name, "work_rate") || str_eq(d->name, "iteration_rate")) {
 				v = json_object_get(cg, str_eq(d->name, "work_rate") ?
@@ -274,6 +309,7 @@ static void add_run(struct side_test *t, json_t *run)
 		if (compare_metrics[m].monitor && json_is_number(v))
 			add_value(t, "monitor", &compare_metrics[m], json_number_value(v));
 	}
+	add_payloads(t, json_object_get(run, "payloads"));
 }
 
 /* nftw has no context pointer: the walk's state, for one walk at a time. */

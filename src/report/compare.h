@@ -24,6 +24,7 @@ struct compare_metric_desc {
 	double abs, rel;	/* the dual gate's defaults: ktstr's METRICS registry */
 	const char *unit;
 	const char *what;
+	bool payload;		/* a payload metric of this polarity: runs[].payloads[] */
 };
 
 extern const struct compare_metric_desc compare_metrics[];

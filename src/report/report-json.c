@@ -19,8 +19,8 @@
 #include "report/internal.h"
 
 #define RESULT_FORMAT_VERSION 1
-/* Additions within version 1 a reader may test for: 1 = runs[].monitor, 2 = runs[].channel, 3 = context and runs[].baseline, 4 = attempts (--retries), 5 = runs[].bpf_progs. */
-#define RESULT_FORMAT_MINOR 5
+/* Additions within version 1 a reader may test for: 1 = runs[].monitor, 2 = runs[].channel, 3 = context and runs[].baseline, 4 = attempts (--retries), 5 = runs[].bpf_progs, 6 = runs[].payloads. */
+#define RESULT_FORMAT_MINOR 6
 
 /* A JSON string, or null; invalid UTF-8 (console bytes) is cleaned, not dropped. */
 static json_t *jstr(const char *s)

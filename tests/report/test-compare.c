@@ -39,6 +39,27 @@ static void result(const char *dir, const char *name, const char *status, const 
 	fclose(f);
 }
 
+/* DIR/NAME/result.json with one run whose payload "sn" has ops (higher better), lat (lower), raw (none). */
+static void payload_result(const char *dir, const char *name, double ops, double lat, double raw)
+{
+	_cleanup_free_ char *d = xasprintf("%s/%s", root, dir);
+	_cleanup_free_ char *td = xasprintf("%s/%s", d, name);
+	_cleanup_free_ char *path = xasprintf("%s/result.json", td);
+	FILE *f;
+
+	mkdir(d, 0755);
+	mkdir(td, 0755);
+	f = fopen(path, "w");
+	if (!f)
+		abort();
+	fprintf(f, "{\"kind\":\"ktstr-result\",\"version\":1,\"name\":\"%s\",\"status\":\"PASS\","
+		"\"runs\":[{\"status\":\"PASS\",\"telemetry\":{\"duration_ns\":2000000000},\"cgroups\":[],"
+		"\"payloads\":[{\"name\":\"sn\",\"metrics\":{\"m.ops\":%g,\"m.lat\":%g,\"m.raw\":%g},"
+		"\"polarity\":{\"m.ops\":\"higher_better\",\"m.lat\":\"lower_better\"}}]}]}\n",
+		name, ops, lat, raw);
+	fclose(f);
+}
+
 static const struct compare_row *row(const struct compare *c, const char *test, const char *metric)
 {
 	for (size_t i = 0; i < c->ntests; i++)
@@ -69,7 +90,7 @@ int main(void)
 	const struct compare_row *r;
 	int ret;
 
-	tap_plan(16);
+	tap_plan(20);
 	if (!mkdtemp(root))
 		return 99;
 	/* p99: 100 -> 140 (below 50 us), 100 -> 200 (both gates), 1000 -> 1100 (below 25%) */
@@ -106,6 +127,26 @@ int main(void)
 		   "the monitor's peaks are compared");
 	tap_ok(c.paired == 4 && c.only_a == 1 && c.regressions == 2, "4 paired, 1 only in A, 2 regressions");
 	compare__free(&c);
+
+	/* payload metrics: ops 1000 -> 800 (-20%), lat 10 -> 10.5 (+5%), raw without a polarity */
+	payload_result("pa", "bench", 1000, 10, 1);
+	payload_result("pb", "bench", 800, 10.5, 100);
+	free(a);
+	free(b);
+	a = xasprintf("%s/pa", root);
+	b = xasprintf("%s/pb", root);
+	tap_is_int(compare__run(a, b, &pol, &c, &why), 0, "payload results read");
+	tap_is_int(verdict(&c, "bench", "payload.sn.m.ops"), VERDICT_REGRESSION,
+		   "a higher_better payload metric down 20% is a regression");
+	tap_is_int(verdict(&c, "bench", "payload.sn.m.lat"), VERDICT_SAME,
+		   "a lower_better payload metric up 5% is below the 10% gate");
+	tap_ok(!row(&c, "bench", "payload.sn.m.raw") && c.regressions == 1,
+	       "a payload metric without a polarity is not compared");
+	compare__free(&c);
+	free(a);
+	free(b);
+	a = xasprintf("%s/a", root);
+	b = xasprintf("%s/b", root);
 
 	write_policy("{\"per_metric_percent\": {\"p99_wake_latency_us\": 5}}", &pp);
 	tap_is_int(compare_policy__load(&pol, pp, &why), 0, "policy file read");
