@@ -37,5 +37,7 @@ need "make fuzz (libFuzzer runtime)" "$fuzz_rt"
 need "BPF plugins (clang-19)" "$(command -v clang-19)"
 need "BPF skeletons (bpftool)" "$(command -v bpftool || echo /usr/sbin/bpftool)"
 need "test VMs (QEMU)" "$(command -v qemu-system-x86_64)"
+need "payload examples (stress-ng)" /usr/bin/stress-ng
+need "payload examples (fio)" /usr/bin/fio
 echo "1..$n"
 exit $failed
