@@ -138,3 +138,13 @@ void check_baseline__judge(struct run_result *r, enum thr_id thr, double limit)
 				d->higher_better ? "below floor" : "exceeds limit", limit);
 	}
 }
+
+bool check_baseline__ratio(size_t i, const char **metric, enum thr_id *thr, bool *floor)
+{
+	if (i >= ARRAY_SIZE(ratio_table))
+		return false;
+	*metric = ratio_table[i].metric;
+	*thr = ratio_table[i].thr;
+	*floor = ratio_table[i].higher_better;
+	return true;
+}

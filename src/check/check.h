@@ -39,6 +39,12 @@ void check__baseline(const struct spec_test *t, struct telemetry *base, struct r
 /* baseline.c, for check.c: the ratios of r's cgroups (measured in tel), and one *_ratio threshold's judgement. */
 void check_baseline__ratios(const struct telemetry *tel, struct run_result *r);
 void check_baseline__judge(struct run_result *r, enum thr_id thr, double limit);
+/*
+ * The i-th ratio a baseline reports (for the renderers): its metric as
+ * runs[].baseline.ratios[] names it ("work_rate"), the threshold that
+ * judges it and whether that is a floor. false past the last.
+ */
+bool check_baseline__ratio(size_t i, const char **metric, enum thr_id *thr, bool *floor);
 
 struct check_ctx;
 

@@ -28,19 +28,56 @@ static void put_stat(FILE *f, const struct compare_stat *s)
 	fprintf(f, " %22s", buf);
 }
 
+/* " [preset=tiny-1llc profile=llc]": the dimensions a test was paired by, or "". */
+static char *dims_label(const struct compare_test *t)
+{
+	if (!t->preset && !t->profile && !t->kernel)
+		return xstrdup("");
+	return xasprintf(" [%s%s%s%s%s%s%s%s]", t->preset ? "preset=" : "", t->preset ?: "",
+			 t->preset && (t->profile || t->kernel) ? " " : "", t->profile ? "profile=" : "",
+			 t->profile ?: "", t->profile && t->kernel ? " " : "", t->kernel ? "kernel=" : "",
+			 t->kernel ?: "");
+}
+
+/* What differs between the runs first: a kernel or scheduler change explains figures. */
+static void context_text(const struct compare *c, FILE *f)
+{
+	fprintf(f, "\ncontext: %u difference(s) between A and B%s\n", c->context_differs,
+		c->context_differs ? " (a change in the figures may come from them)" : "");
+	for (size_t i = 0; i < c->ncontext; i++) {
+		const struct compare_context *x = &c->context[i];
+
+		if (x->differs)
+			fprintf(f, "  %-32s DIFFERS  A: %s\n  %-32s          B: %s\n", x->field, x->a, "",
+				x->b);
+	}
+	for (size_t i = 0; i < c->ncontext; i++) {
+		const struct compare_context *x = &c->context[i];
+
+		if (x->differs)
+			continue;
+		if (str_eq(x->a, x->b))
+			fprintf(f, "  %-32s same     %s\n", x->field, x->a);
+		else
+			fprintf(f, "  %-32s          A: %s  B: %s\n", x->field, x->a, x->b);
+	}
+}
+
 void compare__text(const struct compare *c, FILE *f)
 {
 	fprintf(f, "A: %s\nB: %s\n", c->a, c->b);
+	context_text(c, f);
 	for (size_t i = 0; i < c->ntests; i++) {
 		const struct compare_test *t = &c->tests[i];
+		_cleanup_free_ char *dims = dims_label(t);
 
 		if (!t->a.status || !t->b.status) {
-			fprintf(f, "\n%s: only in %s (%s)\n", t->name, t->a.status ? "A" : "B",
+			fprintf(f, "\n%s%s: only in %s (%s)\n", t->name, dims, t->a.status ? "A" : "B",
 				t->a.status ? t->a.status : t->b.status);
 			continue;
 		}
-		fprintf(f, "\n%s: A %s (%u run%s), B %s (%u run%s): %u regression(s), %u improvement(s)\n",
-			t->name, t->a.status, t->a.runs, t->a.runs == 1 ? "" : "s", t->b.status,
+		fprintf(f, "\n%s%s: A %s (%u run%s), B %s (%u run%s): %u regression(s), %u improvement(s)\n",
+			t->name, dims, t->a.status, t->a.runs, t->a.runs == 1 ? "" : "s", t->b.status,
 			t->b.runs, t->b.runs == 1 ? "" : "s", t->regressions, t->improvements);
 		fprintf(f, "  %-36s %22s %22s %9s  %s\n", "metric", "A mean ±sd (n)", "B mean ±sd (n)",
 			"delta", "verdict");
@@ -91,7 +128,7 @@ static json_t *side_json(const struct compare_side *s)
 
 char *compare__json(const struct compare *c)
 {
-	json_t *tests = json_array(), *root;
+	json_t *tests = json_array(), *ctx = json_array(), *root;
 	char *out;
 
 	for (size_t i = 0; i < c->ntests; i++) {
@@ -108,17 +145,21 @@ char *compare__json(const struct compare *c)
 				"gate_rel", r->d ? jnum(r->gate_rel) : json_null(),
 				"verdict", compare_verdict_name(r->verdict), "why", r->why ? r->why : ""));
 		}
-		json_array_append_new(tests, json_pack("{s:s, s:o, s:o, s:i, s:i, s:o, s:o}",
-			"name", t->name, "a", side_json(&t->a), "b", side_json(&t->b),
+		json_array_append_new(tests, json_pack("{s:s, s:{s:s?, s:s?, s:s?}, s:o, s:o, s:i, s:i, s:o, s:o}",
+			"name", t->name, "dimensions", "preset", t->preset, "profile", t->profile,
+			"kernel", t->kernel, "a", side_json(&t->a), "b", side_json(&t->b),
 			"regressions", (int)t->regressions, "improvements", (int)t->improvements,
 			"metrics", rows, "note", !t->a.status || !t->b.status ?
 				json_string(t->a.status ? "only in A" : "only in B") : json_null()));
 	}
-	root = json_pack("{s:s, s:i, s:s, s:s, s:{s:i, s:i, s:i, s:i, s:i}, s:o}",
+	for (size_t i = 0; i < c->ncontext; i++)
+		json_array_append_new(ctx, json_pack("{s:s, s:s, s:s, s:b}", "field", c->context[i].field,
+			"a", c->context[i].a, "b", c->context[i].b, "differs", c->context[i].differs));
+	root = json_pack("{s:s, s:i, s:s, s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i}, s:o, s:o}",
 		"kind", "compare", "version", 1, "a", c->a, "b", c->b, "summary",
 		"paired", (int)c->paired, "only_a", (int)c->only_a, "only_b", (int)c->only_b,
 		"regressions", (int)c->regressions, "improvements", (int)c->improvements,
-		"tests", tests);
+		"context_differs", (int)c->context_differs, "context", ctx, "tests", tests);
 	if (!root)
 		return NULL;
 	out = json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII);
@@ -142,11 +183,27 @@ int compare__write_junit(const struct compare *c, const char *path)
 	fprintf(f, "<testsuites name=\"ktstr-stats compare\" tests=\"%zu\" failures=\"%u\">\n"
 		"  <testsuite name=\"compare\" tests=\"%zu\" failures=\"%u\" skipped=\"%u\">\n",
 		c->ntests, fails, c->ntests, fails, c->only_a + c->only_b);
+	/* the runs' context: each field's values in A and B, and whether they differ */
+	fputs("    <properties>\n", f);
+	for (size_t i = 0; i < c->ncontext; i++) {
+		const struct compare_context *x = &c->context[i];
+		_cleanup_free_ char *v = xasprintf("%sA: %s; B: %s", x->differs ? "DIFFERS " : "",
+						   x->a, x->b);
+
+		fputs("      <property name=\"context.", f);
+		report_xml_escape(f, x->field, true);
+		fputs("\" value=\"", f);
+		report_xml_escape(f, v, true);
+		fputs("\"/>\n", f);
+	}
+	fputs("    </properties>\n", f);
 	for (size_t i = 0; i < c->ntests; i++) {
 		const struct compare_test *t = &c->tests[i];
+		_cleanup_free_ char *dims = dims_label(t);
+		_cleanup_free_ char *name = xasprintf("%s%s", t->name, dims);
 
 		fputs("    <testcase classname=\"ktstr.compare\" name=\"", f);
-		report_xml_escape(f, t->name, true);
+		report_xml_escape(f, name, true);
 		fputs("\">\n", f);
 		if (!t->a.status || !t->b.status) {
 			fprintf(f, "      <skipped message=\"only in %s\"/>\n", t->a.status ? "A" : "B");

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The comparison model behind ktstr-stats compare: reads two trees of
- * result.json files, pairs tests by name, averages each metric over the
- * repeats and judges the change under the dual gate.
+ * result.json files, pairs tests by name and dimensions, collects what
+ * each side ran on (its context), averages each metric over the repeats
+ * and judges the change under the dual gate.
  */
 #include <errno.h>
 #include <ftw.h>
 #include <jansson.h>
 #include <math.h>
 
+#include "check/check.h"
 #include "report/compare.h"
+#include "report/internal.h"
 
 /*
  * ktstr's METRICS registry (src/stats.rs: polarity, default_abs,
@@ -21,32 +24,43 @@
  * the gates are ktstr's.
  */
 const struct compare_metric_desc compare_metrics[] = {
-	{ "work_rate", false, BETTER_HIGHER, 100, 0.10, "/s", "work units per second" },
-	{ "iteration_rate", false, BETTER_HIGHER, 10, 0.10, "/s", "iterations per second" },
-	{ "total_iterations", false, BETTER_HIGHER, 100, 0.10, "", "iterations" },
-	{ "spread_pct", false, BETTER_LOWER, 5.0, 0.25, "%", "off-CPU spread (ktstr worst_spread)" },
-	{ "max_gap_ms", false, BETTER_LOWER, 500, 0.50, "ms", "longest gap (worst_gap_ms)" },
-	{ "total_migrations", false, BETTER_LOWER, 10, 0.30, "", "migrations" },
-	{ "migration_ratio", false, BETTER_LOWER, 0.05, 0.20, "", "migrations per iteration" },
-	{ "p99_wake_latency_us", false, BETTER_LOWER, 50, 0.25, "us", "p99 wake-to-run latency" },
-	{ "median_wake_latency_us", false, BETTER_LOWER, 20, 0.25, "us", "median wake latency" },
-	{ "wake_latency_cv", false, BETTER_LOWER, 0.10, 0.25, "", "wake latency CV" },
-	{ "mean_run_delay_us", false, BETTER_LOWER, 50, 0.25, "us", "mean run delay" },
-	{ "worst_run_delay_us", false, BETTER_LOWER, 100, 0.50, "us", "worst run delay" },
-	{ "page_locality", false, BETTER_HIGHER, 0.05, 0.10, "", "NUMA page locality" },
-	{ "cross_node_migration_ratio", false, BETTER_LOWER, 0.05, 0.20, "", "cross-node migration" },
-	{ "max_imbalance_ratio", true, BETTER_LOWER, 1.0, 0.25, "x", "monitor: imbalance peak" },
-	{ "max_local_dsq_depth", true, BETTER_LOWER, 10, 0.50, "", "monitor: local DSQ peak" },
-	{ "longest_stall_samples", true, BETTER_LOWER, 1.0, 0.50, "", "monitor: rq_clock stall" },
-	{ "fallback_rate", true, BETTER_LOWER, 5, 0.30, "/s", "monitor: select_cpu fallbacks" },
-	{ "keep_last_rate", true, BETTER_LOWER, 5, 0.30, "/s", "monitor: keep_last events" },
+	{ "work_rate", SRC_CGROUP, BETTER_HIGHER, 100, 0.10, "/s", "work units per second" },
+	{ "iteration_rate", SRC_CGROUP, BETTER_HIGHER, 10, 0.10, "/s", "iterations per second" },
+	{ "total_iterations", SRC_CGROUP, BETTER_HIGHER, 100, 0.10, "", "iterations" },
+	{ "spread_pct", SRC_CGROUP, BETTER_LOWER, 5.0, 0.25, "%", "off-CPU spread (ktstr worst_spread)" },
+	{ "max_gap_ms", SRC_CGROUP, BETTER_LOWER, 500, 0.50, "ms", "longest gap (worst_gap_ms)" },
+	{ "total_migrations", SRC_CGROUP, BETTER_LOWER, 10, 0.30, "", "migrations" },
+	{ "migration_ratio", SRC_CGROUP, BETTER_LOWER, 0.05, 0.20, "", "migrations per iteration" },
+	{ "p99_wake_latency_us", SRC_CGROUP, BETTER_LOWER, 50, 0.25, "us", "p99 wake-to-run latency" },
+	{ "median_wake_latency_us", SRC_CGROUP, BETTER_LOWER, 20, 0.25, "us", "median wake latency" },
+	{ "wake_latency_cv", SRC_CGROUP, BETTER_LOWER, 0.10, 0.25, "", "wake latency CV" },
+	{ "mean_run_delay_us", SRC_CGROUP, BETTER_LOWER, 50, 0.25, "us", "mean run delay" },
+	{ "worst_run_delay_us", SRC_CGROUP, BETTER_LOWER, 100, 0.50, "us", "worst run delay" },
+	{ "page_locality", SRC_CGROUP, BETTER_HIGHER, 0.05, 0.10, "", "NUMA page locality" },
+	{ "cross_node_migration_ratio", SRC_CGROUP, BETTER_LOWER, 0.05, 0.20, "", "cross-node migration" },
+	{ "max_imbalance_ratio", SRC_MONITOR, BETTER_LOWER, 1.0, 0.25, "x", "monitor: imbalance peak" },
+	{ "max_local_dsq_depth", SRC_MONITOR, BETTER_LOWER, 10, 0.50, "", "monitor: local DSQ peak" },
+	{ "longest_stall_samples", SRC_MONITOR, BETTER_LOWER, 1.0, 0.50, "", "monitor: rq_clock stall" },
+	{ "fallback_rate", SRC_MONITOR, BETTER_LOWER, 5, 0.30, "/s", "monitor: select_cpu fallbacks" },
+	{ "keep_last_rate", SRC_MONITOR, BETTER_LOWER, 5, 0.30, "/s", "monitor: keep_last events" },
+	/*
+	 * 'baseline: eevdf': the scheduler's figure over EEVDF's in the same
+	 * boot (check/baseline.c's metrics + "_ratio"); a ratio is already
+	 * relative, so both gates are small fractions of it.
+	 */
+	{ "work_rate_ratio", SRC_BASELINE, BETTER_HIGHER, 0.05, 0.10, "x", "work rate / EEVDF's" },
+	{ "cpu_share_ratio", SRC_BASELINE, BETTER_HIGHER, 0.05, 0.10, "x", "CPU share / EEVDF's" },
+	{ "iteration_rate_ratio", SRC_BASELINE, BETTER_HIGHER, 0.05, 0.10, "x",
+	  "iteration rate / EEVDF's" },
+	{ "p99_wake_latency_us_ratio", SRC_BASELINE, BETTER_LOWER, 0.25, 0.25, "x",
+	  "p99 wake latency / EEVDF's" },
 	/*
 	 * Payload metrics (a payload's own figures: bogo-ops, IOPS) by the
 	 * polarity their spec declares; ones without a polarity are not
 	 * compared. Any unit, so no absolute gate: 10% either way.
 	 */
-	{ "payload_higher_better", false, BETTER_HIGHER, 0, 0.10, "", "payload metric, higher is better", true },
-	{ "payload_lower_better", false, BETTER_LOWER, 0, 0.10, "", "payload metric, lower is better", true },
+	{ "payload_higher_better", SRC_PAYLOAD, BETTER_HIGHER, 0, 0.10, "", "payload metric, higher is better" },
+	{ "payload_lower_better", SRC_PAYLOAD, BETTER_LOWER, 0, 0.10, "", "payload metric, lower is better" },
 };
 const size_t compare_nmetrics = ARRAY_SIZE(compare_metrics);
 
@@ -190,17 +204,46 @@ struct values {
 	size_t n;
 };
 
+enum { DIM_PRESET, DIM_PROFILE, DIM_KERNEL, NDIMS };
+static const char *const dim_names[NDIMS] = { "preset", "profile", "kernel" };
+
 struct side_test {
 	char *name;
+	char *dims[NDIMS];	/* context.dimensions, NULL when absent */
 	int status;		/* index in status_order, -1: none */
 	unsigned runs, files;
 	struct values *vals;
 	size_t nvals;
 };
 
+/* Distinct strings, in the order first seen. */
+struct strset {
+	char **v;
+	size_t n;
+};
+
+/*
+ * The context facts compared, each named by its path in result.json's "context";
+ * info: shown but never a difference (every run starts at its own time).
+ * The thresholds that judge baseline ratios follow them (context_field).
+ */
+static const struct {
+	const char *field;	/* also its path under "context" */
+	bool info;
+} context_fields[] = {
+	{ "kernel.release", false }, { "kernel.cache_key", false },
+	{ "scheduler.plugin", false }, { "scheduler.flags", false }, { "scheduler.args", false },
+	{ "scheduler.plugin_sha256", false }, { "scheduler.files", false },
+	{ "host.cpu_model", false }, { "host.cpus", false }, { "host.accel", false },
+	{ "ktstr.version", false }, { "ktstr.commit", false },
+	{ "started_at", true },
+};
+#define MAX_CONTEXT (ARRAY_SIZE(context_fields) + 8)
+
 struct side {
 	struct side_test *t;
 	size_t n;
+	struct strset ctx[MAX_CONTEXT];
 };
 
 /* Worst last: PASS < SKIP < FAIL < TIMEOUT < ERROR. */
@@ -214,24 +257,127 @@ static int status_rank(const char *s)
 	return -1;
 }
 
-static struct side_test *side_get(struct side *s, const char *name)
+static bool same_dims(char *const *a, char *const *b)
 {
-	struct side_test *t;
+	for (int d = 0; d < NDIMS; d++)
+		if (!(a[d] == b[d] || (a[d] && b[d] && str_eq(a[d], b[d]))))
+			return false;
+	return true;
+}
 
+/* The test of that name and those dimensions on this side, or NULL. */
+static struct side_test *side_find(const struct side *s, const char *name, char *const *dims)
+{
 	for (size_t i = 0; i < s->n; i++)
-		if (str_eq(s->t[i].name, name))
+		if (str_eq(s->t[i].name, name) && same_dims(s->t[i].dims, dims))
 			return &s->t[i];
+	return NULL;
+}
+
+static struct side_test *side_get(struct side *s, const char *name, char *const *dims)
+{
+	struct side_test *t = side_find(s, name, dims);
+
+	if (t)
+		return t;
 	t = array_push(&s->t, &s->n, sizeof(*t));
 	t->name = xstrdup(name);
+	for (int d = 0; d < NDIMS; d++)
+		t->dims[d] = dims[d] ? xstrdup(dims[d]) : NULL;
 	t->status = -1;
 	return t;
+}
+
+static void strset_add(struct strset *s, const char *v)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (str_eq(s->v[i], v))
+			return;
+	*(char **)array_push(&s->v, &s->n, sizeof(char *)) = xstrdup(v);
+}
+
+/*
+ * A context value as one string: a string as it is, a number, a list of
+ * strings joined by spaces ("" for none), files as name=sha256; NULL for
+ * null or absent (not recorded: nothing to compare).
+ */
+static char *context_string(json_t *v)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+	json_t *e;
+	FILE *f;
+
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	if (json_is_integer(v))
+		return xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	if (json_is_number(v))
+		return xasprintf("%g", json_number_value(v));
+	if (json_is_boolean(v))
+		return xstrdup(json_is_true(v) ? "true" : "false");
+	if (!json_is_array(v))
+		return NULL;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		abort();
+	json_array_foreach(v, i, e) {
+		if (json_is_object(e))
+			fprintf(f, "%s%s=%s", i ? " " : "",
+				json_string_value(json_object_get(e, "name")) ?: "?",
+				json_string_value(json_object_get(e, "sha256")) ?: "-");
+		else
+			fprintf(f, "%s%s", i ? " " : "", json_string_value(e) ?: "?");
+	}
+	fclose(f);
+	return buf;
+}
+
+/* The i-th compared field's name (context_fields, then the baseline's thresholds), or NULL. */
+static const char *context_field(size_t i, const char **thr_name)
+{
+	const char *metric;
+	enum thr_id thr;
+	bool floor;
+
+	*thr_name = NULL;
+	if (i < ARRAY_SIZE(context_fields))
+		return context_fields[i].field;
+	if (!check_baseline__ratio(i - ARRAY_SIZE(context_fields), &metric, &thr, &floor))
+		return NULL;
+	*thr_name = threshold_table[thr].name;
+	return *thr_name;
+}
+
+/* One result file's context into the side's sets. */
+static void add_context(struct side *s, json_t *root)
+{
+	json_t *ctx = json_object_get(root, "context");
+	const char *thr;
+
+	for (size_t i = 0; i < MAX_CONTEXT && context_field(i, &thr); i++) {
+		_cleanup_free_ char *v = NULL;
+
+		if (thr) {
+			json_t *tv = report_json_at(json_object_get(json_object_get(root, "thresholds"), "values"),
+					     thr);
+			const char *st = json_string_value(json_object_get(tv, "state"));
+
+			v = str_eq(st, "set") ? context_string(json_object_get(tv, "value")) :
+			    st ? xstrdup(st) : NULL;
+		} else {
+			v = context_string(report_json_at(ctx, context_fields[i].field));
+		}
+		if (v)
+			strset_add(&s->ctx[i], v);
+	}
 }
 
 static void add_value(struct side_test *t, const char *prefix, const struct compare_metric_desc *d,
 		      double x)
 {
 	/* a payload metric's prefix is its whole key: "payload.stress.metrics.0.bogo-ops" */
-	_cleanup_free_ char *key = d->payload ? xstrdup(prefix) : xasprintf("%s.%s", prefix, d->name);
+	_cleanup_free_ char *key = d->source == SRC_PAYLOAD ? xstrdup(prefix) : xasprintf("%s.%s", prefix, d->name);
 	struct values *v = NULL;
 
 	if (!isfinite(x))
@@ -288,7 +434,7 @@ static void add_run(struct side_test *t, json_t *run)
 			const struct compare_metric_desc *d = &compare_metrics[m];
 			json_t *v;
 
-			if (d->monitor || d->payload)
+			if (d->source != SRC_CGROUP)
 				continue;
 			if (str_eq(d->name, "work_rate") || str_eq(d->name, "iteration_rate")) {
 				v = json_object_get(cg, str_eq(d->name, "work_rate") ?
@@ -306,10 +452,22 @@ static void add_run(struct side_test *t, json_t *run)
 	for (size_t m = 0; peaks && m < compare_nmetrics; m++) {
 		json_t *v = json_object_get(peaks, compare_metrics[m].name);
 
-		if (compare_metrics[m].monitor && json_is_number(v))
+		if (compare_metrics[m].source == SRC_MONITOR && json_is_number(v))
 			add_value(t, "monitor", &compare_metrics[m], json_number_value(v));
 	}
 	add_payloads(t, json_object_get(run, "payloads"));
+	/* 'baseline: eevdf': each cgroup's ratios to EEVDF in the same boot */
+	json_array_foreach(json_object_get(json_object_get(run, "baseline"), "ratios"), i, cg) {
+		const char *metric = json_string_value(json_object_get(cg, "metric"));
+		const char *name = json_string_value(json_object_get(cg, "cgroup"));
+		json_t *v = json_object_get(cg, "ratio");
+		_cleanup_free_ char *key = xasprintf("%s_ratio", metric ?: "?");
+		int m = metric_index(key);
+
+		if (m >= 0 && compare_metrics[m].source == SRC_BASELINE && json_is_number(v) &&
+		    json_number_value(v) >= 0)
+			add_value(t, name ? name : "?", &compare_metrics[m], json_number_value(v));
+	}
 }
 
 /* nftw has no context pointer: the walk's state, for one walk at a time. */
@@ -343,7 +501,15 @@ static int load_result(const char *path)
 		json_decref(root);
 		return -EINVAL;
 	}
-	t = side_get(walk.side, name);
+	{
+		json_t *dims = report_json_at(json_object_get(root, "context"), "dimensions");
+		char *dv[NDIMS];
+
+		for (int d = 0; d < NDIMS; d++)
+			dv[d] = (char *)json_string_value(json_object_get(dims, dim_names[d]));
+		t = side_get(walk.side, name, dv);
+	}
+	add_context(walk.side, root);
 	t->files++;
 	t->status = MAX(t->status, status_rank(status));
 	json_array_foreach(json_object_get(root, "runs"), i, run) {
@@ -402,8 +568,15 @@ static void side_free(struct side *s)
 		}
 		free(s->t[i].vals);
 		free(s->t[i].name);
+		for (int d = 0; d < NDIMS; d++)
+			free(s->t[i].dims[d]);
 	}
 	free(s->t);
+	for (size_t i = 0; i < MAX_CONTEXT; i++) {
+		for (size_t j = 0; j < s->ctx[i].n; j++)
+			free(s->ctx[i].v[j]);
+		free(s->ctx[i].v);
+	}
 }
 
 /* ---- judging ---- */
@@ -518,9 +691,66 @@ static void add_rows(struct compare_test *ct, const struct side_test *ta, const 
 	}
 }
 
+static int cmp_opt(const char *a, const char *b)
+{
+	return a && b ? strcmp(a, b) : (a != NULL) - (b != NULL);
+}
+
 static int cmp_test(const void *x, const void *y)
 {
-	return strcmp(((const struct compare_test *)x)->name, ((const struct compare_test *)y)->name);
+	const struct compare_test *a = x, *b = y;
+	int r = strcmp(a->name, b->name);
+
+	if (!r)
+		r = cmp_opt(a->preset, b->preset);
+	if (!r)
+		r = cmp_opt(a->profile, b->profile);
+	if (!r)
+		r = cmp_opt(a->kernel, b->kernel);
+	return r;
+}
+
+static char *strset_join(const struct strset *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!s->n)
+		return xstrdup("-");
+	f = open_memstream(&buf, &len);
+	if (!f)
+		abort();
+	for (size_t i = 0; i < s->n; i++)
+		fprintf(f, "%s%s", i ? ", " : "", s->v[i]);
+	fclose(f);
+	return buf;
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* What each side ran on, field by field, and whether they differ. */
+static void context_diff(struct compare *out, struct side *sa, struct side *sb)
+{
+	const char *thr;
+
+	for (size_t i = 0; i < MAX_CONTEXT && context_field(i, &thr); i++) {
+		struct compare_context *c = array_push(&out->context, &out->ncontext, sizeof(*c));
+		bool info = !thr && context_fields[i].info;
+
+		if (sa->ctx[i].n)
+			qsort(sa->ctx[i].v, sa->ctx[i].n, sizeof(char *), cmp_str);
+		if (sb->ctx[i].n)
+			qsort(sb->ctx[i].v, sb->ctx[i].n, sizeof(char *), cmp_str);
+		c->field = thr ? xasprintf("thresholds.%s", thr) : xstrdup(context_fields[i].field);
+		c->a = strset_join(&sa->ctx[i]);
+		c->b = strset_join(&sb->ctx[i]);
+		c->differs = !info && !str_eq(c->a, c->b);
+		out->context_differs += c->differs;
+	}
 }
 
 static void side_summary(struct compare_side *out, const struct side_test *t)
@@ -551,16 +781,15 @@ int compare__run(const char *a, const char *b, const struct compare_policy *p,
 			const struct side_test *ta = NULL, *tb = NULL;
 			struct compare_test *ct;
 
-			for (size_t j = 0; j < sa.n && !ta; j++)
-				if (str_eq(sa.t[j].name, from->t[i].name))
-					ta = &sa.t[j];
-			for (size_t j = 0; j < sb.n && !tb; j++)
-				if (str_eq(sb.t[j].name, from->t[i].name))
-					tb = &sb.t[j];
+			ta = side_find(&sa, from->t[i].name, from->t[i].dims);
+			tb = side_find(&sb, from->t[i].name, from->t[i].dims);
 			if (pass && ta)
 				continue;
 			ct = array_push(&out->tests, &out->ntests, sizeof(*ct));
 			ct->name = xstrdup(from->t[i].name);
+			ct->preset = from->t[i].dims[DIM_PRESET] ? xstrdup(from->t[i].dims[DIM_PRESET]) : NULL;
+			ct->profile = from->t[i].dims[DIM_PROFILE] ? xstrdup(from->t[i].dims[DIM_PROFILE]) : NULL;
+			ct->kernel = from->t[i].dims[DIM_KERNEL] ? xstrdup(from->t[i].dims[DIM_KERNEL]) : NULL;
 			side_summary(&ct->a, ta);
 			side_summary(&ct->b, tb);
 			if (!ta || !tb) {
@@ -575,6 +804,8 @@ int compare__run(const char *a, const char *b, const struct compare_policy *p,
 			out->improvements += ct->improvements;
 		}
 	}
+	if (!ret)
+		context_diff(out, &sa, &sb);
 	if (out->ntests)
 		qsort(out->tests, out->ntests, sizeof(*out->tests), cmp_test);
 	side_free(&sa);
@@ -597,8 +828,17 @@ void compare__free(struct compare *c)
 		free(t->name);
 		free(t->a.status);
 		free(t->b.status);
+		free(t->preset);
+		free(t->profile);
+		free(t->kernel);
 	}
 	free(c->tests);
+	for (size_t i = 0; i < c->ncontext; i++) {
+		free(c->context[i].field);
+		free(c->context[i].a);
+		free(c->context[i].b);
+	}
+	free(c->context);
 	free(c->a);
 	free(c->b);
 	memset(c, 0, sizeof(*c));

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * A/B comparison of two ktstr-run results directories (ktstr-stats compare):
- * tests paired by name, their result.json metrics averaged over repeats and
+ * tests paired by name and dimensions (preset, profile, kernel), their
+ * result.json metrics averaged over repeats and
  * judged under ktstr's dual gate (a change counts only past both an
  * absolute and a relative threshold), with each metric's polarity. The
  * model is built once (compare__run) and rendered as text, JSON, JUnit or
@@ -16,15 +17,20 @@
 
 enum compare_better { BETTER_LOWER, BETTER_HIGHER };
 
+/*
+ * Where a metric is read: per cgroup, the monitor's peaks, the in-VM
+ * baseline's ratios, or a payload metric of this polarity (runs[].payloads[]).
+ */
+enum compare_source { SRC_CGROUP, SRC_MONITOR, SRC_BASELINE, SRC_PAYLOAD };
+
 /* One registered metric: where it comes from, which way is better, its gate. */
 struct compare_metric_desc {
 	const char *name;	/* result.json key ("p99_wake_latency_us"), or a derived one */
-	bool monitor;		/* runs[].monitor.peaks (else per cgroup) */
+	enum compare_source source;	/* SRC_BASELINE: runs[].baseline.ratios[].metric + "_ratio" */
 	enum compare_better better;
 	double abs, rel;	/* the dual gate's defaults: ktstr's METRICS registry */
 	const char *unit;
 	const char *what;
-	bool payload;		/* a payload metric of this polarity: runs[].payloads[] */
 };
 
 extern const struct compare_metric_desc compare_metrics[];
@@ -73,14 +79,32 @@ struct compare_side {
 
 struct compare_test {
 	char *name;
+	char *preset, *profile, *kernel;	/* result.json's context.dimensions; NULL: none */
 	struct compare_side a, b;
 	struct compare_row *rows;
 	size_t nrows;
 	unsigned regressions, improvements;
 };
 
+/*
+ * One fact of the runs' context (result.json's "context": kernel, scheduler
+ * identity, host, ktstr build, start): the distinct values each side's
+ * tests had, sorted and joined with ", " ("-" when none said). differs:
+ * A and B do not say the same, so a difference in the figures may come
+ * from it rather than from the scheduler; start times always differ and
+ * are shown, not flagged.
+ */
+struct compare_context {
+	char *field;		/* "kernel.release", "scheduler.plugin_sha256", "thresholds.min_work_rate_ratio" */
+	char *a, *b;
+	bool differs;
+};
+
 struct compare {
 	char *a, *b;		/* the directories */
+	struct compare_context *context;	/* in a fixed order of fields */
+	size_t ncontext;
+	unsigned context_differs;	/* fields whose values differ (start times not counted) */
 	struct compare_test *tests;	/* sorted by name */
 	size_t ntests;
 	unsigned paired, only_a, only_b, regressions, improvements;
@@ -88,6 +112,8 @@ struct compare {
 
 /*
  * Read every result.json under a and b (recursively), pair tests by name
+ * and dimensions (a test whose name or preset, profile or kernel has no
+ * partner is only in A or only in B), collect the context of each side
  * and judge each metric. 0, or -errno with *why (malloc'd) naming the file
  * and what is wrong. out is freed by compare__free even on error.
  */

@@ -75,10 +75,17 @@ char *report_labels(const struct test_result *t);
 /* report-junit.c: text for XML 1.0 content (attr false) or an attribute value (attr true) */
 void report_xml_escape(FILE *f, const char *str, bool attr);
 
+/* runs.c: the value at a dotted path of objects ("context.kernel.release"), or NULL */
+json_t *report_json_at(json_t *o, const char *path);
+
 /* report-json.c: result.json's pieces, for the renderers that embed them */
 json_t *report_json_cgroup(const struct cgroup_stats *s);
 /* result.json's context without the test's part (run.json uses it as well); null for NULL */
 json_t *report_json_run_context(const struct run_context *c);
+/* result.json's context: the run's, the kernel, the scheduler's identity, the dimensions */
+json_t *report_json_test_context(const struct test_result *t, const struct spec_test *spec);
+/* runs[].baseline: EEVDF's half of the boot, its per-cgroup figures and the ratios */
+json_t *report_json_baseline(const struct run_baseline *b);
 /* runs[].monitor: state, peaks, per-CPU summary, the series over the window */
 json_t *report_json_monitor(const struct run_monitor *m);
 /* runs[].bpf_progs: the scheduler's struct_ops programs and the verifier's figures */

@@ -98,7 +98,7 @@ json_t *report_json_run_context(const struct run_context *c)
  * args, and the sha256 of the plugin and of each file it packs: an exec'd
  * binary), and the dimensions a gauntlet or matrix expanded it along.
  */
-static json_t *context_json(const struct test_result *t, const struct spec_test *spec)
+json_t *report_json_test_context(const struct test_result *t, const struct spec_test *spec)
 {
 	json_t *o = report_json_run_context(t->context), *files = json_array(), *sched;
 	char label[64];
@@ -299,7 +299,7 @@ char *report__monitor_json(const struct run_monitor *m)
 }
 
 /* runs[].baseline: EEVDF's half of the boot, its per-cgroup figures and the ratios. */
-static json_t *baseline_json(const struct run_baseline *b)
+json_t *report_json_baseline(const struct run_baseline *b)
 {
 	json_t *cgroups = json_array(), *ratios = json_array();
 
@@ -385,7 +385,7 @@ static json_t *run_json(const struct run_result *rr)
 		tel = tjson ? json_loads(tjson, 0, NULL) : NULL;
 	}
 	mon = rr->monitor.state ? report_json_monitor(&rr->monitor) : NULL;
-	bl = rr->baseline.present ? baseline_json(&rr->baseline) : NULL;
+	bl = rr->baseline.present ? report_json_baseline(&rr->baseline) : NULL;
 	o = json_pack("{s:s, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:{s:I, s:i}}",
 		"status", test_status_name(rr->status), "phase", jstr(rr->phase),
 		"boot_ns", (json_int_t)rr->boot_ns, "run_ns", (json_int_t)rr->run_ns,
@@ -471,7 +471,7 @@ int report__write_json(const struct test_result *t, const struct spec_test *spec
 	if (!root)
 		return -EINVAL;
 	json_object_set_new(root, "minor_version", json_integer(RESULT_FORMAT_MINOR));
-	json_object_set_new(root, "context", context_json(t, spec));
+	json_object_set_new(root, "context", report_json_test_context(t, spec));
 	if (t->nattempts)
 		json_object_set_new(root, "attempts", attempts_json(t));
 	text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);

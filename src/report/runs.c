@@ -154,18 +154,24 @@ const struct report_format report_runs_format = {
 
 /* ---- reading kept runs (ktstr-stats list, show) ---------------------- */
 
-static const char *jget_str(json_t *o, const char *path)
+json_t *report_json_at(json_t *o, const char *path)
 {
-	json_t *v = o;
 	char key[64];
 
-	while (v && *path) {
+	while (o && *path) {
 		size_t n = strcspn(path, ".");
 
 		snprintf(key, sizeof(key), "%.*s", (int)n, path);
-		v = json_object_get(v, key);
+		o = json_object_get(o, key);
 		path += n + (path[n] == '.');
 	}
+	return o;
+}
+
+static const char *jget_str(json_t *o, const char *path)
+{
+	json_t *v = report_json_at(o, path);
+
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
