@@ -203,10 +203,33 @@ static json_t *run_data(const struct run_result *rr)
 	}
 	for (size_t i = 0; i < rr->ncgroups; i++)
 		json_array_append_new(cgroups, report_json_cgroup(&rr->cgroups[i]));
-	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "status", test_status_name(rr->status),
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "status", test_status_name(rr->status),
 		"details", details, "cgroups", cgroups, "bpf_progs", report_json_progs(rr),
 		"monitor", rr->monitor.state ? report_json_monitor(&rr->monitor) : json_null(),
-		"telemetry", telemetry_slim(&rr->telemetry), "wake_cdf", wake_cdf(&rr->telemetry));
+		"telemetry", telemetry_slim(&rr->telemetry), "wake_cdf", wake_cdf(&rr->telemetry),
+		"baseline", rr->baseline.present ? report_json_baseline(&rr->baseline) : json_null());
+}
+
+/*
+ * The thresholds that judge 'baseline: eevdf' ratios, each with the metric
+ * it judges and whether it is a floor, and its value when it is active: the
+ * page draws a ratio table with the limit beside each ratio.
+ */
+static json_t *ratio_thresholds(const struct test_result *t)
+{
+	json_t *out = json_array();
+	const char *metric;
+	enum thr_id thr;
+	bool floor;
+
+	for (size_t i = 0; check_baseline__ratio(i, &metric, &thr, &floor); i++) {
+		double v;
+
+		json_array_append_new(out, json_pack("{s:s, s:s, s:b, s:o}", "metric", metric,
+			"threshold", threshold_table[thr].name, "floor", floor,
+			"value", thresholds__active(&t->thresholds, thr, &v) ? json_real(v) : json_null()));
+	}
+	return out;
 }
 
 static char *test_data(const struct test_result *t)
@@ -227,6 +250,8 @@ static char *test_data(const struct test_result *t)
 		"runs", runs);
 	if (!o)	/* a string that is not UTF-8: the cleaned copy */
 		return NULL;
+	json_object_set_new(o, "context", report_json_test_context(t, t->spec));
+	json_object_set_new(o, "ratio_thresholds", ratio_thresholds(t));
 	if (t->nattempts)	/* --retries: the attempts before the last */
 		json_object_set_new(o, "attempts", report__attempts_json(t));
 	s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);

@@ -35,7 +35,8 @@
 		var t = el('table', cls ? { 'class': cls } : {});
 		var tr = el('tr');
 		head.forEach(function (h) { tr.appendChild(el('th', {}, h)); });
-		t.appendChild(tr);
+		if (head.length)
+			t.appendChild(tr);
 		rows.forEach(function (r) {
 			var row = el('tr');
 			r.forEach(function (c) {
@@ -193,9 +194,66 @@
 			}), 'num');
 	}
 
-	// A matrix or gauntlet (names "base/a/b"): a grid of the first name
+	function statusCell(t) {
+		var td = el('td');
+		if (t) {
+			td.className = 'st-' + t.status.toLowerCase();
+			td.appendChild(el('a', { href: '#' + anchor(t.name), title: t.reason || '' }, t.status));
+		}
+		return td;
+	}
+
+	// A gauntlet (tests with a preset dimension): scenario by topology
+	// preset by flag profile, each cell coloured by its status. The
+	// scenario is the name without "gauntlet/" and its preset and profile.
+	function gauntletGrid(parent, tests) {
+		var rows = [], presets = [], profiles = [], cell = {};
+		tests.forEach(function (t) {
+			var d = t.context && t.context.dimensions;
+			if (!d || !d.preset)
+				return;
+			var prof = d.profile || 'default', parts = t.name.split('/');
+			if (parts[0] === 'gauntlet')
+				parts.shift();
+			parts = parts.filter(function (p) { return p !== d.preset && p !== prof; });
+			var r = parts.join('/') + (d.kernel ? ' @' + d.kernel : '');
+			if (rows.indexOf(r) < 0) rows.push(r);
+			if (presets.indexOf(d.preset) < 0) presets.push(d.preset);
+			if (profiles.indexOf(prof) < 0) profiles.push(prof);
+			cell[r + '\u0000' + d.preset + '\u0000' + prof] = t;
+		});
+		if (!presets.length)
+			return false;
+		parent.appendChild(el('h2', {}, 'Gauntlet: scenario \u00d7 topology \u00d7 profile'));
+		var tb = el('table', { 'class': 'grid gauntlet' }), tr = el('tr'), tr2 = el('tr');
+		tr.appendChild(el('th', { rowspan: 2 }, 'scenario \\ topology, profile'));
+		presets.forEach(function (p) {
+			tr.appendChild(el('th', { colspan: profiles.length }, p));
+			profiles.forEach(function (f) { tr2.appendChild(el('th', {}, f)); });
+		});
+		tb.appendChild(tr);
+		tb.appendChild(tr2);
+		rows.forEach(function (r) {
+			var row = el('tr');
+			row.appendChild(el('th', {}, r));
+			presets.forEach(function (p) {
+				profiles.forEach(function (f) {
+					var td = statusCell(cell[r + '\u0000' + p + '\u0000' + f]);
+					td.setAttribute('data-cell', r + '|' + p + '|' + f);
+					row.appendChild(td);
+				});
+			});
+			tb.appendChild(row);
+		});
+		parent.appendChild(tb);
+		return true;
+	}
+
+	// A matrix (names "base/a/b"): a grid of the first name
 	// component against the rest, each cell coloured by its status.
 	function grid(parent, tests) {
+		if (gauntletGrid(parent, tests))
+			return;
 		var rows = [], cols = [], cell = {};
 		tests.forEach(function (t) {
 			var parts = t.name.split('/');
@@ -217,17 +275,69 @@
 			var row = el('tr');
 			row.appendChild(el('th', {}, r));
 			cols.forEach(function (c) {
-				var t = cell[r + '\u0000' + c], td = el('td');
-				if (t) {
-					td.className = 'st-' + t.status.toLowerCase();
-					var a = el('a', { href: '#' + anchor(t.name), title: t.reason || '' }, t.status);
-					td.appendChild(a);
-				}
-				row.appendChild(td);
+				row.appendChild(statusCell(cell[r + '\u0000' + c]));
 			});
 			tb.appendChild(row);
 		});
 		parent.appendChild(tb);
+	}
+
+	function short(sha) {
+		return sha ? String(sha).slice(0, 12) : '-';
+	}
+	function schedLabel(s) {
+		if (!s)
+			return '-';
+		var f = (s.flags || []).join(','), a = (s.args || []).join(' ');
+		return s.plugin + (f ? ' flags=' + f : '') + (a ? ' args="' + a + '"' : '') +
+			' sha256 ' + short(s.plugin_sha256) + (s.files || []).map(function (x) {
+				return ', ' + x.name + ' ' + short(x.sha256);
+			}).join('');
+	}
+	function distinct(tests, f) {
+		var out = [];
+		tests.forEach(function (t) {
+			var v = t.context ? f(t.context) : null;
+			if (v !== null && v !== undefined && out.indexOf(v) < 0)
+				out.push(v);
+		});
+		return out.length ? out.join('; ') : '-';
+	}
+
+	// What the run ran on: the ktstr build, the host, the start, and the
+	// kernels and schedulers of its tests (each distinct one once).
+	function runContext(root, tests) {
+		root.appendChild(el('h2', {}, 'Run context'));
+		root.appendChild(table([], [
+			['started', distinct(tests, function (c) { return c.started_at; })],
+			['ktstr', distinct(tests, function (c) {
+				return c.ktstr ? c.ktstr.version + (c.ktstr.commit ? ' (' + c.ktstr.commit + ')' : '') : null;
+			})],
+			['host', distinct(tests, function (c) {
+				return c.host ? (c.host.cpu_model || '?') + ', ' + c.host.cpus + ' CPUs, ' + c.host.accel : null;
+			})],
+			['kernel', distinct(tests, function (c) {
+				return c.kernel ? c.kernel.release + (c.kernel.cache_key ? ' (' + c.kernel.cache_key + ')' : '') : null;
+			})],
+			['scheduler', distinct(tests, function (c) { return schedLabel(c.scheduler); })]
+		], 'context'));
+	}
+
+	// 'baseline: eevdf': each cgroup's figures over EEVDF's in the same
+	// boot, with the threshold that judges the ratio when one is active.
+	function ratioTable(b, thr) {
+		var byMetric = {};
+		(thr || []).forEach(function (x) { byMetric[x.metric] = x; });
+		return table(['cgroup', 'metric', 'EEVDF', 'scheduler', 'ratio', 'threshold', 'verdict'],
+			(b.ratios || []).map(function (x) {
+				var th = byMetric[x.metric], lim = th && th.value, v = '-';
+				if (lim !== null && lim !== undefined && x.ratio !== null)
+					v = (th.floor ? x.ratio >= lim : x.ratio <= lim) ? 'ok' : (th.floor ? 'below floor' : 'exceeds limit');
+				return [x.cgroup, x.metric, x.eevdf, x.scheduler, x.ratio === null ? null : x.ratio.toFixed(3) + 'x',
+					!th ? '-' : lim === null || lim === undefined ? th.threshold + ' not set' :
+						th.threshold + (th.floor ? ' \u2265 ' : ' \u2264 ') + fmt(lim),
+					el('span', { 'class': v === 'ok' ? 'v-improvement' : v === '-' ? '' : 'v-regression' }, v)];
+			}), 'num ratios');
 	}
 
 	function renderRun(root) {
@@ -241,6 +351,7 @@
 				var a = el('a', { href: '#' + anchor(t.name) }, t.name);
 				return [a, badge(t.status), t.elapsed_s, t.scheduler, t.topology, t.reason || ''];
 			}), 'summary'));
+		runContext(root, tests);
 		grid(root, tests);
 		tests.forEach(function (t) {
 			var sec = el('section', { id: anchor(t.name), 'class': 'test' });
@@ -252,6 +363,12 @@
 			sec.appendChild(el('p', { 'class': 'meta' }, 'scheduler ' + (t.scheduler || 'eevdf') +
 				', topology ' + t.topology + ', kernel ' + t.kernel + ', ' + t.accel +
 				', results in ' + t.results_dir));
+			if (t.context && t.context.scheduler)
+				sec.appendChild(el('p', { 'class': 'meta' }, 'kernel ' +
+					(t.context.kernel ? t.context.kernel.release + ' (' + (t.context.kernel.cache_key || '-') + ')' : '-') +
+					'; scheduler ' + schedLabel(t.context.scheduler) + '; started ' +
+					(t.context.test_started_at || '-') + (t.context.dimensions && t.context.dimensions.preset ?
+						'; preset ' + t.context.dimensions.preset + ', profile ' + t.context.dimensions.profile : '')));
 			if (t.attempts && t.attempts.length)
 				sec.appendChild(table(['attempt', 'status', 'reason', 'artifacts'],
 					t.attempts.map(function (a, i) {
@@ -274,6 +391,10 @@
 							p.near_limit ? el('span', { 'class': 'reason' }, pct + ' (near the limit)') : pct,
 							String(p.xlated_len), String(p.jited_len)];
 					}), 'num verifier'));
+				if (r.baseline) {
+					sec.appendChild(el('h4', {}, 'Against EEVDF in the same boot (baseline: eevdf)'));
+					sec.appendChild(ratioTable(r.baseline, t.ratio_thresholds));
+				}
 				if (r.monitor && r.monitor.summary)
 					sec.appendChild(el('p', { 'class': 'meta' }, r.monitor.summary + ' (' + r.monitor.state + ')'));
 				if (r.telemetry && r.telemetry.error)
@@ -302,13 +423,25 @@
 		root.appendChild(el('p', { 'class': 'meta' }, 'A = ' + D.a + ', B = ' + D.b + ': ' +
 			D.summary.paired + ' tests paired, ' + D.summary.regressions + ' regression(s), ' +
 			D.summary.improvements + ' improvement(s)'));
+		root.appendChild(el('h2', {}, 'Context: ' + (D.summary.context_differs || 0) +
+			' difference(s) between A and B'));
+		var ct = table(['field', 'A', 'B', ''], (D.context || []).map(function (x) {
+			return [x.field, x.a, x.b, x.differs ? el('span', { 'class': 'v-regression' }, 'differs') : ''];
+		}), 'context');
+		root.appendChild(ct);
+		D.tests.forEach(function (t) {
+			var d = t.dimensions || {};
+			t.label = t.name + (d.preset || d.profile || d.kernel ? ' [' + [['preset', d.preset],
+				['profile', d.profile], ['kernel', d.kernel]].filter(function (x) { return x[1]; })
+				.map(function (x) { return x[0] + '=' + x[1]; }).join(' ') + ']' : '');
+		});
 		root.appendChild(table(['test', 'A', 'B', 'regressions', 'improvements'], D.tests.map(function (t) {
-			return [el('a', { href: '#' + anchor(t.name) }, t.name), badge(t.a ? t.a.status : '-'),
+			return [el('a', { href: '#' + anchor(t.label) }, t.label), badge(t.a ? t.a.status : '-'),
 				badge(t.b ? t.b.status : '-'), t.regressions, t.improvements];
 		}), 'summary'));
 		D.tests.forEach(function (t) {
-			var sec = el('section', { id: anchor(t.name), 'class': 'test' });
-			sec.appendChild(el('h2', {}, t.name));
+			var sec = el('section', { id: anchor(t.label), 'class': 'test' });
+			sec.appendChild(el('h2', {}, t.label));
 			if (t.note)
 				sec.appendChild(el('p', { 'class': 'reason' }, t.note));
 			var ms = t.metrics || [];
