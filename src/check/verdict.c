@@ -90,58 +90,227 @@ static bool said_drops(const struct run_result *rr, const char *drops)
 	return false;
 }
 
-/*
- * Why the monitor cannot judge work conservation for t, or NULL: a worker
- * confined to some CPUs (a cpuset, an affinity, an op that sets either)
- * may wait on a busy CPU while another idles, and the samples (run queue
- * lengths) cannot tell that from a scheduler leaving the CPU idle.
- */
-static const char *confines_cpus(const struct spec_test *t)
+/* A cgroup's CPUs over the test: the union of every cpuset it is given. */
+struct wc_cgroup {
+	const char *name;
+	struct cpumask cpus;
+	bool set;		/* some cpuset (or a clear: all CPUs) was given */
+};
+
+static struct wc_cgroup *wc_cgroup(struct wc_cgroup **v, size_t *n, const char *name)
 {
-	const char *why = "not evaluated (the spec confines workers to CPUs: cpusets or affinity)";
+	struct wc_cgroup *g;
 
-	if (!t)
-		return NULL;
-	for (size_t i = 0; i < t->ncgroups; i++) {
-		if (t->cgroups[i].cpuset.kind != CPUSET_NONE)
-			return why;
-		for (size_t w = 0; w < t->cgroups[i].nworks; w++)
-			if (t->cgroups[i].works[w].affinity != AFFINITY_INHERIT)
-				return why;
-	}
-	for (size_t s = 0; s < t->nsteps; s++) {
-		const struct spec_step *st = &t->steps[s];
-
-		for (size_t i = 0; i < st->ncgroups; i++) {
-			if (st->cgroups[i].cpuset.kind != CPUSET_NONE)
-				return why;
-			for (size_t w = 0; w < st->cgroups[i].nworks; w++)
-				if (st->cgroups[i].works[w].affinity != AFFINITY_INHERIT)
-					return why;
-		}
-		for (size_t o = 0; o < st->nops; o++)
-			if (st->ops[o].kind == OP_SET_CPUSET || st->ops[o].kind == OP_SWAP_CPUSETS ||
-			    st->ops[o].kind == OP_SET_AFFINITY ||
-			    (st->ops[o].kind == OP_SPAWN && st->ops[o].work.affinity != AFFINITY_INHERIT))
-				return why;
-	}
-	return NULL;
+	for (size_t i = 0; i < *n; i++)
+		if (str_eq((*v)[i].name, name))
+			return &(*v)[i];
+	g = array_push(v, n, sizeof(*g));
+	g->name = name;
+	return g;
 }
 
-/* The monitor's verdict; work conservation off (and saying why) for a spec that confines CPUs. */
+/* A cpuset given to cgroup name (CPUSET_NONE: nothing given); false when it does not resolve. */
+static bool wc_give(struct wc_cgroup **v, size_t *n, const char *name, const struct spec_cpuset *cs,
+		    const struct spec_layout *l)
+{
+	struct wc_cgroup *g = wc_cgroup(v, n, name);
+	struct cpumask m;
+
+	if (cs->kind == CPUSET_NONE)
+		return true;
+	if (spec_cpuset__resolve(cs, l, &m, NULL))
+		return false;
+	cpumask_or(&g->cpus, &g->cpus, &m);
+	g->set = true;
+	return true;
+}
+
+/* One set of CPUs for a work of cgroup g (with its affinity), unless an equal one is there. */
+static void wc_add_set(struct monitor_cpu_set **sets, size_t *n, const struct wc_cgroup *g,
+		       const struct spec_work *w)
+{
+	struct cpumask m = g->cpus;
+	struct monitor_cpu_set *s;
+
+	if (w && w->affinity == AFFINITY_EXACT)
+		cpumask_and(&m, &m, &w->affinity_cpus);
+	if (cpumask_empty(&m))
+		return;
+	for (size_t i = 0; i < *n; i++)
+		if (cpumask_equal(&(*sets)[i].cpus, &m))
+			return;
+	s = array_push(sets, n, sizeof(*s));
+	s->cpus = m;
+	snprintf(s->who, sizeof(s->who), "cgroup %s%s", g->name,
+		 w && w->affinity == AFFINITY_EXACT ? "'s pinned workers" : "");
+}
+
+/*
+ * Where the monitor judges work conservation for t. A worker confined to
+ * some CPUs (a cpuset, an affinity) may wait on a busy CPU while a CPU it
+ * may not use idles, and the samples (run queue lengths) cannot tell that
+ * from a scheduler leaving the CPU idle; so the question is asked within
+ * the CPUs each part of the workload may use: per cgroup the union of its
+ * cpusets over the steps (a nested cgroup without one has its parent's;
+ * none or a clear: all CPUs), narrowed per work by an exact affinity.
+ * Returns 0 with *n 0 when nothing confines (all CPUs are one set), 0 with
+ * *sets (malloc'd) and *n, or -1 with *why when the host cannot know the
+ * CPUs: an affinity the guest picks (random subset, LLC-aligned, single
+ * CPU, cross-cgroup), or a cpuset that does not resolve on the topology.
+ */
+static int wc_sets(const struct spec_test *t, struct monitor_cpu_set **sets, size_t *n,
+		   const char **why)
+{
+	static const char guest_picks[] = "not evaluated (a worker affinity the guest picks: "
+					  "random, LLC-aligned, single-CPU or cross-cgroup)";
+	struct wc_cgroup *g = NULL;
+	size_t ng = 0;
+	struct spec_layout l;
+	bool confined = false, ok = true;
+
+	*sets = NULL;
+	*n = 0;
+	if (!t)
+		return 0;
+	spec_topology__layout(&t->topology, &l);
+	/* every cgroup and what it is given, and whether anything confines at all */
+	for (size_t s = 0; s <= t->nsteps; s++) {
+		const struct spec_cgroup *cgs = s ? t->steps[s - 1].cgroups : t->cgroups;
+		size_t ncg = s ? t->steps[s - 1].ncgroups : t->ncgroups;
+
+		for (size_t i = 0; i < ncg; i++) {
+			ok = ok && wc_give(&g, &ng, cgs[i].name, &cgs[i].cpuset, &l);
+			confined = confined || cgs[i].cpuset.kind != CPUSET_NONE;
+			for (size_t w = 0; w < cgs[i].nworks; w++) {
+				if (cgs[i].works[w].affinity == AFFINITY_EXACT)
+					confined = true;
+				else if (cgs[i].works[w].affinity != AFFINITY_INHERIT)
+					*why = guest_picks;
+			}
+		}
+		for (size_t o = 0; s && o < t->steps[s - 1].nops; o++) {
+			const struct spec_op *op = &t->steps[s - 1].ops[o];
+
+			if (op->kind == OP_SET_CPUSET) {
+				ok = ok && wc_give(&g, &ng, op->cgroup, &op->cpuset, &l);
+				confined = true;
+			} else if (op->kind == OP_CLEAR_CPUSET) {
+				struct wc_cgroup *c = wc_cgroup(&g, &ng, op->cgroup);
+
+				for (unsigned cpu = 0; cpu < l.cpus; cpu++)
+					cpumask_set(&c->cpus, cpu);
+				c->set = true;
+			} else if (op->kind == OP_SWAP_CPUSETS) {
+				confined = true;
+			} else if (op->kind == OP_SET_AFFINITY || op->kind == OP_SPAWN) {
+				if (op->work.affinity == AFFINITY_EXACT)
+					confined = true;
+				else if (op->work.affinity != AFFINITY_INHERIT)
+					*why = guest_picks;
+				(void)wc_cgroup(&g, &ng, op->cgroup);
+			}
+		}
+	}
+	if (!ok || !l.valid)
+		*why = "not evaluated (a cpuset of the spec does not resolve on its topology)";
+	if (*why || !confined) {
+		free(g);
+		return *why ? -1 : 0;
+	}
+	/* a swap gives each cgroup the other's CPUs too */
+	for (size_t s = 0; s < t->nsteps; s++)
+		for (size_t o = 0; o < t->steps[s].nops; o++) {
+			const struct spec_op *op = &t->steps[s].ops[o];
+			struct wc_cgroup *a, *b;
+			struct cpumask m;
+
+			if (op->kind != OP_SWAP_CPUSETS)
+				continue;
+			a = wc_cgroup(&g, &ng, op->cgroup);
+			b = wc_cgroup(&g, &ng, op->cgroup2);
+			m = a->cpus;
+			cpumask_or(&a->cpus, &a->cpus, &b->cpus);
+			cpumask_or(&b->cpus, &b->cpus, &m);
+			a->set = a->set || b->set;
+			b->set = a->set;
+		}
+	/* no cpuset of its own: the nearest ancestor's, else every CPU */
+	for (size_t i = 0; i < ng; i++) {
+		char path[256];
+		char *slash;
+		bool found = false;
+
+		if (g[i].set)
+			continue;
+		snprintf(path, sizeof(path), "%s", g[i].name);
+		while (!found && (slash = strrchr(path, '/'))) {
+			*slash = 0;
+			for (size_t j = 0; j < ng && !found; j++)
+				if (g[j].set && str_eq(g[j].name, path)) {
+					g[i].cpus = g[j].cpus;
+					found = true;
+				}
+		}
+		for (unsigned cpu = 0; !found && cpu < l.cpus; cpu++)
+			cpumask_set(&g[i].cpus, cpu);
+	}
+	/* one set per cgroup, and per work with an exact affinity */
+	for (size_t i = 0; i < ng; i++) {
+		bool plain = false;
+
+		for (size_t s = 0; s <= t->nsteps; s++) {
+			const struct spec_cgroup *cgs = s ? t->steps[s - 1].cgroups : t->cgroups;
+			size_t ncg = s ? t->steps[s - 1].ncgroups : t->ncgroups;
+
+			for (size_t c = 0; c < ncg; c++) {
+				if (!str_eq(cgs[c].name, g[i].name))
+					continue;
+				plain = plain || !cgs[c].nworks;
+				for (size_t w = 0; w < cgs[c].nworks; w++) {
+					if (cgs[c].works[w].affinity == AFFINITY_EXACT)
+						wc_add_set(sets, n, &g[i], &cgs[c].works[w]);
+					else
+						plain = true;
+				}
+			}
+			for (size_t o = 0; s && o < t->steps[s - 1].nops; o++) {
+				const struct spec_op *op = &t->steps[s - 1].ops[o];
+
+				if ((op->kind == OP_SET_AFFINITY || op->kind == OP_SPAWN) &&
+				    str_eq(op->cgroup, g[i].name)) {
+					if (op->work.affinity == AFFINITY_EXACT)
+						wc_add_set(sets, n, &g[i], &op->work);
+					else
+						plain = true;
+				}
+			}
+		}
+		if (plain)
+			wc_add_set(sets, n, &g[i], NULL);
+	}
+	free(g);
+	return 0;
+}
+
+/*
+ * The monitor's verdict; work conservation judged within the CPUs the
+ * workload may use, or off (and saying why) when the host cannot know them.
+ */
 static void judge_monitor(const struct check_verdict_in *in, struct vm_session_run *sr,
 			  struct run_result *rr)
 {
 	struct thresholds th = *in->th;
-	const char *confined = confines_cpus(in->t);
+	_cleanup_free_ struct monitor_cpu_set *sets = NULL;
+	const char *why = NULL;
+	size_t nsets = 0;
 
-	if (confined && th.v[THR_WORK_CONSERVATION].state == THR_SET)
+	if (wc_sets(in->t, &sets, &nsets, &why) && th.v[THR_WORK_CONSERVATION].state == THR_SET)
 		th.v[THR_WORK_CONSERVATION].state = THR_OFF;
 	else
-		confined = NULL;
-	monitor__judge(sr->mon, sr->mon_why, &th, in->sched_ext, rr);
-	if (confined && rr->monitor.state && str_eq(rr->monitor.state, "on"))
-		rr->monitor.wc_state = xstrdup(confined);
+		why = NULL;
+	monitor__judge_in(sr->mon, sr->mon_why, &th, in->sched_ext, sets, nsets, rr);
+	if (why && rr->monitor.state && str_eq(rr->monitor.state, "on"))
+		rr->monitor.wc_state = xstrdup(why);
 }
 
 /* Turn what the VM sent into one run's verdict. */

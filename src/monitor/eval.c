@@ -149,22 +149,42 @@ static double keep_last_waiting(const struct monitor_sample *a, const struct mon
  * Work conservation in one sample: CPUs with nothing runnable while other
  * CPUs have tasks waiting (runnable beyond the one running). Returns the
  * idle CPUs when both are there, else 0; *waiting gets the waiting tasks.
- * A task pinned away from the idle CPUs would look the same, so the
- * verdict switches the check off for specs that confine workers.
+ * A task pinned away from the idle CPUs would look the same, so with a
+ * spec that confines workers the question is asked within each set of
+ * CPUs a part of the workload may use (l->wc_sets): the worst set's idle
+ * CPUs, *of its CPUs and *set its index (-1: all CPUs).
  */
 static unsigned idle_while_waiting(const struct monitor_sample *x, unsigned ncpus,
-				   unsigned *waiting)
+				   const struct monitor_limits *l, unsigned *waiting, unsigned *of,
+				   int *set)
 {
-	unsigned idle = 0;
+	size_t nsets = l->wc_nsets ? l->wc_nsets : 1;
+	unsigned best = 0;
 
 	*waiting = 0;
-	for (unsigned c = 0; c < ncpus; c++) {
-		if (!x->cpu[c].nr_running)
-			idle++;
-		else
-			*waiting += x->cpu[c].nr_running - 1;
+	*of = ncpus;
+	*set = -1;
+	for (size_t k = 0; k < nsets; k++) {
+		const struct cpumask *m = l->wc_nsets ? &l->wc_sets[k].cpus : NULL;
+		unsigned idle = 0, wait = 0, cpus = 0;
+
+		for (unsigned c = 0; c < ncpus; c++) {
+			if (m && !cpumask_test(m, c))
+				continue;
+			cpus++;
+			if (!x->cpu[c].nr_running)
+				idle++;
+			else
+				wait += x->cpu[c].nr_running - 1;
+		}
+		if (wait && idle > best) {
+			best = idle;
+			*waiting = wait;
+			*of = cpus;
+			*set = m ? (int)k : -1;
+		}
 	}
-	return *waiting ? idle : 0;
+	return best;
 }
 
 void monitor__evaluate(const struct monitor_series *s, const struct monitor_limits *l,
@@ -201,7 +221,9 @@ void monitor__evaluate(const struct monitor_series *s, const struct monitor_limi
 		v->max_imbalance = MAX(v->max_imbalance, ratio);
 		sustained_record(&imb, l->imbalance_on && ratio > l->max_imbalance, ratio, i);
 		{
-			unsigned waiting, idle = idle_while_waiting(cur, ncpus, &waiting);
+			unsigned waiting, of;
+			int set;
+			unsigned idle = idle_while_waiting(cur, ncpus, l, &waiting, &of, &set);
 
 			sustained_record(&wc, idle > 0, idle, i);
 		}
@@ -281,12 +303,19 @@ void monitor__evaluate(const struct monitor_series *s, const struct monitor_limi
 			   imb.worst_value, l->max_imbalance, imb.worst_run, imb.worst_at);
 	v->max_idle_waiting_run = wc.worst_run;
 	if (l->wc_on && wc.worst_run >= l->sustained) {
-		unsigned waiting, idle = idle_while_waiting(&s->v[wc.worst_at], ncpus, &waiting);
+		unsigned waiting, of;
+		int set;
+		unsigned idle = idle_while_waiting(&s->v[wc.worst_at], ncpus, l, &waiting, &of, &set);
+		char cpus[128], within[224] = "";
 
+		if (set >= 0)
+			snprintf(within, sizeof(within), " of the CPUs %s may use (%s)",
+				 l->wc_sets[set].who,
+				 cpumask_format(&l->wc_sets[set].cpus, cpus, sizeof(cpus)));
 		add_detail(v, THR_WORK_CONSERVATION,
-			   "work conservation: %u of %u CPUs idle while %u task(s) waited on other CPUs "
+			   "work conservation: %u of %u CPUs idle while %u task(s) waited on other CPUs%s "
 			   "for %u consecutive samples (ending at sample %zu)",
-			   idle, ncpus, waiting, wc.worst_run, wc.worst_at);
+			   idle, of, waiting, within, wc.worst_run, wc.worst_at);
 	}
 	if (dsq.worst_run >= l->sustained)
 		add_detail(v, THR_MAX_LOCAL_DSQ_DEPTH,

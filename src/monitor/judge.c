@@ -21,6 +21,13 @@ static void limits_from(const struct thresholds *th, struct monitor_limits *l)
 void monitor__judge(struct monitor *m, const char *absent_why, const struct thresholds *th,
 		    bool active, struct run_result *rr)
 {
+	monitor__judge_in(m, absent_why, th, active, NULL, 0, rr);
+}
+
+void monitor__judge_in(struct monitor *m, const char *absent_why, const struct thresholds *th,
+		       bool active, const struct monitor_cpu_set *sets, size_t nsets,
+		       struct run_result *rr)
+{
 	const struct monitor_series *s = NULL;
 	const char *why = absent_why;
 
@@ -30,11 +37,18 @@ void monitor__judge(struct monitor *m, const char *absent_why, const struct thre
 		if (monitor__watchdog(m))
 			rr->monitor.watchdog_override = xstrdup(monitor__watchdog(m));
 	}
-	monitor__judge_series(s, why, th, active, rr);
+	monitor__judge_series_in(s, why, th, active, sets, nsets, rr);
 }
 
 void monitor__judge_series(const struct monitor_series *s, const char *why,
 			   const struct thresholds *th, bool active, struct run_result *rr)
+{
+	monitor__judge_series_in(s, why, th, active, NULL, 0, rr);
+}
+
+void monitor__judge_series_in(const struct monitor_series *s, const char *why,
+			      const struct thresholds *th, bool active,
+			      const struct monitor_cpu_set *sets, size_t nsets, struct run_result *rr)
 {
 	struct run_monitor *rm = &rr->monitor;
 	struct monitor_limits l;
@@ -46,6 +60,8 @@ void monitor__judge_series(const struct monitor_series *s, const char *why,
 		return;
 	}
 	limits_from(th, &l);
+	l.wc_sets = sets;
+	l.wc_nsets = nsets;
 	monitor__evaluate(s, &l, &v);
 	monitor__record(s, &v, rm);
 	if (!v.evaluated) {

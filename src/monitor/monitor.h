@@ -28,6 +28,7 @@
 #include "util/util.h"
 #include "proto/msg.h"	/* the SYMS frame: struct msg_syms */
 #include "result/result.h"	/* the samples: struct monitor_series */
+#include "util/cpumask.h"
 
 #define MONITOR_INTERVAL_NS (100 * NSEC_PER_MSEC)
 /* ktstr's DSQ_PLAUSIBILITY_CEILING: deeper than this is uninitialised memory. */
@@ -187,8 +188,20 @@ int monitor_watchdog__apply(const struct monitor_kernel *k, const struct guestme
 
 /* ---- evaluation ---- */
 
+/*
+ * CPUs one part of the workload may use (a cgroup's cpusets, narrowed by a
+ * work's exact affinity), and whose they are, for work conservation: an
+ * idle CPU counts only while tasks wait on another CPU of the same set.
+ */
+struct monitor_cpu_set {
+	struct cpumask cpus;
+	char who[64];		/* "cgroup cg_0" */
+};
+
 struct monitor_limits {
 	bool imbalance_on, dsq_on, stall_on, fallback_on, keep_last_on, wc_on;
+	const struct monitor_cpu_set *wc_sets;	/* NULL: every CPU is one set */
+	size_t wc_nsets;
 	double max_imbalance;
 	uint64_t max_dsq;
 	unsigned sustained;
@@ -274,5 +287,12 @@ void monitor__judge(struct monitor *m, const char *absent_why, const struct thre
 /* The same for a finished series (NULL: none, why says why); tests and reports use it. */
 void monitor__judge_series(const struct monitor_series *s, const char *why,
 			   const struct thresholds *th, bool active, struct run_result *rr);
+/* Both, with work conservation judged within each of sets[0..nsets) (0: all CPUs as one). */
+void monitor__judge_in(struct monitor *m, const char *absent_why, const struct thresholds *th,
+		       bool active, const struct monitor_cpu_set *sets, size_t nsets,
+		       struct run_result *rr);
+void monitor__judge_series_in(const struct monitor_series *s, const char *why,
+			      const struct thresholds *th, bool active,
+			      const struct monitor_cpu_set *sets, size_t nsets, struct run_result *rr);
 
 #endif

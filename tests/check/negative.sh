@@ -132,6 +132,12 @@ for spec in specs:
             lines.append((re.search(regex, got) is not None, '%s: monitor %s' % (name, regex),
                           'monitor: %s' % got))
             continue
+        if raw.startswith('eval '):
+            _, check, regex = raw.split(' ', 2)
+            got = ((((r or {}).get('thresholds') or {}).get('values') or {}).get(check) or {}).get('evaluation') or ''
+            lines.append((re.search(regex, got) is not None, '%s: %s evaluated %s' % (name, check, regex),
+                          'evaluation: %s' % got))
+            continue
         if raw.startswith('pass '):
             check = raw.split()[1]
             bad = [d['message'] for d in details if d['check'] == check]

@@ -513,6 +513,39 @@ static void test_work_conservation(void)
 	monitor__evaluate(&b.s, &l, &v);
 	tap_ok(v.ndetails == 0 && v.max_idle_waiting_run == 20, "off: the run is recorded, not judged");
 	monitor_verdict__free(&v);
+	/*
+	 * A cpuset of CPUs 0-1: two spinners each on 0 and 1 while 2 and 3
+	 * idle by design passes within the set (and fails judged over all
+	 * CPUs); all four on cpu0 with cpu1 idle fails within it.
+	 */
+	{
+		struct monitor_cpu_set set = { .who = "cgroup cg_0" };
+
+		cpumask_set(&set.cpus, 0);
+		cpumask_set(&set.cpus, 1);
+		l.wc_on = true;
+		series_init(&b, 4, 20);
+		for (size_t i = 0; i < 20; i++) {
+			b.cpu[i][0].nr_running = b.cpu[i][1].nr_running = 2;
+			b.cpu[i][2].nr_running = b.cpu[i][3].nr_running = 0;
+		}
+		monitor__evaluate(&b.s, &l, &v);
+		tap_ok(v.ndetails == 1, "over all CPUs, a cpuset's idle outside CPUs fail");
+		monitor_verdict__free(&v);
+		l.wc_sets = &set;
+		l.wc_nsets = 1;
+		monitor__evaluate(&b.s, &l, &v);
+		tap_ok(v.evaluated && v.ndetails == 0, "within the cpuset 0-1 both CPUs are busy: pass");
+		monitor_verdict__free(&v);
+		for (size_t i = 5; i < 13; i++)
+			b.cpu[i][0].nr_running = 4, b.cpu[i][1].nr_running = 0;
+		monitor__evaluate(&b.s, &l, &v);
+		tap_is_str(v.ndetails ? v.details[0] : NULL,
+			   "work conservation: 1 of 2 CPUs idle while 3 task(s) waited on other CPUs of "
+			   "the CPUs cgroup cg_0 may use (0-1) for 8 consecutive samples (ending at sample 12)",
+			   "cpu1 of the cpuset idle while three wait on cpu0: fails, naming the set");
+		monitor_verdict__free(&v);
+	}
 }
 
 static void test_eval(void)
@@ -1072,7 +1105,7 @@ static void test_fuzz_sampler(void)
 
 int main(void)
 {
-	tap_plan(90);
+	tap_plan(93);
 	test_layout();
 	test_pgwalk();
 	test_kernel();
