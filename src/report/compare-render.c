@@ -48,7 +48,7 @@ static void context_text(const struct compare *c, FILE *f)
 		const struct compare_context *x = &c->context[i];
 
 		if (x->differs)
-			fprintf(f, "  %-32s DIFFERS  A: %s\n  %-32s          B: %s\n", x->field, x->a, "",
+			fprintf(f, "  %-37s DIFFERS  A: %s\n  %-37s          B: %s\n", x->field, x->a, "",
 				x->b);
 	}
 	for (size_t i = 0; i < c->ncontext; i++) {
@@ -57,9 +57,9 @@ static void context_text(const struct compare *c, FILE *f)
 		if (x->differs)
 			continue;
 		if (str_eq(x->a, x->b))
-			fprintf(f, "  %-32s same     %s\n", x->field, x->a);
+			fprintf(f, "  %-37s same     %s\n", x->field, x->a);
 		else
-			fprintf(f, "  %-32s          A: %s  B: %s\n", x->field, x->a, x->b);
+			fprintf(f, "  %-37s          A: %s  B: %s\n", x->field, x->a, x->b);
 	}
 }
 

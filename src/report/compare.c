@@ -298,7 +298,7 @@ static void strset_add(struct strset *s, const char *v)
 
 /*
  * A context value as one string: a string as it is, a number, a list of
- * strings joined by spaces ("" for none), files as name=sha256; NULL for
+ * strings joined by spaces ("(none)" for none), files as name=sha256; NULL for
  * null or absent (not recorded: nothing to compare).
  */
 static char *context_string(json_t *v)
@@ -318,6 +318,8 @@ static char *context_string(json_t *v)
 		return xstrdup(json_is_true(v) ? "true" : "false");
 	if (!json_is_array(v))
 		return NULL;
+	if (!json_array_size(v))
+		return xstrdup("(none)");
 	f = open_memstream(&buf, &len);
 	if (!f)
 		abort();

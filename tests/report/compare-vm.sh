@@ -4,7 +4,8 @@
 # ab-wake spec twice compares clean (exit 0); the same test under the
 # faulty plugin's delay-dispatch-ms=200 is a regression (exit 1) on wake
 # latency, run delay and the iteration and work rates, in text, JSON and
-# JUnit; the --html page renders in Chromium when it is installed.
+# JUnit; the context diff at the top names the scheduler flags as the one
+# difference; the --html page renders in Chromium when it is installed.
 # The runs are single repeats on a loaded TCG host, so the comparison uses
 # tests/report/vm/tcg-policy.json: relative gates of 50% (two healthy runs
 # differ by 10-30% here) and an absolute imbalance gate of 3 (in a 2-CPU
@@ -25,7 +26,7 @@ echo "TAP version 14"
 kernel=$(test_kernel "$build")
 [ -n "$kernel" ] || no_test_kernel "no kernel (set KTSTR_TEST_KERNEL)"
 [ -e "$build/plugins/faulty.la" ] || no_test_kernel "plugins/faulty.la not built"
-echo "1..6"
+echo "1..7"
 run() {
 	KTSTR_TEST_KERNEL=$kernel "$build/src/ktstr-run" -q -j 1 --results-dir "$tmp/$1" \
 		"$src/tests/report/vm/$2.yaml" >"$tmp/$1.out" 2>&1 || sed 's/^/# /' "$tmp/$1.out"
@@ -71,10 +72,20 @@ if grep -q '<failure type="regression"' "$tmp/ab.xml" && python3 -c "import sys,
 else
 	echo "not ok 5 - JUnit XML"
 fi
+# The context first: the healthy runs differ in nothing but their start;
+# the delayed run's scheduler flags differ, in text and in JUnit.
+if grep -q '^context: 0 difference(s) between A and B$' "$tmp/aa.txt" &&
+   grep -q '^  scheduler.flags  *DIFFERS  A: (none)$' "$tmp/ab.txt" &&
+   grep -q '^  *B: delay-dispatch-ms=200$' "$tmp/ab.txt" &&
+   grep -q 'name="context.scheduler.flags" value="DIFFERS A: (none); B: delay-dispatch-ms=200"' "$tmp/ab.xml"; then
+	echo "ok 6 - the context diff says only the scheduler flags differ between healthy and delayed"
+else
+	echo "not ok 6 - context diff (want 0 differences for A/A, scheduler.flags DIFFERS for A/B)"
+fi
 chrome=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$chrome" ] || [ ! -r "${KTSTR_CHARTJS:-/usr/share/javascript/chart.js/chart.min.js}" ]; then
-	[ -z "${CI:-}" ] || { echo "not ok 6 - chromium or libjs-chart.js missing under CI"; exit 0; }
-	echo "ok 6 # SKIP chromium or libjs-chart.js not installed"
+	[ -z "${CI:-}" ] || { echo "not ok 7 - chromium or libjs-chart.js missing under CI"; exit 0; }
+	echo "ok 7 # SKIP chromium or libjs-chart.js not installed"
 	exit 0
 fi
 $stats --html "$tmp/ab.html" "$tmp/a1" "$tmp/b" >/dev/null 2>&1
@@ -82,8 +93,8 @@ title=$("$chrome" --headless --no-sandbox --disable-gpu --enable-logging=stderr 
 	--virtual-time-budget=5000 --dump-dom "file://$tmp/ab.html" 2>"$tmp/chrome.log" |
 	sed -n 's:.*<title>\([^<]*\)</title>.*:\1:p' | head -n 1)
 if [ "$title" = "ok:1 charts drawn" ] && ! grep -qE 'CONSOLE|Uncaught' "$tmp/chrome.log"; then
-	echo "ok 6 - compare --html renders in Chromium: $title"
+	echo "ok 7 - compare --html renders in Chromium: $title"
 else
-	echo "not ok 6 - compare --html: title '$title'"
+	echo "not ok 7 - compare --html: title '$title'"
 	grep -E 'CONSOLE|Uncaught' "$tmp/chrome.log" | sed 's/^/# /'
 fi
