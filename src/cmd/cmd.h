@@ -46,6 +46,10 @@ struct run_opts {
 	bool verifier;			/* --verifier: attach, print the BPF programs, no workload */
 	uint64_t timeout_ns;		/* --timeout: run-phase timeout override; 0 = spec's */
 	uint64_t boot_timeout_ns;	/* --boot-timeout; 0 = default */
+	/* --shell SPEC: one test's VM with its scheduler and a shell on this terminal */
+	bool shell;
+	char **includes;		/* --include PATH..., NULL-terminated; may be NULL */
+	bool dmesg;			/* --dmesg: the kernel log on the terminal too */
 	/* --shard K/N|auto (and --shards N): this machine's part of the list */
 	const struct shard_sel *shard;
 	/* How specs become tests: overrides, --gauntlet, --profiles, --tag (ktstr-run(1), OVERRIDES). */
@@ -92,6 +96,10 @@ void run_context__collect(struct run_context *c, time_t started, bool kvm);
 /* The test's kernel release and key (k), its plugin's path and sha256 and its packed files' (p); either may be NULL. */
 void run_context__test(struct test_result *res, const struct kernel_image *k,
 		       const struct plugin *p, const struct spec_test *t);
+
+/* --shell's terminal (cmd/term.c): raw mode, and back on every way out. */
+int term__raw(int fd);
+void term__restore(void);
 
 /* Each returns the process exit status. */
 int cmd_lint(const struct run_opts *o);

@@ -50,6 +50,9 @@ enum {
 	OPT_SNAPSHOT,
 	OPT_NO_SNAPSHOT,
 	OPT_VERIFIER,
+	OPT_SHELL,
+	OPT_INCLUDE,
+	OPT_DMESG,
 };
 
 static const struct option long_opts[] = {
@@ -95,6 +98,9 @@ static const struct option long_opts[] = {
 	{ "no-host-fit", no_argument, NULL, OPT_NO_HOST_FIT },
 	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "verifier", no_argument, NULL, OPT_VERIFIER },
+	{ "shell", no_argument, NULL, OPT_SHELL },
+	{ "include", required_argument, NULL, OPT_INCLUDE },
+	{ "dmesg", no_argument, NULL, OPT_DMESG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -104,6 +110,7 @@ static void usage(FILE *f)
 		"usage: ktstr-run [options] SPEC...\n"
 		"       ktstr-run [options] [--topology LABEL] --topo-only\n"
 		"       ktstr-run [options] [--topology LABEL] --exec -- /path/to/cmd [args...]\n"
+		"       ktstr-run [options] --shell [--include PATH]... [--dmesg] SPEC\n"
 		"Boot one VM per spec test, run its workload under the scheduler and judge it.\n"
 		"\n"
 		"modes:\n"
@@ -158,6 +165,12 @@ static void usage(FILE *f)
 		"ad-hoc VMs (no spec):\n"
 		"  --topo-only            boot, compare the guest's topology, power off\n"
 		"  --exec                 run the command after -- in the guest; its exit code decides\n"
+		"interactive:\n"
+		"  --shell                boot the one selected test's VM, attach its scheduler and\n"
+		"                         give this terminal a shell in the guest; exits with its status\n"
+		"  --include PATH         (--shell, repeatable) a file or directory, or a command on\n"
+		"                         $PATH, at /include-files/<basename> in the guest\n"
+		"  --dmesg                (--shell) follow the kernel log on the terminal too\n"
 		"  -q, --quiet / -v, --verbose\n"
 		"  -h, --help / --version\n"
 		"\n"
@@ -267,8 +280,8 @@ int main(int argc, char **argv)
 	struct run_opts o = { .results_dir = "ktstr-results" };
 	enum run_mode mode = MODE_RUN;
 	struct cmd_plugins plugins = { 0 };
-	const char **set = NULL, **tags = NULL, **xtags = NULL;
-	size_t nset = 0, ntags = 0, nxtags = 0, nspecs = 0;
+	const char **set = NULL, **tags = NULL, **xtags = NULL, **includes = NULL;
+	size_t nset = 0, ntags = 0, nxtags = 0, nspecs = 0, nincludes = 0;
 	char **specs = NULL;
 	bool exec = false;
 	const char *shard_arg = NULL;
@@ -444,6 +457,15 @@ int main(int argc, char **argv)
 		case OPT_EXEC:
 			exec = true;
 			break;
+		case OPT_SHELL:
+			o.shell = true;
+			break;
+		case OPT_INCLUDE:
+			strv_push(&includes, &nincludes, optarg);
+			break;
+		case OPT_DMESG:
+			o.dmesg = true;
+			break;
 		case OPT_TOPO_ONLY:
 			o.topo_only = true;
 			break;
@@ -495,6 +517,30 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ktstr-run: --verifier attaches a spec's scheduler: not with --exec, "
 			"--topo-only, --lint, --dry-run or --list\n");
 		goto usage;
+	}
+	if ((nincludes || o.dmesg) && !o.shell) {
+		fprintf(stderr, "ktstr-run: --include and --dmesg go with --shell\n");
+		goto usage;
+	}
+	if (o.shell) {
+		if (exec || o.topo_only || mode != MODE_RUN || o.shard || o.spec.gauntlet ||
+		    o.spec.profiles || o.retries || o.nkernels > 1 || o.verifier) {
+			fprintf(stderr, "ktstr-run: --shell boots one spec test's VM: no --exec, "
+				"--topo-only, --lint, --dry-run, --list, --shard, --gauntlet, "
+				"--profiles, --retries, --verifier or second kernel with it\n");
+			goto usage;
+		}
+		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+			fprintf(stderr, "ktstr-run: --shell needs a terminal on stdin and stdout\n");
+			goto usage;
+		}
+		strv_push(&includes, &nincludes, NULL);
+		o.includes = (char **)includes;
+		o.quiet = true;		/* no progress lines over the shell */
+		o.jobs = 1;
+		o.snapshot = false;
+		if (!o.runs_dir)
+			o.runs_dir = "none";	/* a shell session is not a run to compare */
 	}
 	if (exec || o.topo_only) {
 		if (o.shard) {
@@ -553,6 +599,7 @@ out:
 	free(set);
 	free(tags);
 	free(xtags);
+	free(includes);
 	return r;
 usage:
 	r = 2;		/* a usage error, said above; what was parsed is freed all the same */

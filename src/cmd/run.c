@@ -15,6 +15,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 
 #include "check/verdict.h"
 #include "cmd/cmd.h"
@@ -45,6 +46,7 @@ struct job {
 	struct test_result *res;
 	bool started, running;
 	const char *phase;
+	int shell_code;			/* --shell: the shell's exit status, or -1 */
 };
 
 struct runner {
@@ -77,6 +79,7 @@ static void on_signal(int sig)
 
 	if (!got_signal)
 		got_signal = sig;
+	term__restore();	/* --shell: the terminal as it was, whatever follows */
 	(void)!write(cancel_pipe[1], "x", 1);
 	errno = saved;
 }
@@ -210,6 +213,10 @@ static void on_phase(void *ctx, const char *phase)
 	pthread_mutex_lock(&j->rn->lock);
 	j->phase = phase;
 	pthread_mutex_unlock(&j->rn->lock);
+	/* --shell: raw from the agent's hello until the VM is gone (run_once) */
+	if (j->rn->o->shell && str_eq(phase, "run") && term__raw(STDIN_FILENO))
+		fprintf(stderr, "ktstr-run: --shell: the terminal cannot go raw: %s\n",
+			strerror(errno));
 }
 
 static void on_tick(void *ctx, const char *phase, uint64_t elapsed)
@@ -238,13 +245,19 @@ static void run_once(struct test_ctx *tc, struct run_result *rr)
 
 	const struct run_opts *o = j->rn->o;
 	struct check_verdict_in in = {
-		.mode = o->topo_only ? VERDICT_TOPO : o->exec_argv ? VERDICT_EXEC :
+		/* --shell: the VM came up as specified and the shell ran; its status is the user's */
+		.mode = o->topo_only || o->shell ? VERDICT_TOPO : o->exec_argv ? VERDICT_EXEC :
 			o->verifier ? VERDICT_VERIFIER : VERDICT_SPEC,
 		.t = j->t, .th = &tc->th,
 		.sched_ext = tc->plugin && tc->plugin->ops->needs_sched_ext,
 	};
 
 	vm_session__run(tc->vs, &sr);
+	if (o->shell) {
+		term__restore();
+		if (sr.chan.have_done && !sr.chan.done.error)
+			j->shell_code = sr.chan.done.exit_code;
+	}
 	check__verdict(&in, &sr, rr);
 	if (!sr.prep_err && !sr.interrupted) {
 		if (sr.vm.console && rr->status != TEST_PASS && !j->res->console_tail)
@@ -348,10 +361,21 @@ static void run_job(struct job *j)
 			goto out;
 		}
 	}
+	struct winsize ws = { 0 };
+	struct vm_shell shell = {
+		.includes = rn->o->includes, .dmesg = rn->o->dmesg,
+		.term_in = STDIN_FILENO, .term_out = STDOUT_FILENO, .term = getenv("TERM"),
+	};
+
+	if (rn->o->shell && !ioctl(STDIN_FILENO, TIOCGWINSZ, &ws)) {
+		shell.rows = ws.ws_row;
+		shell.cols = ws.ws_col;
+	}
 	vm_session__new(&(struct vm_session_opts){
 		.name = j->name, .sf = j->sf, .t = j->t, .topo = j->topo, .kernel = j->kernel,
 		.plugin = tc.plugin, .exec_argv = rn->o->exec_argv, .topo_only = rn->o->topo_only,
 		.verifier = rn->o->verifier,
+		.shell = rn->o->shell ? &shell : NULL,
 		.kvm = rn->kvm, .relaxed = !rn->kvm && !rn->o->strict_thresholds,
 		.verbose = rn->o->verbose, .snapshot = rn->o->snapshot,
 		.tsc_khz = rn->tsc_khz, .guest_bin = rn->guest_bin,
@@ -469,6 +493,7 @@ static struct job *add_job(struct runner *rn, const char *name)
 	j->name = xstrdup(name);
 	j->res = xcalloc(1, sizeof(*j->res));
 	j->res->name = xstrdup(name);
+	j->shell_code = -1;
 	return j;
 }
 
@@ -538,6 +563,11 @@ static int collect_jobs(struct runner *rn)
 			j->res->spec = sel[i].t;
 		}
 		cmd_sel__free(sel, nsel);
+	}
+	if (!ret && o->shell && rn->njobs > 1) {
+		fprintf(stderr, "ktstr-run: --shell boots one test's VM; %zu match (first %s, then %s): "
+			"choose one with -E\n", rn->njobs, rn->jobs[0].name, rn->jobs[1].name);
+		ret = 2;
 	}
 	return ret;
 }
@@ -712,6 +742,9 @@ int cmd_run(const struct run_opts *o)
 		if (o->budget_s > 0)
 			budget_report(&rn, now_ns() - t0);
 		status = rn.write_errors ? 99 : test_results__exit_code(results, nres);
+		/* --shell: the shell's own status, when it ran; else why not, as for a test */
+		if (o->shell && rn.jobs[0].shell_code >= 0)
+			status = rn.jobs[0].shell_code;
 	}
 	report__free(rn.rep);
 	free(results);

@@ -524,7 +524,68 @@ static int run_baseline(const struct spec_test *t, const struct topo *topo, char
 	return ret;
 }
 
-static int run_test(const struct run_plan *plan, const struct topo *topo, char **error)
+
+/* ---- mode "shell": an interactive shell with the scheduler attached ---- */
+
+#define SHELL_TTY "/dev/hvc0"	/* the virtconsole the host wires to its terminal */
+
+/*
+ * busybox sh on the virtio console, in its own session with the console as
+ * its controlling terminal (job control and ^C work inside the guest), the
+ * host terminal's size and $TERM. The agent waits for it; its exit status
+ * (128+N for a signal) is the VM's and ktstr-run's.
+ */
+static int run_shell(const struct run_plan *plan, char **error)
+{
+	int fd = -1, status;
+	pid_t pid;
+
+	for (int i = 0; i < 100 && fd < 0; i++) {	/* devtmpfs makes the node asynchronously */
+		fd = open(SHELL_TTY, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0 && errno != ENOENT)
+			break;
+		if (fd < 0)
+			usleep(10000);
+	}
+	if (fd < 0) {
+		*error = xasprintf("shell: %s: %s", SHELL_TTY, strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		*error = xasprintf("shell: fork: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!pid) {
+		struct winsize ws = { .ws_row = plan->rows, .ws_col = plan->cols };
+		char *const argv[] = { (char *)"-sh", NULL };	/* a login shell: reads /etc/profile */
+
+		setsid();
+		if (ioctl(fd, TIOCSCTTY, 0) < 0)
+			fprintf(stderr, "shell: TIOCSCTTY: %s\n", strerror(errno));
+		if (plan->rows && plan->cols)
+			ioctl(fd, TIOCSWINSZ, &ws);
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		setenv("TERM", plan->term && *plan->term ? plan->term : "vt100", 1);
+		setenv("PS1", "ktstr:\\w# ", 1);
+		if (chdir("/root") < 0)
+			(void)!chdir("/");
+		execv("/bin/sh", argv);
+		fprintf(stderr, "exec /bin/sh: %s\n", strerror(errno));
+		_exit(127);
+	}
+	close(fd);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+/* mode run, and mode shell (*code: the shell's exit status) */
+static int run_test(const struct run_plan *plan, const struct topo *topo, int *code,
+		    char **error)
 {
 	const struct run_plan_plugin *pj = plan->plugin;
 	_cleanup_free_ char *text = NULL, *perr = NULL;
@@ -582,7 +643,8 @@ static int run_test(const struct run_plan *plan, const struct topo *topo, char *
 					      (const char *const *)t->sysctls }, error);
 		if (ret)
 			goto out;
-		if (t->baseline && !plan->verifier && (ret = run_baseline(t, topo, error)))
+		if (t->baseline && !plan->verifier && plan->mode != RUN_MODE_SHELL &&
+		    (ret = run_baseline(t, topo, error)))
 			goto out;
 		/* the programs the scheduler loads come after every id there is now */
 		if ((ret = guest_bpf_progs__mark(&mark))) {
@@ -613,6 +675,10 @@ static int run_test(const struct run_plan *plan, const struct topo *topo, char *
 		goto out;	/* no plugin, no programs to report */
 	} else if (t->baseline && (ret = run_baseline(t, topo, error))) {
 		goto out;	/* no plugin: EEVDF against itself, a control */
+	}
+	if (plan->mode == RUN_MODE_SHELL) {
+		*code = run_shell(plan, error);
+		goto out;
 	}
 	ret = workload__run(t, topo, CGROUP_ROOT, &hooks, &tel);
 	if (rc.attached && rc.plugin->ops->stats) {
@@ -853,10 +919,11 @@ int main(int argc, char **argv)
 		code = run_exec(plan->exec, &error);
 		break;
 	case RUN_MODE_RUN:
+	case RUN_MODE_SHELL:
 		/* the host's monitor samples spec runs only, and says when it is off */
 		if (!plan->no_ksyms)
 			send_syms(topo->ncpus, plan);
-		run_test(plan, topo, &error);
+		run_test(plan, topo, &code, &error);
 		break;
 	}
 done:

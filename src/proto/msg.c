@@ -553,6 +553,7 @@ void msg_done__free(struct msg_done *m)
 
 static const char *const mode_names[] = {
 	[RUN_MODE_RUN] = "run", [RUN_MODE_EXEC] = "exec", [RUN_MODE_TOPO] = "topo",
+	[RUN_MODE_SHELL] = "shell",
 };
 
 const char *run_mode_name(enum run_mode m)
@@ -589,6 +590,11 @@ char *run_plan__encode(const struct run_plan *p)
 		json_object_set_new(r, "attempt", json_integer(p->attempt));
 	if (p->verifier)
 		json_object_set_new(r, "verifier", json_true());
+	set_str(r, "term", p->term);
+	if (p->rows && p->cols) {
+		json_object_set_new(r, "rows", json_integer(p->rows));
+		json_object_set_new(r, "cols", json_integer(p->cols));
+	}
 	if (p->plugin) {
 		const struct run_plan_plugin *pl = p->plugin;
 
@@ -634,7 +640,7 @@ int run_plan__decode(const char *s, size_t len, struct run_plan *p, char **err)
 		for (i = 0; i < ARRAY_SIZE(mode_names) && !str_eq(mode, mode_names[i]); i++)
 			;
 		if (i == ARRAY_SIZE(mode_names))
-			jdec_fail(&d, "mode", "expected \"run\", \"exec\" or \"topo\"");
+			jdec_fail(&d, "mode", "expected \"run\", \"exec\", \"topo\" or \"shell\"");
 		p->mode = i;
 		p->name = jdec_strdup(&d, root, "name");
 		p->test = jdec_strdup(&d, root, "test");
@@ -652,7 +658,11 @@ int run_plan__decode(const char *s, size_t len, struct run_plan *p, char **err)
 			p->selftest = jdec_strdup(&d, root, "selftest");
 		p->attempt = jdec_u64(&d, root, "attempt", false);
 		p->verifier = jdec_bool(&d, root, "verifier");
-		if (p->mode == RUN_MODE_RUN && (!*p->spec || !*p->test))
+		if (jdec_str(&d, root, "term"))
+			p->term = jdec_strdup(&d, root, "term");
+		p->rows = MIN(jdec_u64(&d, root, "rows", false), 65535u);
+		p->cols = MIN(jdec_u64(&d, root, "cols", false), 65535u);
+		if ((p->mode == RUN_MODE_RUN || p->mode == RUN_MODE_SHELL) && (!*p->spec || !*p->test))
 			jdec_fail(&d, *p->spec ? "test" : "spec", "missing (mode run needs it)");
 		if (p->mode == RUN_MODE_EXEC && (!p->exec || !p->exec[0]))
 			jdec_fail(&d, "exec", "missing or empty (mode exec needs an argv)");
@@ -679,6 +689,7 @@ void run_plan__free(struct run_plan *p)
 	free(p->channel);
 	msg_ksyms__free(p->ksyms, p->nksyms);
 	free(p->selftest);
+	free(p->term);
 	if (p->plugin) {
 		free(p->plugin->name);
 		free(p->plugin->path);

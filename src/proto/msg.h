@@ -97,6 +97,7 @@ enum run_mode {
 	RUN_MODE_RUN,		/* the spec test */
 	RUN_MODE_EXEC,		/* run argv and report */
 	RUN_MODE_TOPO,		/* only report the topology */
+	RUN_MODE_SHELL,		/* the spec test's scheduler attached, a shell on /dev/hvc0 */
 };
 
 struct run_plan_plugin {
@@ -125,6 +126,9 @@ struct run_plan {
 	unsigned attempt;	/* --retries: 1, 2, ... ($KTSTR_ATTEMPT in the guest); 0: not said */
 	bool verifier;		/* RUN, --verifier: attach, report the programs, no workload */
 	struct run_plan_plugin *plugin;	/* NULL: none */
+	/* SHELL: the host terminal's $TERM and size, for the shell's tty (NULL, 0: unknown) */
+	char *term;
+	unsigned rows, cols;
 };
 
 char *msg_hello__encode(const struct msg_hello *m);

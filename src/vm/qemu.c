@@ -221,6 +221,10 @@ int qemu__argv(const struct vm_config *c, char ***argv, char **err)
 		*err = xstrdup("microvm has no NUMA: use q35 for more than one node");
 		return -EINVAL;
 	}
+	if (m == VM_MACHINE_MICROVM && c->shell_fd > 0) {
+		*err = xstrdup("the shell's console is a virtconsole: use q35, not microvm");
+		return -EINVAL;
+	}
 	qemu__node_memory(c, node_mb);
 	for (unsigned i = 0; i < nodes; i++)
 		total += node_mb[i];
@@ -310,6 +314,12 @@ int qemu__argv(const struct vm_config *c, char ***argv, char **err)
 		PUSH("virtio-serial-pci");
 		PUSH("-device");
 		PUSH("virtserialport,chardev=ktstr,name=ktstr");
+	}
+	if (c->shell_fd > 0) {
+		PUSH("-chardev");
+		PUSH("socket,id=shell,fd=%d", c->shell_fd);
+		PUSH("-device");
+		PUSH("virtconsole,chardev=shell,name=ktstr-shell");
 	}
 	for (size_t i = 0; c->extra_args && c->extra_args[i]; i++)
 		PUSH("%s", c->extra_args[i]);

@@ -32,6 +32,11 @@ struct vm_config {
 	 */
 	const int *mem_fds;
 	unsigned nmem_fds;
+	/*
+	 * > 0: a connected socket QEMU inherits at this number, wired to a
+	 * virtconsole (the guest's /dev/hvc0) for an interactive shell. q35 only.
+	 */
+	int shell_fd;
 	/* Appended as they are (snapshots: -qmp, -incoming, -global migration...). */
 	const char *const *extra_args;
 };

@@ -4,6 +4,7 @@
  * through vm__run, decode the channel, retry a boot that never reached the
  * agent, run the monitor beside the VM, and keep the timings.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <libgen.h>
@@ -12,6 +13,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include "vm/initramfs.h"
 #include "vm/session.h"
@@ -122,7 +124,8 @@ static char *build_run_json(const struct vm_session *s, enum vm_machine m)
 	_cleanup_free_ char **exec = NULL;
 	struct run_plan_plugin pl = { 0 };
 	struct run_plan p = {
-		.mode = o->topo_only ? RUN_MODE_TOPO : o->exec_argv ? RUN_MODE_EXEC : RUN_MODE_RUN,
+		.mode = o->topo_only ? RUN_MODE_TOPO : o->exec_argv ? RUN_MODE_EXEC :
+			o->shell ? RUN_MODE_SHELL : RUN_MODE_RUN,
 		.name = (char *)o->name, .channel = (char *)qemu__channel_device(m),
 		.relaxed = o->relaxed,
 		.no_ksyms = s->mon_why != NULL,
@@ -142,7 +145,12 @@ static char *build_run_json(const struct vm_session *s, enum vm_machine m)
 		memcpy(exec, o->exec_argv, n * sizeof(*exec));
 		exec[0] = exec0 = exec_guest_path(o->exec_argv[0]);
 		p.exec = exec;
-	} else if (p.mode == RUN_MODE_RUN) {
+	} else if (p.mode == RUN_MODE_RUN || p.mode == RUN_MODE_SHELL) {
+		if (o->shell) {
+			p.term = (char *)o->shell->term;
+			p.rows = o->shell->rows;
+			p.cols = o->shell->cols;
+		}
 		p.test = o->t->source_name;	/* the agent replays the overrides */
 		p.spec_set = o->t->overrides;
 		p.spec = sp;
@@ -189,6 +197,97 @@ static char *which(const char *prog)
 		free(p);
 	}
 	return NULL;
+}
+
+/* One host file into the initramfs: an ELF with its libraries, anything else as it is. */
+static int add_host_file(struct initramfs *ir, const char *host, const char *guest, char **err)
+{
+	int ret = initramfs__add_elf(ir, host, guest, err);
+
+	if (ret == -ENOEXEC) {
+		free(*err);
+		*err = NULL;
+		ret = initramfs__add_file(ir, host, guest);
+	}
+	return ret;
+}
+
+/* A directory given to --include, walked recursively: its tree under guest. */
+static int add_include_dir(struct initramfs *ir, const char *host, const char *guest,
+			   unsigned depth, char **err)
+{
+	DIR *d;
+	struct dirent *e;
+	int ret = 0;
+
+	if (depth > 32) {
+		*err = xasprintf("--include %s: nested more than 32 directories deep", host);
+		return -ELOOP;
+	}
+	d = opendir(host);
+	if (!d) {
+		ret = -errno;
+		*err = xasprintf("--include %s: %s", host, strerror(errno));
+		return ret;
+	}
+	while (!ret && (e = readdir(d))) {
+		_cleanup_free_ char *hp = NULL, *gp = NULL;
+		struct stat st;
+
+		if (str_eq(e->d_name, ".") || str_eq(e->d_name, ".."))
+			continue;
+		hp = xasprintf("%s/%s", host, e->d_name);
+		gp = xasprintf("%s/%s", guest, e->d_name);
+		if (stat(hp, &st) < 0) {
+			ret = -errno;
+			*err = xasprintf("--include %s: %s", hp, strerror(errno));
+		} else if (S_ISDIR(st.st_mode)) {
+			ret = add_include_dir(ir, hp, gp, depth + 1, err);
+		} else if (S_ISREG(st.st_mode)) {
+			ret = add_host_file(ir, hp, gp, err);
+			if (ret && !*err)
+				*err = xasprintf("--include %s: %s", hp, strerror(-ret));
+		}
+	}
+	closedir(d);
+	return ret;
+}
+
+/*
+ * --include, as ktstr's shell: each path at /include-files/<basename>, a
+ * directory with its tree, a bare name found on $PATH, an ELF file with the
+ * shared libraries it needs.
+ */
+static int add_includes(struct initramfs *ir, char *const *paths, char **err)
+{
+	for (size_t i = 0; paths && paths[i]; i++) {
+		_cleanup_free_ char *host = strchr(paths[i], '/') ? xstrdup(paths[i]) : NULL;
+		_cleanup_free_ char *copy = NULL, *gp = NULL;
+		struct stat st;
+		int ret;
+
+		if (!host && access(paths[i], F_OK) == 0)
+			host = xstrdup(paths[i]);	/* a file in the current directory */
+		if (!host)
+			host = which(paths[i]);
+		if (!host || stat(host, &st) < 0) {
+			*err = xasprintf("--include %s: %s", paths[i],
+					 host ? strerror(errno) : "not a file here nor on $PATH");
+			return -ENOENT;
+		}
+		copy = xstrdup(host);
+		gp = xasprintf(VM_SHELL_INCLUDE_DIR "/%s", basename(copy));
+		if (S_ISDIR(st.st_mode)) {
+			ret = add_include_dir(ir, host, gp, 0, err);
+		} else {
+			ret = add_host_file(ir, host, gp, err);
+			if (ret && !*err)
+				*err = xasprintf("--include %s: %s", host, strerror(-ret));
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /*
@@ -273,6 +372,8 @@ static int prepare_initrd(struct vm_session *s, enum vm_machine m, struct vm_ses
 						 strerror(-ret));
 		}
 	}
+	if (!ret && o->shell)
+		ret = add_includes(suffix, o->shell->includes, err);
 	if (!ret && o->exec_argv) {
 		_cleanup_free_ char *prog = which(o->exec_argv[0]);
 
@@ -959,6 +1060,10 @@ void vm_session__run(struct vm_session *s, struct vm_session_run *r)
 		.boot_timeout_ns = o->boot_timeout_ns ?: o->kvm ? KVM_BOOT_TIMEOUT_NS :
 				   DEFAULT_BOOT_TIMEOUT_NS,
 		.teardown_timeout_ns = TEARDOWN_TIMEOUT_NS,
+		.shell = o->shell != NULL,
+		.term_in = o->shell ? o->shell->term_in : -1,
+		.term_out = o->shell ? o->shell->term_out : -1,
+		.echo_console = o->shell && o->shell->dmesg,
 	};
 
 	memset(r, 0, sizeof(*r));
@@ -966,6 +1071,8 @@ void vm_session__run(struct vm_session *s, struct vm_session_run *r)
 	r->boot_attempts = 1;
 	vo.run_timeout_ns = o->run_timeout_ns ?: (o->t && o->t->timeout_ns) ? o->t->timeout_ns :
 			    duration + RUN_GRACE_NS;
+	if (o->shell)
+		vo.run_timeout_ns = UINT64_MAX / 2;	/* the shell ends when its user says */
 	cfg.memory_mb = o->t ? spec_test__vm_memory_mb(o->t) :
 			MAX(spec_topology__cpus(&o->topo) * 64, 256u);
 	cfg.kargs = (const char *const *)kargs;
@@ -976,7 +1083,9 @@ void vm_session__run(struct vm_session *s, struct vm_session_run *r)
 		r->prep_err = r->prep_err ?: xstrdup("failed");
 		goto out;
 	}
-	if (!o->snapshot)
+	if (o->shell)
+		r->snap_why = xstrdup("off (--shell boots afresh: its console is not in a snapshot)");
+	else if (!o->snapshot)
 		r->snap_why = xstrdup("off (--snapshot or KTSTR_SNAPSHOT=1 turns snapshots on)");
 	else if (try_restore(s, &cfg, &vo, base, parts, r))
 		goto ran;

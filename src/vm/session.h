@@ -51,6 +51,21 @@ void run_channel__free(struct run_channel *c);
  */
 #define DEFAULT_BOOT_TIMEOUT_NS (120 * NSEC_PER_SEC)
 
+/*
+ * ktstr-run --shell: the spec test's VM with its scheduler attached and a
+ * shell in the guest on a virtio console wired to the host's terminal fds.
+ */
+struct vm_shell {
+	char *const *includes;		/* --include: host paths, NULL-terminated; may be NULL */
+	bool dmesg;			/* --dmesg: the kernel console to term_out too */
+	int term_in, term_out;		/* the host terminal */
+	const char *term;		/* its $TERM, or NULL */
+	unsigned rows, cols;		/* its size, or 0 */
+};
+
+/* Where --include files land in the guest: /include-files/<basename>, as in ktstr. */
+#define VM_SHELL_INCLUDE_DIR "/include-files"
+
 struct vm_session_opts {
 	const char *name;		/* the test's expanded name */
 	const struct spec_file *sf;	/* NULL, like t, for an ad-hoc --exec / --topo-only run */
@@ -61,6 +76,7 @@ struct vm_session_opts {
 	char *const *exec_argv;		/* --exec: the guest runs this command */
 	bool topo_only;			/* --topo-only: boot, check the topology, power off */
 	bool verifier;			/* --verifier: attach, report the programs, no workload */
+	const struct vm_shell *shell;	/* --shell (a spec test's): no workload, a shell; or NULL */
 	bool kvm;
 	bool relaxed;			/* TCG thresholds (the agent's relaxed mode) */
 	bool verbose;			/* the whole boot on the console log */

@@ -70,13 +70,15 @@ struct log_sink {
 	int err;		/* the first failed write to it */
 	const char *path;
 	bool keep;		/* also into vm_result.console */
+	int echo;		/* and to this fd (--dmesg), or -1 */
 };
 
 static int sink_open(struct log_sink *c, const char *path, int target, bool keep)
 {
 	int p[2];
 
-	*c = (struct log_sink){ .rfd = -1, .wfd = -1, .file = -1, .path = path, .keep = keep };
+	*c = (struct log_sink){ .rfd = -1, .wfd = -1, .file = -1, .path = path, .keep = keep,
+				.echo = -1 };
 	if (!path)
 		return 0;
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -114,6 +116,8 @@ static bool sink_drain(struct log_sink *c, struct vm_result *r)
 		}
 		if (c->file >= 0 && !c->err)
 			c->err = write_fd(c->file, buf, n);
+		if (c->echo >= 0 && write_fd(c->echo, buf, n))
+			c->echo = -1;	/* the terminal went away: the file still gets it */
 	}
 }
 
@@ -149,11 +153,12 @@ static void sink_close(struct log_sink *c, struct vm_result *r)
  */
 static void __attribute__((noreturn)) exec_qemu(const struct vm_config *c, char **argv,
 						int out_fd, const struct log_sink *qlog,
-						const struct log_sink *con, int err_fd, pid_t parent)
+						const struct log_sink *con, int sh_fd, int err_fd,
+						pid_t parent)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
-	int top = 3, e, qfd, cfd = -1;
+	int top = 3, e, qfd, cfd = -1, sfd = -1;
 
 	/*
 	 * SIGKILL as soon as the thread that forked us dies. If ktstr-run died
@@ -173,11 +178,14 @@ static void __attribute__((noreturn)) exec_qemu(const struct vm_config *c, char 
 		top = MAX(top, qemu__mem_fd_target(c, i) + 1);
 	if (con->wfd >= 0)
 		top = MAX(top, con->target + 1);
+	if (c->shell_fd > 0)
+		top = MAX(top, c->shell_fd + 1);
 	if ((err_fd = fcntl(err_fd, F_DUPFD_CLOEXEC, top)) < 0)
 		_exit(127);
 	if ((out_fd = fcntl(out_fd, F_DUPFD_CLOEXEC, top)) < 0 ||
 	    (qfd = fcntl(qlog->wfd, F_DUPFD_CLOEXEC, top)) < 0 ||
-	    (con->wfd >= 0 && (cfd = fcntl(con->wfd, F_DUPFD_CLOEXEC, top)) < 0))
+	    (con->wfd >= 0 && (cfd = fcntl(con->wfd, F_DUPFD_CLOEXEC, top)) < 0) ||
+	    (c->shell_fd > 0 && (sfd = fcntl(sh_fd, F_DUPFD_CLOEXEC, top)) < 0))
 		goto fail;
 	/* ktstr-run's handlers and its ignored SIGPIPE are not QEMU's */
 	for (int sig = 1; sig < NSIG; sig++)
@@ -189,6 +197,9 @@ static void __attribute__((noreturn)) exec_qemu(const struct vm_config *c, char 
 		if (dup2(c->mem_fds[i], qemu__mem_fd_target(c, i)) < 0)
 			goto fail;
 	if (cfd >= 0 && dup2(cfd, con->target) < 0)
+		goto fail;
+	/* the shell's console socket, at the number -chardev socket,fd= names */
+	if (sfd >= 0 && dup2(sfd, c->shell_fd) < 0)
 		goto fail;
 	/*
 	 * stdin and stdout are one end of a socketpair: the stdio chardev sees
@@ -223,8 +234,8 @@ fail:
  * the child; exec failures come back through a close-on-exec pipe.
  */
 static int spawn_qemu(const struct vm_config *c, char **argv, int out_fd,
-		      const struct log_sink *qlog, const struct log_sink *con, pid_t *pid,
-		      char **err)
+		      const struct log_sink *qlog, const struct log_sink *con, int sh_fd,
+		      pid_t *pid, char **err)
 {
 	pid_t parent = getpid(), p;
 	sigset_t all, old;
@@ -240,7 +251,7 @@ static int spawn_qemu(const struct vm_config *c, char **argv, int out_fd,
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	p = fork();
 	if (p == 0)
-		exec_qemu(c, argv, out_fd, qlog, con, ep[1], parent);
+		exec_qemu(c, argv, out_fd, qlog, con, sh_fd, ep[1], parent);
 	ret = p < 0 ? -errno : 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(ep[1]);
@@ -331,6 +342,36 @@ static void kill_reap(pid_t pid, int *status)
 		;
 }
 
+/*
+ * The shell's console: keys from the terminal to the guest's /dev/hvc0 and
+ * its output back, as the poll loop finds them ready (pfd[5]: the terminal,
+ * pfd[6]: QEMU's side of the console). The guest's tty does the echo and
+ * the line editing; bytes pass unchanged. The terminal's end of input stops
+ * the keys, not the VM: the shell decides when it is done.
+ */
+static void shell_relay(const struct pollfd *pfd, int *shfd, int *term_in, int term_out)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if (*term_in >= 0 && (pfd[5].revents & (POLLIN | POLLHUP | POLLERR))) {
+		n = read(*term_in, buf, sizeof(buf));
+		if (n > 0)
+			(void)write_fd(shfd[0], buf, n);
+		else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+			*term_in = -1;
+	}
+	if (shfd[0] >= 0 && (pfd[6].revents & (POLLIN | POLLHUP | POLLERR))) {
+		n = read(shfd[0], buf, sizeof(buf));
+		if (n > 0) {
+			(void)write_fd(term_out, buf, n);
+		} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+			close(shfd[0]);
+			shfd[0] = -1;
+		}
+	}
+}
+
 int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 {
 	_cleanup_free_ char *cmdline = NULL, *aerr = NULL, *con_path = NULL;
@@ -341,7 +382,8 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 	struct vm_config cfg = *o->cfg;
 	struct log_sink con, qlog;
 	char **argv = NULL;
-	int pipefd[2] = { -1, -1 }, pidfd = -1, ret;
+	int pipefd[2] = { -1, -1 }, shfd[2] = { -1, -1 }, pidfd = -1, ret;
+	int term_in = o->shell ? o->term_in : -1;
 	pid_t pid = -1;
 	uint64_t last_tick = 0;
 	bool exited = false;
@@ -359,6 +401,19 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 	}
 	if (con.rfd >= 0)
 		cfg.console_log = con_path = xasprintf("/proc/self/fd/%d", con.target);
+	if (o->echo_console)
+		con.echo = o->term_out;
+	if (o->shell) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, shfd) < 0) {
+			ret = -errno;
+			r->outcome = VM_SPAWN_FAILED;
+			r->error = xasprintf("socketpair: %s", strerror(errno));
+			goto out;
+		}
+		/* above the RAM backends and the console: exec_qemu moves it there last */
+		cfg.shell_fd = MAX(qemu__mem_fd_target(&cfg, cfg.nmem_fds),
+				   con.wfd >= 0 ? con.target : 0) + 1;
+	}
 	ret = qemu__argv(&cfg, &argv, &aerr);
 	if (ret) {
 		r->outcome = VM_SPAWN_FAILED;
@@ -378,9 +433,12 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 		goto out;
 	}
 	l.t0 = now_ns();
-	ret = spawn_qemu(&cfg, argv, pipefd[1], &qlog, &con, &pid, &r->error);
+	ret = spawn_qemu(&cfg, argv, pipefd[1], &qlog, &con, shfd[1], &pid, &r->error);
 	close(pipefd[1]);
 	pipefd[1] = -1;
+	if (shfd[1] >= 0)
+		close(shfd[1]);
+	shfd[1] = -1;
 	/* QEMU holds the only write ends: EOF when it is gone */
 	close(qlog.wfd);
 	qlog.wfd = -1;
@@ -402,13 +460,15 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 	r->phase = "boot";
 
 	for (;;) {
-		struct pollfd pfd[5] = {
+		struct pollfd pfd[7] = {
 			{ .fd = pipefd[0], .events = POLLIN |
 						       (r->sent < o->send_len ? POLLOUT : 0) },
 			{ .fd = o->cancel_fd, .events = POLLIN },
 			{ .fd = pidfd, .events = POLLIN },
 			{ .fd = con.rfd, .events = POLLIN },
 			{ .fd = qlog.rfd, .events = POLLIN },
+			{ .fd = shfd[0] >= 0 ? term_in : -1, .events = POLLIN },
+			{ .fd = shfd[0], .events = POLLIN },
 		};
 		uint64_t now = now_ns(), deadline;
 		int64_t wait_ms;
@@ -440,6 +500,7 @@ int vm__run(const struct vm_run_opts *o, struct vm_result *r)
 		}
 		sink_poll(&con, pfd[3].revents, r);
 		sink_poll(&qlog, pfd[4].revents, r);
+		shell_relay(pfd, shfd, &term_in, o->term_out);
 		if ((pfd[0].revents & POLLOUT) && r->sent < o->send_len) {
 			/* nonblocking: QEMU takes the guest's bytes only as fast as it reads them */
 			ssize_t n = send(pipefd[0], (const char *)o->send + r->sent,
@@ -509,6 +570,9 @@ out:
 		write_error(r, agent_path, l.agent_err);
 	if (pipefd[0] >= 0)
 		close(pipefd[0]);
+	for (int i = 0; i < 2; i++)
+		if (shfd[i] >= 0)
+			close(shfd[i]);
 	if (pidfd >= 0)
 		close(pidfd);
 	proto_reader__free(pr);

@@ -36,6 +36,14 @@ struct vm_run_opts {
 	 * stops the VM (VM_STOPPED). Decode it with proto_dispatch.
 	 */
 	int (*on_msg)(void *ctx, const struct proto_msg *m);
+	/*
+	 * shell: a terminal for a guest shell, a virtio console (/dev/hvc0)
+	 * relayed to and from these fds while QEMU runs. echo_console: the
+	 * kernel console to term_out as well (--dmesg).
+	 */
+	bool shell;
+	int term_in, term_out;
+	bool echo_console;
 	/* Once QEMU runs, with its pid (may be NULL). */
 	void (*on_spawn)(void *ctx, pid_t pid);
 	/* About every 250 ms with the current phase ("boot", "run", "teardown"). */

@@ -44,7 +44,7 @@ static int got_baseline(void *ctx, struct telemetry *t)
 
 int main(void)
 {
-	tap_plan(47);
+	tap_plan(48);
 	{
 		struct msg_hello a = { .version = (char *)"0.9", .kernel = (char *)"6.12.1", .uptime_ns = 123456789 }, b;
 		_cleanup_free_ char *s = msg_hello__encode(&a);
@@ -255,6 +255,21 @@ int main(void)
 		       !b.plugin && b.attempt == 2 && !b.verifier,
 		       "run.json round trip (mode exec, no monitor, self-test, attempt 2)");
 		run_plan__free(&b);
+		{
+			struct run_plan sh = a;
+			_cleanup_free_ char *u = NULL;
+
+			sh.mode = RUN_MODE_SHELL;
+			sh.term = (char *)"xterm-256color";
+			sh.rows = 50;
+			sh.cols = 160;
+			u = run_plan__encode(&sh);
+			tap_ok(!run_plan__decode(u, strlen(u), &b, NULL) && b.mode == RUN_MODE_SHELL &&
+			       str_eq(b.test, a.test) && str_eq(b.term, "xterm-256color") &&
+			       b.rows == 50 && b.cols == 160 && b.plugin,
+			       "run.json round trip (mode shell, the terminal's TERM and size)");
+			run_plan__free(&b);
+		}
 		REJECTS(run_plan__decode, struct run_plan, "{\"version\":1,\"mode\":\"fly\"}", "run.json $.mode");
 		REJECTS(run_plan__decode, struct run_plan,
 			"{\"version\":1,\"mode\":\"run\",\"spec\":\"/s\",\"test\":\"t\",\"plugin\":{\"path\":\"/p\",\"flags\":[1]}}",

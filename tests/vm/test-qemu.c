@@ -256,9 +256,36 @@ static void test_cmdline_owned(void)
 	free(cl);
 }
 
+/* --shell: a socket QEMU inherits, wired to a virtconsole (the guest's /dev/hvc0). */
+static void test_shell(void)
+{
+	struct vm_config c = { .kernel = "/k", .memory_mb = 256, .shell_fd = 9,
+			       .topo = { .numa_nodes = 1, .llcs = 1, .cores = 2, .threads = 1 } };
+	char **argv = NULL, *err = NULL;
+
+	tap_ok(qemu__argv(&c, &argv, &err) == 0 &&
+	       has_pair(argv, "-chardev", "socket,id=shell,fd=9") &&
+	       has_pair(argv, "-device", "virtconsole,chardev=shell,name=ktstr-shell"),
+	       "shell_fd: the socket as a virtconsole");
+	qemu__argv_free(argv);
+	argv = NULL;
+	c.shell_fd = 0;
+	qemu__argv(&c, &argv, &err);
+	tap_ok(!has_pair(argv, "-device", "virtconsole,chardev=shell,name=ktstr-shell"),
+	       "no shell console without shell_fd");
+	qemu__argv_free(argv);
+	argv = NULL;
+	c.shell_fd = 9;
+	c.machine = VM_MACHINE_MICROVM;
+	tap_ok(qemu__argv(&c, &argv, &err) == -EINVAL && err && strstr(err, "microvm"),
+	       "the shell's console on microvm is refused: %s", err ?: "-");
+	free(err);
+}
+
 int main(void)
 {
-	tap_plan(35);
+	tap_plan(38);
+	test_shell();
 	test_node_memory();
 	test_numa();
 	test_memory_only();
