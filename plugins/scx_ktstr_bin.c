@@ -7,7 +7,10 @@
  * scx_ktstr.c it is scx_ktstr_bin, with faulty.c faulty_bin.
  *
  * scx_ktstr_bin [--fifo] [--llc] [--slice-ms N] [--flag FLAG]... [--timeout-ms N]
+ *               [--config FILE] [--cgroup-parent PATH]
  * --timeout-ms defaults to $KTSTR_WATCHDOG_TIMEOUT_MS (set by the exec plugin).
+ * It first prints its argv, the first line of --config's FILE and whether
+ * --cgroup-parent's cgroup exists, so tests can see what exec handed it.
  * Exit: 0 stopped by a signal, 1 ejected or exited, 2 attach failed, 64 usage.
  */
 #include <errno.h>
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "scx_common.h"
 
@@ -37,6 +41,8 @@ int main(int argc, char **argv)
 		{ "slice-ms", required_argument, NULL, 's' },
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "flag", required_argument, NULL, 'F' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "cgroup-parent", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *flags[16] = { NULL };
@@ -48,6 +54,10 @@ int main(int argc, char **argv)
 	struct ktstr_health h = { .sz = sizeof(h) };
 	struct sigaction sa = { .sa_handler = on_signal };
 
+	printf("argv:");
+	for (int i = 1; i < argc; i++)
+		printf(" %s", argv[i]);
+	printf("\n");
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (nflags >= (int)(sizeof(flags) / sizeof(flags[0])) - 1) {
 			fprintf(stderr, "%s: too many flags\n", argv[0]);
@@ -70,9 +80,28 @@ int main(int argc, char **argv)
 		case 't':
 			timeout_ms = strtoull(optarg, NULL, 10);
 			break;
+		case 'c': {
+			char line[256] = "";
+			FILE *f = fopen(optarg, "re");
+
+			if (!f || !fgets(line, sizeof(line), f))
+				printf("config %s: %s\n", optarg, f ? "empty" : strerror(errno));
+			else
+				printf("config %s: %s%s", optarg, line, strchr(line, '\n') ? "" : "\n");
+			if (f)
+				fclose(f);
+			break;
+		}
+		case 'g': {
+			char path[512];
+
+			snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cgroup.procs", optarg);
+			printf("cgroup %s: %s\n", optarg, access(path, F_OK) ? "missing" : "present");
+			break;
+		}
 		default:
 			fprintf(stderr, "usage: %s [--fifo] [--llc] [--slice-ms N] [--flag FLAG]... "
-				"[--timeout-ms N]\n", argv[0]);
+				"[--timeout-ms N] [--config FILE] [--cgroup-parent PATH]\n", argv[0]);
 			return 64;
 		}
 	}

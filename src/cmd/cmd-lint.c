@@ -47,7 +47,13 @@ static void check_plugin_flags(const struct spec_file *sf, struct diag_list *dl)
 					 t->sched.plugin, err ? err : "not found");
 			continue;
 		}
-		if (plugin__check_flags(p, (const char *const *)t->sched.flags, &err)) {
+		char **pflags = spec_scheduler__plugin_flags(&t->sched);	/* flag_args' are the binary's */
+		int bad = plugin__check_flags(p, (const char *const *)pflags, &err);
+
+		for (char **f = pflags; *f; f++)
+			free(*f);
+		free(pflags);
+		if (bad) {
 			if (sf->ntests > 1)
 				diag_add(dl, DIAG_ERROR, sf->path, l->line, l->col, "%s (in test %s)",
 					 err ? err : "bad flags", t->name);

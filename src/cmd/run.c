@@ -158,6 +158,14 @@ static char *host_fit_skip(const struct job *j)
 	return NULL;
 }
 
+/* A NULL-terminated string list a _cleanup_ frees. */
+static void strv_freep(char ***v)
+{
+	for (char **p = *v; p && *p; p++)
+		free(*p);
+	free(*v);
+}
+
 /* Load the plugin on the host and merge thresholds: defaults, plugin, spec. */
 static int open_plugin(struct test_ctx *tc, char **skip, char **err)
 {
@@ -166,18 +174,21 @@ static int open_plugin(struct test_ctx *tc, char **skip, char **err)
 	struct thresholds pt = { 0 };
 	int ret;
 
+	/* the flags flag_args maps are the binary's, not the plugin's to check */
+	_cleanup_(strv_freep) char **pflags = spec_scheduler__plugin_flags(&j->t->sched);
+	_cleanup_(strv_freep) char **argv = spec_scheduler__argv(&j->t->sched);
+
 	ret = plugin__open(name, &tc->plugin, err);
 	if (ret)
 		return ret;
-	ret = plugin__check_flags(tc->plugin, (const char *const *)j->t->sched.flags, err);
+	ret = plugin__check_flags(tc->plugin, (const char *const *)pflags, err);
 	if (ret)
 		return ret;
 	if (tc->plugin->ops->validate) {
 		char buf[512] = "";
 
-		ret = tc->plugin->ops->validate((const char *const *)j->t->sched.flags,
-						(const char *const *)j->t->sched.args, buf,
-						sizeof(buf));
+		ret = tc->plugin->ops->validate((const char *const *)pflags,
+						(const char *const *)argv, buf, sizeof(buf));
 		if (ret) {
 			*err = xasprintf("plugin %s: %s", name, buf[0] ? buf : strerror(-ret));
 			return ret;

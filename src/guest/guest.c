@@ -503,12 +503,13 @@ static int set_sysctls(const char *const *lists[2], char **error)
  * timeline events: the host's timeline and its monitor window (started by
  * the first scenario_start) stay the scheduler's half.
  */
-static int run_baseline(const struct spec_test *t, const struct topo *topo, char **error)
+static int run_baseline(const struct spec_test *t, const struct topo *topo, const char *cg_root,
+			char **error)
 {
 	struct workload_hooks hooks = { 0 };
 	struct telemetry tel = { 0 };
 	_cleanup_free_ char *js = NULL;
-	int ret = workload__run(t, topo, CGROUP_ROOT, &hooks, &tel);
+	int ret = workload__run(t, topo, cg_root, &hooks, &tel);
 
 	if (ret || tel.error) {
 		*error = xasprintf("baseline (EEVDF) workload: %s", tel.error ?: strerror(-ret));
@@ -588,7 +589,7 @@ static int run_test(const struct run_plan *plan, const struct topo *topo, int *c
 		    char **error)
 {
 	const struct run_plan_plugin *pj = plan->plugin;
-	_cleanup_free_ char *text = NULL, *perr = NULL;
+	_cleanup_free_ char *text = NULL, *perr = NULL, *cg_root = NULL;
 	struct diag_list diags = { 0 };
 	struct spec_file *sf = NULL;
 	const struct spec_test *t;
@@ -618,6 +619,19 @@ static int run_test(const struct run_plan *plan, const struct topo *topo, int *c
 		spec_file__free(sf);
 		return -ENOENT;
 	}
+	/*
+	 * cgroup_parent: made before the scheduler starts (it may look for it at
+	 * start), and the test's cgroups go under it, where a scheduler that
+	 * manages the cgroups below a parent (scx_mitosis's cells) expects them
+	 */
+	if (t->sched.cgroup_parent) {
+		cg_root = xasprintf("/sys/fs/cgroup%s", t->sched.cgroup_parent);
+		ret = mkdir_p(cg_root, 0755);
+		if (ret) {
+			*error = xasprintf("cgroup_parent %s: %s", cg_root, strerror(-ret));
+			goto out;
+		}
+	}
 	if (pj) {
 		static const char *const none[] = { NULL };
 
@@ -644,7 +658,7 @@ static int run_test(const struct run_plan *plan, const struct topo *topo, int *c
 		if (ret)
 			goto out;
 		if (t->baseline && !plan->verifier && plan->mode != RUN_MODE_SHELL &&
-		    (ret = run_baseline(t, topo, error)))
+		    (ret = run_baseline(t, topo, cg_root ?: CGROUP_ROOT, error)))
 			goto out;
 		/* the programs the scheduler loads come after every id there is now */
 		if ((ret = guest_bpf_progs__mark(&mark))) {
@@ -673,14 +687,14 @@ static int run_test(const struct run_plan *plan, const struct topo *topo, int *c
 		goto out;
 	} else if (plan->verifier) {
 		goto out;	/* no plugin, no programs to report */
-	} else if (t->baseline && (ret = run_baseline(t, topo, error))) {
+	} else if (t->baseline && (ret = run_baseline(t, topo, cg_root ?: CGROUP_ROOT, error))) {
 		goto out;	/* no plugin: EEVDF against itself, a control */
 	}
 	if (plan->mode == RUN_MODE_SHELL) {
 		*code = run_shell(plan, error);
 		goto out;
 	}
-	ret = workload__run(t, topo, CGROUP_ROOT, &hooks, &tel);
+	ret = workload__run(t, topo, cg_root ?: CGROUP_ROOT, &hooks, &tel);
 	if (rc.attached && rc.plugin->ops->stats) {
 		char buf[16384];
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* From bytes to tests: pick the front end, expand the matrix, validate each tree. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include "spec/spec-int.h"
 #include "spec/keys.h"
@@ -159,6 +161,41 @@ struct build {
 	size_t nper;
 };
 
+/*
+ * config_file on the host: relative to the spec's directory, a regular
+ * readable file of at most SPEC_MAX_CONFIG_BYTES. Not in the guest, which
+ * replays the spec without the host's files (the file is packed for it).
+ */
+static void check_config_file(const struct build *b, struct spec_test *t, struct diag_list *d)
+{
+	struct spec_scheduler *s = &t->sched;
+	_cleanup_free_ char *dir = NULL;
+	struct stat st;
+	const char *why = NULL;
+	int fd;
+
+	if (!s->config_file || !*s->config_file || (b->opt && b->opt->replay))
+		return;
+	dir = xstrdup(b->sf->path);
+	*(strrchr(dir, '/') ?: dir) = '\0';
+	s->config_path = s->config_file[0] == '/' || !*dir ? xstrdup(s->config_file) :
+			 xasprintf("%s/%s", dir, s->config_file);
+	/* opened, not stat'ed by name: a FIFO is refused without blocking */
+	fd = open(s->config_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if ((uint64_t)st.st_size > SPEC_MAX_CONFIG_BYTES)
+		why = "larger than 16 MiB";
+	if (fd >= 0)
+		close(fd);
+	if (why)
+		diag_add(d, DIAG_ERROR, b->sf->path, s->config_loc.line, s->config_loc.col,
+			 "'config_file' %s: %s (a file on the host; a relative path is taken from "
+			 "the spec's directory)", s->config_path, why);
+}
+
 /* Validate root into a new test named name (NULL: the spec's), recording its overrides. */
 static struct spec_test *add_test(struct build *b, const struct node *root, const struct node *spec_root,
 				  const char *suffix, char **overrides, char *const *cli)
@@ -167,6 +204,7 @@ static struct spec_test *add_test(struct build *b, const struct node *root, cons
 	struct diag_list *d = array_push(&b->per, &b->nper, sizeof(*d));
 
 	spec_validate(b->sf->path, root, b->defname, t, d);
+	check_config_file(b, t, d);
 	t->base_name = t->name;
 	t->source_name = xasprintf("%s%s", t->base_name, suffix);
 	t->name = xstrdup(t->source_name);
@@ -199,6 +237,18 @@ static int profiles_of(struct build *b, const struct spec_test *base, char ****o
 
 	if (b->opt && b->opt->plugin_flags)
 		r = b->opt->plugin_flags(b->opt->ctx, base->sched.plugin, &flags, &nflags, &err);
+	/* flag_args names the exec'd binary's flags: its profiles, beside the plugin's */
+	if (!r && base->sched.nflag_args) {
+		flags = xrealloc(flags, (nflags + base->sched.nflag_args) * sizeof(*flags));
+		for (size_t i = 0; i < base->sched.nflag_args; i++) {
+			bool dup = false;
+
+			for (size_t k = 0; k < nflags; k++)
+				dup |= str_eq(flags[k].name, base->sched.flag_args[i].flag);
+			if (!dup)
+				flags[nflags++] = (struct spec_flag_decl){ .name = base->sched.flag_args[i].flag };
+		}
+	}
 	if (r) {
 		diag_add(&b->per[b->nper - 1], DIAG_ERROR, b->sf->path, base->sched.loc.line,
 			 base->sched.loc.col, "flag profiles need the flags of scheduler plugin '%s': %s",

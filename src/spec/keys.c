@@ -61,6 +61,7 @@ const char *spec_key_type_name(enum key_type t)
 	case KT_MATRIX: return "matrix";
 	case KT_BOOL: return "boolean";
 	case KT_NUMBER: return "number";
+	case KT_FLAGARGS: return "map of flag arguments";
 	}
 	return "?";
 }

@@ -47,6 +47,7 @@ enum key_type {
 	KT_MATRIX,	/* map of key path -> list of values */
 	KT_BOOL,	/* true or false (yes/no, on/off) */
 	KT_NUMBER,	/* a finite real number: 1500, 2.5e3, -1 */
+	KT_FLAGARGS,	/* map of flag name -> its arguments (words) */
 };
 
 /*
@@ -136,6 +137,14 @@ enum key_type {
 	  SPEC_STR(SPEC_ATTACH_TIMEOUT_MS), \
 	  "how long attach waits for the kernel to enable the scheduler, in ms (" \
 	  SPEC_STR(SPEC_ATTACH_TIMEOUT_MS_RELAXED) " under TCG)") \
+	X(SCHED_CONFIG_FILE, SCHEDULER, "config_file", STR, 0, 0, 0, "none", \
+	  "a host file (relative: to the spec's directory) packed at " SPEC_INCLUDE_DIR \
+	  "/<name>; {config} in args is replaced by that path") \
+	X(SCHED_CGROUP_PARENT, SCHEDULER, "cgroup_parent", STR, 0, 0, 0, "none", \
+	  "a cgroup (\"/ktstr.slice\") created before the scheduler starts; the test's cgroups go under it") \
+	X(SCHED_FLAG_ARGS, SCHEDULER, "flag_args", FLAGARGS, 0, SPEC_MAX_FLAG_ARGS, 0, "none", \
+	  "each flag's arguments for the binary ({llc: --llc-aware}): such flags are the binary's, " \
+	  "appended to args when set, and make its flag profiles") \
 	X(CG_NAME, CGROUP, "name", STR, 0, 0, 0, "required", \
 	  "path below the test's cgroup: \"cg_0\" or \"cg_0/sub_a\"") \
 	X(CG_CPUSET, CGROUP, "cpuset", CPUSET, 0, 0, SEC_CPUSET, "none", "the cgroup's cpuset") \

@@ -299,6 +299,27 @@ void spec_test__print_plan(const struct spec_test *t, const struct thresholds *m
 		fprintf(f, "    watchdog_timeout: %s\n", dur(t->sched.watchdog_timeout_ns, a, sizeof(a)));
 	if (t->sched.attach_timeout_ms)
 		fprintf(f, "    attach_timeout_ms: %llu\n", (unsigned long long)t->sched.attach_timeout_ms);
+	if (t->sched.config_file) {
+		_cleanup_free_ char *gp = spec_scheduler__config_guest_path(&t->sched);
+
+		fprintf(f, "    config_file: %s -> %s\n", t->sched.config_file, gp);
+	}
+	if (t->sched.cgroup_parent)
+		fprintf(f, "    cgroup_parent: %s (the test's cgroups go under it)\n",
+			t->sched.cgroup_parent);
+	for (size_t i = 0; i < t->sched.nflag_args; i++) {
+		_cleanup_free_ char *fl = xasprintf("    flag_args %s:", t->sched.flag_args[i].flag);
+
+		print_strv(fl, t->sched.flag_args[i].args, f);
+	}
+	if (t->sched.config_file || t->sched.nflag_args) {
+		char **argv = spec_scheduler__argv(&t->sched);
+
+		print_strv("    binary's argv:", argv, f);
+		for (char **v = argv; *v; v++)
+			free(*v);
+		free(argv);
+	}
 	fprintf(f, "  duration %s, timeout %s, repeats %u, workers_per_cgroup %u\n",
 		dur(t->duration_ns, a, sizeof(a)),
 		t->timeout_ns ? dur(t->timeout_ns, b, sizeof(b)) : "default",

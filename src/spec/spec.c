@@ -325,6 +325,14 @@ void spec_test__free_contents(struct spec_test *t)
 	free(t->sched.plugin);
 	strv_free(t->sched.flags);
 	strv_free(t->sched.args);
+	free(t->sched.config_file);
+	free(t->sched.config_path);
+	free(t->sched.cgroup_parent);
+	for (size_t i = 0; i < t->sched.nflag_args; i++) {
+		free(t->sched.flag_args[i].flag);
+		strv_free(t->sched.flag_args[i].args);
+	}
+	free(t->sched.flag_args);
 	strv_free(t->required_flags);
 	strv_free(t->excluded_flags);
 	cgroups_free(t->cgroups, t->ncgroups);

@@ -233,12 +233,29 @@ struct spec_payload {
 	size_t nmetrics;
 };
 
+/* Where host files land in the guest: config_file, ktstr-run --shell --include. */
+#define SPEC_INCLUDE_DIR "/include-files"
+#define SPEC_MAX_FLAG_ARGS 32
+#define SPEC_MAX_CONFIG_BYTES (16u << 20)	/* a config file is text; 16 MiB is plenty */
+
+/* flag_args: a flag of the binary and the arguments it stands for. */
+struct spec_flag_arg {
+	char *flag;
+	char **args;		/* NULL-terminated */
+};
+
 struct spec_scheduler {
 	char *plugin;		/* "eevdf" when absent */
 	char **flags;		/* plugin flag names, NULL-terminated */
 	char **args;		/* extra scheduler arguments */
 	uint64_t watchdog_timeout_ns;	/* sched_ext watchdog override; 0 = plugin/kernel default */
 	uint64_t attach_timeout_ms;	/* 0 = the default (spec_scheduler__attach_timeout_ms) */
+	/* config_file as written, and as found on the host (spec_file__load resolves it) */
+	char *config_file, *config_path;
+	struct spec_loc config_loc;
+	char *cgroup_parent;	/* "/ktstr.slice", or NULL */
+	struct spec_flag_arg *flag_args;
+	size_t nflag_args;
 	struct spec_loc loc;
 };
 
@@ -548,6 +565,20 @@ char *spec_test__flags_skip(const struct spec_test *t);
  * TCG as the threshold defaults are.
  */
 uint64_t spec_scheduler__attach_timeout_ms(const struct spec_scheduler *s, bool relaxed);
+/*
+ * The exec'd binary's view of a test's scheduler (spec/schedargs.c):
+ * plugin_flags are the flags the plugin gets and checks (those flag_args
+ * does not map); argv the arguments it runs with: args with {config}
+ * replaced by the config file's guest path, then each set flag's
+ * flag_args in the order of flags. Both NULL-terminated, caller frees.
+ */
+char **spec_scheduler__plugin_flags(const struct spec_scheduler *s);
+char **spec_scheduler__argv(const struct spec_scheduler *s);
+/* SPEC_INCLUDE_DIR/<basename of config_file>, or NULL without one (caller frees). */
+char *spec_scheduler__config_guest_path(const struct spec_scheduler *s);
+/* The flag_args entry of flag (its name before any '='), or NULL. */
+const struct spec_flag_arg *spec_scheduler__flag_arg(const struct spec_scheduler *s,
+						     const char *flag);
 
 /* The memory the VM gets: max(memory_mb, cpus * 64, 256). */
 uint64_t spec_test__vm_memory_mb(const struct spec_test *t);

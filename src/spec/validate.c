@@ -1490,6 +1490,67 @@ static char **v_flag_names(struct vctx *c, const struct node *n, enum spec_key_i
 	return v;
 }
 
+/* flag_args: {flag: "--its --args"}; each flag a flag name, given once, with arguments. */
+static void v_flag_args(struct vctx *c, const struct node *n, struct spec_scheduler *s)
+{
+	const struct spec_key *k = &spec_key_table[K_SCHED_FLAG_ARGS];
+
+	if (!want_kind(c, n, NODE_MAP, "a map of flag name to its arguments ({llc: --llc-aware})"))
+		return;
+	if (n->nkids > k->max) {
+		verr(c, AT(n), "'flag_args' maps %zu flags; at most %g are allowed", n->nkids, k->max);
+		return;
+	}
+	s->flag_args = xcalloc(n->nkids ? n->nkids : 1, sizeof(*s->flag_args));
+	for (size_t i = 0; i < n->nkids; i++) {
+		const struct node *it = n->kids[i];
+		struct spec_flag_arg *fa = &s->flag_args[s->nflag_args];
+
+		if (!valid_name(it->key, false) || strchr(it->key, '=')) {
+			verr(c, KEYAT(it), "'flag_args': '%s' is not a flag name (letters, digits, '_', "
+			     "'-' and '.', without '=value')", it->key);
+			continue;
+		}
+		if (spec_scheduler__flag_arg(s, it->key)) {
+			verr(c, KEYAT(it), "'flag_args' maps flag '%s' twice", it->key);
+			continue;
+		}
+		fa->args = get_list(c, it, &spec_key_table[K_SCHED_ARGS]);
+		fa->flag = xstrdup(it->key);
+		s->nflag_args++;
+		if (!fa->args[0])
+			verr(c, AT(it), "'flag_args': flag '%s' maps to no arguments: give the "
+			     "binary's arguments (\"--llc-aware\")", it->key);
+	}
+}
+
+/* Whether {config} appears in the scheduler's args or flag_args. */
+static bool mentions_config(const struct spec_scheduler *s)
+{
+	for (char **a = s->args; a && *a; a++)
+		if (strstr(*a, "{config}"))
+			return true;
+	for (size_t i = 0; i < s->nflag_args; i++)
+		for (char **a = s->flag_args[i].args; a && *a; a++)
+			if (strstr(*a, "{config}"))
+				return true;
+	return false;
+}
+
+/* config_file and {config} go together: one without the other is a mistake. */
+static void v_config_template(struct vctx *c, const struct node *n, const struct spec_scheduler *s)
+{
+	bool used = mentions_config(s);
+
+	if (s->config_file && !used)
+		verr(c, s->config_loc.line, s->config_loc.col, "'config_file' %s is packed but no "
+		     "argument names it: put {config} where the binary wants its path "
+		     "(args: \"scx_foo --config {config}\")", s->config_file);
+	else if (!s->config_file && used)
+		verr(c, AT(n), "the scheduler's arguments use {config} but there is no 'config_file' "
+		     "to put there");
+}
+
 static void v_scheduler(struct vctx *c, const struct node *n)
 {
 	struct spec_scheduler *s = &c->t->sched;
@@ -1515,6 +1576,25 @@ static void v_scheduler(struct vctx *c, const struct node *n)
 		get_uint(c, x, &spec_key_table[K_SCHED_WATCHDOG_TIMEOUT], &s->watchdog_timeout_ns);
 	if ((x = f[K_SCHED_ATTACH_TIMEOUT_MS]))
 		get_uint(c, x, &spec_key_table[K_SCHED_ATTACH_TIMEOUT_MS], &s->attach_timeout_ms);
+	if ((x = f[K_SCHED_CONFIG_FILE]) && get_str(c, x, &s->config_file)) {
+		s->config_loc = loc_of(c, x);
+		if (!*s->config_file) {		/* "": none (a matrix may turn it off) */
+			free(s->config_file);
+			s->config_file = NULL;
+		} else if (str_endswith(s->config_file, "/")) {
+			verr(c, AT(x), "'config_file' must name a file on the host, not the directory '%s'",
+			     s->config_file);
+		}
+	}
+	if ((x = f[K_SCHED_CGROUP_PARENT]) && get_str(c, x, &s->cgroup_parent) &&
+	    (s->cgroup_parent[0] != '/' || !valid_name(s->cgroup_parent + 1, true) ||
+	     strlen(s->cgroup_parent) > 255))
+		verr(c, AT(x), "'cgroup_parent' '%s' must be an absolute cgroup path below the root "
+		     "(\"/ktstr.slice\"): '/' then names of letters, digits, '_', '-' and '.', "
+		     "no '..', at most 255 characters", s->cgroup_parent);
+	if ((x = f[K_SCHED_FLAG_ARGS]))
+		v_flag_args(c, x, s);
+	v_config_template(c, n, s);
 }
 
 /* One of an enum's names written in a spec, or an error listing them all. */

@@ -50,6 +50,8 @@ struct vm_session {
 	char *restore_err;
 };
 
+static void strv_free(char **v);
+
 void run_channel__free(struct run_channel *c)
 {
 	msg_done__free(&c->done);
@@ -122,6 +124,7 @@ static char *build_run_json(const struct vm_session *s, enum vm_machine m)
 	_cleanup_free_ char *sp = o->sf ? xasprintf("/ktstr/spec.%s", spec_ext(o->sf)) : NULL;
 	_cleanup_free_ char *gp = NULL, *exec0 = NULL;
 	_cleanup_free_ char **exec = NULL;
+	char **pflags = NULL, **argv = NULL;
 	struct run_plan_plugin pl = { 0 };
 	struct run_plan p = {
 		.mode = o->topo_only ? RUN_MODE_TOPO : o->exec_argv ? RUN_MODE_EXEC :
@@ -167,9 +170,12 @@ static char *build_run_json(const struct vm_session *s, enum vm_machine m)
 		_cleanup_free_ char *copy = xstrdup(o->plugin->path);
 
 		gp = xasprintf("/ktstr/plugins/%s", basename(copy));
+		/* flag_args' flags become the binary's arguments; {config} its guest path */
+		pflags = spec_scheduler__plugin_flags(&o->t->sched);
+		argv = spec_scheduler__argv(&o->t->sched);
 		pl = (struct run_plan_plugin){
 			.name = (char *)o->plugin->ops->name, .path = gp,
-			.flags = o->t->sched.flags, .args = o->t->sched.args,
+			.flags = pflags, .args = argv,
 			.files_dir = (char *)"/ktstr/files",
 			.watchdog_timeout_ns = o->t->sched.watchdog_timeout_ns,
 			.attach_timeout_ms = spec_scheduler__attach_timeout_ms(&o->t->sched, p.relaxed),
@@ -178,6 +184,8 @@ static char *build_run_json(const struct vm_session *s, enum vm_machine m)
 	}
 	ret = run_plan__encode(&p);
 	msg_ksyms__free(p.ksyms, p.nksyms);
+	strv_free(pflags);
+	strv_free(argv);
 	return ret;
 }
 
@@ -374,6 +382,14 @@ static int prepare_initrd(struct vm_session *s, enum vm_machine m, struct vm_ses
 	}
 	if (!ret && o->shell)
 		ret = add_includes(suffix, o->shell->includes, err);
+	if (!ret && o->t && o->t->sched.config_path) {
+		/* config_file: at SPEC_INCLUDE_DIR/<name>, where {config} points */
+		_cleanup_free_ char *gp = spec_scheduler__config_guest_path(&o->t->sched);
+
+		ret = initramfs__add_file(suffix, o->t->sched.config_path, gp);
+		if (ret)
+			*err = xasprintf("config_file %s: %s", o->t->sched.config_path, strerror(-ret));
+	}
 	if (!ret && o->exec_argv) {
 		_cleanup_free_ char *prog = which(o->exec_argv[0]);
 

@@ -64,7 +64,7 @@ struct vm_shell {
 };
 
 /* Where --include files land in the guest: /include-files/<basename>, as in ktstr. */
-#define VM_SHELL_INCLUDE_DIR "/include-files"
+#define VM_SHELL_INCLUDE_DIR SPEC_INCLUDE_DIR
 
 struct vm_session_opts {
 	const char *name;		/* the test's expanded name */
