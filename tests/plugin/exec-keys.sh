@@ -3,14 +3,15 @@
 # exec's spec keys for real schedulers: flag_args makes an external binary's
 # options flags (profiles, lint) and maps each set flag to its arguments;
 # config_file is packed at /include-files/<name> and {config} names it;
-# cgroup_parent exists before the binary starts. In a VM, scx_ktstr_bin
+# cgroup_parent exists before the binary starts and the test's cgroups are
+# under it (a payload in cg_0 prints /proc/self/cgroup). In a VM, scx_ktstr_bin
 # prints its argv, its config's first line and whether the parent exists
 # into scheduler.out.
 . "${KTSTR_SRCDIR:-.}/tests/vm/lib.sh"
 
 bin=$KTSTR_BUILDDIR/plugins/scx_ktstr_bin
 [ -x "$bin" ] || skip_all "plugins/scx_ktstr_bin not built"
-tap_plan 7
+tap_plan 8
 
 echo "cell-layout: two-llcs" >"$VM_DIR/cells.conf"
 cat >"$VM_DIR/keys.yaml" <<EOT
@@ -27,9 +28,17 @@ scheduler:
     fifo: --fifo
   flags: [llc, ops=ktstr]
   watchdog_timeout: 4s
+payloads:
+  - name: where
+    path: $(command -v cat)
+    args: [/proc/self/cgroup]
 cgroups:
   - name: cg_0
     workers: 2
+steps:
+  - name: look
+    hold: 1s
+    ops: [run_payload where cg_0, wait_payload where cg_0]
 EOT
 
 # No VM: the binary's flags are profiles and pass lint.
@@ -43,7 +52,7 @@ tap_is "$argv" "$bin --config /include-files/cells.conf --cgroup-parent /ktstr.s
 	"--dry-run shows the binary's argv: {config} replaced, llc's arguments appended"
 
 if ! vm_find_kernel || ! command -v "${KTSTR_QEMU:-${QEMU:-qemu-system-x86_64}}" >/dev/null 2>&1; then
-	for t in "passes" "config arrived" "argv" "cgroup parent"; do tap_skip "$t" "no kernel or QEMU"; done
+	for t in "passes" "config arrived" "argv" "cgroup parent" "cgroups under it"; do tap_skip "$t" "no kernel or QEMU"; done
 	tap_done
 fi
 vm_run -q "$VM_DIR/keys.yaml"
@@ -60,4 +69,9 @@ case $out in *"argv: --config /include-files/cells.conf --cgroup-parent /ktstr.s
 tap_ok $ok "the binary got {config} replaced and flag llc as --llc" "$out"
 case $out in *"cgroup /ktstr.slice: present"*) ok=0 ;; *) ok=1 ;; esac
 tap_ok $ok "cgroup_parent existed when the binary started" "$out"
+ev=$(python3 -c 'import json,sys
+for e in json.load(open(sys.argv[1]))["runs"][0]["telemetry"]["events"]:
+    print(e["label"], "|", e["detail"].replace("\n", " "))' "$dir/result.json" 2>&1)
+case $ev in *"0::/ktstr.slice/cg_0"*) ok=0 ;; *) ok=1 ;; esac
+tap_ok $ok "the test's cgroup cg_0 is /ktstr.slice/cg_0" "$ev"
 tap_done
