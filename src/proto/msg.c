@@ -595,6 +595,8 @@ char *run_plan__encode(const struct run_plan *p)
 		json_object_set_new(r, "rows", json_integer(p->rows));
 		json_object_set_new(r, "cols", json_integer(p->cols));
 	}
+	if (p->probes)
+		json_object_set_new(r, "probes", jdec_strv_json((const char *const *)p->probes));
 	if (p->plugin) {
 		const struct run_plan_plugin *pl = p->plugin;
 
@@ -662,6 +664,7 @@ int run_plan__decode(const char *s, size_t len, struct run_plan *p, char **err)
 			p->term = jdec_strdup(&d, root, "term");
 		p->rows = MIN(jdec_u64(&d, root, "rows", false), 65535u);
 		p->cols = MIN(jdec_u64(&d, root, "cols", false), 65535u);
+		p->probes = jdec_strv(&d, root, "probes");
 		if ((p->mode == RUN_MODE_RUN || p->mode == RUN_MODE_SHELL) && (!*p->spec || !*p->test))
 			jdec_fail(&d, *p->spec ? "test" : "spec", "missing (mode run needs it)");
 		if (p->mode == RUN_MODE_EXEC && (!p->exec || !p->exec[0]))
@@ -686,6 +689,7 @@ void run_plan__free(struct run_plan *p)
 	free(p->format);
 	jdec_strv_free(p->exec);
 	jdec_strv_free(p->spec_set);
+	jdec_strv_free(p->probes);
 	free(p->channel);
 	msg_ksyms__free(p->ksyms, p->nksyms);
 	free(p->selftest);

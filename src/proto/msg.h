@@ -125,6 +125,11 @@ struct run_plan {
 	char *selftest;		/* harness self-test: "crash" or "exit"; NULL */
 	unsigned attempt;	/* --retries: 1, 2, ... ($KTSTR_ATTEMPT in the guest); 0: not said */
 	bool verifier;		/* RUN, --verifier: attach, report the programs, no workload */
+	/*
+	 * Auto-repro rerun: kernel functions to put kprobes on before the
+	 * scheduler attaches (NULL-terminated); NULL: an ordinary run.
+	 */
+	char **probes;
 	struct run_plan_plugin *plugin;	/* NULL: none */
 	/* SHELL: the host terminal's $TERM and size, for the shell's tty (NULL, 0: unknown) */
 	char *term;

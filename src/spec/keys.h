@@ -107,6 +107,9 @@ enum key_type {
 	  "run the test on every topology preset its constraints allow, under every flag profile") \
 	X(TEST_PROFILES, TEST, "profiles", BOOL, 0, 0, 0, "false", \
 	  "run the test under every flag profile of its scheduler (the gauntlet always does)") \
+	X(TEST_AUTO_REPRO, TEST, "auto_repro", BOOL, 0, 0, 0, "true", \
+	  "sched_ext schedulers: after an ejection or failed health check, rerun the test once " \
+	  "with probes and report the per-task events before the failure") \
 	X(TEST_MIN_NUMA_NODES, TEST, "min_numa_nodes", UINT, 1, SPEC_MAX_NUMA_NODES, 0, "1", \
 	  "gauntlet: fewest NUMA nodes a preset may have") \
 	X(TEST_MAX_NUMA_NODES, TEST, "max_numa_nodes", UINT, 1, SPEC_MAX_NUMA_NODES, 0, "1", \

@@ -306,6 +306,7 @@ struct spec_test {
 	enum spec_origin origin[SV__COUNT];
 	bool gauntlet;		/* 'gauntlet: true' */
 	bool profiles;		/* 'profiles: true' */
+	bool no_auto_repro;	/* 'auto_repro: false': no probed rerun after a sched_ext failure */
 	struct spec_constraints constraints;
 	char *base_name;
 	char *description;

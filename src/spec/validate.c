@@ -1935,6 +1935,12 @@ static void v_gauntlet(struct vctx *c, const struct node *const *f)
 		get_bool(c, f[K_TEST_GAUNTLET], &c->t->gauntlet);
 	if (f[K_TEST_PROFILES])
 		get_bool(c, f[K_TEST_PROFILES], &c->t->profiles);
+	if (f[K_TEST_AUTO_REPRO]) {
+		bool on = true;
+
+		get_bool(c, f[K_TEST_AUTO_REPRO], &on);
+		c->t->no_auto_repro = !on;
+	}
 }
 
 void spec_validate(const char *file, const struct node *root, const char *default_name,

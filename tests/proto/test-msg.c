@@ -228,6 +228,7 @@ int main(void)
 	}
 	{
 		char *flags[] = { (char *)"llc", NULL }, *argv[] = { (char *)"/bin/true", NULL };
+		char *probes[] = { (char *)"do_enqueue_task", (char *)"scx_watchdog_workfn", NULL };
 		struct run_plan_plugin pl = { .name = (char *)"scx_ktstr", .path = (char *)"/p.so",
 					      .flags = flags, .files_dir = (char *)"/ktstr/files",
 					      .watchdog_timeout_ns = 4000000000ull };
@@ -236,7 +237,7 @@ int main(void)
 				      .test = (char *)"t/1n1l2c1t", .spec = (char *)"/ktstr/spec.yaml",
 				      .format = (char *)"yaml", .channel = (char *)"/dev/vport0p1",
 				      .relaxed = true, .ksyms = ks, .nksyms = 1, .plugin = &pl,
-				      .verifier = true }, b;
+				      .verifier = true, .probes = probes }, b;
 		struct run_plan e = { .mode = RUN_MODE_EXEC, .exec = argv, .no_ksyms = true,
 				      .selftest = (char *)"crash", .attempt = 2 };
 		_cleanup_free_ char *s = run_plan__encode(&a), *t = run_plan__encode(&e);
@@ -247,12 +248,12 @@ int main(void)
 		       str_eq(b.ksyms[0].name, "runqueues") && b.ksyms[0].addr == 0x2cf65c0 &&
 		       b.plugin && str_eq(b.plugin->path, "/p.so") && strv_eq(b.plugin->flags, flags) &&
 		       !b.plugin->args[0] && b.plugin->watchdog_timeout_ns == 4000000000ull &&
-		       !b.selftest && !b.attempt && b.verifier,
-		       "run.json round trip (mode run, plugin, symbol hint, verifier)");
+		       !b.selftest && !b.attempt && b.verifier && strv_eq(b.probes, probes),
+		       "run.json round trip (mode run, plugin, symbol hint, verifier, auto-repro probes)");
 		run_plan__free(&b);
 		tap_ok(!run_plan__decode(t, strlen(t), &b, NULL) && b.mode == RUN_MODE_EXEC &&
 		       strv_eq(b.exec, argv) && b.no_ksyms && !b.nksyms && str_eq(b.selftest, "crash") &&
-		       !b.plugin && b.attempt == 2 && !b.verifier,
+		       !b.plugin && b.attempt == 2 && !b.verifier && !b.probes,
 		       "run.json round trip (mode exec, no monitor, self-test, attempt 2)");
 		run_plan__free(&b);
 		{
