@@ -589,7 +589,7 @@ static int run_test(const struct run_plan *plan, const struct topo *topo, int *c
 		    char **error)
 {
 	const struct run_plan_plugin *pj = plan->plugin;
-	_cleanup_free_ char *text = NULL, *perr = NULL, *cg_root = NULL;
+	_cleanup_free_ char *text = NULL, *perr = NULL, *cg_root = NULL, *probe_header = NULL;
 	struct diag_list diags = { 0 };
 	struct spec_file *sf = NULL;
 	const struct spec_test *t;
@@ -660,6 +660,9 @@ static int run_test(const struct run_plan *plan, const struct topo *topo, int *c
 		if (t->baseline && !plan->verifier && plan->mode != RUN_MODE_SHELL &&
 		    (ret = run_baseline(t, topo, cg_root ?: CGROUP_ROOT, error)))
 			goto out;
+		/* auto-repro: the probes are in place before the scheduler's first callback */
+		if (plan->probes && probe__setup(plan->probes, &probe_header))
+			pr_warn("auto-repro: %s", probe_header);
 		/* the programs the scheduler loads come after every id there is now */
 		if ((ret = guest_bpf_progs__mark(&mark))) {
 			*error = xasprintf("listing the loaded BPF programs: %s", strerror(-ret));
@@ -724,6 +727,16 @@ out:
 		if (rc.plugin->ops->detach)
 			rc.plugin->ops->detach(&rc.sctx);
 		plugin__close(rc.plugin);
+	}
+	if (probe_header) {
+		_cleanup_free_ char *trace = NULL;
+		size_t tlen = 0;
+		int pret = probe__collect(probe_header, &trace, &tlen);
+
+		if (pret)
+			trace = xasprintf("%s# reading the trace: %s\n", probe_header, strerror(-pret));
+		if (host_artifact(NULL, "auto-repro-trace.txt", trace, pret ? strlen(trace) : tlen))
+			pr_warn("auto-repro: sending the trace failed");
 	}
 	free(rc.attach_why);
 	spec_file__free(sf);

@@ -34,4 +34,14 @@ size_t guest_ksyms__scan(FILE *f, const char *const *want, size_t nwant, bool to
 int guest_bpf_progs__mark(uint32_t *mark);
 int guest_bpf_progs__collect(uint32_t mark, struct msg_bpf_prog **out, size_t *n);
 
+/*
+ * Auto-repro (probe.c): put kprobe events on funcs (NULL-terminated) and
+ * enable the scheduling tracepoints, then start tracing. *header (caller
+ * frees) says which probes took and which the kernel refused, as "# "
+ * lines. Returns 0 or -errno (tracefs unusable).
+ */
+int probe__setup(char *const *funcs, char **header);
+/* Stop tracing; *out = header + the trace (caller frees). 0 or -errno. */
+int probe__collect(const char *header, char **out, size_t *len);
+
 #endif

@@ -44,6 +44,7 @@ struct vm_session {
 	char *ksyms_cache;	/* the kernel's symbol cache (distances from _text) */
 	struct vm_session_run *cur;	/* the boot under way */
 	unsigned attempt;	/* --retries: which attempt the next boot is (0: not said) */
+	char **probes;		/* auto-repro: the rerun's probes (borrowed), or NULL */
 	/* a restore under way: QEMU waits on this QMP socket for the snapshot's state */
 	const struct vm_snapshot *restore;
 	const char *restore_qmp;
@@ -136,6 +137,7 @@ static char *build_run_json(const struct vm_session *s, enum vm_machine m)
 		.selftest = getenv("KTSTR_AGENT_SELFTEST"),
 		.attempt = s->attempt,
 		.verifier = o->verifier,
+		.probes = s->probes,
 	};
 	char *ret;
 
@@ -818,6 +820,14 @@ void vm_session__set_attempt(struct vm_session *s, unsigned attempt)
 {
 	if (s)
 		s->attempt = attempt;
+}
+
+void vm_session__set_repro(struct vm_session *s, const char *dir, char **probes)
+{
+	if (s) {
+		s->o.dir = dir;
+		s->probes = probes;
+	}
 }
 
 void vm_session__free(struct vm_session *s)

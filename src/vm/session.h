@@ -115,6 +115,12 @@ int vm_session__new(const struct vm_session_opts *o, struct vm_session **out, ch
 void vm_session__free(struct vm_session *s);
 /* --retries: the attempt the next runs belong to, told to the guest as $KTSTR_ATTEMPT. */
 void vm_session__set_attempt(struct vm_session *s, unsigned attempt);
+/*
+ * Auto-repro: the next boots write their files to dir and the agent puts
+ * kprobes on probes (both borrowed until the session is freed or this is
+ * called again) before the scheduler attaches.
+ */
+void vm_session__set_repro(struct vm_session *s, const char *dir, char **probes);
 
 /* One boot (two when the first never reached the agent), as data. */
 struct vm_session_run {
