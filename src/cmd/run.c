@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 
+#include "check/repro.h"
 #include "check/verdict.h"
 #include "cmd/cmd.h"
 #include "cmd/shard.h"
@@ -128,6 +129,9 @@ struct test_ctx {
 	char *dir;		/* results */
 	char *tmp;		/* temp: initrd and suffix, removed afterwards */
 	struct vm_session *vs;
+	/* auto-repro: the last failed run's sched_ext dump (else console) and ejection */
+	char *repro_src, *repro_why;
+	size_t repro_len;
 };
 
 /*
@@ -248,6 +252,37 @@ static void session_write_failed(void *ctx, const char *path, int err)
 	write_failed(((struct job *)ctx)->rn, path, err);
 }
 
+/*
+ * Auto-repro's trigger: a failed run whose scheduler the kernel ejected or
+ * whose health check (the plugin's poll) found it gone. Keeps what names
+ * the failing code: the sched_ext dump's backtrace, else the console's.
+ * An attach failure (the verifier) is left out: no callback ever ran.
+ */
+static void repro_keep(struct test_ctx *tc, const struct vm_session_run *sr,
+		       const struct run_result *rr)
+{
+	const struct msg_sched *m = &sr->chan.sched;
+	_cleanup_free_ char *dump = xasprintf("%s/sched_ext_dump.txt", tc->dir);
+	char *text = NULL;
+	size_t len = 0;
+
+	if (rr->status != TEST_FAIL || !sr->chan.have_sched || str_eq(m->state, "running") ||
+	    str_eq(m->exit_kind, "attach failed"))
+		return;
+	if (read_file(dump, &text, &len)) {
+		if (!sr->vm.console)
+			return;
+		text = xstrndup(sr->vm.console, sr->vm.console_len);
+		len = sr->vm.console_len;
+	}
+	free(tc->repro_src);
+	free(tc->repro_why);
+	tc->repro_src = text;
+	tc->repro_len = len;
+	tc->repro_why = xasprintf("%s%s%s%s%s", m->state, *m->exit_kind ? ": " : "", m->exit_kind,
+				  *m->reason ? ": " : "", m->reason);
+}
+
 /* One repeat: boot (vm/session.c), judge. */
 static void run_once(struct test_ctx *tc, struct run_result *rr)
 {
@@ -270,6 +305,8 @@ static void run_once(struct test_ctx *tc, struct run_result *rr)
 			j->shell_code = sr.chan.done.exit_code;
 	}
 	check__verdict(&in, &sr, rr);
+	if (in.sched_ext)
+		repro_keep(tc, &sr, rr);
 	if (!sr.prep_err && !sr.interrupted) {
 		if (sr.vm.console && rr->status != TEST_PASS && !j->res->console_tail)
 			j->res->console_tail = check__console_tail(sr.vm.console,
@@ -312,6 +349,84 @@ static int keep_attempt(const char *dir, unsigned n, char **out)
 	}
 	closedir(d);
 	return ret;
+}
+
+/*
+ * Auto-repro (ktstr-run(1)): rerun the failed test once in DIR/auto-repro
+ * with kprobes on the backtrace's functions and the struct_ops callbacks'
+ * kernel callers, and report the trace stitched per task. The test's
+ * verdict stays the first run's; the rerun's own outcome is only noted.
+ */
+static void auto_repro(struct test_ctx *tc)
+{
+	struct job *j = tc->job;
+	struct test_result *res = j->res;
+	_cleanup_free_ char *dir = xasprintf("%s/auto-repro", tc->dir);
+	_cleanup_free_ char *trace_path = xasprintf("%s/auto-repro-trace.txt", dir);
+	_cleanup_free_ char *trace = NULL, *body = NULL, *outcome = NULL;
+	char **funcs = NULL, **progs = NULL, **probes;
+	struct test_result rerun = { 0 };
+	struct run_result *rr;
+	json_t *js = NULL;
+	size_t tlen = 0, frames;
+	uint64_t t0 = now_ns();
+	char *text;
+	FILE *f;
+	int ret;
+
+	frames = repro__backtrace(tc->repro_src, tc->repro_len, &funcs, &progs);
+	probes = repro__probes(funcs);
+	ret = mkdir_p(dir, 0755);
+	if (!ret) {
+		vm_session__set_repro(tc->vs, dir, probes);
+		rr = array_push(&rerun.runs, &rerun.nruns, sizeof(*rr));
+		run_once(tc, rr);
+		rerun.status = rr->status;
+		check__first_reason(&rerun, 1);
+		vm_session__set_repro(tc->vs, tc->dir, NULL);
+		outcome = xasprintf("%s%s%s", test_status_name(rerun.status), rerun.reason ? ": " : "",
+				    rerun.reason ?: "");
+		ret = read_file(trace_path, &trace, &tlen);
+	}
+	f = open_memstream(&text, &(size_t){ 0 });
+	fprintf(f, "trigger: %s\n", tc->repro_why);
+	fprintf(f, "backtrace: %zu frames;", frames);
+	for (size_t i = 0; progs[i]; i++)
+		fprintf(f, " %s (struct_ops program)", progs[i]);
+	for (size_t i = 0; funcs[i]; i++)
+		fprintf(f, " %s", funcs[i]);
+	fprintf(f, "%s\n", funcs[0] || progs[0] ? "" : " none past the generic frames");
+	if (ret) {
+		fprintf(f, "no trace: %s: %s\n", outcome ? trace_path : dir, strerror(-ret));
+	} else {
+		repro__stitch(trace, tlen, REPRO_WINDOW_NS, repro__reason_pid(rerun.reason ?: tc->repro_why), &body,
+			      &js);
+		fputs(body, f);
+	}
+	fprintf(f, "rerun: %s (%.1f s; files in %s)\n", outcome ?: "not run", (now_ns() - t0) / 1e9,
+		dir);
+	fclose(f);
+	res->auto_repro = text;
+	{
+		_cleanup_free_ char *tp = xasprintf("%s/auto-repro.txt", tc->dir);
+		_cleanup_free_ char *jp = xasprintf("%s/auto-repro.json", tc->dir);
+		_cleanup_free_ char *jt = NULL;
+
+		if (js) {
+			json_object_set_new(js, "trigger", json_string(tc->repro_why));
+			json_object_set_new(js, "rerun", json_string(outcome ?: "not run"));
+			jt = json_dumps(js, JSON_INDENT(1) | JSON_SORT_KEYS);
+		}
+		if ((ret = write_file_atomic(tp, text, strlen(text))))
+			write_failed(j->rn, tp, -ret);
+		if (jt && (ret = write_file_atomic(jp, jt, strlen(jt))))
+			write_failed(j->rn, jp, -ret);
+	}
+	json_decref(js);
+	test_result__free(&rerun);
+	repro__strv_free(funcs);
+	repro__strv_free(progs);
+	repro__strv_free(probes);
 }
 
 static void run_job(struct job *j)
@@ -427,6 +542,8 @@ static void run_job(struct job *j)
 		test_result__push_attempt(res, adir, now_ns() - ta);
 	}
 	test_result__settle(res);
+	if (tc.repro_src && res->status == TEST_FAIL && !got_signal && !j->t->no_auto_repro)
+		auto_repro(&tc);
 out:
 	res->elapsed_ns = now_ns() - t0;
 	if (tc.tmp)
@@ -435,6 +552,8 @@ out:
 		plugin__close(tc.plugin);
 	free(tc.dir);
 	free(tc.tmp);
+	free(tc.repro_src);
+	free(tc.repro_why);
 	vm_session__free(tc.vs);
 }
 

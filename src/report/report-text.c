@@ -217,6 +217,10 @@ char *report_text__failure(const struct test_result *t)
 			fprintf(f, " (run %zu)\n", i + 1);
 		fputs(mon, f);
 	}
+	if (t->auto_repro) {
+		fputs("\n--- auto-repro ---\n", f);
+		fputs(t->auto_repro, f);
+	}
 	if (t->console_tail && *t->console_tail) {
 		fputs("\n--- console (tail) ---\n", f);
 		for (const char *c = t->console_tail; *c; c++)

@@ -182,6 +182,7 @@ void test_result__free(struct test_result *t)
 	free(t->scheduler);
 	free(t->results_dir);
 	free(t->console_tail);
+	free(t->auto_repro);
 	free(t->started_at);
 	free(t->kernel_release);
 	free(t->kernel_key);

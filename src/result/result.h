@@ -261,6 +261,7 @@ struct test_result {
 	char *scheduler;		/* plugin name + flags */
 	char *results_dir;		/* artifacts: console.log, agent.log, qemu.cmdline, result.json */
 	char *console_tail;		/* last lines of the console, for reports */
+	char *auto_repro;		/* the '--- auto-repro ---' section's body, or NULL */
 	uint64_t elapsed_ns;
 	/* identity, for comparisons (result.json's "context") */
 	const struct run_context *context;	/* borrowed; NULL outside ktstr-run */

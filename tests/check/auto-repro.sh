@@ -1,0 +1,94 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Auto-repro in VMs (issue 16): the faulty scheduler's stall and error exits
+# FAIL as before (the first run's verdict), and each report has a
+# '--- auto-repro ---' section whose per-task events name the struct_ops
+# callbacks and the backtrace's functions, written also to auto-repro.txt
+# and auto-repro.json; 'auto_repro: false' leaves all of it out. Boots 5 VMs.
+set -u
+src=${KTSTR_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${KTSTR_BUILDDIR:-$src}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ktstr-repro.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+echo "TAP version 14"
+. "$src/tests/vm/kernel.sh"
+kernel=$(test_kernel "$build")
+[ -n "$kernel" ] || no_test_kernel "no kernel (set KTSTR_TEST_KERNEL)"
+[ -e "$build/plugins/faulty.la" ] || { echo "1..0 # SKIP no faulty plugin"; exit 0; }
+KTSTR_TEST_KERNEL=$kernel "$build/src/ktstr-run" --accel tcg -j 1 --results-dir "$tmp/r" \
+	"$src/tests/check/repro/auto-repro.yaml" "$src/tests/check/repro/auto-repro-off.yaml" \
+	>"$tmp/out" 2>&1
+echo "# ktstr-run exited $?"
+
+python3 - "$tmp/out" "$tmp/r" <<'PY'
+import json, os, re, sys
+
+out = open(sys.argv[1], errors="replace").read()
+rdir = sys.argv[2]
+n = 0
+bad = False
+
+def ok(cond, what, why=""):
+    global n, bad
+    n += 1
+    print(("ok" if cond else "not ok") + " %d - %s" % (n, what))
+    if not cond:
+        bad = True
+        for l in why.splitlines()[-15:]:
+            print("# " + l)
+
+# the text report: one block per failed test, from its header to its "artifacts:" line
+def block(name):
+    m = re.search(r"^ktstr '%s'.*?^artifacts: .*$" % re.escape(name), out, re.M | re.S)
+    return m.group(0) if m else ""
+
+def row(name):
+    m = re.search(r"^(PASS|FAIL|ERROR|SKIP|TIMEOUT) +[0-9.]+s +%s +(.*)$" % re.escape(name), out, re.M)
+    return m.groups() if m else ("", "")
+
+def section(b):
+    m = re.search(r"^--- auto-repro ---\n(.*?)(?=^--- |^artifacts: )", b, re.M | re.S)
+    return m.group(1) if m else None
+
+cases = [("auto-repro/flags=stall=1", "SCX_EXIT_ERROR_STALL", "scx_watchdog_workfn"),
+         ("auto-repro/flags=error-after=20", "error-after: 20 events reached", "enqueue_task")]
+for name, why, fn in cases:
+    b = block(name)
+    st, reason = row(name)
+    ok(st == "FAIL" and why in reason, "%s: FAIL for the first run's reason (%s)" % (name, why),
+       "row: %s %s" % (st, reason))
+    s = section(b)
+    ok(s is not None, "%s: the report has a '--- auto-repro ---' section" % name, b)
+    s = s or ""
+    tasks = re.findall(r"^task \d+ .*: \d+ events", s, re.M)
+    events = re.findall(r"^ +[-+][0-9.]+ ms +cpu\d+ +(.*)$", s, re.M)
+    cb = [e for e in events if re.search(r" ops\.(enqueue|select_cpu|running|stopping|runnable|dequeue|quiescent|tick)\b", e)]
+    ok(tasks and cb, "%s: per-task events naming struct_ops callbacks (%d tasks, %d callback events)"
+       % (name, len(tasks), len(cb)), s)
+    ok(re.search(r"^backtrace: .*\b%s" % fn, s, re.M) and any(e.startswith(fn) or (" %s" % fn) in e for e in events),
+       "%s: the backtrace's %s is probed and seen" % (name, fn), s)
+    ok(re.search(r"^rerun: (FAIL|PASS|ERROR|TIMEOUT)", s, re.M), "%s: the rerun's own outcome is noted" % name, s)
+    d = os.path.join(rdir, name.replace("/", "_"))
+    try:
+        j = json.load(open(os.path.join(d, "auto-repro.json")))
+        good = isinstance(j.get("tasks"), list) and j["tasks"] and all(
+            "pid" in t and "comm" in t and all("cpu" in e and "t_ms" in e and "event" in e for e in t["events"])
+            for t in j["tasks"])
+    except Exception as e:
+        good, j = False, str(e)
+    ok(good and os.path.exists(os.path.join(d, "auto-repro.txt")) and
+       os.path.exists(os.path.join(d, "auto-repro", "auto-repro-trace.txt")),
+       "%s: auto-repro.txt, auto-repro.json and the rerun's trace in its results dir" % name, str(j)[:500])
+
+name = "auto-repro-off"
+st, reason = row(name)
+b = block(name)
+d = os.path.join(rdir, name)
+ok(st == "FAIL" and "error-after: 20" in reason, "%s: FAILs as before" % name, "row: %s %s" % (st, reason))
+ok(b and section(b) is None and not os.path.exists(os.path.join(d, "auto-repro.txt"))
+   and not os.path.exists(os.path.join(d, "auto-repro")),
+   "%s: 'auto_repro: false' has no section, no rerun, no files" % name, b)
+print("1..%d" % n)
+sys.exit(1 if bad else 0)
+PY
