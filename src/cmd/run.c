@@ -542,7 +542,7 @@ static void run_job(struct job *j)
 		test_result__push_attempt(res, adir, now_ns() - ta);
 	}
 	test_result__settle(res);
-	if (tc.repro_src && res->status == TEST_FAIL && !got_signal && !j->t->no_auto_repro)
+	if (tc.repro_src && j->t && !j->t->no_auto_repro && res->status == TEST_FAIL && !got_signal)
 		auto_repro(&tc);
 out:
 	res->elapsed_ns = now_ns() - t0;

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,8 +26,13 @@
 
 #define TRACEFS "/sys/kernel/tracing"
 #define PROBE_GROUP "ktstr"
-/* per CPU: at least the last ~second of a busy TCG guest's events */
-#define PROBE_BUFFER_KB "4096"
+/*
+ * Per CPU: a 2 s faulty stall run writes ~1.3 MB in all; 4 MB per CPU keeps
+ * the last seconds of a busy guest, capped at 64 MB for the whole guest so
+ * a large VM's RAM is not eaten by the ring buffer.
+ */
+#define PROBE_BUFFER_KB 4096L
+#define PROBE_BUFFER_TOTAL_KB (64L * 1024)
 
 /*
  * The fetch arguments tried per function, richest first: the kernel
@@ -97,7 +103,13 @@ int probe__setup(char *const *funcs, char **header)
 
 	write_str(TRACEFS "/tracing_on", "0", false);
 	write_str(TRACEFS "/trace", "", false);
-	ret = write_str(TRACEFS "/buffer_size_kb", PROBE_BUFFER_KB, false);
+	{
+		long ncpus = MAX(sysconf(_SC_NPROCESSORS_ONLN), 1L);
+		char kb[32];
+
+		snprintf(kb, sizeof(kb), "%ld", MIN(PROBE_BUFFER_KB, PROBE_BUFFER_TOTAL_KB / ncpus));
+		ret = write_str(TRACEFS "/buffer_size_kb", kb, false);
+	}
 	if (ret) {
 		*header = xasprintf("# tracefs: %s: %s\n", TRACEFS "/buffer_size_kb",
 				    strerror(-ret));
