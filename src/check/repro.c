@@ -277,7 +277,7 @@ static void parse_line(char *l, struct rev **v, size_t *n, double *fail, char **
 	p = strrchr(task, '-');
 	if (!p)
 		return;
-	cur = atoi(p + 1);
+	cur = (int)strtol(p + 1, NULL, 10);
 	*p = '\0';
 	e.cpu = strtoul(br + 2, &p, 10);
 	if (*p != ']')
@@ -303,7 +303,7 @@ static void parse_line(char *l, struct rev **v, size_t *n, double *fail, char **
 		struct rev in = e;
 
 		if (field(rest, "prev_pid", buf, sizeof(buf))) {
-			e.pid = atoi(buf);
+			e.pid = (int)strtol(buf, NULL, 10);
 			field(rest, "prev_comm", e.comm, sizeof(e.comm));
 			field(rest, "prev_state", buf, sizeof(buf));
 			snprintf(e.event, sizeof(e.event), "switch out");
@@ -311,7 +311,7 @@ static void parse_line(char *l, struct rev **v, size_t *n, double *fail, char **
 			ev_add(v, n, &e);
 		}
 		if (field(rest, "next_pid", buf, sizeof(buf))) {
-			in.pid = atoi(buf);
+			in.pid = (int)strtol(buf, NULL, 10);
 			field(rest, "next_comm", in.comm, sizeof(in.comm));
 			snprintf(in.event, sizeof(in.event), "switch in");
 			ev_add(v, n, &in);
@@ -321,10 +321,10 @@ static void parse_line(char *l, struct rev **v, size_t *n, double *fail, char **
 	if (str_startswith(ev, "sched_wakeup")) {
 		if (!field(rest, "pid", buf, sizeof(buf)))
 			return;
-		e.pid = atoi(buf);
+		e.pid = (int)strtol(buf, NULL, 10);
 		field(rest, "comm", e.comm, sizeof(e.comm));
 		if (field(rest, "target_cpu", buf, sizeof(buf)))
-			snprintf(e.detail, sizeof(e.detail), "target_cpu=%d", atoi(buf));
+			snprintf(e.detail, sizeof(e.detail), "target_cpu=%d", (int)strtol(buf, NULL, 10));
 		snprintf(e.event, sizeof(e.event), "%s", ev + 6);	/* "wakeup", "wakeup_new" */
 		ev_add(v, n, &e);
 		return;
@@ -332,7 +332,7 @@ static void parse_line(char *l, struct rev **v, size_t *n, double *fail, char **
 	/* a kprobe: "(fn+0x0/0x..) pid=.. comm=".." flags=0x.. dsq=0x.." */
 	e.cb = repro__callback(ev);
 	if (field(rest, "pid", buf, sizeof(buf)))
-		e.pid = atoi(buf);
+		e.pid = (int)strtol(buf, NULL, 10);
 	else
 		e.pid = cur;
 	if (!field(rest, "comm", e.comm, sizeof(e.comm)))
