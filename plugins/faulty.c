@@ -53,6 +53,12 @@ static const struct ktstr_flag flags[] = {
 	{ "own-timeout-ms=", "ops.timeout_ms is N ms whatever the spec's watchdog_timeout, as a "
 			     "scheduler that reads none of ktstr's settings: only the host's "
 			     "watchdog override can shorten it", NULL, NULL },
+	/* ktstr's scenario flags, accepted so that the catalog's scenarios that require them
+	 * (performance: borrow, llc) can run under a fault; they change nothing. */
+	{ "borrow", "no effect: accepted so that scenarios requiring ktstr's 'borrow' run under "
+		    "the faults", NULL, NULL },
+	{ "llc", "no effect: accepted so that scenarios requiring ktstr's 'llc' run under the faults",
+	  NULL, NULL },
 	{ NULL },
 };
 
