@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -651,6 +652,55 @@ static bool is_init_prog(const char *name)
 	return n >= 4 && !strcmp(name + n - 4, "init") && (n == 4 || name[n - 5] == '_');
 }
 
+/*
+ * Why libbpf found an extern kfunc "incompatible with kernel", when the cause
+ * is the kernel's: its BTF gives the kfunc a trailing `aux` parameter (the
+ * struct bpf_prog_aux * that the verifier fills in, KF_IMPLICIT_ARGS) but no
+ * NAME_impl, the full prototype the verifier resolves such a kfunc through
+ * ("cannot find function NAME_impl in BTF"). Debian's 7.2.12 is such a kernel
+ * for scx_bpf_create_dsq, scx_bpf_kick_cpu and scx_bpf_error_bstr: no BPF
+ * program can call them there (7.3 publishes NAME without `aux` and NAME_impl
+ * with it). VMLINUX is the kernel's BTF, LOG libbpf's output. Writes the
+ * explanation to buf and returns true when it applies.
+ */
+bool scxp_explain_implicit_args(const struct btf *vmlinux, const char *log, char *buf, size_t len)
+{
+	static const char pre[] = "extern (func ksym) '";
+	bool found = false;
+
+	/* libbpf names each refused kfunc: "extern (func ksym) 'NAME': func_proto [..] incompatible ..." */
+	for (const char *p = strstr(log, pre); p; p = strstr(p, pre)) {
+		const struct btf_type *kp;
+		const struct btf_param *kpar;
+		char name[112], impl[128];
+		size_t nl;
+		int kid;
+
+		p += sizeof(pre) - 1;
+		nl = strcspn(p, "'");
+		if (nl >= sizeof(name) || !strstr(p + nl, "incompatible with kernel"))
+			continue;
+		memcpy(name, p, nl);
+		name[nl] = '\0';
+		snprintf(impl, sizeof(impl), "%s_impl", name);
+		kid = btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC);
+		if (kid < 0 || btf__find_by_name_kind(vmlinux, impl, BTF_KIND_FUNC) >= 0)
+			continue;
+		kp = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, kid)->type);
+		if (!kp || !btf_is_func_proto(kp) || !btf_vlen(kp))
+			continue;
+		kpar = btf_params(kp) + btf_vlen(kp) - 1;
+		if (strcmp(btf__name_by_offset(vmlinux, kpar->name_off), "aux"))
+			continue;
+		snprintf(buf, len, "%s: this kernel's BTF gives it the implicit argument 'aux' but has no %s, "
+			 "through which the verifier calls it, so no BPF program can (a defect of this kernel "
+			 "build; 7.3 has both)", name, impl);
+		found = true;
+		break;
+	}
+	return found;
+}
+
 int scxp_bpf_load_attach(struct ktstr_sched_ctx *ctx, struct scxp_bpf *run,
 			 struct bpf_object_skeleton *skel, struct bpf_map *ops_map)
 {
@@ -675,9 +725,18 @@ int scxp_bpf_load_attach(struct ktstr_sched_ctx *ctx, struct scxp_bpf *run,
 	run->elf = NULL;
 	if (ret) {
 		char *trimmed = scxp_trim_verifier_log(capture ? capture : "", SCXP_VERIFIER_TAIL);
+		struct btf *vmlinux = NULL;
+		char why[512];
 
-		scxp_log(ctx, KTSTR_LOG_ERROR, "scheduler %s: BPF load failed: %s%s%s", run->ops_name,
-			 strerror(-ret), trimmed ? "\n" : "", trimmed ? trimmed : "");
+		if (capture && strstr(capture, "incompatible with kernel"))
+			vmlinux = btf__load_vmlinux_btf();
+		if (vmlinux && scxp_explain_implicit_args(vmlinux, capture, why, sizeof(why)))
+			scxp_log(ctx, KTSTR_LOG_ERROR, "scheduler %s: BPF load failed: kernel cannot serve kfunc %s",
+				 run->ops_name, why);
+		else
+			scxp_log(ctx, KTSTR_LOG_ERROR, "scheduler %s: BPF load failed: %s%s%s", run->ops_name,
+				 strerror(-ret), trimmed ? "\n" : "", trimmed ? trimmed : "");
+		btf__free(vmlinux);
 		if (trimmed)
 			scxp_artifact(ctx, "verifier.log", trimmed, strlen(trimmed));
 		free(trimmed);

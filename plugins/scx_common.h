@@ -165,5 +165,9 @@ void scxp_plugin_detach(struct ktstr_sched_ctx *ctx);
 
 /* The last `tail` lines of a libbpf log before and including the error. */
 char *scxp_trim_verifier_log(const char *log, unsigned tail);
+/* libbpf refused a kfunc that this kernel's BTF cannot serve (an implicit 'aux'
+ * argument without its *_impl): the reason in buf, true; else false. */
+struct btf;
+bool scxp_explain_implicit_args(const struct btf *vmlinux, const char *log, char *buf, size_t len);
 
 #endif

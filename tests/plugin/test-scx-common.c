@@ -3,12 +3,14 @@
  * Host tests of the sched_ext plugins without a sched_ext kernel: the BPF
  * objects open with libbpf and declare their struct_ops map, the watchdog
  * patch touches exactly ops.timeout_ms, the verifier log is trimmed to its
- * tail, and exit kinds map to health.
+ * tail, exit kinds map to health, and a kfunc the kernel's BTF cannot serve
+ * (7.2.12's implicit 'aux' without *_impl) is named as the reason.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "tap.h"
@@ -186,9 +188,48 @@ static void test_kmsg(void)
 	tap_is_int(scxp_exit_kind_from_reason(reason), 1026, "and the reason maps to SCX_EXIT_ERROR_STALL");
 }
 
+/*
+ * A kernel BTF as 7.2.12's (scx_bpf_create_dsq(dsq_id, node, aux) without
+ * scx_bpf_create_dsq_impl) and libbpf's refusal of our 2-argument extern:
+ * the reason names the kfunc and the missing _impl; with the _impl (as 7.3)
+ * or for another refusal there is no such reason.
+ */
+static void test_implicit_args(void)
+{
+	static const char log[] = "libbpf: extern (func ksym) 'bpf_cpumask_test_cpu': resolved to kernel [65461]\n"
+				  "libbpf: extern (func ksym) 'scx_bpf_create_dsq': func_proto [58] "
+				  "incompatible with kernel [48700]\nlibbpf: failed to load object 'faulty'\n";
+	struct btf *b = btf__new_empty();
+	int s32, u64, aux, proto, proto2;
+	char why[512] = "";
+
+	s32 = btf__add_int(b, "s32", 4, BTF_INT_SIGNED);
+	u64 = btf__add_int(b, "u64", 8, 0);
+	aux = btf__add_ptr(b, btf__add_struct(b, "bpf_prog_aux", 0));
+	proto = btf__add_func_proto(b, s32);
+	btf__add_func_param(b, "dsq_id", u64);
+	btf__add_func_param(b, "node", s32);
+	btf__add_func_param(b, "aux", aux);
+	btf__add_func(b, "scx_bpf_create_dsq", BTF_FUNC_STATIC, proto);
+	proto2 = btf__add_func_proto(b, 0);
+	btf__add_func_param(b, "cpu", s32);
+	btf__add_func_param(b, "flags", u64);
+	btf__add_func(b, "scx_bpf_kick_cpu", BTF_FUNC_STATIC, proto2);
+	tap_ok(scxp_explain_implicit_args(b, log, why, sizeof(why)) &&
+	       strstr(why, "scx_bpf_create_dsq: this kernel's BTF gives it the implicit argument 'aux' but has "
+			   "no scx_bpf_create_dsq_impl"),
+	       "a kfunc with 'aux' and no _impl is named as the reason");
+	tap_ok(!scxp_explain_implicit_args(b, "libbpf: extern (func ksym) 'scx_bpf_kick_cpu': func_proto [9] "
+					   "incompatible with kernel [3]\n", why, sizeof(why)),
+	       "a refused kfunc without a trailing 'aux' is not explained so");
+	btf__add_func(b, "scx_bpf_create_dsq_impl", BTF_FUNC_STATIC, proto);
+	tap_ok(!scxp_explain_implicit_args(b, log, why, sizeof(why)), "with its _impl (as 7.3) it is not");
+	btf__free(b);
+}
+
 int main(void)
 {
-	tap_plan(23);
+	tap_plan(26);
 	libbpf_set_print(silent);
 	test_object("plugins/scx_ktstr.bpf.o", "ktstr_ops", 8);
 	test_object("plugins/faulty.bpf.o", "faulty_ops", 5);
@@ -196,5 +237,6 @@ int main(void)
 	test_trim();
 	test_health();
 	test_kmsg();
+	test_implicit_args();
 	return tap_done();
 }
