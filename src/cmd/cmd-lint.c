@@ -106,6 +106,15 @@ void cmd_plugins__free(struct cmd_plugins *c)
 
 static void list_one(const struct run_opts *o, const struct spec_test *t, void *arg);
 
+/* Whether the budget's selection holds test t (under any kernel). */
+static bool selected(const struct cmd_sel *sel, size_t n, const struct spec_test *t)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sel[i].t == t)
+			return true;
+	return false;
+}
+
 /*
  * Load every spec (spec_list__load), check plugin flags (lint, dry-run), print the
  * diagnostics (sorted, all of them) and call fn on each expanded test that
@@ -118,7 +127,8 @@ static int for_each_test(const struct run_opts *o, bool print_ok, bool check_fla
 	struct spec_filter *flt = NULL;
 	struct spec_list l = {};
 	_cleanup_free_ char *err = NULL;
-	size_t next = 0;
+	struct cmd_sel *dsel = NULL;
+	size_t next = 0, ndsel = 0;
 	int status;
 
 	if (spec_filter__new(o->filter, &flt, &err)) {
@@ -136,6 +146,14 @@ static int for_each_test(const struct run_opts *o, bool print_ok, bool check_fla
 		spec_list__free(&l);
 		return LINT_USAGE;
 	}
+	/* --dry-run with a budget plans only the tests the budget selects (it prints its line) */
+	if (fn && fn != list_one && o->budget_s > 0) {
+		if (cmd__select(o, &l, &dsel, &ndsel)) {
+			spec_filter__free(flt);
+			spec_list__free(&l);
+			return LINT_USAGE;
+		}
+	}
 	for (size_t i = 0; i < l.nfiles; i++) {
 		const struct spec_list_file *f = &l.files[i];
 
@@ -152,7 +170,8 @@ static int for_each_test(const struct run_opts *o, bool print_ok, bool check_fla
 		}
 		/* the list holds the selected tests file by file, in order */
 		for (; next < l.ntests && l.tests[next].sf == f->sf; next++)
-			if (fn && !(fn == list_one && (o->budget_s > 0 || o->nkernels > 1)))
+			if (fn && !(fn == list_one && (o->budget_s > 0 || o->nkernels > 1)) &&
+			    (!dsel || selected(dsel, ndsel, l.tests[next].t)))
 				fn(o, l.tests[next].t, arg);
 		if (print_ok && !o->quiet)
 			printf("%s: ok, %zu test(s)%s\n", f->path, f->sf->ntests,
@@ -171,6 +190,7 @@ static int for_each_test(const struct run_opts *o, bool print_ok, bool check_fla
 				printf("%s\n", sel[i].name);
 		cmd_sel__free(sel, nsel);
 	}
+	cmd_sel__free(dsel, ndsel);
 	spec_filter__free(flt);
 	spec_list__free(&l);
 	return status;

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 echo "TAP version 14"
-echo "1..10"
+echo "1..11"
 
 "$run" --list --gauntlet --budget 20m "$src/specs/catalog" >"$tmp/out" 2>"$tmp/err"
 line=$(grep '^budget:' "$tmp/err")
@@ -25,6 +25,12 @@ check "20 minutes cover every configuration of the catalog's gauntlet" \
 check "a small budget covers part of them" \
 	'grep -Eq "^budget: [0-9]+/95 tests, [0-9]+/60 s, ([0-9]+)/([0-9]+) configurations covered$" "$tmp/err" &&
 	 ! grep -Eq ", ([0-9]+)/\1 configurations" "$tmp/err"'
+
+# --dry-run honours the budget: its line, and the plans of the selected tests only
+"$run" --dry-run --budget 1m "$src/specs/catalog" >"$tmp/dry" 2>"$tmp/dryerr"
+check "--dry-run --budget prints the budget line and plans just the tests --list selects" \
+	'grep -Eq "^budget: [0-9]+/95 tests" "$tmp/dryerr" &&
+	 [ "$(grep "^test " "$tmp/dry" | sed "s/^test //" | sort)" = "$(sort "$tmp/out")" ]'
 
 # measured times: a test measured as nearly free is chosen first
 cp "$tmp/out" "$tmp/before"
