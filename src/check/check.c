@@ -329,6 +329,10 @@ static void check_gap(struct check_ctx *c, double limit)
  * over the run (the guest follows every cpuset op and move, and reports
  * the union), never against the cgroup the task ended up in: a broken
  * scheduler daemon that moved it out must not widen its own yardstick.
+ * The union alone misses a worker that ran, while its cgroup was narrowed,
+ * on a CPU granted only before or after (a cpuset applied, swapped or
+ * resized mid-run), so the guest also reports the CPUs each worker used
+ * outside the grant of the time (cpus_outside, by epoch between changes).
  * A cgroup without a cpuset is granted every CPU and cannot fail; an
  * empty grant (nothing reported) is not judged.
  */
@@ -345,6 +349,7 @@ static void check_isolation(struct check_ctx *c, double on)
 			if (cpumask_empty(&w->allowed))
 				continue;
 			cpumask_andnot(&bad, &w->cpus_used, &w->allowed);
+			cpumask_or(&bad, &bad, &w->cpus_outside);
 			if (cpumask_empty(&bad))
 				continue;
 			fail(c, g->name, "tid %d ran on unexpected CPUs [%s]", w->pid,

@@ -88,6 +88,7 @@ static json_t *worker_to_json(const struct worker_report *w)
 	json_object_set_new(o, "completed", json_boolean(w->completed));
 	json_object_set_new(o, "exit_status", json_integer(w->exit_status));
 	json_object_set_new(o, "allowed", jmask(&w->allowed));
+	json_object_set_new(o, "cpus_outside", jmask(&w->cpus_outside));
 	return o;
 }
 
@@ -249,6 +250,9 @@ static void worker_from_json(struct jdec *d, json_t *o, struct worker_report *w)
 	w->completed = json_is_true(json_object_get(o, "completed"));
 	w->exit_status = jdec_int(d, o, "exit_status");
 	get_mask(d, o, "allowed", &w->allowed);
+	cpumask_zero(&w->cpus_outside);
+	if (json_object_get(o, "cpus_outside"))	/* absent from older reports */
+		get_mask(d, o, "cpus_outside", &w->cpus_outside);
 }
 
 static void event_from_json(struct jdec *d, json_t *o, struct timeline_event *e)

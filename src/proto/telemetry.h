@@ -41,6 +41,7 @@ struct worker_report {
 	struct migration *migrations;	/* owned; bounded */
 	size_t nmigrations;
 	struct cpumask cpus_used;
+	struct cpumask cpus_outside;	/* used outside the cpuset granted at the time */
 	uint64_t *wake_ns;		/* owned reservoir, <= TELEMETRY_MAX_WAKE_SAMPLES */
 	size_t nwake;
 	uint64_t wake_sample_total;	/* including samples the reservoir dropped */

@@ -75,6 +75,8 @@ int cpuset__resolve(const struct spec_cpuset *cs, const struct topo *t, struct c
 /* ---- worker.c: groups of forked workers ---- */
 
 #define WORKER_MAX_MIGRATIONS 256
+/* Epochs of cpusets and membership the isolation check tells apart; the last holds the rest. */
+#define WORKER_ISO_EPOCHS 32
 
 /* Per-worker shared slot: the worker writes, the parent reads after reaping. */
 struct worker_slot {
@@ -99,6 +101,13 @@ struct worker_slot {
 	int error;			/* -errno of setup in the worker, 0 if fine */
 	char errmsg[160];
 	uint64_t wake_ns[TELEMETRY_MAX_WAKE_SAMPLES];
+	/*
+	 * Isolation by epoch: the parent makes iso_seq odd while it changes
+	 * cpusets or membership and 2 * epoch after (steps.c); a checkpoint
+	 * files its CPU under the epoch it saw unchanged around sched_getcpu().
+	 */
+	volatile uint32_t iso_seq;
+	struct cpumask cpus_epoch[WORKER_ISO_EPOCHS];
 };
 
 enum { WSLOT_FORKED, WSLOT_RUNNING, WSLOT_DONE };
@@ -178,6 +187,9 @@ struct worker_group {
 	bool *err_noted;		/* setup error already reported (steps.c) */
 	uint64_t *cpu_ns;		/* from wait4's rusage */
 	struct cpumask granted;		/* union of the cpusets the harness gave its cgroup (steps.c) */
+	unsigned epoch;			/* current isolation epoch (< WORKER_ISO_EPOCHS) */
+	bool epoch_open;		/* a change of cpusets or membership is under way */
+	struct cpumask grant_epoch[WORKER_ISO_EPOCHS];	/* the grant in each epoch */
 };
 
 struct spawn_opts {

@@ -181,6 +181,32 @@ static void grant_update(struct run *r)
 			continue;
 		cg_granted(r, g->cgroup, &m);
 		cpumask_or(&g->granted, &g->granted, &m);
+		/* a change closes its epoch: the next one is judged against the grant now */
+		if (g->epoch_open && g->epoch + 1 < WORKER_ISO_EPOCHS)
+			g->epoch++;
+		cpumask_or(&g->grant_epoch[g->epoch], &g->grant_epoch[g->epoch], &m);
+		if (g->epoch_open)
+			for (unsigned k = 0; k < g->nspawned; k++)
+				__atomic_store_n(&g->slots[k].iso_seq, 2 * g->epoch, __ATOMIC_RELEASE);
+		g->epoch_open = false;
+	}
+}
+
+/*
+ * Before a change of cpusets or membership: the workers' checkpoints count
+ * toward no epoch until grant_update closes it, so a CPU seen while the
+ * kernel moves them is never judged against the old or the new grant.
+ */
+static void grant_open(struct run *r)
+{
+	for (size_t i = 0; i < r->ngroups; i++) {
+		struct worker_group *g = r->groups[i];
+
+		if (g->stopped)
+			continue;
+		g->epoch_open = true;
+		for (unsigned k = 0; k < g->nspawned; k++)
+			__atomic_store_n(&g->slots[k].iso_seq, 2 * g->epoch + 1, __ATOMIC_RELEASE);
 	}
 }
 
@@ -263,6 +289,7 @@ static int spawn_work(struct run *r, const struct spec_work *w, const char *cgro
 
 		*slot = g;
 		cg_granted(r, cgroup, &g->granted);
+		g->grant_epoch[0] = g->granted;
 	}
 	*out = g;
 	return ret;
@@ -603,6 +630,10 @@ static int apply_op(struct run *r, const struct spec_op *op)
 	char buf[512], buf2[512];
 	unsigned n = 0;
 	int ret = 0;
+
+	if (op->kind == OP_SET_CPUSET || op->kind == OP_CLEAR_CPUSET || op->kind == OP_SWAP_CPUSETS ||
+	    op->kind == OP_MOVE_ALL_TASKS)
+		grant_open(r);
 
 	switch (op->kind) {
 	case OP_ADD_CGROUP:

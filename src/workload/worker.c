@@ -50,9 +50,18 @@ void futex_wake(volatile uint32_t *addr, int n)
 	syscall(SYS_futex, addr, FUTEX_WAKE, n, NULL, NULL, 0);
 }
 
+/* File cpu under epoch seq/2 unless a change of cpusets was under way or began meanwhile. */
+static void note_epoch_cpu(struct worker_slot *s, uint32_t seq, int cpu)
+{
+	if (cpu < 0 || (seq & 1) || __atomic_load_n(&s->iso_seq, __ATOMIC_ACQUIRE) != seq)
+		return;
+	cpumask_set(&s->cpus_epoch[MIN(seq / 2, WORKER_ISO_EPOCHS - 1)], cpu);
+}
+
 static void checkpoint(struct worker_ctx *w)
 {
 	struct worker_slot *s = w->slot;
+	uint32_t seq = __atomic_load_n(&s->iso_seq, __ATOMIC_ACQUIRE);
 	uint64_t now = now_ns(), gap = now - w->last_cp_ns;
 	int cpu = sched_getcpu();
 
@@ -71,6 +80,7 @@ static void checkpoint(struct worker_ctx *w)
 		cpumask_set(&s->cpus_used, cpu);
 		w->last_cpu = cpu;
 	}
+	note_epoch_cpu(s, seq, cpu);
 	w->last_cp_ns = now;
 }
 
@@ -333,7 +343,12 @@ static __attribute__((noreturn)) void child_main(struct worker_ctx *w, volatile 
 		read_schedstat(ss0);
 		cpu0 = thread_cpu_ns();
 		s->start_ns = w->last_cp_ns = now_ns();
-		w->last_cpu = sched_getcpu();
+		{
+			uint32_t seq = __atomic_load_n(&s->iso_seq, __ATOMIC_ACQUIRE);
+
+			w->last_cpu = sched_getcpu();
+			note_epoch_cpu(s, seq, w->last_cpu);
+		}
 		if (w->last_cpu >= 0)
 			cpumask_set(&s->cpus_used, w->last_cpu);
 		s->state = WSLOT_RUNNING;
@@ -683,6 +698,16 @@ void worker_group__collect(const struct worker_group *g, uint64_t scenario_start
 			       !WEXITSTATUS(g->status[i]);
 		r->exit_status = i < g->nspawned ? g->status[i] : -1;
 		r->allowed = g->granted;
+		/* each epoch's CPUs against that epoch's grant, not the union over the run */
+		cpumask_zero(&r->cpus_outside);
+		for (unsigned e = 0; e <= g->epoch && e < WORKER_ISO_EPOCHS; e++) {
+			struct cpumask bad;
+
+			if (cpumask_empty(&g->grant_epoch[e]))
+				continue;
+			cpumask_andnot(&bad, &s->cpus_epoch[e], &g->grant_epoch[e]);
+			cpumask_or(&r->cpus_outside, &r->cpus_outside, &bad);
+		}
 	}
 }
 
