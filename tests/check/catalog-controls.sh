@@ -54,10 +54,9 @@ neg faulty borrow,concentrate performance fan_out_wake starved'
 # performance needs ktstr's 'borrow' (or 'llc'): faulty accepts both as no-ops.
 # The kernel watchdog's ejection (stall=1) takes 20 s of guest time and more
 # under load, so the slice shows stalls as the harness's gap check and the
-# watchdog only in the whole run (with one more cpuset case):
+# watchdog only in the whole run:
 EXTRA='neg faulty stall=1 interaction cgroup_cpuset_add_remove SCX_EXIT_ERROR_STALL: runnable task stall
-neg faulty stall=1 stall stall_detect starved|runnable task stall
-neg faulty concentrate cpuset cgroup_cpuset_swap_disjoint unfair cgroup: spread|starved'
+neg faulty stall=1 stall stall_detect starved|runnable task stall'
 # escape-cpuset is caught where the isolation check is on (ktstr's default is
 # off): nested_cgroup_cpuset, and cgroup_cpuset_apply_midrun, whose grant
 # changes mid-run, since the check judges each epoch between cpuset changes
