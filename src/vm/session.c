@@ -25,15 +25,6 @@
 #define TEARDOWN_TIMEOUT_NS (10 * NSEC_PER_SEC)
 /* a restore reaches the agent in about a second; past this, boot afresh */
 #define RESTORE_TIMEOUT_NS (30 * NSEC_PER_SEC)
-/*
- * The most a restored guest is sent over the channel (FILE and PLAN frames).
- * Measured under QEMU 7.2/TCG: after a restore, host-to-guest data through
- * the stdio chardev stalls after ~500 KB (QEMU stops reading its stdin with
- * 160 KB queued while the agent waits in read()), so a payload binary with
- * its libraries (/bin/echo: 4.9 MB of frames) would time out. Below this,
- * every transfer tried went through; above it the test boots afresh.
- */
-#define RESTORE_SEND_MAX (256u << 10)
 
 struct vm_session {
 	struct vm_session_opts o;
@@ -912,11 +903,6 @@ static char *restore_frames(const struct initramfs *suffix, size_t *len, char **
 		_cleanup_free_ char *enc = msg_plan__encode(&mp);
 
 		add_frame(&buf, len, seq++, MSG_PLAN, enc);
-	}
-	if (*len > RESTORE_SEND_MAX) {
-		*why = xasprintf("%zu bytes of files and plan, over the %u KiB a restored guest "
-				 "takes over the channel", *len, RESTORE_SEND_MAX >> 10);
-		goto fail;
 	}
 	msg_plan__free(&mp);
 	return buf;
