@@ -12,11 +12,12 @@
 . "${KTSTR_SRCDIR:-.}/tests/vm/lib.sh"
 
 vm_require_kernel
-tap_plan 12
+tap_plan 13
 
 src=$KTSTR_SRCDIR
 # a payload small enough for the channel: a script that prints a random number and the time
-printf '#!/bin/sh\ncat /proc/sys/kernel/random/uuid\ndate +%%s\n' >"$VM_DIR/rand"
+printf '#!/bin/sh\ncat /proc/sys/kernel/random/uuid\nhead -c 16 /dev/urandom | od -An -tx1 | tr -d " \\n"\necho\ndate +%%s\n' \
+	>"$VM_DIR/rand"
 chmod +x "$VM_DIR/rand"
 cat >"$VM_DIR/snap-payload.yaml" <<EOT
 name: snap-payload
@@ -103,23 +104,27 @@ vm_no_leftovers "snapshot runs"
 "$KTSTR_RUN" --kernel "$VM_KERNEL" -q --snapshot --results-dir "$VM_DIR/again" \
 	"$VM_DIR/snap-payload.yaml" >"$VM_DIR/again.out" 2>&1
 h=$(date +%s)
-# the payload's output as wait_payload reported it: "UUID SECONDS"
+# the payload's output as wait_payload reported it: "UUID URANDOM-HEX SECONDS"
 rand_out() {
 	python3 - "$1/snap-payload/result.json" <<'PY'
 import json, re, sys
 r = json.load(open(sys.argv[1]))
 for e in r['runs'][0]['telemetry']['events']:
-    m = re.search(r'([0-9a-f-]{36})\s+(\d+)', e['detail'])
+    m = re.search(r'([0-9a-f-]{36})\s+([0-9a-f]{32})\s+(\d+)', e['detail'])
     if e['label'] == 'payload' and m:
-        print(m.group(1), m.group(2))
+        print(m.group(1), m.group(2), m.group(3))
 PY
 }
 o1=$(rand_out "$VM_DIR/snap")
 o2=$(rand_out "$VM_DIR/again")
 used=$(snap_use "$VM_DIR/again")
-[ -n "$o1" ] && [ -n "$o2" ] && [ "${o1% *}" != "${o2% *}" ] && printf '%s' "$used" | grep -q ' used$'
-tap_ok $? "two restored guests draw different random numbers" "$o1 / $o2 ($used)"
-g=${o2#* }
+[ -n "$o1" ] && [ -n "$o2" ] && [ "${o1%% *}" != "${o2%% *}" ] && printf '%s' "$used" | grep -q ' used$'
+tap_ok $? "two restored guests draw different random numbers (uuid)" "$o1 / $o2 ($used)"
+u1=$(printf '%s' "$o1" | cut -d' ' -f2)
+u2=$(printf '%s' "$o2" | cut -d' ' -f2)
+[ -n "$u1" ] && [ -n "$u2" ] && [ "$u1" != "$u2" ]
+tap_ok $? "two restored guests read different /dev/urandom bytes" "$u1 / $u2"
+g=${o2##* }
 [ -n "$g" ] && [ $((h - g)) -ge 0 ] && [ $((h - g)) -le 60 ]
 tap_ok $? "a restored guest's wall clock is the host's" "guest $g, host $h"
 
