@@ -136,6 +136,15 @@ int kernel_sha256_memo(const char *path, const struct stat *st, char sum[65])
 	return 0;
 }
 
+int kernel__sha256_memo(const char *path, char out[65])
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -errno;
+	return kernel_sha256_memo(path, &st, out);
+}
+
 /*
  * Built entries (not distribution kernels) carry the crc32 of the
  * ktstr.kconfig they were configured with; a different current fragment

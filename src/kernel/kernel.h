@@ -259,6 +259,8 @@ int kernel__download(const char *url, const char *dest, const char *sha256,
 		     const struct kernel_progress *p, char **err);
 /* sha256 of a file as 64 hex chars. */
 int kernel__sha256_file(const char *path, char out[65]);
+/* The same, remembered by the file's identity (path, inode, size, mtime) for the process. */
+int kernel__sha256_memo(const char *path, char out[65]);
 /* Unpack a source tarball into @destdir; *topdir gets the tree it contained. */
 int kernel__untar(const char *tarball, const char *destdir, char **topdir, char **err);
 

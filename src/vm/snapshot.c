@@ -84,22 +84,14 @@ static char *qemu_version(const char *bin)
 	return ret;
 }
 
-/*
- * A file's identity for the key: path, size, inode and, unless the name is
- * the content's hash (the base initramfs, which every use touches so that
- * pruning keeps it), the mtime.
- */
-static char *file_identity(const char *path, bool mtime)
+/* sha256 of path, or "-" for none: the key's and meta.json's record of a file. */
+static int content_sum(const char *path, char sum[65])
 {
-	struct stat st;
-
-	if (!path)
-		return xstrdup("-");
-	if (stat(path, &st) < 0)
-		return NULL;
-	return xasprintf("%s %lld %llu %lld.%09ld", path, (long long)st.st_size,
-			 (unsigned long long)st.st_ino, mtime ? (long long)st.st_mtim.tv_sec : 0LL,
-			 mtime ? st.st_mtim.tv_nsec : 0L);
+	if (!path) {
+		strcpy(sum, "-");
+		return 0;
+	}
+	return kernel__sha256_memo(path, sum);
 }
 
 int vm_snapshot__key(const struct vm_config *cfg, char key[65], char **err)
@@ -107,9 +99,8 @@ int vm_snapshot__key(const struct vm_config *cfg, char key[65], char **err)
 	static const int fake_fds[SPEC_MAX_NUMA_NODES];
 	struct vm_config c = *cfg;
 	_cleanup_free_ char *version = qemu_version(qemu__binary(cfg)), *line = NULL;
-	_cleanup_free_ char *kid = file_identity(cfg->kernel, true);
-	_cleanup_free_ char *iid = file_identity(cfg->initrd, false);
 	_cleanup_free_ char *text = NULL, *aerr = NULL;
+	char ksum[65], isum[65];
 	char **argv = NULL;
 	int ret;
 
@@ -118,10 +109,23 @@ int vm_snapshot__key(const struct vm_config *cfg, char key[65], char **err)
 		*err = xasprintf("%s --version said nothing", qemu__binary(cfg));
 		return -ENOEXEC;
 	}
-	if (!kid || !iid) {
-		*err = xasprintf("%s: %s", kid ? cfg->initrd : cfg->kernel, strerror(errno));
-		return -ENOENT;
+	ret = content_sum(cfg->kernel, ksum);
+	if (ret) {
+		*err = xasprintf("%s: %s", cfg->kernel, strerror(-ret));
+		return ret;
 	}
+	ret = content_sum(cfg->initrd, isum);
+	if (ret) {
+		*err = xasprintf("%s: %s", cfg->initrd, strerror(-ret));
+		return ret;
+	}
+	/*
+	 * The files by their content (a copy or a moved cache has the same key,
+	 * a file rewritten in place another); the command line holds the rest:
+	 * topology, NUMA, memory, the kernel command line, the accelerator.
+	 */
+	c.kernel = "@kernel";
+	c.initrd = cfg->initrd ? "@initrd" : NULL;
 	/* what differs from run to run of the same VM */
 	c.console_log = NULL;
 	c.tsc_khz = 0;
@@ -139,7 +143,8 @@ int vm_snapshot__key(const struct vm_config *cfg, char key[65], char **err)
 	}
 	line = qemu__argv_string(argv);
 	qemu__argv_free(argv);
-	text = xasprintf("ktstr snapshot 1\n%s\n%s\n%s\n%s\n", version, kid, iid, line);
+	text = xasprintf("ktstr snapshot 2\n%s\nkernel %s\ninitrd %s\n%s\n", version, ksum, isum,
+			 line);
 	sha256_hex(text, strlen(text), key);
 	return 0;
 }
@@ -602,6 +607,8 @@ static int write_meta(const char *dir, const char *key, const struct vm_config *
 	json_t *ram = json_array();
 	json_t *o;
 	_cleanup_free_ char *p = xasprintf("%s/" META, dir), *text = NULL;
+	_cleanup_free_ char *version = qemu_version(qemu__binary(cfg));
+	char ksum[65], isum[65];
 	int ret = 0;
 
 	for (unsigned i = 0; i < n && !ret; i++) {
@@ -619,8 +626,12 @@ static int write_meta(const char *dir, const char *key, const struct vm_config *
 						     "data", (json_int_t)data, "crc32",
 						     (json_int_t)crc));
 	}
-	o = json_pack("{s:i, s:s, s:s, s:o}", "schema", META_SCHEMA, "key", key, "kernel",
-		      cfg->kernel, "ram", ram);
+	/* what the key was made of, for a reader: the files by content, and QEMU */
+	if (content_sum(cfg->kernel, ksum) || content_sum(cfg->initrd, isum))
+		ksum[0] = isum[0] = '\0';
+	o = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s?, s:o}", "schema", META_SCHEMA, "key", key,
+		      "kernel", cfg->kernel, "kernel_sha256", ksum, "initrd_sha256", isum,
+		      "qemu", version, "ram", ram);
 	text = json_dumps(o, JSON_INDENT(2));
 	json_decref(o);
 	if (!ret) {

@@ -26,9 +26,11 @@ struct vm_snapshot {
 int vm_snapshot__root(char **out);
 
 /*
- * The key of a VM: sha256 over QEMU's version, the kernel and initrd files'
- * identity (path, size, inode, the kernel's mtime) and the QEMU command line without what
- * differs per run (the console path, the RAM fds' numbers, tsc_early_khz).
+ * The key of a VM: sha256 over QEMU's version, the kernel's and initrd's
+ * sha256 (their content, remembered per process by file identity) and the
+ * QEMU command line without their paths and what differs per run (the
+ * console path, the RAM fds' numbers, tsc_early_khz): topology, NUMA,
+ * memory, the kernel command line, the accelerator.
  */
 int vm_snapshot__key(const struct vm_config *cfg, char key[65], char **err);
 

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for src/vm/qemu.c: accelerator choice, machine, topology and NUMA arguments. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 
 #include "tap.h"
 #include "spec/cmdline.h"
 #include "vm/qemu.h"
+#include "vm/snapshot.h"
 
 static bool has_pair(char **argv, const char *opt, const char *val)
 {
@@ -282,9 +285,78 @@ static void test_shell(void)
 	free(err);
 }
 
+/* The snapshot key of cfg computed in a child (a fresh process: no remembered sums). */
+static bool child_key(const struct vm_config *cfg, char key[65])
+{
+	int p[2];
+	pid_t pid;
+	bool ok;
+
+	if (pipe(p) < 0)
+		return false;
+	pid = fork();
+	if (pid == 0) {
+		char k[65], *err = NULL;
+
+		_exit(vm_snapshot__key(cfg, k, &err) || write(p[1], k, 65) != 65);
+	}
+	close(p[1]);
+	ok = pid > 0 && read(p[0], key, 65) == 65;
+	close(p[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return ok;
+}
+
+/* The snapshot key: the files by content, not by path or identity. */
+static void test_snapshot_key(void)
+{
+	_cleanup_free_ char *dir = xstrdup("/tmp/ktstr-key.XXXXXX"), *k1 = NULL, *k2 = NULL;
+	_cleanup_free_ char *ir = NULL;
+	struct vm_config c = { .memory_mb = 256, .topo = { .numa_nodes = 1, .llcs = 1, .cores = 2,
+							    .threads = 1 } };
+	char a[65] = "", b[65] = "", d[65] = "", e[65] = "";
+	struct stat st;
+	struct timespec ts[2];
+	int fd;
+
+	if (!mkdtemp(dir)) {
+		tap_ok(false, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	k1 = xasprintf("%s/bzImage", dir);
+	k2 = xasprintf("%s/copy-of-bzImage", dir);
+	ir = xasprintf("%s/base.cpio", dir);
+	write_file_atomic(k1, "kernel one", 10);
+	write_file_atomic(k2, "kernel one", 10);
+	write_file_atomic(ir, "initramfs", 9);
+	c.kernel = k1;
+	c.initrd = ir;
+	child_key(&c, a);
+	c.kernel = k2;
+	child_key(&c, b);
+	tap_ok(a[0] && str_eq(a, b), "a copy of the kernel elsewhere has the same snapshot key");
+	/* rewritten in place: same path, inode, size and mtime, other bytes */
+	stat(k1, &st);
+	ts[0] = st.st_atim;
+	ts[1] = st.st_mtim;
+	fd = open(k1, O_WRONLY);
+	(void)!pwrite(fd, "kernel two", 10, 0);
+	futimens(fd, ts);
+	close(fd);
+	c.kernel = k1;
+	child_key(&c, d);
+	tap_ok(d[0] && !str_eq(a, d), "a kernel rewritten in place (same identity) gets another key");
+	c.kernel = k2;
+	c.memory_mb = 512;
+	child_key(&c, e);
+	tap_ok(e[0] && !str_eq(a, e), "another memory size gets another key");
+	rm_rf(dir);
+}
+
 int main(void)
 {
-	tap_plan(38);
+	tap_plan(41);
 	test_shell();
 	test_node_memory();
 	test_numa();
@@ -292,5 +364,6 @@ int main(void)
 	test_single();
 	test_accel();
 	test_cmdline_owned();
+	test_snapshot_key();
 	return tap_done();
 }
