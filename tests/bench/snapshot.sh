@@ -78,15 +78,38 @@ suite() {
 		>"$VM_DIR/suite.out" 2>&1
 	rc=$?
 	end=$(date +%s.%N)
+	# each test's status, kept per mode to compare fresh boots with restores
+	python3 - "$VM_DIR/suite" >>"$VM_DIR/verdicts.$mode" <<'PY'
+import json, os, sys
+for root, dirs, files in sorted(os.walk(sys.argv[1])):
+    if 'result.json' in files:
+        r = json.load(open(os.path.join(root, 'result.json')))
+        print(r['name'], r['status'])
+PY
 	rm -rf "$VM_DIR/suite"
 	awk -v s="$start" -v e="$end" -v rc="$rc" 'BEGIN { printf "%.1f s (exit %d)", e - s, rc }'
 }
 
 echo "suite: $(echo "$SPECS" | wc -w) spec files"
+: >"$VM_DIR/verdicts.on"
+: >"$VM_DIR/verdicts.off"
+mode=on
 built=$(suite -j 2 --snapshot)
 echo "  building the templates (--snapshot -j 2, cold): $built"
 for j in $JOBS; do
+	mode=off
 	off=$(suite -j "$j" --no-snapshot)
+	mode=on
 	on=$(suite -j "$j" --snapshot)
 	echo "  -j $j: fresh boots $off, from snapshots $on"
 done
+# the same status per test both ways (over every run of each mode: a test
+# whose status varies shows as a difference too)
+sort -u "$VM_DIR/verdicts.off" >"$VM_DIR/v.off"
+sort -u "$VM_DIR/verdicts.on" >"$VM_DIR/v.on"
+if cmp -s "$VM_DIR/v.off" "$VM_DIR/v.on"; then
+	echo "  verdicts: the same $(wc -l <"$VM_DIR/v.on") test statuses with and without snapshots"
+else
+	echo "  verdicts differ (< fresh boots, > snapshots):"
+	diff "$VM_DIR/v.off" "$VM_DIR/v.on" | sed -n 's/^[<>]/    &/p'
+fi
