@@ -289,7 +289,7 @@ static void read_metrics(const struct spec_payload *sp, const struct payload_rep
 
 /* ktstr's "payload exited with code X, expected Y; stderr:" with the last KiB of stderr. */
 static void judge_exit(const struct spec_payload *sp, const struct payload_report *rep,
-		       struct run_result *r, bool *failed)
+		       struct run_payload *p, struct run_result *r, bool *failed)
 {
 	const char *err = rep->err ? rep->err : "";
 	size_t len = strlen(err);
@@ -298,7 +298,10 @@ static void judge_exit(const struct spec_payload *sp, const struct payload_repor
 	*failed = false;
 	if (!sp->has_exit_code)
 		return;
-	if (WIFEXITED(rep->status) && WEXITSTATUS(rep->status) == sp->exit_code)
+	p->exit_checked = true;
+	p->exit_expected = sp->exit_code;
+	p->exit_ok = WIFEXITED(rep->status) && WEXITSTATUS(rep->status) == sp->exit_code;
+	if (p->exit_ok)
 		return;
 	*failed = true;
 	while (len && (err[len - 1] == '\n' || err[len - 1] == ' '))
@@ -314,16 +317,48 @@ static void judge_exit(const struct spec_payload *sp, const struct payload_repor
 			       (int)MIN(len, STDERR_TAIL), err + (len > STDERR_TAIL ? len - STDERR_TAIL : 0));
 }
 
-static void judge_metrics(const struct spec_payload *sp, const struct run_payload *p,
-			  struct run_result *r)
+/* Record one check of metric m and its verdict in p, for the reports. */
+static void note_check(struct run_payload *p, const struct spec_metric *m,
+		       const struct payload_metric *got, char *what, bool ok, bool judged)
+{
+	struct payload_check *c = array_push(&p->checks, &p->nchecks, sizeof(*c));
+
+	c->metric = xstrdup(m->name);
+	c->check = what;
+	c->found = got;
+	c->value = got ? got->value : 0;
+	c->verdict = !judged ? "not judged (exit)" : !got ? "not found" : ok ? "ok" : "failed";
+}
+
+/*
+ * The spec's checks on p's metrics: a detail per failure (none when the
+ * exit code already failed: judged false) and every check with its verdict
+ * in p->checks.
+ */
+static void judge_metrics(const struct spec_payload *sp, struct run_payload *p,
+			  struct run_result *r, bool judged)
 {
 	const char *cg = *p->cgroup ? p->cgroup : NULL;
 
 	for (size_t i = 0; i < sp->nmetrics; i++) {
 		const struct spec_metric *m = &sp->metrics[i];
 		const struct payload_metric *got = metric_get(p, m->name);
+		bool lo_ok, hi_ok, in_ok;
 
 		if (!m->has_min && !m->has_max && !m->has_range && !m->exists)
+			continue;
+		lo_ok = got && !(m->has_min && got->value < m->min);
+		hi_ok = got && !(m->has_max && got->value > m->max);
+		in_ok = got && !(m->has_range && (got->value < m->lo || got->value > m->hi));
+		if (m->has_min)
+			note_check(p, m, got, xasprintf("min %g", m->min), lo_ok, judged);
+		if (m->has_max)
+			note_check(p, m, got, xasprintf("max %g", m->max), hi_ok, judged);
+		if (m->has_range)
+			note_check(p, m, got, xasprintf("range [%g, %g]", m->lo, m->hi), in_ok, judged);
+		if (m->exists && !m->has_min && !m->has_max && !m->has_range)
+			note_check(p, m, got, xstrdup("exists"), got, judged);
+		if (!judged)
 			continue;
 		if (!got) {
 			run_result__add_detail(r, DETAIL_OTHER, "payload", cg,
@@ -332,15 +367,15 @@ static void judge_metrics(const struct spec_payload *sp, const struct run_payloa
 					       p->why ? p->why : "", p->why ? ")" : "");
 			continue;
 		}
-		if (m->has_min && got->value < m->min)
+		if (!lo_ok)
 			run_result__add_detail(r, DETAIL_OTHER, "payload", cg,
 					       "payload '%s': metric '%s' = %g below minimum %g",
 					       p->name, m->name, got->value, m->min);
-		if (m->has_max && got->value > m->max)
+		if (!hi_ok)
 			run_result__add_detail(r, DETAIL_OTHER, "payload", cg,
 					       "payload '%s': metric '%s' = %g exceeds maximum %g",
 					       p->name, m->name, got->value, m->max);
-		if (m->has_range && (got->value < m->lo || got->value > m->hi))
+		if (!in_ok)
 			run_result__add_detail(r, DETAIL_OTHER, "payload", cg,
 					       "payload '%s': metric '%s' = %g outside [%g, %g]",
 					       p->name, m->name, got->value, m->lo, m->hi);
@@ -376,9 +411,8 @@ void check__payloads(const struct spec_test *t, const struct telemetry *tel, str
 		p->output = sp->output;
 		read_metrics(sp, rep, p);
 		/* ktstr: the exit code first; a bad exit makes the metrics moot */
-		judge_exit(sp, rep, r, &exit_failed);
-		if (!exit_failed)
-			judge_metrics(sp, p, r);
+		judge_exit(sp, rep, p, r, &exit_failed);
+		judge_metrics(sp, p, r, !exit_failed);
 	}
 	/* a payload whose checks never met a run proves nothing: that fails too */
 	for (size_t j = 0; t && j < t->npayloads; j++) {

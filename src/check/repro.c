@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "check/repro.h"
+#include "result/result.h"
+#include "util/jdec.h"
 #include "util/util.h"
 
 /* Frames that say nothing about the scheduler: exit path, dump, trampolines, entry, locks. */
@@ -412,7 +414,8 @@ size_t repro__stitch(const char *trace, size_t len, uint64_t window_ns, int focu
 	_cleanup_free_ struct rtask *tasks = NULL;
 	struct rev *v = NULL;
 	size_t n = 0, kept = 0, ntasks = 0, nprobes = 0;
-	char **probes = xcalloc(1, sizeof(char *));
+	char **probes = xcalloc(1, sizeof(char *)), **refused = xcalloc(1, sizeof(char *));
+	size_t nrefused = 0;
 	double fail = -1, last = 0, from;
 	json_t *jtasks = json_array(), *jp = json_array();
 	char *buf = NULL;
@@ -423,6 +426,8 @@ size_t repro__stitch(const char *trace, size_t len, uint64_t window_ns, int focu
 		nl = strchr(l, '\n');
 		if (nl)
 			*nl++ = '\0';
+		if (str_startswith(l, "# refused: "))
+			strv_add(&refused, &nrefused, l + strlen("# refused: "));
 		parse_line(l, &v, &n, &fail, &probes, &nprobes);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -490,9 +495,11 @@ size_t repro__stitch(const char *trace, size_t len, uint64_t window_ns, int focu
 		fprintf(f, "(%zu more tasks in auto-repro.json)\n", ntasks - TEXT_TASKS);
 	fclose(f);
 	*text = buf;
-	*json = json_pack("{s:f, s:I, s:o, s:o}", "failure_s", fail, "window_ms",
-			  (json_int_t)(window_ns / 1000000), "probes", jp, "tasks", jtasks);
+	*json = json_pack("{s:f, s:I, s:o, s:o, s:o}", "failure_s", fail, "window_ms",
+			  (json_int_t)(window_ns / 1000000), "probes", jp, "tasks", jtasks,
+			  "refused", jdec_strv_json((const char *const *)refused));
 	repro__strv_free(probes);
+	repro__strv_free(refused);
 	free(v);
 	return kept;
 }
@@ -507,4 +514,25 @@ int repro__reason_pid(const char *reason)
 			return pid;
 	}
 	return 0;
+}
+
+void repro__record(struct test_repro *out, json_t *js, size_t nevents)
+{
+	json_t *tasks = json_object_get(js, "tasks");
+	const char *key[] = { "probes", "refused" };
+	char ***dst[] = { &out->probed, &out->refused };
+	json_t *v;
+	size_t i;
+
+	for (size_t k = 0; k < ARRAY_SIZE(key); k++) {
+		size_t n = 0;
+
+		*dst[k] = xcalloc(1, sizeof(char *));
+		json_array_foreach(json_object_get(js, key[k]), i, v)
+			strv_add(dst[k], &n, json_string_value(v) ?: "");
+	}
+	out->ntasks = json_array_size(tasks);
+	out->nevents = nevents;
+	free(out->tasks_json);
+	out->tasks_json = tasks ? json_dumps(tasks, JSON_COMPACT) : NULL;
 }

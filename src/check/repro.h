@@ -42,12 +42,20 @@ char **repro__probes(char *const *bt_funcs);
  * event of focus_pid's task: a stalled task's last ones are older). *text is
  * the report's section body (focus_pid's task first, then the tasks
  * nearest the failure), *json the artifact ({failure_s, window_ms,
- * probes: [...], tasks: [{pid, comm, events: [{t_ms, cpu, event,
- * callback, dsq, enq_flags, detail}]}]}). Both caller frees. Returns the
+ * probes: [...], refused: ["function: why", ...], tasks: [{pid, comm,
+ * events: [{t_ms, cpu, event, callback, dsq, enq_flags, detail}]}]}). Both caller frees. Returns the
  * number of events kept.
  */
 size_t repro__stitch(const char *trace, size_t len, uint64_t window_ns, int focus_pid,
 		     char **text, json_t **json);
+
+struct test_repro;	/* result/result.h */
+/*
+ * What result.json and the HTML report keep of a stitched trace (json from
+ * repro__stitch, nevents its return): the probed and refused functions,
+ * the task and event counts and the tasks' events (out->tasks_json).
+ */
+void repro__record(struct test_repro *out, json_t *json, size_t nevents);
 
 /* The pid a failure's reason names ("init[103] failed to run"), or 0. */
 int repro__reason_pid(const char *reason);

@@ -368,7 +368,8 @@ static void auto_repro(struct test_ctx *tc)
 	struct test_result rerun = { 0 };
 	struct run_result *rr;
 	json_t *js = NULL;
-	size_t tlen = 0, frames;
+	size_t tlen = 0, frames, nevents = 0;
+	struct test_repro *rec = xcalloc(1, sizeof(*rec));
 	uint64_t t0 = now_ns();
 	char *text;
 	FILE *f;
@@ -398,10 +399,12 @@ static void auto_repro(struct test_ctx *tc)
 	fprintf(f, "%s\n", funcs[0] || progs[0] ? "" : " none past the generic frames");
 	if (ret) {
 		fprintf(f, "no trace: %s: %s\n", outcome ? trace_path : dir, strerror(-ret));
+		rec->error = xasprintf("%s: %s", outcome ? trace_path : dir, strerror(-ret));
 	} else {
-		repro__stitch(trace, tlen, REPRO_WINDOW_NS, repro__reason_pid(rerun.reason ?: tc->repro_why), &body,
-			      &js);
+		nevents = repro__stitch(trace, tlen, REPRO_WINDOW_NS,
+					repro__reason_pid(rerun.reason ?: tc->repro_why), &body, &js);
 		fputs(body, f);
+		repro__record(rec, js, nevents);
 	}
 	fprintf(f, "rerun: %s (%.1f s; files in %s)\n", outcome ?: "not run", (now_ns() - t0) / 1e9,
 		dir);
@@ -419,9 +422,17 @@ static void auto_repro(struct test_ctx *tc)
 		}
 		if ((ret = write_file_atomic(tp, text, strlen(text))))
 			write_failed(j->rn, tp, -ret);
+		else
+			rec->text_path = xstrdup(tp);
 		if (jt && (ret = write_file_atomic(jp, jt, strlen(jt))))
 			write_failed(j->rn, jp, -ret);
+		else if (jt)
+			rec->json_path = xstrdup(jp);
 	}
+	rec->trigger = xstrdup(tc->repro_why);
+	rec->rerun = xstrdup(outcome ?: "not run");
+	rec->dir = xstrdup(dir);
+	res->repro = rec;
 	json_decref(js);
 	test_result__free(&rerun);
 	repro__strv_free(funcs);

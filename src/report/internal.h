@@ -90,11 +90,22 @@ json_t *report_json_baseline(const struct run_baseline *b);
 json_t *report_json_monitor(const struct run_monitor *m);
 /* runs[].bpf_progs: the scheduler's struct_ops programs and the verifier's figures */
 json_t *report_json_progs(const struct run_result *rr);
+/* A run's payloads as result.json's runs[].payloads (with each check's verdict). */
+json_t *report_json_payloads(const struct run_result *rr);
+/* result.json's auto_repro: the rerun's outcome, probes, counts, artifacts; null without one. */
+json_t *report_json_repro(const struct test_repro *r);
 
 /* report-text.c */
 void report_text__progress(struct report *r, const char *test, const char *phase,
 			   uint64_t elapsed_ns, uint64_t expected_ns);
 /* ktstr's failure block: header, details, --- stats ---, --- timeline ---, console tail. */
 char *report_text__failure(const struct test_result *t);
+/*
+ * A run's payloads, a line each: "payload stress: exit 0; metrics.0.bogo-ops
+ * = 41.2 (min 1: ok)", the checked metrics first, then those with a
+ * polarity, then a few others. Each line starts with indent; malloc'd, NULL
+ * without payloads.
+ */
+char *report_text__payloads(const struct run_result *rr, const char *indent);
 
 #endif

@@ -203,11 +203,12 @@ static json_t *run_data(const struct run_result *rr)
 	}
 	for (size_t i = 0; i < rr->ncgroups; i++)
 		json_array_append_new(cgroups, report_json_cgroup(&rr->cgroups[i]));
-	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "status", test_status_name(rr->status),
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "status", test_status_name(rr->status),
 		"details", details, "cgroups", cgroups, "bpf_progs", report_json_progs(rr),
 		"monitor", rr->monitor.state ? report_json_monitor(&rr->monitor) : json_null(),
 		"telemetry", telemetry_slim(&rr->telemetry), "wake_cdf", wake_cdf(&rr->telemetry),
-		"baseline", rr->baseline.present ? report_json_baseline(&rr->baseline) : json_null());
+		"baseline", rr->baseline.present ? report_json_baseline(&rr->baseline) : json_null(),
+		"payloads", report_json_payloads(rr));
 }
 
 /*
@@ -254,6 +255,13 @@ static char *test_data(const struct test_result *t)
 	json_object_set_new(o, "ratio_thresholds", ratio_thresholds(t));
 	if (t->nattempts)	/* --retries: the attempts before the last */
 		json_object_set_new(o, "attempts", report__attempts_json(t));
+	if (t->repro) {	/* auto-repro: result.json's record and the per-task events */
+		json_t *rp = report_json_repro(t->repro);
+		json_t *tasks = t->repro->tasks_json ? json_loads(t->repro->tasks_json, 0, NULL) : NULL;
+
+		json_object_set_new(rp, "task_events", tasks ? tasks : json_array());
+		json_object_set_new(o, "auto_repro", rp);
+	}
 	s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(o);
 	return s;

@@ -340,6 +340,61 @@
 			}), 'num ratios');
 	}
 
+	// A run's payloads: the exit code and each metric with its polarity, the
+	// spec's check on it and the verdict (checked metrics first; metrics
+	// without a check or polarity last, at most 20 per payload).
+	function payloadTable(ps) {
+		var rows = [];
+		function verdict(v) {
+			return v === '-' ? v : el('span', { 'class': v === 'ok' ? 'v-improvement' : 'v-regression' }, v);
+		}
+		ps.forEach(function (p) {
+			var pol = p.polarity || {}, seen = {}, others = 0;
+			var ex = p.exit_check;
+			rows.push([p.name, 'exit', p.exit_code === null ? p.status : String(p.exit_code), '-',
+				ex ? 'exit code ' + ex.expected : '-', verdict(ex ? (ex.ok ? 'ok' : 'failed') : '-')]);
+			(p.checks || []).forEach(function (c) {
+				seen[c.metric] = true;
+				rows.push([p.name, c.metric, c.value === null ? '-' : fmt(c.value), pol[c.metric] || '-',
+					c.check, verdict(c.verdict)]);
+			});
+			Object.keys(p.metrics || {}).forEach(function (m) {
+				if (seen[m] || (!pol[m] && others++ >= 20))
+					return;
+				rows.push([p.name, m, fmt(p.metrics[m]), pol[m] || '-', '-', '-']);
+			});
+			if (others > 20)
+				rows.push([p.name, '(' + (others - 20) + ' more in result.json)', '', '', '', '']);
+			if (p.why)
+				rows.push([p.name, '(no metrics)', p.why, '', '', '']);
+		});
+		return table(['payload', 'metric', 'value', 'polarity', 'check', 'verdict'], rows, 'payloads');
+	}
+
+	// Auto-repro: the rerun's outcome and probes, and each task's events in
+	// the window before the failure (as auto-repro.json), collapsed.
+	function reproSection(a) {
+		var d = el('details', { 'class': 'auto-repro' });
+		d.appendChild(el('summary', {}, 'auto-repro: rerun ' + (a.rerun || '-') + '; ' + a.events +
+			' events of ' + a.tasks + ' tasks before the failure'));
+		d.appendChild(table([], [['trigger', a.trigger || '-'],
+			['probed', (a.probed || []).join(' ') || 'none'],
+			['refused', (a.refused || []).map(function (r) { return r['function'] + ' (' + r.why + ')'; }).join('; ') || 'none'],
+			['no trace', a.error || '-'],
+			['files', [a.dir, a.artifacts.text, a.artifacts.json].filter(function (x) { return x; }).join(', ')]],
+			'context'));
+		(a.task_events || []).forEach(function (tk) {
+			d.appendChild(el('h4', {}, 'task ' + tk.pid + ' ' + tk.comm +
+				(tk.named_by_failure ? ' (named by the failure)' : '') + ': ' + tk.events.length + ' events'));
+			d.appendChild(table(['ms before failure', 'cpu', 'event', 'callback', 'dsq', 'enq_flags', 'detail'],
+				tk.events.map(function (e) {
+					return [e.t_ms.toFixed(3), String(e.cpu), e.event, e.callback ? 'ops.' + e.callback : '',
+						e.dsq || '', e.enq_flags || '', e.detail || ''];
+				}), 'repro-events'));
+		});
+		return d;
+	}
+
 	function renderRun(root) {
 		var tests = D.tests || [];
 		root.appendChild(el('h1', {}, 'ktstr-run report'));
@@ -391,6 +446,8 @@
 							p.near_limit ? el('span', { 'class': 'reason' }, pct + ' (near the limit)') : pct,
 							String(p.xlated_len), String(p.jited_len)];
 					}), 'num verifier'));
+				if (r.payloads && r.payloads.length)
+					sec.appendChild(payloadTable(r.payloads));
 				if (r.baseline) {
 					sec.appendChild(el('h4', {}, 'Against EEVDF in the same boot (baseline: eevdf)'));
 					sec.appendChild(ratioTable(r.baseline, t.ratio_thresholds));
@@ -406,6 +463,8 @@
 				cpuTimeChart(box, r.telemetry);
 				sec.appendChild(box);
 			});
+			if (t.auto_repro)
+				sec.appendChild(reproSection(t.auto_repro));
 			if (t.console_tail) {
 				var d = el('details');
 				d.appendChild(el('summary', {}, 'console tail'));

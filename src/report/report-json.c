@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "check/check.h"
+#include "util/jdec.h"
 #include "util/proc.h"
 #include "monitor/monitor.h"
 #include "proto/msg.h"
@@ -19,8 +20,8 @@
 #include "report/internal.h"
 
 #define RESULT_FORMAT_VERSION 1
-/* Additions within version 1 a reader may test for: 1 = runs[].monitor, 2 = runs[].channel, 3 = context and runs[].baseline, 4 = attempts (--retries), 5 = runs[].bpf_progs, 6 = runs[].payloads. */
-#define RESULT_FORMAT_MINOR 6
+/* Additions within version 1 a reader may test for: 1 = runs[].monitor, 2 = runs[].channel, 3 = context and runs[].baseline, 4 = attempts (--retries), 5 = runs[].bpf_progs, 6 = runs[].payloads, 7 = auto_repro and runs[].payloads[].checks. */
+#define RESULT_FORMAT_MINOR 7
 
 /* A JSON string, or null; invalid UTF-8 (console bytes) is cleaned, not dropped. */
 static json_t *jstr(const char *s)
@@ -336,12 +337,31 @@ json_t *report_json_progs(const struct run_result *rr)
 	return a;
 }
 
+/* Minor version 7: the exit code's and each metric check's verdict, as the reports show them. */
+static void payload_checks_json(json_t *o, const struct run_payload *p)
+{
+	json_t *checks = json_array();
+
+	if (!o)
+		return;
+	for (size_t i = 0; i < p->nchecks; i++) {
+		const struct payload_check *c = &p->checks[i];
+
+		json_array_append_new(checks, json_pack("{s:s, s:s, s:o, s:s}", "metric", c->metric,
+			"check", c->check, "value", c->found ? json_real(c->value) : json_null(),
+			"verdict", c->verdict));
+	}
+	json_object_set_new(o, "checks", checks);
+	json_object_set_new(o, "exit_check", p->exit_checked ?
+		json_pack("{s:i, s:b}", "expected", p->exit_expected, "ok", p->exit_ok) : json_null());
+}
+
 /*
  * A run's payloads: exit, where the metrics came from, the metrics by
  * flattened key, and the polarity of those the spec gave one (what
  * ktstr-stats compare judges).
  */
-static json_t *payloads_json(const struct run_result *rr)
+json_t *report_json_payloads(const struct run_result *rr)
 {
 	json_t *a = json_array();
 
@@ -362,6 +382,7 @@ static json_t *payloads_json(const struct run_result *rr)
 			"status", wait_status__describe(p->status, how, sizeof(how)),
 			"output", payload_output_name(p->output), "stream", jstr(p->stream),
 			"why", jstr(p->why), "metrics", metrics, "polarity", pol));
+		payload_checks_json(json_array_get(a, json_array_size(a) - 1), p);
 	}
 	return a;
 }
@@ -400,7 +421,7 @@ static json_t *run_json(const struct run_result *rr)
 	else
 		json_decref(bl);
 	if (o && rr->npayloads)
-		json_object_set_new(o, "payloads", payloads_json(rr));
+		json_object_set_new(o, "payloads", report_json_payloads(rr));
 	return o;
 }
 
@@ -474,11 +495,36 @@ int report__write_json(const struct test_result *t, const struct spec_test *spec
 	json_object_set_new(root, "context", report_json_test_context(t, spec));
 	if (t->nattempts)
 		json_object_set_new(root, "attempts", attempts_json(t));
+	json_object_set_new(root, "auto_repro", report_json_repro(t->repro));
 	text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
 	json_decref(root);
 	if (!text)
 		return -ENOMEM;
 	return write_file_atomic(path, text, strlen(text));
+}
+
+json_t *report_json_repro(const struct test_repro *r)
+{
+	json_t *probed, *refused;
+
+	if (!r)
+		return json_null();
+	probed = jdec_strv_json((const char *const *)r->probed);
+	refused = json_array();
+	/* "function: why" as the guest wrote it */
+	for (size_t i = 0; r->refused && r->refused[i]; i++) {
+		const char *sep = strstr(r->refused[i], ": ");
+		_cleanup_free_ char *fn = sep ? xstrndup(r->refused[i], sep - r->refused[i]) :
+					       xstrdup(r->refused[i]);
+
+		json_array_append_new(refused, json_pack("{s:o, s:o}", "function", jstr(fn),
+			"why", jstr(sep ? sep + 2 : "")));
+	}
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:o, s:{s:o, s:o}}",
+		"trigger", jstr(r->trigger), "rerun", jstr(r->rerun), "error", jstr(r->error),
+		"probed", probed, "refused", refused, "tasks", (json_int_t)r->ntasks,
+		"events", (json_int_t)r->nevents, "dir", jstr(r->dir),
+		"artifacts", "text", jstr(r->text_path), "json", jstr(r->json_path));
 }
 
 /* Each test's record in its results directory (none for a test without one). */

@@ -6,10 +6,12 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "proto/msg.h"
 #include "report/internal.h"
+#include "util/proc.h"
 
 /*
  * Escape text for XML 1.0 content and attribute values: the five entities,
@@ -67,6 +69,85 @@ static char *classname(const struct test_result *t)
 	return c;
 }
 
+/* A property whose name is "payload.NAME.KEY", with " (run N)" under repeats. */
+static void payload_property(FILE *f, const struct test_result *t, size_t run,
+			     const struct run_payload *p, const char *key)
+{
+	fputs("        <property name=\"payload.", f);
+	report_xml_escape(f, p->name, true);
+	fputc('.', f);
+	report_xml_escape(f, key, true);
+	if (t->nruns > 1)
+		fprintf(f, " (run %zu)", run + 1);
+	fputs("\" value=\"", f);
+}
+
+/*
+ * Each payload's exit ("payload.NAME.exit": the code, or how it was
+ * killed) and the metrics its spec checks or gives a polarity
+ * ("payload.NAME.METRIC": the value), as properties; any: the properties
+ * element is open. Returns whether it is.
+ */
+static bool testcase_payloads(FILE *f, const struct test_result *t, bool any)
+{
+	for (size_t i = 0; i < t->nruns; i++)
+		for (size_t k = 0; k < t->runs[i].npayloads; k++) {
+			const struct run_payload *p = &t->runs[i].payloads[k];
+			char how[64];
+
+			if (!any)
+				fputs("      <properties>\n", f);
+			any = true;
+			if (WIFEXITED(p->status))
+				snprintf(how, sizeof(how), "%d", WEXITSTATUS(p->status));
+			else
+				wait_status__describe(p->status, how, sizeof(how));
+			payload_property(f, t, i, p, "exit");
+			report_xml_escape(f, how, true);
+			fputs("\"/>\n", f);
+			for (size_t m = 0; m < p->nmetrics; m++) {
+				const struct payload_metric *pm = &p->metrics[m];
+				bool checked = false;
+
+				for (size_t c = 0; c < p->nchecks && !checked; c++)
+					checked = str_eq(p->checks[c].metric, pm->name);
+				if (!checked && pm->polarity == POLARITY_UNKNOWN)
+					continue;
+				payload_property(f, t, i, p, pm->name);
+				fprintf(f, "%g\"/>\n", pm->value);
+			}
+		}
+	return any;
+}
+
+/*
+ * Auto-repro's rerun as properties: "auto_repro.rerun" (its outcome),
+ * ".tasks" and ".events" (kept before the failure), ".artifact" (the
+ * auto-repro.json with every event); the section's text is in the failure.
+ */
+static bool testcase_repro(FILE *f, const struct test_result *t, bool any)
+{
+	const struct test_repro *rp = t->repro;
+	char n[2][24];
+	const char *kv[][2] = { { "rerun", rp ? rp->rerun : NULL }, { "tasks", n[0] },
+				{ "events", n[1] }, { "artifact", rp ? rp->json_path ?: rp->text_path : NULL } };
+
+	if (!rp)
+		return any;
+	if (!any)
+		fputs("      <properties>\n", f);
+	snprintf(n[0], sizeof(n[0]), "%zu", rp->ntasks);
+	snprintf(n[1], sizeof(n[1]), "%zu", rp->nevents);
+	for (size_t i = 0; i < ARRAY_SIZE(kv); i++) {
+		if (!kv[i][1])
+			continue;
+		fprintf(f, "        <property name=\"auto_repro.%s\" value=\"", kv[i][0]);
+		report_xml_escape(f, kv[i][1], true);
+		fputs("\"/>\n", f);
+	}
+	return true;
+}
+
 /*
  * The monitor's verdict and peaks per run and the verifier's figures, as
  * testcase properties (as pytest's record_property).
@@ -111,6 +192,8 @@ static void testcase_monitor(FILE *f, const struct test_result *t)
 		}
 		break;
 	}
+	any = testcase_payloads(f, t, any);
+	any = testcase_repro(f, t, any);
 	if (any)
 		fputs("      </properties>\n", f);
 }

@@ -6,10 +6,13 @@
  */
 #include <inttypes.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "check/check.h"
 #include "proto/msg.h"
 #include "report/internal.h"
+#include "spec/spec.h"
+#include "util/proc.h"
 
 #define C_RED "\033[31m"
 #define C_GREEN "\033[32m"
@@ -145,6 +148,85 @@ char *report__verifier_text(const struct run_result *rr)
 	return buf;
 }
 
+/* Metrics a payload line names besides the checked ones (the rest: result.json). */
+#define TEXT_PAYLOAD_METRICS 8
+
+/* Whether checks[0..upto) of p already name metric. */
+static bool check_seen(const struct run_payload *p, size_t upto, const char *metric)
+{
+	for (size_t i = 0; i < upto; i++)
+		if (str_eq(p->checks[i].metric, metric))
+			return true;
+	return false;
+}
+
+char *report_text__payloads(const struct run_result *rr, const char *indent)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!rr->npayloads)
+		return NULL;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		abort();
+	for (size_t i = 0; i < rr->npayloads; i++) {
+		const struct run_payload *p = &rr->payloads[i];
+		size_t shown = 0;
+		char how[64];
+
+		if (WIFEXITED(p->status))
+			snprintf(how, sizeof(how), "exit %d", WEXITSTATUS(p->status));
+		else
+			wait_status__describe(p->status, how, sizeof(how));
+		fprintf(f, "%spayload %s: %s", indent, p->name, how);
+		if (p->exit_checked)
+			fprintf(f, " (expected %d: %s)", p->exit_expected, p->exit_ok ? "ok" : "failed");
+		/* each checked metric once, with all its checks */
+		for (size_t c = 0; c < p->nchecks; c++) {
+			const struct payload_check *k = &p->checks[c];
+			const char *sep = " (";
+
+			if (check_seen(p, c, k->metric))
+				continue;
+			fprintf(f, "; %s", k->metric);
+			if (k->found)
+				fprintf(f, " = %g", k->value);
+			for (size_t d = c; d < p->nchecks; d++) {
+				if (!str_eq(p->checks[d].metric, k->metric))
+					continue;
+				fprintf(f, "%s%s: %s", sep, p->checks[d].check, p->checks[d].verdict);
+				sep = ", ";
+			}
+			fputc(')', f);
+		}
+		/* then the metrics a comparison judges, then a few others */
+		for (size_t m = 0; m < p->nmetrics; m++) {
+			const struct payload_metric *pm = &p->metrics[m];
+
+			if (pm->polarity != POLARITY_UNKNOWN && !check_seen(p, p->nchecks, pm->name))
+				fprintf(f, "; %s = %g (%s)", pm->name, pm->value,
+					metric_polarity_name(pm->polarity));
+		}
+		for (size_t m = 0; m < p->nmetrics; m++) {
+			const struct payload_metric *pm = &p->metrics[m];
+
+			if (pm->polarity != POLARITY_UNKNOWN || check_seen(p, p->nchecks, pm->name))
+				continue;
+			if (shown++ < TEXT_PAYLOAD_METRICS)
+				fprintf(f, "; %s = %g", pm->name, pm->value);
+		}
+		if (shown > TEXT_PAYLOAD_METRICS)
+			fprintf(f, "; +%zu more metrics in result.json", shown - TEXT_PAYLOAD_METRICS);
+		if (!p->nmetrics && p->why)
+			fprintf(f, "; no metrics: %s", p->why);
+		fputc('\n', f);
+	}
+	fclose(f);
+	return buf;
+}
+
 char *report_text__failure(const struct test_result *t)
 {
 	_cleanup_free_ char *labels = report_labels(t);
@@ -205,6 +287,16 @@ char *report_text__failure(const struct test_result *t)
 		if (t->nruns > 1)
 			fprintf(f, " (run %zu)\n", i + 1);
 		fputs(ver, f);
+	}
+	for (size_t i = 0; i < t->nruns; i++) {
+		_cleanup_free_ char *pl = report_text__payloads(&t->runs[i], "  ");
+
+		if (!pl)
+			continue;
+		fprintf(f, "\n--- payloads ---%s", t->nruns > 1 ? "" : "\n");
+		if (t->nruns > 1)
+			fprintf(f, " (run %zu)\n", i + 1);
+		fputs(pl, f);
 	}
 	/* ktstr's order: stats, timeline, monitor, then the console */
 	for (size_t i = 0; i < t->nruns; i++) {
@@ -272,6 +364,14 @@ static int text_test(struct report *r, const struct test_result *t)
 				fprintf(r->text, "  warning: verifier: %s\n", warn);
 		}
 		break;	/* each run loads the same programs: the first run's say it */
+	}
+	/* a passing test's payloads: what they measured, under its line (a failure's block has them) */
+	for (size_t i = 0; t->status == TEST_PASS && i < t->nruns; i++) {
+		_cleanup_free_ char *pre = t->nruns > 1 ? xasprintf("  run %zu: ", i + 1) : xstrdup("  ");
+		_cleanup_free_ char *pl = report_text__payloads(&t->runs[i], pre);
+
+		if (pl)
+			fputs(pl, r->text);
 	}
 	if (t->status != TEST_PASS && t->status != TEST_SKIP) {
 		_cleanup_free_ char *block = report_text__failure(t);

@@ -5,6 +5,7 @@
 
 #include "proto/msg.h"
 #include "result/result.h"
+#include "util/jdec.h"
 
 static const char *const status_names[] = {
 	[TEST_PASS] = "PASS", [TEST_SKIP] = "SKIP", [TEST_FAIL] = "FAIL",
@@ -87,6 +88,11 @@ void run_payload__free(struct run_payload *p)
 	for (size_t i = 0; i < p->nmetrics; i++)
 		free(p->metrics[i].name);
 	free(p->metrics);
+	for (size_t i = 0; i < p->nchecks; i++) {
+		free(p->checks[i].metric);
+		free(p->checks[i].check);
+	}
+	free(p->checks);
 	free(p->name);
 	free(p->cgroup);
 	free(p->stream);
@@ -166,6 +172,22 @@ void run_context__free(struct run_context *c)
 	memset(c, 0, sizeof(*c));
 }
 
+void test_repro__free(struct test_repro *r)
+{
+	if (!r)
+		return;
+	free(r->trigger);
+	free(r->rerun);
+	free(r->error);
+	jdec_strv_free(r->probed);
+	jdec_strv_free(r->refused);
+	free(r->dir);
+	free(r->text_path);
+	free(r->json_path);
+	free(r->tasks_json);
+	memset(r, 0, sizeof(*r));
+}
+
 void test_result__free(struct test_result *t)
 {
 	if (!t)
@@ -183,6 +205,8 @@ void test_result__free(struct test_result *t)
 	free(t->results_dir);
 	free(t->console_tail);
 	free(t->auto_repro);
+	test_repro__free(t->repro);
+	free(t->repro);
 	free(t->started_at);
 	free(t->kernel_release);
 	free(t->kernel_key);

@@ -177,6 +177,15 @@ struct payload_metric {
 	enum metric_polarity polarity;	/* the spec's, else POLARITY_UNKNOWN */
 };
 
+/* One of the spec's checks on a payload metric and how it went (src/check/payload.c). */
+struct payload_check {
+	char *metric;			/* "metrics.0.bogo-ops" */
+	char *check;			/* "min 1", "max 5", "range [1, 5]", "exists" */
+	bool found;			/* the metric was in the output: value is its value */
+	double value;
+	const char *verdict;		/* static: "ok", "failed", "not found", "not judged (exit)" */
+};
+
 /* One reaped run of a payload as the host read it (src/check/payload.c). */
 struct run_payload {
 	char *name;
@@ -187,6 +196,11 @@ struct run_payload {
 	char *why;			/* why its output gave no metrics, or NULL */
 	struct payload_metric *metrics;
 	size_t nmetrics;
+	bool exit_checked;		/* the spec gave an exit_code: exit_expected, exit_ok */
+	int exit_expected;
+	bool exit_ok;
+	struct payload_check *checks;	/* the spec's metric checks, in spec order */
+	size_t nchecks;
 };
 void run_payload__free(struct run_payload *p);
 
@@ -246,6 +260,20 @@ struct result_file {
 	char *sha256;			/* 64 hex, or NULL when it could not be read */
 };
 
+/* Auto-repro's rerun of a failed test (src/cmd/run.c), as result.json's auto_repro. */
+struct test_repro {
+	char *trigger;			/* why it reran: the scheduler's ejection */
+	char *rerun;			/* the rerun's "FAIL: reason", or "not run" */
+	char *error;			/* why there is no trace, or NULL */
+	char **probed;			/* functions the guest probed, NULL-terminated (NULL: none) */
+	char **refused;			/* "function: why" the guest refused, NULL-terminated */
+	size_t ntasks, nevents;		/* kept in the window before the failure */
+	char *dir;			/* the rerun's directory */
+	char *text_path, *json_path;	/* auto-repro.txt / .json, NULL when not written */
+	char *tasks_json;		/* auto-repro.json's "tasks" (compact), for the HTML page; NULL */
+};
+void test_repro__free(struct test_repro *r);
+
 struct test_result {
 	char *name;
 	char *spec_path;
@@ -262,6 +290,7 @@ struct test_result {
 	char *results_dir;		/* artifacts: console.log, agent.log, qemu.cmdline, result.json */
 	char *console_tail;		/* last lines of the console, for reports */
 	char *auto_repro;		/* the '--- auto-repro ---' section's body, or NULL */
+	struct test_repro *repro;	/* what auto_repro says of the rerun, or NULL (owned) */
 	uint64_t elapsed_ns;
 	/* identity, for comparisons (result.json's "context") */
 	const struct run_context *context;	/* borrowed; NULL outside ktstr-run */

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Feeds the report renderers seven synthetic results (PASS, FAIL with stats
- * and a timeline, SKIP, ERROR, TIMEOUT, two repeats of which one fails, a
- * monitor failure with its samples; names with XML/TAP specials and an
- * invalid UTF-8 byte) and writes: TAP on stdout, the text report on stderr,
+ * Feeds the report renderers nine synthetic results (PASS, FAIL with stats,
+ * a timeline and an auto-repro rerun, SKIP, ERROR, TIMEOUT, two repeats of
+ * which one fails, a monitor failure with its samples, a payload failing
+ * and passing its metric checks; names with XML/TAP specials and an invalid
+ * UTF-8 byte) and writes: TAP on stdout, the text report on stderr,
  * DIR/junit.xml and DIR/<n>.json. tests/check/report-validate.sh checks them
  * with automake's tap-driver.sh and python3's XML and JSON parsers.
  */
 #include "check/check.h"
+#include "check/repro.h"
 #include "monitor/monitor.h"
 #include "proto/msg.h"
 #include "report/report.h"
@@ -33,8 +35,14 @@ static struct test_result *result(const char *name, enum test_status st, const c
 	return t;
 }
 
-/* A run judged by the real checks; gap_ms 3500 makes one worker stuck (FAIL). */
-static void judged_run(struct test_result *t, const struct spec_test *spec, uint64_t gap_ms)
+/* stress-ng --yaml's metrics, abridged: what a payload 'stress' printed. */
+static const char stress_yaml[] = "---\nmetrics:\n    - stressor: cpu\n      bogo-ops: 41.2\n"
+				  "      bogo-ops-per-second-real-time: 20.6\n      wall-clock-time: 2.0\n"
+				  "      user-time: 1.9\n...\n";
+
+/* A run judged by the real checks; gap_ms 3500 makes one worker stuck (FAIL); payload: its stdout. */
+static void judged_run_payload(struct test_result *t, const struct spec_test *spec, uint64_t gap_ms,
+			       const char *payload)
 {
 	struct run_result *rr = array_push(&t->runs, &t->nruns, sizeof(*rr));
 	struct telemetry *tel = &rr->telemetry;
@@ -66,10 +74,45 @@ static void judged_run(struct test_result *t, const struct spec_test *spec, uint
 	e->step = 0;
 	e->label = xstrdup("set_cpuset");
 	e->detail = xstrdup("cg_0 cpuset 0-1 -> 1");
+	if (payload) {
+		struct payload_report *p = array_push(&tel->payloads, &tel->npayloads, sizeof(*p));
+
+		*p = (struct payload_report){ .name = xstrdup("stress"), .cgroup = xstrdup(""),
+					      .out = xstrdup(payload), .err = xstrdup("") };
+	}
 	check__evaluate(spec, &t->thresholds, tel, console, sizeof(console) - 1, rr);
 	t->status = test_status_worst(t->status, rr->status);
 	free(t->console_tail);
 	t->console_tail = xstrdup(console_tail);
+}
+
+static void judged_run(struct test_result *t, const struct spec_test *spec, uint64_t gap_ms)
+{
+	judged_run_payload(t, spec, gap_ms, NULL);
+}
+
+/* An auto-repro record as src/cmd/run.c makes it, from the stitched fixture trace. */
+static void add_repro(struct test_result *t, const char *trace_path)
+{
+	struct test_repro *rp = xcalloc(1, sizeof(*rp));
+	_cleanup_free_ char *trace = NULL, *text = NULL;
+	json_t *js = NULL;
+	size_t len = 0, n;
+
+	if (read_file(trace_path, &trace, &len)) {
+		fprintf(stderr, "report-emit: cannot read %s\n", trace_path);
+		exit(1);
+	}
+	n = repro__stitch(trace, len, REPRO_WINDOW_NS, 1, &text, &js);
+	repro__record(rp, js, n);
+	json_decref(js);
+	rp->trigger = xstrdup("disabled: SCX_EXIT_ERROR_STALL");
+	rp->rerun = xstrdup("FAIL: runnable task stall");
+	rp->dir = xstrdup("results/fail_1n1l2c1t/auto-repro");
+	rp->text_path = xstrdup("results/fail_1n1l2c1t/auto-repro.txt");
+	rp->json_path = xstrdup("results/fail_1n1l2c1t/auto-repro.json");
+	t->repro = rp;
+	t->auto_repro = xasprintf("trigger: %s\n%s", rp->trigger, text);
 }
 
 /* A run the host monitor judged: cpu0 holds 9 tasks for samples 2..7 while cpu1 holds 1. */
@@ -113,17 +156,30 @@ int main(int argc, char **argv)
 	struct spec_test spec = { .name = (char *)"fail/1n1l2c1t", .duration_ns = 2 * NSEC_PER_SEC,
 				  .repeats = 1,
 				  .topology = { .numa_nodes = 1, .llcs = 1, .cores = 2, .threads = 1 } };
-	struct test_result *v[7];
+	struct spec_metric checks[] = {
+		{ .name = (char *)"metrics.0.bogo-ops", .polarity = POLARITY_HIGHER_BETTER,
+		  .has_min = true, .min = 1 },
+		{ .name = (char *)"metrics.0.bogo-ops-per-second-real-time", .has_max = true, .max = 10 },
+		{ .name = (char *)"metrics.0.wall-clock-time", .polarity = POLARITY_LOWER_BETTER },
+		{ .name = (char *)"metrics.0.missing", .exists = true },
+	};
+	struct spec_payload pl = { .name = (char *)"stress", .output = PAYLOAD_OUT_YAML,
+				   .has_exit_code = true, .metrics = checks, .nmetrics = ARRAY_SIZE(checks) };
+	struct spec_test pspec;
+	struct test_result *v[9];
 	struct report_opts o = { .tap = true };
 	struct report *r;
 	struct run_result *rr;
 	_cleanup_free_ char *junit = NULL;
 	int ret = 0;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: report-emit DIR\n");
+	if (argc != 3) {
+		fprintf(stderr, "usage: report-emit DIR REPRO-TRACE\n");
 		return 2;
 	}
+	pspec = spec;
+	pspec.payloads = &pl;
+	pspec.npayloads = 1;
 	junit = xasprintf("%s/junit.xml", argv[1]);
 	o.junit = junit;
 	v[0] = result("pass/1n1l2c1t", TEST_PASS, NULL);
@@ -136,6 +192,7 @@ int main(int argc, char **argv)
 	free(v[1]->scheduler);
 	v[1]->scheduler = xstrdup("scx_ktstr");
 	judged_run(v[1], &spec, 3500);
+	add_repro(v[1], argv[2]);
 	v[2] = result("skip/<needs sched_ext> & \"more\"", TEST_SKIP,
 		      "kernel lacks CONFIG_SCHED_CLASS_EXT # not built");
 	v[3] = result("error/boot", TEST_ERROR, "QEMU exited (status 1) without a DONE from the guest during boot");
@@ -154,6 +211,16 @@ int main(int argc, char **argv)
 	v[6]->scheduler = xstrdup("scx_ktstr");
 	monitor_run(v[6]);
 	add_prog(&v[6]->runs[0], "ktstr_dispatch", 801000);
+	/* a payload whose rate is over its max, one metric missing: FAIL */
+	v[7] = result("payload/1n1l2c1t", TEST_PASS, NULL);
+	judged_run_payload(v[7], &pspec, 20, stress_yaml);
+	/* the same payload within its checks (no missing metric, max 100): PASS */
+	v[8] = result("payload-pass/1n1l2c1t", TEST_PASS, NULL);
+	checks[1].max = 100;
+	checks[3].exists = false;
+	judged_run_payload(v[8], &pspec, 20, stress_yaml);
+	checks[1].max = 10;
+	checks[3].exists = true;
 
 	r = report__new(&o);
 	report__begin(r, ARRAY_SIZE(v));
@@ -164,7 +231,7 @@ int main(int argc, char **argv)
 		_cleanup_free_ char *path = xasprintf("%s/%zu.json", argv[1], i);
 
 		report__test_done(r, v[i]);
-		if (report__write_json(v[i], i == 1 || i == 5 ? &spec : NULL, path))
+		if (report__write_json(v[i], i == 1 || i == 5 ? &spec : i >= 7 ? &pspec : NULL, path))
 			ret = 1;
 	}
 	if (report__end(r))

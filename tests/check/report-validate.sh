@@ -14,27 +14,27 @@ check() { if eval "$1"; then ok "$2"; else notok "$2"; fi; }
 fail=0
 
 echo "TAP version 14"
-echo "1..21"
-"$build/tests/check/report-emit" "$tmp" >"$tmp/tap.out" 2>"$tmp/text.out"
+echo "1..23"
+"$build/tests/check/report-emit" "$tmp" "$src/tests/check/data/repro-trace.txt" >"$tmp/tap.out" 2>"$tmp/text.out"
 check "test \$? -eq 0" "report-emit wrote every report"
 
 # automake's TAP driver must parse it: 2 ok (one a SKIP), 4 not ok, no ERROR.
 env AM_TAP_AWK="${AWK:-awk}" sh "$src/build-aux/tap-driver.sh" --test-name report \
 	--log-file "$tmp/driver.log" --trs-file "$tmp/driver.trs" --color-tests no \
 	--enable-hard-errors yes --expect-failure no -- cat "$tmp/tap.out" >"$tmp/driver.out" 2>&1
-check "grep -c '^:test-result: PASS' '$tmp/driver.trs' | grep -qx 1" "tap-driver: 1 PASS"
+check "grep -c '^:test-result: PASS' '$tmp/driver.trs' | grep -qx 2" "tap-driver: 2 PASS"
 check "grep -c '^:test-result: SKIP' '$tmp/driver.trs' | grep -qx 1" "tap-driver: 1 SKIP"
-check "grep -c '^:test-result: FAIL' '$tmp/driver.trs' | grep -qx 5" "tap-driver: 5 FAIL (FAIL, ERROR, TIMEOUT, failed repeat, monitor)"
+check "grep -c '^:test-result: FAIL' '$tmp/driver.trs' | grep -qx 6" "tap-driver: 6 FAIL (FAIL, ERROR, TIMEOUT, failed repeat, monitor, payload)"
 check "! grep -q '^:test-result: ERROR' '$tmp/driver.trs'" "tap-driver: no protocol errors (plan, YAML, directives)"
 
 check "python3 - '$tmp/junit.xml' <<'EOF'
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 s = root.find('testsuite')
-want = dict(tests='7', failures='3', errors='2', skipped='1')
+want = dict(tests='9', failures='4', errors='2', skipped='1')
 assert all(s.get(k) == v for k, v in want.items()), s.attrib
 cases = s.findall('testcase')
-assert len(cases) == 7
+assert len(cases) == 9
 assert cases[1].find('failure').get('message') == 'stuck 3500ms on cpu1 at +1200ms'
 assert cases[2].get('name') == 'skip/<needs sched_ext> & \"more\"'
 assert cases[2].find('skipped') is not None
@@ -47,7 +47,16 @@ assert '--- monitor ---' in f.text and 'peaks: imbalance 9.0, local DSQ 8 on cpu
 prop = cases[6].find('properties/property')
 assert prop.get('name') == 'monitor' and prop.get('value').startswith('monitor FAILED: 1 violation(s): 9 samples'), prop.attrib
 assert '; peaks: imbalance 9.0' in prop.get('value')
-assert cases[1].find('properties') is None
+props = {p.get('name'): p.get('value') for p in cases[1].findall('properties/property')}
+assert props == {'auto_repro.rerun': 'FAIL: runnable task stall', 'auto_repro.tasks': '5',
+                 'auto_repro.events': props.get('auto_repro.events'),
+                 'auto_repro.artifact': 'results/fail_1n1l2c1t/auto-repro.json'}, props
+assert int(props['auto_repro.events']) > 0
+props = {p.get('name'): p.get('value') for p in cases[7].findall('properties/property')}
+assert props == {'payload.stress.exit': '0', 'payload.stress.metrics.0.bogo-ops': '41.2',
+                 'payload.stress.metrics.0.bogo-ops-per-second-real-time': '20.6',
+                 'payload.stress.metrics.0.wall-clock-time': '2'}, props
+assert '--- payloads ---' in cases[7].find('failure').text
 props = {p.get('name'): p.get('value') for p in cases[0].findall('properties/property')}
 assert props == {'verified_insns.ktstr_enqueue': '74', 'verified_insns.ktstr_below': '749999',
                  'verified_insns.ktstr_at': '750000'}, props
@@ -87,6 +96,22 @@ assert progs['ktstr_enqueue']['verified_insns'] == 74 and progs['ktstr_enqueue']
 assert progs['ktstr_below']['near_limit'] is False and progs['ktstr_at']['near_limit'] is True
 assert progs['ktstr_at']['verified_pct'] == 75.0 and progs['ktstr_at']['xlated_len'] == 592
 assert r['runs'][0]['bpf_progs'] == []
+assert r['minor_version'] == 7
+a = r['auto_repro']
+assert a['rerun'] == 'FAIL: runnable task stall' and a['trigger'] == 'disabled: SCX_EXIT_ERROR_STALL'
+assert 'scx_do_enqueue_task' in a['probed'] and a['error'] is None
+assert {'function': '__run_timers', 'why': 'not a probeable kernel function here'} in a['refused'], a['refused']
+assert a['tasks'] == 5 and a['events'] > 0 and 'task_events' not in a
+assert a['artifacts'] == {'text': 'results/fail_1n1l2c1t/auto-repro.txt', 'json': 'results/fail_1n1l2c1t/auto-repro.json'}
+assert p.get('auto_repro', 0) is None
+pay = json.load(open(d + '/7.json'))['runs'][0]['payloads'][0]
+assert pay['exit_check'] == {'expected': 0, 'ok': True}, pay['exit_check']
+assert pay['checks'] == [
+    {'metric': 'metrics.0.bogo-ops', 'check': 'min 1', 'value': 41.2, 'verdict': 'ok'},
+    {'metric': 'metrics.0.bogo-ops-per-second-real-time', 'check': 'max 10', 'value': 20.6, 'verdict': 'failed'},
+    {'metric': 'metrics.0.missing', 'check': 'exists', 'value': None, 'verdict': 'not found'}], pay['checks']
+ok = json.load(open(d + '/8.json'))
+assert ok['status'] == 'PASS' and [c['verdict'] for c in ok['runs'][0]['payloads'][0]['checks']] == ['ok', 'ok']
 rep = json.load(open(d + '/5.json'))
 assert [x['status'] for x in rep['runs']] == ['PASS', 'FAIL'] and rep['status'] == 'FAIL'
 assert rep['runs'][0]['cgroups'][0]['max_gap_ms'] == 20
@@ -127,6 +152,12 @@ check "grep -q '^  run 1/2: PASS\$' '$tmp/text.out' && grep -q '^  run 2/2: FAIL
 	"text: repeats show each run's status"
 check "grep -q '^--- stats --- (run 1)\$' '$tmp/text.out' && grep -q '^--- stats --- (run 2)\$' '$tmp/text.out'" \
 	"text: repeats show every run's figures"
+check "grep -qx '  payload stress: exit 0 (expected 0: ok); metrics.0.bogo-ops = 41.2 (min 1: ok); metrics.0.bogo-ops-per-second-real-time = 20.6 (max 10: failed); metrics.0.missing (exists: not found); metrics.0.wall-clock-time = 2 (lower_better); metrics.0.user-time = 1.9' '$tmp/text.out' &&
+       grep -q '^--- payloads ---\$' '$tmp/text.out'" \
+	"text: a failure's --- payloads --- names each metric with its checks and verdicts"
+check "grep -A1 '^   PASS .* payload-pass/1n1l2c1t\$' '$tmp/text.out' |
+       grep -qx '  payload stress: exit 0 (expected 0: ok); metrics.0.bogo-ops = 41.2 (min 1: ok); metrics.0.bogo-ops-per-second-real-time = 20.6 (max 100: ok); metrics.0.wall-clock-time = 2 (lower_better); metrics.0.user-time = 1.9'" \
+	"text: a passing test's line is followed by its payloads' metrics"
 
 if [ $fail -ne 0 ]; then
 	echo "# --- tap ---"; sed 's/^/# /' "$tmp/tap.out"

@@ -10,6 +10,7 @@
 
 #include "tap.h"
 #include "check/repro.h"
+#include "result/result.h"
 #include "util/util.h"
 
 static char *load(const char *name, size_t *len)
@@ -50,7 +51,7 @@ int main(void)
 	size_t len, n;
 	char **funcs, **progs, **probes;
 
-	tap_plan(11);
+	tap_plan(12);
 	{
 		_cleanup_free_ char *t = load("scx-dump-error.txt", &len), *f = NULL, *p = NULL;
 
@@ -143,6 +144,20 @@ int main(void)
 		       "stitch: only the 500 ms before it, the named task first");
 		tap_ok(init && cb && strstr(text, "scx_do_enqueue_task ops.enqueue enq_flags=0x100009 WAKEUP"),
 		       "stitch: per-task events name the callback and decode enq_flags");
+		{
+			struct test_repro rec = { 0 };
+			json_t *back;
+
+			repro__record(&rec, js, n);
+			back = rec.tasks_json ? json_loads(rec.tasks_json, 0, NULL) : NULL;
+			tap_ok(rec.probed && str_eq(rec.probed[0], "scx_do_enqueue_task") && rec.refused &&
+			       str_eq(rec.refused[0], "__run_timers: not a probeable kernel function here") &&
+			       rec.ntasks == json_array_size(tasks) && rec.nevents == n &&
+			       json_equal(back, tasks),
+			       "record: the probed and refused functions, the counts, the tasks' events");
+			json_decref(back);
+			test_repro__free(&rec);
+		}
 		json_decref(js);
 	}
 	return tap_done();

@@ -41,6 +41,51 @@ static struct test_result *result(const char *name, enum test_status st)
 	return t;
 }
 
+/* A payload judged against a min (ok) and a max (failed), as check__payloads leaves it. */
+static void add_payload(struct run_result *rr)
+{
+	struct run_payload *p = array_push(&rr->payloads, &rr->npayloads, sizeof(*p));
+	struct payload_metric *m;
+	struct payload_check *c;
+
+	p->name = xstrdup("stress");
+	p->cgroup = xstrdup("");
+	p->output = PAYLOAD_OUT_YAML;
+	p->stream = xstrdup("stdout");
+	p->exit_checked = p->exit_ok = true;
+	m = array_push(&p->metrics, &p->nmetrics, sizeof(*m));
+	*m = (struct payload_metric){ .name = xstrdup("metrics.0.bogo-ops"), .value = 41.2,
+				      .polarity = POLARITY_HIGHER_BETTER };
+	m = array_push(&p->metrics, &p->nmetrics, sizeof(*m));
+	*m = (struct payload_metric){ .name = xstrdup("metrics.0.wall-clock-time"), .value = 2 };
+	c = array_push(&p->checks, &p->nchecks, sizeof(*c));
+	*c = (struct payload_check){ .metric = xstrdup("metrics.0.bogo-ops"), .check = xstrdup("min 1"),
+				     .found = true, .value = 41.2, .verdict = "ok" };
+	c = array_push(&p->checks, &p->nchecks, sizeof(*c));
+	*c = (struct payload_check){ .metric = xstrdup("metrics.0.bogo-ops"), .check = xstrdup("max 10"),
+				     .found = true, .value = 41.2, .verdict = "failed" };
+}
+
+/* An auto-repro rerun with one task's events, as src/cmd/run.c records it. */
+static void add_repro(struct test_result *t)
+{
+	struct test_repro *rp = xcalloc(1, sizeof(*rp));
+
+	rp->trigger = xstrdup("disabled: SCX_EXIT_ERROR_STALL");
+	rp->rerun = xstrdup("FAIL: stall");
+	rp->probed = xcalloc(2, sizeof(char *));
+	rp->probed[0] = xstrdup("scx_do_enqueue_task");
+	rp->refused = xcalloc(2, sizeof(char *));
+	rp->refused[0] = xstrdup("balance_one: not a probeable kernel function here");
+	rp->ntasks = 1;
+	rp->nevents = 2;
+	rp->json_path = xstrdup("/r/auto-repro.json");
+	rp->tasks_json = xstrdup("[{\"pid\":103,\"comm\":\"init\",\"named_by_failure\":true,\"events\":["
+				 "{\"t_ms\":-12.5,\"cpu\":1,\"event\":\"scx_do_enqueue_task\",\"callback\":\"enqueue\","
+				 "\"enq_flags\":\"0x9 WAKEUP\"},{\"t_ms\":-1.25,\"cpu\":0,\"event\":\"sched_switch\"}]}]");
+	t->repro = rp;
+}
+
 static char *slurp(const char *path)
 {
 	char *s = NULL;
@@ -69,7 +114,7 @@ static void on_fail(void *ctx, const char *path, int err)
 	failed_err = err;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/ktstr-test-html.XXXXXX";
 	struct test_result *t1, *t2;
@@ -77,12 +122,14 @@ int main(void)
 	_cleanup_free_ char *path = NULL, *page = NULL, *data = NULL, *why = NULL;
 	json_t *j, *cdf;
 
-	tap_plan(13);
+	tap_plan(15);
 	if (!mkdtemp(dir))
 		return 99;
 	path = xasprintf("%s/report.html", dir);
 	t1 = result("evil</script><!--x/a", TEST_FAIL);
 	t2 = result("evil</script><!--x/b", TEST_PASS);
+	add_payload(&t1->runs[0]);
+	add_repro(t1);
 
 	r = report__new(&(struct report_opts){ .html = path, .quiet = true });
 	report__begin(r, 2);
@@ -116,6 +163,25 @@ int main(void)
 		       page && strstr(page, "'% of 1M limit'"),
 		       "the scheduler's BPF programs and their table are in the page");
 	}
+	{
+		json_t *t = json_array_get(json_object_get(j, "tests"), 0);
+		json_t *p = json_array_get(json_object_get(json_array_get(json_object_get(t, "runs"), 0),
+							   "payloads"), 0);
+		json_t *c = json_array_get(json_object_get(p, "checks"), 1);
+		json_t *a = json_object_get(t, "auto_repro");
+		json_t *ev = json_object_get(json_array_get(json_object_get(a, "task_events"), 0), "events");
+
+		tap_ok(str_eq(json_string_value(json_object_get(c, "check")), "max 10") &&
+		       str_eq(json_string_value(json_object_get(c, "verdict")), "failed") &&
+		       json_is_true(json_object_get(json_object_get(p, "exit_check"), "ok")) &&
+		       page && strstr(page, "'polarity', 'check', 'verdict'"),
+		       "the payloads' metrics with their checks and verdicts, and their table, are in the page");
+		tap_ok(str_eq(json_string_value(json_object_get(a, "rerun")), "FAIL: stall") &&
+		       json_array_size(ev) == 2 &&
+		       str_eq(json_string_value(json_object_get(json_array_get(ev, 0), "callback")), "enqueue") &&
+		       page && strstr(page, "auto-repro: rerun "),
+		       "the auto-repro rerun and its per-task events, and their section, are in the page");
+	}
 	json_decref(j);
 	free(page);
 	free(data);
@@ -126,6 +192,11 @@ int main(void)
 	data = data_of(page);
 	tap_ok(data && strstr(data, "\"complete\":true") && strstr(data, "evil\\u003c/script>\\u003c!--x/b"),
 	       "final page is complete and holds both tests");
+	/* html-fixture.sh opens this page in a browser */
+	if (argc > 1 && (!page || write_file_atomic(argv[1], page, strlen(page)))) {
+		fprintf(stderr, "test-html: cannot write %s\n", argv[1]);
+		return 1;
+	}
 	report__free(r);
 
 	setenv("KTSTR_CHARTJS", "/nonexistent/chart.min.js", 1);
