@@ -426,6 +426,11 @@ static void judge(const struct check_verdict_in *in, struct vm_session_run *sr,
 		set_error(rr, TEST_TIMEOUT, "teardown", "QEMU did not exit after DONE");
 	}
 out:
+	/* --verifier runs no workload: the monitor has nothing to judge, and says so rather than "not evaluated" */
+	if (in->mode == VERDICT_VERIFIER && !rr->monitor.state) {
+		rr->monitor.state = xstrdup("not judged (--verifier: no workload ran)");
+		rr->monitor.summary = xstrdup("monitor not judged (--verifier: no workload ran)");
+	}
 	/* what the verifier did stands whatever became of the run */
 	rr->progs = TAKE_PTR(c->progs);
 	rr->nprogs = c->nprogs;

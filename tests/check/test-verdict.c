@@ -214,6 +214,17 @@ static void test_verifier(void)
 	if (!tap_ok(rr.status == TEST_PASS && rr.ndetails == 0 && rr.nprogs == 1,
 		    "--verifier: an attached scheduler passes without telemetry"))
 		show();
+	{
+		struct test_result res = { .runs = &rr, .nruns = 1 };
+		bool unevaluated = false;
+
+		thresholds__defaults(&res.thresholds, true);
+		for (unsigned i = 0; i < THR__COUNT; i++)
+			unevaluated |= str_startswith(check__test_threshold_state(&res, i), "not evaluated");
+		tap_ok(!unevaluated && str_eq(check__test_threshold_state(&res, THR_MAX_IMBALANCE_RATIO),
+					      "not judged (--verifier: no workload ran)"),
+		       "--verifier: the monitor thresholds are not judged (no workload), not 'not evaluated'");
+	}
 
 	reset_done();
 	sr.chan.have_result = false;
@@ -328,7 +339,7 @@ static void test_other_outcomes(void)
 
 int main(void)
 {
-	tap_plan(31);
+	tap_plan(32);
 	test_pass();
 	test_qemu_exited();
 	test_topology_mismatch();

@@ -83,11 +83,17 @@ run = (r.get('runs') or [{}])[0]
 check(r.get('status') == 'PASS' and run.get('telemetry') is None and
       sorted(p['name'] for p in run.get('bpf_progs', [])) == progs,
       'no workload ran (no telemetry) and result.json has the programs', r.get('status'))
+check('not evaluated' not in out and
+      r.get('thresholds', {}).get('values', {}).get('max_imbalance_ratio', {}).get('evaluation') ==
+      'not judged (--verifier: no workload ran)',
+      'no monitor "not evaluated" line: the monitor is not judged without a workload',
+      [l for l in out.splitlines() if 'not evaluated' in l])
 
 out, rc = read('ver-bad.out'), read('ver-bad.rc').strip()
 check(rc not in ('', '0'), '--verifier exits nonzero when the scheduler fails to load', 'exit ' + rc)
-check('failed to attach' in out and 'faulty_enqueue' in out and 'BPF VERIFIER STATS' not in out,
-      "the verifier's refusal is the reason, and no figures are printed")
+check('failed to attach' in out and 'faulty_enqueue' in out and 'BPF VERIFIER STATS' not in out and
+      'not evaluated' not in out,
+      "the verifier's refusal is the reason, and no figures or monitor line are printed")
 
 print('1..%d' % len(checks))
 for i, (ok, what, got) in enumerate(checks, 1):
