@@ -4,7 +4,8 @@
 # FAIL as before (the first run's verdict), and each report has a
 # '--- auto-repro ---' section whose per-task events name the struct_ops
 # callbacks and the backtrace's functions, written also to auto-repro.txt
-# and auto-repro.json; 'auto_repro: false' leaves all of it out. Boots 5 VMs (~100 s under TCG).
+# and auto-repro.json, and result.json has its record (auto_repro);
+# 'auto_repro: false' leaves all of it out (auto_repro null). Boots 5 VMs (~100 s under TCG).
 set -u
 src=${KTSTR_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${KTSTR_BUILDDIR:-$src}
@@ -103,11 +104,30 @@ for name, why, fn, prog in cases:
        os.path.exists(os.path.join(d, "auto-repro", "auto-repro-trace.txt")),
        "%s: auto-repro.txt, auto-repro.json and the rerun's trace in its results dir" % name, str(j)[:500])
 
+    # result.json carries the rerun's record (not the trace), as auto-repro.json has it
+    try:
+        r = json.load(open(os.path.join(d, "result.json")))
+        a = r.get("auto_repro") or {}
+    except Exception as e:
+        r, a = {}, {"error": str(e)}
+    ok(r.get("minor_version", 0) >= 7 and re.match(r"(FAIL|PASS|ERROR|TIMEOUT)", a.get("rerun", "")) and
+       a.get("probed") and set(funcs) & set(a["probed"]) and a.get("events", 0) > 0 and
+       a.get("tasks") == (len(j.get("tasks", [])) if isinstance(j, dict) else -1) and
+       isinstance(a.get("refused"), list) and
+       os.path.realpath(a.get("artifacts", {}).get("json") or "/nonexistent") ==
+       os.path.realpath(os.path.join(d, "auto-repro.json")) and "task_events" not in a,
+       "%s: result.json's auto_repro: the rerun, probes, counts and artifact paths" % name, json.dumps(a)[:800])
+
 name = "auto-repro-off"
 st, reason = row(name)
 b = block(name)
 d = os.path.join(rdir, name)
 ok(st == "FAIL" and "error-after: 20" in reason, "%s: FAILs as before" % name, "row: %s %s" % (st, reason))
+try:
+    off = json.load(open(os.path.join(d, "result.json")))
+except Exception:
+    off = {}
+ok("auto_repro" in off and off["auto_repro"] is None, "%s: result.json's auto_repro is null" % name)
 ok(b and section(b) is None and not os.path.exists(os.path.join(d, "auto-repro.txt"))
    and not os.path.exists(os.path.join(d, "auto-repro")),
    "%s: 'auto_repro: false' has no section, no rerun, no files" % name, b)
