@@ -265,7 +265,6 @@ static int wc_sets(const struct spec_test *t, struct monitor_cpu_set **sets, siz
 			for (size_t c = 0; c < ncg; c++) {
 				if (!str_eq(cgs[c].name, g[i].name))
 					continue;
-				plain = plain || !cgs[c].nworks;
 				for (size_t w = 0; w < cgs[c].nworks; w++) {
 					if (cgs[c].works[w].affinity == AFFINITY_EXACT)
 						wc_add_set(sets, n, &g[i], &cgs[c].works[w]);
@@ -276,6 +275,9 @@ static int wc_sets(const struct spec_test *t, struct monitor_cpu_set **sets, siz
 			for (size_t o = 0; s && o < t->steps[s - 1].nops; o++) {
 				const struct spec_op *op = &t->steps[s - 1].ops[o];
 
+				/* tasks moved in: the mover's own works, under this cgroup's CPUs */
+				if (op->kind == OP_MOVE_ALL_TASKS && str_eq(op->cgroup2, g[i].name))
+					plain = true;
 				if ((op->kind == OP_SET_AFFINITY || op->kind == OP_SPAWN) &&
 				    str_eq(op->cgroup, g[i].name)) {
 					if (op->work.affinity == AFFINITY_EXACT)

@@ -40,17 +40,17 @@ export CC_DIR VM_KERNEL KTSTR_SRCDIR KTSTR_BUILDDIR KTSTR_RUN DUR
 MODE=${KTSTR_CATALOG:-slice}
 
 # kind scheduler flags category scenario [reason-regex]
-NEG='neg faulty concentrate basic cgroup_steady starved
+NEG='neg faulty concentrate basic cgroup_steady starved|work conservation
 neg faulty escape-cpuset cpuset cgroup_cpuset_apply_midrun ran on unexpected CPUs
 neg faulty error-after=50 stress cgroup_oversubscribed faulty: error-after: 50 events reached
-neg faulty concentrate affinity cgroup_affinity_inherit imbalance ratio [0-9.]+ exceeded|unfair cgroup|starved
-neg faulty concentrate sched_class sched_batch starved
+neg faulty concentrate affinity cgroup_affinity_inherit imbalance ratio [0-9.]+ exceeded|unfair cgroup|starved|work conservation
+neg faulty concentrate sched_class sched_batch starved|work conservation
 neg faulty error-after=5 advanced cgroup_exhaust_reuse SCX_EXIT_ERROR_BPF: .*error-after: 5 events reached
 neg faulty delay-dispatch-ms=500 stall stall_detect stuck [0-9]+ms on cpu
 neg faulty error-after=50 dynamic cgroup_add_midrun faulty: error-after: 50 events reached
 neg faulty escape-cpuset nested nested_cgroup_cpuset ran on unexpected CPUs
-neg faulty borrow,concentrate interaction cgroup_add_during_imbalance starved|imbalance ratio|unfair cgroup
-neg faulty borrow,concentrate performance fan_out_wake starved'
+neg faulty borrow,concentrate interaction cgroup_add_during_imbalance starved|imbalance ratio|unfair cgroup|work conservation
+neg faulty borrow,concentrate performance fan_out_wake starved|work conservation'
 # performance needs ktstr's 'borrow' (or 'llc'): faulty accepts both as no-ops.
 # The kernel watchdog's ejection (stall=1) takes 20 s of guest time and more
 # under load, so the slice shows stalls as the harness's gap check and the
