@@ -360,17 +360,23 @@ static unsigned long version_part(const char **s)
 	return v;
 }
 
+/* Compare the x.y.z numbers @a and @b begin with (a missing part is 0): <0, 0, >0. */
+static int version_cmp(const char *a, const char *b)
+{
+	for (int i = 0; i < 3; i++) {
+		unsigned long x = version_part(&a), y = version_part(&b);
+
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return 0;
+}
+
 bool kernel__version_below(const char *version, const char *min)
 {
 	if (!version || !isdigit((unsigned char)*version))
 		return false;
-	for (int i = 0; i < 3; i++) {
-		unsigned long v = version_part(&version), m = version_part(&min);
-
-		if (v != m)
-			return v < m;
-	}
-	return false;
+	return version_cmp(version, min) < 0;
 }
 
 /*
@@ -435,6 +441,84 @@ static int find(const char *sel, bool corrupt, struct kernel_cache_entry *out)
 int kernel_cache__find(const char *sel, struct kernel_cache_entry *out)
 {
 	return find(sel, false, out);
+}
+
+#define DEFAULT_MARK ".default"
+
+int kernel_cache__set_default(const char *key)
+{
+	_cleanup_free_ char *root = NULL, *path = NULL, *text = NULL;
+	int ret = kernel_cache__root(&root);
+
+	if (ret < 0)
+		return ret;
+	path = xasprintf("%s/" DEFAULT_MARK, root);
+	text = xasprintf("%s\n", key);
+	return write_file_atomic(path, text, strlen(text));
+}
+
+/* The key in <root>/.default, or NULL when there is none. */
+static char *default_key(void)
+{
+	_cleanup_free_ char *root = NULL, *path = NULL, *buf = NULL;
+	size_t len;
+
+	if (kernel_cache__root(&root) < 0)
+		return NULL;
+	path = xasprintf("%s/" DEFAULT_MARK, root);
+	if (read_file(path, &buf, &len) < 0)
+		return NULL;
+	buf[strcspn(buf, "\n")] = '\0';
+	return *buf ? xstrdup(buf) : NULL;
+}
+
+/*
+ * No selector: among the entries of the best find_rank(), the default
+ * release (what a bare `ktstr-kernel fetch` last stored or found), else the
+ * highest version, the newest built among equal versions. Not the newest
+ * fetched: fetching an older kernel to try it must not change later runs.
+ */
+int kernel_cache__find_default(struct kernel_cache_entry *out, char **why)
+{
+	_cleanup_free_ char *def = default_key();
+	struct kernel_cache_entry *v, d = { 0 };
+	size_t n, pick = SIZE_MAX;
+	int ret, best = INT_MAX;
+	bool is_def = false;
+
+	ret = kernel_cache__list(&v, &n);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		int r = find_rank(&v[i], NULL);
+
+		if (r < 0 || r > best)
+			continue;
+		if (r < best || (def && str_eq(v[i].key, def)) ||
+		    (!is_def && version_cmp(v[i].version, v[pick].version) > 0)) {
+			/* the list is newest first: an equal version keeps the newer */
+			is_def = def && str_eq(v[i].key, def);
+			best = r;
+			pick = i;
+		}
+	}
+	if (pick == SIZE_MAX) {
+		kernel_cache_entries__free(v, n);
+		return -ENOENT;
+	}
+	*out = v[pick];
+	memset(&v[pick], 0, sizeof(v[pick]));
+	kernel_cache_entries__free(v, n);
+	if (is_def)
+		*why = xstrdup("the default release, cached");
+	else if (!def)
+		*why = xasprintf("the highest %sversion cached", out->sched_ext ? "sched_ext " : "");
+	else
+		*why = xasprintf("the highest %sversion cached; the default release %s is %s",
+				 out->sched_ext ? "sched_ext " : "", def,
+				 kernel_cache__get(def, &d) ? "not cached" : "passed over");
+	kernel_cache_entry__fini(&d);
+	return 0;
 }
 
 int kernel_cache__find_corrupt(const char *sel, struct kernel_cache_entry *out)

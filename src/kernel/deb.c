@@ -774,9 +774,14 @@ int kernel__fetch_deb(const struct kernel_fetch_opts *o, char **key_out, bool *h
 	if (!o->force && cached_deb(full, key_out) > 0) {
 		*hit = true;
 		ret = 0;
-		goto out;
+		goto record;
 	}
 	ret = apt_fetch(&e, full, &o->progress, key_out, err);
+record:
+	/* a bare fetch gets the default release: runs without --kernel boot it */
+	if (!ret && !o->version && (ret = kernel_cache__set_default(*key_out)) < 0)
+		*err = xasprintf("recording %s as the default release: %s", *key_out,
+				 write_error_str(ret));
 out:
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);

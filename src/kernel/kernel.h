@@ -124,6 +124,15 @@ int kernel_cache__get(const char *key, struct kernel_cache_entry *out);
  */
 int kernel_cache__find(const char *sel, struct kernel_cache_entry *out);
 /*
+ * The entry to boot when no kernel is named: the default release when it
+ * is cached and usable, else the highest version (the newest built among
+ * equals), sched_ext ones first, stale kconfigs last. *why (allocated) says
+ * which of those it is. -ENOENT on an empty cache.
+ */
+int kernel_cache__find_default(struct kernel_cache_entry *out, char **why);
+/* Record @key as the default release: what a bare `ktstr-kernel fetch` fetched. */
+int kernel_cache__set_default(const char *key);
+/*
  * The corrupt entry that would have answered @sel (its key or, when its
  * metadata is readable, its version; NULL: any), so that a miss can say
  * "corrupt" instead of "not found". -ENOENT when there is none.

@@ -154,7 +154,7 @@ int kernel__resolve(const char *selector, struct kernel_image **out, char **err)
 {
 	const char *env;
 	struct kernel_cache_entry e;
-	_cleanup_free_ char *why = NULL;
+	_cleanup_free_ char *why = NULL, *which = NULL;
 	int ret;
 
 	*out = NULL;
@@ -174,9 +174,9 @@ int kernel__resolve(const char *selector, struct kernel_image **out, char **err)
 	if (env && *env)
 		return resolve_selector(env, "KTSTR_KERNEL", out, err);
 
-	ret = kernel_cache__find(NULL, &e);
+	ret = kernel_cache__find_default(&e, &which);
 	if (!ret) {
-		why = xasprintf("newest usable %scache entry %s%s", e.sched_ext ? "sched_ext " : "", e.key,
+		why = xasprintf("%s (%s) from cache entry %s%s", e.version, which, e.key,
 				e.stale_kconfig ? " (stale kconfig: `ktstr-kernel build` makes a current one)" : "");
 		*out = kernel_cache_entry__image(&e, why);
 		kernel_cache_entry__fini(&e);
