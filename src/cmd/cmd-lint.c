@@ -4,6 +4,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/shard.h"
+#include "kernel/kernel.h"
 #include "plugin/loader.h"
 #include "spec/spec.h"
 #include "vm/qemu.h"
@@ -215,7 +216,22 @@ struct dry_ctx {
 	bool relaxed;
 	char *accel_reason;
 	size_t n;
+	char *default_kernel;	/* the kernel line of a test that names none, resolved once */
 };
+
+/* The kernel a run would boot for @sel and why, as ktstr-run's progress line says it. */
+static char *kernel_line(const char *sel)
+{
+	struct kernel_image *k = NULL;
+	_cleanup_free_ char *err = NULL;
+	char *line;
+
+	if (kernel__resolve(sel, &k, &err))
+		return xasprintf("none: %s", err ? err : "not found");
+	line = xstrdup(k->why ?: k->image);
+	kernel_image__free(k);
+	return line;
+}
 
 /* The three layers: built-in defaults, the plugin's, the spec's. */
 static void plan_one(const struct run_opts *o, const struct spec_test *t, void *arg)
@@ -246,6 +262,15 @@ static void plan_one(const struct run_opts *o, const struct spec_test *t, void *
 	thresholds__merge(&m, &t->assert, THR_LAYER_SPEC);
 	spec_test__print_plan(t, &m, stdout);
 	printf("  accelerator: %s\n", d->accel_reason ? d->accel_reason : "?");
+	if (t->kernel || o->kernel) {
+		_cleanup_free_ char *k = kernel_line(t->kernel ?: o->kernel);
+
+		printf("  kernel chosen: %s\n", k);
+	} else {
+		if (!d->default_kernel)
+			d->default_kernel = kernel_line(NULL);
+		printf("  kernel chosen: %s\n", d->default_kernel);
+	}
 }
 
 int cmd_dry_run(const struct run_opts *o)
@@ -260,5 +285,6 @@ int cmd_dry_run(const struct run_opts *o)
 	d.relaxed = !kvm && !o->strict_thresholds;
 	r = for_each_test(o, false, true, plan_one, &d);
 	free(d.accel_reason);
+	free(d.default_kernel);
 	return r;
 }

@@ -57,12 +57,13 @@ setup() {
 	esac
 }
 
-# Paths, timings and the accelerator's reason (whether /dev/kvm exists
-# and opens) differ between machines and runs.
+# Paths, timings, the accelerator's reason (whether /dev/kvm exists
+# and opens) and the kernel discovery finds differ between machines and runs.
 normalise() {
 	sed -e "s|$box|@BOX@|g" -e "s|$build|@BUILD@|g" -e "s|$src|@SRC@|g" \
 	    -e 's/[0-9][0-9]*\.[0-9][0-9]*s\b/N.NNs/g' \
-	    -e 's/^  accelerator: .*/  accelerator: @ACCEL@ (kvm or tcg, and why)/'
+	    -e 's/^  accelerator: .*/  accelerator: @ACCEL@ (kvm or tcg, and why)/' \
+	    -e 's/^  kernel chosen: .*/  kernel chosen: @KERNEL@ (the one discovery finds, and why)/'
 }
 
 i=0

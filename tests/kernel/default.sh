@@ -4,7 +4,7 @@
 # bare `ktstr-kernel fetch` got) when cached, else the highest sched_ext
 # version, never merely the last one fetched; and the reason is printed.
 . "$(dirname "$0")/lib.sh"
-plan 9
+plan 10
 
 # fetch_fake VERSION [SCHED_EXT] [AGE-SECONDS]: import a fake kernel, built AGE s ago
 fetch_fake() {
@@ -31,6 +31,11 @@ fetch_fake 6.95.1 y 200
 default_is 6.95.1 "a higher version wins, even fetched earlier"
 fetch_fake 6.96.1 n 0
 default_is 6.95.1 "a higher version without sched_ext does not"
+# ktstr-run --dry-run says the same for a test that names no kernel
+printf 'name: t\nduration: 1s\ntopology: 1n1l2c1t\n' >"$T/t.yaml"
+run "$KTSTR_BUILDDIR/src/ktstr-run" --dry-run "$T/t.yaml"
+has "  kernel chosen: 6.95.1-cloud-amd64 (the highest sched_ext version cached) from cache entry"
+ok $? "--dry-run prints the kernel chosen and why"
 
 # the default release (a bare fetch records it) wins over higher versions
 key_of 6.94.4 >"$KTSTR_CACHE_DIR/.default"
