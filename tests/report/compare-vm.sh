@@ -12,7 +12,8 @@
 # guest the peak ratio jumps 1 -> 3 with one sample's placement) and an
 # absolute gap gate of 1500 ms (beside eight builds one healthy run's longest
 # gap went past 500 ms: TCG's one host thread was not scheduled) and an
-# absolute wake-latency-CV gate of 1.0 (a fresh-clone run saw 0.68 -> 1.16
+# absolute wake-latency-CV gate of 5 (a fresh-clone run saw 0.68 -> 1.16,
+# merged make checks beside other jobs 3.35 -> 5.13 and 1.26 -> 3.41
 # between two healthy single runs: a CV of one run is its tail's noise) and an
 # absolute p99 wake-latency gate of 20 ms (two healthy single runs beside a
 # make check went 341 -> 3648 us: one preempted TCG thread is the whole p99;
