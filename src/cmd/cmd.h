@@ -38,7 +38,8 @@ struct run_opts {
 	bool quiet, verbose;
 	bool keep_going;
 	bool strict_thresholds;		/* --release-thresholds: no TCG relaxation */
-	bool snapshot;			/* --snapshot / --no-snapshot (vm/snapshot.h) */
+	/* --snapshot / --no-snapshot / KTSTR_SNAPSHOT (vm/snapshot.h) */
+	enum snap_choice { SNAP_AUTO, SNAP_ALWAYS, SNAP_NEVER } snapshot;
 	/* Ad-hoc VM runs without a spec (tests, benchmarks, debugging). */
 	const char *topology;		/* --topology LABEL ("1n2l2c1t") */
 	char **exec_argv;		/* --exec: run this command in the guest */

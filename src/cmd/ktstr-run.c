@@ -137,8 +137,9 @@ static void usage(FILE *f)
 		"  --html FILE            write a self-contained HTML report with plots\n"
 		"  --release-thresholds   no TCG relaxation of the default thresholds\n"
 		"  --snapshot             start each VM from a snapshot of a booted guest\n"
-		"                         (default off; KTSTR_SNAPSHOT=1 turns it on)\n"
-		"  --no-snapshot          boot every VM afresh\n"
+		"                         (KTSTR_SNAPSHOT=1; default auto: when two tests\n"
+		"                         share one, or it is cached)\n"
+		"  --no-snapshot          boot every VM afresh (KTSTR_SNAPSHOT=0)\n"
 		"  --keep-going           (accepted; every test always runs)\n"
 		"  --timeout DUR          run-phase timeout (default: duration + 30s)\n"
 		"  --boot-timeout DUR     boot timeout: no agent after DUR is a TIMEOUT (default 60s)\n"
@@ -290,7 +291,19 @@ int main(int argc, char **argv)
 	unsigned u;
 	int c, r;
 
-	o.snapshot = str_eq(getenv("KTSTR_SNAPSHOT"), "1");
+	{
+		const char *env = getenv("KTSTR_SNAPSHOT");
+
+		if (str_eq(env, "1"))
+			o.snapshot = SNAP_ALWAYS;
+		else if (str_eq(env, "0"))
+			o.snapshot = SNAP_NEVER;
+		else if (env && *env && !str_eq(env, "auto")) {
+			fprintf(stderr, "ktstr-run: KTSTR_SNAPSHOT='%s': want 1 (always), 0 (never) "
+				"or auto\n", env);
+			goto usage;
+		}
+	}
 	while ((c = getopt_long(argc, argv, "E:j:qvh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_LINT:
@@ -391,7 +404,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_SNAPSHOT:
 		case OPT_NO_SNAPSHOT:
-			o.snapshot = c == OPT_SNAPSHOT;
+			o.snapshot = c == OPT_SNAPSHOT ? SNAP_ALWAYS : SNAP_NEVER;
 			break;
 		case OPT_TOPOLOGY:
 			o.topology = optarg;
@@ -538,7 +551,7 @@ int main(int argc, char **argv)
 		o.includes = (char **)includes;
 		o.quiet = true;		/* no progress lines over the shell */
 		o.jobs = 1;
-		o.snapshot = false;
+		o.snapshot = SNAP_NEVER;
 		if (!o.runs_dir)
 			o.runs_dir = "none";	/* a shell session is not a run to compare */
 	}

@@ -48,6 +48,7 @@ struct job {
 	bool started, running;
 	const char *phase;
 	int shell_code;			/* --shell: the shell's exit status, or -1 */
+	enum vm_snap_use snap;		/* snapshots for this test (snap_decide) */
 };
 
 struct runner {
@@ -514,7 +515,7 @@ static void run_job(struct job *j)
 		.verifier = rn->o->verifier,
 		.shell = rn->o->shell ? &shell : NULL,
 		.kvm = rn->kvm, .relaxed = !rn->kvm && !rn->o->strict_thresholds,
-		.verbose = rn->o->verbose, .snapshot = rn->o->snapshot,
+		.verbose = rn->o->verbose, .snapshot = j->snap,
 		.tsc_khz = rn->tsc_khz, .guest_bin = rn->guest_bin,
 		.initramfs_cache = rn->cache_dir, .vmlinux_dir = rn->vmlinux_dir,
 		.tmp_root = rn->tmp_root, .dir = tc.dir, .tmp = tc.tmp,
@@ -713,6 +714,86 @@ static int collect_jobs(struct runner *rn)
 	return ret;
 }
 
+/*
+ * What a test's snapshot key (vm_snapshot__key) depends on that differs between
+ * tests of one run: the kernel, the scheduler with its flags and arguments (the
+ * initramfs base holds the plugin and its guest files), the topology, the memory
+ * and the kernel command line. The key itself hashes the built initramfs; tests
+ * alike here share it.
+ */
+static char *snap_group(const struct job *j)
+{
+	const struct spec_topology *t = &j->topo;
+	char *g = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&g, &len);
+
+	if (!f)
+		abort();	/* out of memory, as xasprintf */
+	fprintf(f, "%s\n%u %u %u %u %u %d", j->kernel->image, t->numa_nodes,
+		t->memory_only_nodes, t->llcs, t->cores, t->threads, t->has_distances);
+	for (unsigned n = 0; n < SPEC_MAX_NUMA_NODES; n++) {
+		fprintf(f, " %" PRIu64, t->node_memory_mb[n]);
+		for (unsigned m = 0; t->has_distances && m < SPEC_MAX_NUMA_NODES; m++)
+			fprintf(f, ",%u", t->distance[n][m]);
+	}
+	if (j->t) {
+		fprintf(f, "\n%" PRIu64 "\n%s", spec_test__vm_memory_mb(j->t),
+			j->t->sched.plugin ?: "eevdf");
+		for (char **v = j->t->sched.flags; v && *v; v++)
+			fprintf(f, "\nflag %s", *v);
+		for (char **v = j->t->sched.args; v && *v; v++)
+			fprintf(f, "\narg %s", *v);
+		for (char **v = j->t->kargs; v && *v; v++)
+			fprintf(f, "\nkarg %s", *v);
+	}
+	fclose(f);
+	return g;
+}
+
+struct snap_slot {
+	char *group;
+	struct job *job;
+};
+
+static int snap_slot_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct snap_slot *)a)->group, ((const struct snap_slot *)b)->group);
+}
+
+/*
+ * Each test's snapshot use. Auto: restore when at least two boots of this run
+ * (tests, or repeats of one; retries do not count) share the test's key, so the
+ * template's boot pays for itself; else only from a snapshot already cached
+ * (a template built for one boot costs more than the fresh boot).
+ */
+static void snap_decide(struct runner *rn)
+{
+	struct snap_slot *v = xcalloc(rn->njobs, sizeof(*v));
+	size_t n = 0;
+
+	for (size_t i = 0; i < rn->njobs; i++) {
+		struct job *j = &rn->jobs[i];
+
+		j->snap = rn->o->snapshot == SNAP_ALWAYS ? VM_SNAP_ON :
+			  rn->o->snapshot == SNAP_NEVER ? VM_SNAP_OFF : VM_SNAP_CACHED;
+		if (j->snap == VM_SNAP_CACHED && j->kernel)
+			v[n++] = (struct snap_slot){ snap_group(j), j };
+	}
+	qsort(v, n, sizeof(*v), snap_slot_cmp);
+	for (size_t i = 0, end; i < n; i = end) {
+		unsigned boots = 0;
+
+		for (end = i; end < n && str_eq(v[end].group, v[i].group); end++)
+			boots += v[end].job->t ? MAX(v[end].job->t->repeats, 1u) : 1;
+		for (size_t k = i; boots >= 2 && k < end; k++)
+			v[k].job->snap = VM_SNAP_ON;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(v[i].group);
+	free(v);
+}
+
 /* The sweep found the temp dir of a run that is gone (killed outright, or crashed). */
 static void swept(void *ctx, const char *path, const char *owner)
 {
@@ -829,6 +910,7 @@ int cmd_run(const struct run_opts *o)
 			fprintf(stderr, "ktstr-run: kernel: %s\n",
 				j->kernel->why ?: j->kernel->image);
 	}
+	snap_decide(&rn);
 	if (o->shard) {
 		const char **names = xcalloc(rn.njobs, sizeof(*names));
 		struct kernel_image *k = rn.jobs[0].kernel;

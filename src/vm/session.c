@@ -954,8 +954,17 @@ static bool try_restore(struct vm_session *s, struct vm_config *cfg, struct vm_r
 		return false;
 	}
 	t0 = now_ns();
-	ret = vm_snapshot__get(cfg, root, r->snap_key, vo->boot_timeout_ns, o->cancel_fd, &snap,
-			       &r->snap_built, &why);
+	if (o->snapshot == VM_SNAP_CACHED) {
+		/* no template is built for this test alone: a fresh boot costs less */
+		ret = vm_snapshot__open(root, r->snap_key, &snap, &why);
+		if (ret == -ENOENT) {
+			r->snap_why = xstrdup(VM_SNAP_ALONE_WHY);
+			return false;
+		}
+	} else {
+		ret = vm_snapshot__get(cfg, root, r->snap_key, vo->boot_timeout_ns, o->cancel_fd,
+				       &snap, &r->snap_built, &why);
+	}
 	if (r->snap_built)
 		r->snap_build_ns = now_ns() - t0;
 	if (ret) {
@@ -1100,8 +1109,8 @@ void vm_session__run(struct vm_session *s, struct vm_session_run *r)
 	}
 	if (o->shell)
 		r->snap_why = xstrdup("off (--shell boots afresh: its console is not in a snapshot)");
-	else if (!o->snapshot)
-		r->snap_why = xstrdup("off (--snapshot or KTSTR_SNAPSHOT=1 turns snapshots on)");
+	else if (o->snapshot == VM_SNAP_OFF)
+		r->snap_why = xstrdup("off (--no-snapshot or KTSTR_SNAPSHOT=0)");
 	else if (try_restore(s, &cfg, &vo, base, parts, r))
 		goto ran;
 	if (write_initrd(s, r, base, parts, &initrd, &r->prep_err)) {

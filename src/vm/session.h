@@ -66,6 +66,9 @@ struct vm_shell {
 /* Where --include files land in the guest: /include-files/<basename>, as in ktstr. */
 #define VM_SHELL_INCLUDE_DIR SPEC_INCLUDE_DIR
 
+/* timings.json's reason when VM_SNAP_CACHED found no snapshot to restore */
+#define VM_SNAP_ALONE_WHY "one test of this key in the run and no snapshot cached"
+
 struct vm_session_opts {
 	const char *name;		/* the test's expanded name */
 	const struct spec_file *sf;	/* NULL, like t, for an ad-hoc --exec / --topo-only run */
@@ -80,7 +83,12 @@ struct vm_session_opts {
 	bool kvm;
 	bool relaxed;			/* TCG thresholds (the agent's relaxed mode) */
 	bool verbose;			/* the whole boot on the console log */
-	bool snapshot;			/* start from a snapshot of a booted guest (vm/snapshot.h) */
+	/* start from a snapshot of a booted guest (vm/snapshot.h): enum vm_snap_use */
+	enum vm_snap_use {
+		VM_SNAP_OFF,		/* boot afresh */
+		VM_SNAP_ON,		/* restore; build the snapshot first when there is none */
+		VM_SNAP_CACHED,		/* restore only a snapshot already built, else boot afresh */
+	} snapshot;
 	unsigned tsc_khz;
 	const char *guest_bin;		/* the agent, booted as /init */
 	const char *initramfs_cache;	/* where the cached bases live */

@@ -101,3 +101,14 @@ vm_no_leftovers() {
 
 # vm_diag FILE: show a file as TAP diagnostics (for failures).
 vm_diag() { [ -r "$1" ] && tail -n "${2:-20}" "$1" | sed 's/^/# /'; return 0; }
+
+# snap_use DIR: snapshot use per test of a results dir (timings.json): "NAME used|REASON"
+snap_use() {
+	python3 - "$1" <<'PY'
+import json, os, sys
+for root, dirs, files in sorted(os.walk(sys.argv[1])):
+    if 'timings.json' in files:
+        s = json.load(open(os.path.join(root, 'timings.json'))).get('snapshot') or {}
+        print(os.path.basename(root), 'used' if s.get('used') else s.get('reason'))
+PY
+}

@@ -68,17 +68,6 @@ for root, dirs, files in sorted(os.walk(sys.argv[1])):
 PY
 }
 
-# snapshot use per test: "NAME used|REASON"
-snap_use() {
-	python3 - "$1" <<'PY'
-import json, os, sys
-for root, dirs, files in sorted(os.walk(sys.argv[1])):
-    if 'timings.json' in files:
-        s = json.load(open(os.path.join(root, 'timings.json'))).get('snapshot') or {}
-        print(os.path.basename(root), 'used' if s.get('used') else s.get('reason'))
-PY
-}
-
 # shellcheck disable=SC2086
 "$KTSTR_RUN" --kernel "$VM_KERNEL" -q -j 1 --no-snapshot --results-dir "$VM_DIR/fresh" $specs \
 	>"$VM_DIR/fresh.out" 2>&1
