@@ -478,11 +478,13 @@ static int qmp_open(struct qmp *q, const char *sock, uint64_t deadline, char **w
 	}
 	json_decref(qmp_read(q, deadline));	/* the greeting */
 	r = qmp_cmd(q, json_pack("{s:s}", "execute", "qmp_capabilities"), deadline, why);
-	if (r)
+	if (r) {
+		json_decref(r);
 		r = qmp_cmd(q, json_pack("{s:s, s:{s:[{s:s, s:b}]}}", "execute",
 					 "migrate-set-capabilities", "arguments", "capabilities",
 					 "capability", "x-ignore-shared", "state", 1),
 			    deadline, why);
+	}
 	json_decref(r);
 	return r ? 0 : -EPROTO;
 }
