@@ -8,21 +8,10 @@
 #include <errno.h>
 
 #include "tap.h"
+#include "data.h"
 #include "check/check.h"
 
 static struct run_result res;
-
-static char *load(const char *name, size_t *len)
-{
-	_cleanup_free_ char *path = xasprintf("%s/tests/check/data/%s", KTSTR_SRCDIR, name);
-	char *text = NULL;
-
-	if (read_file(path, &text, len)) {
-		printf("# cannot read %s\n", path);
-		*len = 0;
-	}
-	return text;
-}
 
 static int gate(const char *log, const struct spec_console *c)
 {
@@ -30,7 +19,7 @@ static int gate(const char *log, const struct spec_console *c)
 	size_t len;
 
 	run_result__free(&res);
-	text = load(log, &len);
+	text = check_data_load(log, &len);
 	return check__console(c, text, len, &res);
 }
 

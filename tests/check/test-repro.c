@@ -9,21 +9,10 @@
 #include <string.h>
 
 #include "tap.h"
+#include "data.h"
 #include "check/repro.h"
 #include "result/result.h"
 #include "util/util.h"
-
-static char *load(const char *name, size_t *len)
-{
-	_cleanup_free_ char *path = xasprintf("%s/tests/check/data/%s", KTSTR_SRCDIR, name);
-	char *text = NULL;
-
-	if (read_file(path, &text, len)) {
-		printf("# cannot read %s\n", path);
-		*len = 0;
-	}
-	return text;
-}
 
 static bool has(char *const *v, const char *s)
 {
@@ -53,7 +42,7 @@ int main(void)
 
 	tap_plan(12);
 	{
-		_cleanup_free_ char *t = load("scx-dump-error.txt", &len), *f = NULL, *p = NULL;
+		_cleanup_free_ char *t = check_data_load("scx-dump-error.txt", &len), *f = NULL, *p = NULL;
 
 		n = repro__backtrace(t, len, &funcs, &progs);
 		f = join(funcs);
@@ -82,7 +71,7 @@ int main(void)
 		repro__strv_free(progs);
 	}
 	{
-		_cleanup_free_ char *t = load("scx-dump-stall.txt", &len), *f = NULL;
+		_cleanup_free_ char *t = check_data_load("scx-dump-stall.txt", &len), *f = NULL;
 
 		n = repro__backtrace(t, len, &funcs, &progs);
 		f = join(funcs);
@@ -92,7 +81,7 @@ int main(void)
 		repro__strv_free(progs);
 	}
 	{
-		_cleanup_free_ char *t = load("scx-console-stall.log", &len), *f = NULL;
+		_cleanup_free_ char *t = check_data_load("scx-console-stall.log", &len), *f = NULL;
 
 		n = repro__backtrace(t, len, &funcs, &progs);
 		f = join(funcs);
@@ -114,7 +103,7 @@ int main(void)
 	       repro__reason_pid("faulty: error-after: 20 events reached") == 0 &&
 	       repro__reason_pid("[x] a[7]") == 7, "the pid a reason names");
 	{
-		_cleanup_free_ char *t = load("repro-trace.txt", &len), *text = NULL;
+		_cleanup_free_ char *t = check_data_load("repro-trace.txt", &len), *text = NULL;
 		json_t *js = NULL, *tasks, *init = NULL;
 		bool old_event = false, cb = false;
 		size_t i;
