@@ -80,7 +80,7 @@ static int write_run_json(struct report *r, bool complete)
 {
 	_cleanup_free_ char *path = xasprintf("%s/run.json", r->o.run_dir), *text = NULL;
 	json_t *tests = json_array(), *root;
-	unsigned counts[TEST_TIMEOUT + 1] = { 0 };
+	unsigned counts[TEST_FLAKY + 1] = { 0 };
 	_cleanup_free_ char *results = r->o.results_dir ? realpath(r->o.results_dir, NULL) : NULL;
 
 	for (size_t i = 0; i < r->nresults; i++) {
@@ -93,13 +93,13 @@ static int write_run_json(struct report *r, bool complete)
 			"name", t->name ?: "", "status", test_status_name(t->status),
 			"reason", reason, "dir", dir, "elapsed_ns", (json_int_t)t->elapsed_ns));
 	}
-	root = json_pack("{s:s, s:i, s:b, s:o, s:s*, s:i, s:o, s:{s:i, s:i, s:i, s:i, s:i}}",
+	root = json_pack("{s:s, s:i, s:b, s:o, s:s*, s:i, s:o, s:{s:i, s:i, s:i, s:i, s:i, s:i}}",
 		"kind", "ktstr-run", "version", RUN_FORMAT_VERSION, "complete", complete,
 		"context", report_json_run_context(r->o.context),
 		"results_dir", results ?: r->o.results_dir, "planned", (int)r->ntests, "tests", tests,
 		"counts", "pass", counts[TEST_PASS], "fail", counts[TEST_FAIL],
 		"skip", counts[TEST_SKIP], "error", counts[TEST_ERROR],
-		"timeout", counts[TEST_TIMEOUT]);
+		"timeout", counts[TEST_TIMEOUT], "flaky", counts[TEST_FLAKY]);
 	if (!root)
 		return report_failed(r, path, -EINVAL);
 	text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
@@ -205,7 +205,8 @@ int runs__list(const char *root, FILE *f, char **why)
 			jget_str(j, "context.run_id") ?: "?",
 			jget_str(j, "context.started_at") ?: "?",
 			json_array_size(json_object_get(j, "tests")),
-			json_integer_value(json_object_get(c, "pass")),
+			json_integer_value(json_object_get(c, "pass")) +	/* FLAKY passed, as in the summary */
+			json_integer_value(json_object_get(c, "flaky")),
 			json_integer_value(json_object_get(c, "fail")),
 			json_integer_value(json_object_get(c, "skip")),
 			json_integer_value(json_object_get(c, "error")) +

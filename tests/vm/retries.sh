@@ -9,7 +9,7 @@
 . "${KTSTR_SRCDIR:-.}/tests/vm/lib.sh"
 
 vm_require_kernel
-tap_plan 10
+tap_plan 11
 T=1n1l2c1t
 flaky='echo "attempt=$KTSTR_ATTEMPT"; [ "$KTSTR_ATTEMPT" -ge 2 ]'
 d=$(vm_result_dir exec/$T)
@@ -19,7 +19,8 @@ vm_run -q --topology $T --exec -- /bin/sh -c "$flaky"
 tap_is "$VM_RC" 1 "without --retries the command fails on its only attempt"
 
 rm -rf "$VM_RESULTS"
-vm_run --tap --junit "$VM_DIR/junit.xml" --retries 2 --topology $T --exec -- /bin/sh -c "$flaky"
+vm_run --tap --junit "$VM_DIR/junit.xml" --runs-dir "$VM_DIR/runs" --retries 2 --topology $T \
+	--exec -- /bin/sh -c "$flaky"
 tap_is "$VM_RC" 0 "a test that passes on its retry exits 0 (FLAKY counts as passed)"
 grep -q "^ok 1 - exec/$T" "$VM_DIR/out" && grep -q '^  status: FLAKY' "$VM_DIR/out"
 tap_ok $? "TAP: ok, with status FLAKY in its YAML block" "$(head -20 "$VM_DIR/out")"
@@ -43,6 +44,12 @@ assert a[0]['dir'] == sys.argv[2] + '/attempt-1' and a[1]['dir'] == sys.argv[2],
 assert r['reason'].startswith('passed on attempt 2; attempt 1: FAIL'), r['reason']
 PY
 tap_ok $? "result.json: status FLAKY, attempts FAIL then PASS with their dirs" "$(cat "$d/result.json" 2>/dev/null | head -5)"
+python3 - "$VM_DIR"/runs/*/run.json <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))['counts']
+assert c['flaky'] == 1 and c['pass'] == 0 and c['fail'] == 0, c
+PY
+tap_ok $? "run.json (--runs-dir) counts the test as flaky" "$(cat "$VM_DIR"/runs/*/run.json 2>/dev/null | head -30)"
 grep -qx 'attempt=1' "$d/attempt-1/output.log" 2>/dev/null && grep -qx 'attempt=2' "$d/output.log" 2>/dev/null
 tap_ok $? "attempt 1's output is in attempt-1/, the last attempt's in the test's dir" "$(ls -R "$d" 2>/dev/null | tr '\n' ' ')"
 
