@@ -177,9 +177,12 @@ static int read_meta(struct vm_snapshot *s, char **why)
 		s->ram_bytes[i] = json_integer_value(json_object_get(r, "size"));
 		s->ram_data[i] = json_integer_value(json_object_get(r, "data"));
 		s->ram_crc[i] = json_integer_value(json_object_get(r, "crc32"));
-		if (stat(rp, &st) < 0 || (uint64_t)st.st_size != s->ram_bytes[i]) {
-			*why = xasprintf("%s: %s", rp, errno ? strerror(errno) :
-					 "its size is not the recorded one");
+		if (stat(rp, &st) < 0) {
+			*why = xasprintf("%s: %s", rp, strerror(errno));
+			goto out;
+		}
+		if ((uint64_t)st.st_size != s->ram_bytes[i]) {
+			*why = xasprintf("%s: its size is not the recorded one", rp);
 			goto out;
 		}
 	}
