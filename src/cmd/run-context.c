@@ -66,7 +66,7 @@ static char *sha256_or_null(const char *path)
 {
 	char sum[65];
 
-	return path && kernel__sha256_file(path, sum) >= 0 ? xstrdup(sum) : NULL;
+	return path && kernel__sha256_memo(path, sum) >= 0 ? xstrdup(sum) : NULL;
 }
 
 /* guest_files' callback: each file the plugin packs, hashed on the host. */
