@@ -777,7 +777,6 @@ static int write_guest_file(const struct msg_file *f, char **error)
 {
 	_cleanup_free_ char *dir = xstrdup(f->path);
 	char *slash = strrchr(dir, '/');
-	_cleanup_close_ int fd = -1;
 	int ret = 0;
 
 	if (slash && slash != dir) {
@@ -788,18 +787,10 @@ static int write_guest_file(const struct msg_file *f, char **error)
 	 * A new file renamed over the old: the libraries a payload brings may
 	 * be the agent's own, mapped right now (truncating them is SIGBUS)
 	 */
-	if (!ret) {
-		_cleanup_free_ char *tmp = xasprintf("%s.ktstr-new", f->path);
-
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, f->mode & 07777);
-		ret = fd < 0 ? -errno : write_fd(fd, f->data, f->len);
-		if (!ret && fchmod(fd, f->mode & 07777) < 0)
-			ret = -errno;
-		if (!ret && rename(tmp, f->path) < 0)
-			ret = -errno;
-	}
+	if (!ret)
+		ret = write_file_atomic_mode(f->path, f->data, f->len, f->mode & 07777);
 	if (ret)
-		*error = xasprintf("writing %s from the host: %s", f->path, strerror(-ret));
+		*error = xasprintf("writing %s from the host: %s", f->path, write_error_str(ret));
 	return ret;
 }
 

@@ -239,6 +239,18 @@ int read_file(const char *path, char **out, size_t *len)
 	return 0;
 }
 
+void hex_encode(const void *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
 int write_file(const char *path, const void *buf, size_t len)
 {
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -342,6 +354,11 @@ static int fsync_dir(const char *dir)
 
 int write_file_atomic(const char *path, const void *buf, size_t len)
 {
+	return write_file_atomic_mode(path, buf, len, -1);
+}
+
+int write_file_atomic_mode(const char *path, const void *buf, size_t len, int mode)
+{
 	_cleanup_free_ char *target = NULL, *tmp = NULL, *dir = NULL;
 	const char *base;
 	struct stat st;
@@ -362,7 +379,7 @@ int write_file_atomic(const char *path, const void *buf, size_t len)
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = fchmod(fd, exists ? st.st_mode & 07777 : 0644) < 0 ? -errno : 0;
+	ret = fchmod(fd, mode >= 0 ? (mode_t)mode : exists ? st.st_mode & 07777 : 0644) < 0 ? -errno : 0;
 	if (!ret)
 		ret = write_fd(fd, buf, len);
 	if (!ret && fsync(fd) < 0)

@@ -70,6 +70,8 @@ int read_file(const char *path, char **out, size_t *len);
 int write_file(const char *path, const void *buf, size_t len);
 /* All of buf to fd, across short writes and EINTR; 0 or -errno. */
 int write_fd(int fd, const void *buf, size_t len);
+/* n bytes as 2n lowercase hex digits and a NUL into out (2n + 1 bytes). */
+void hex_encode(const void *p, size_t n, char *out);
 /*
  * Replace path with buf atomically: a unique temp file ".NAME.XXXXXX" beside
  * it (O_EXCL|O_CLOEXEC, mode 0644 or the replaced file's), fsync'd, renamed
@@ -81,6 +83,8 @@ int write_fd(int fd, const void *buf, size_t len);
  * in words); on failure the temp file is removed and path is untouched.
  */
 int write_file_atomic(const char *path, const void *buf, size_t len);
+/* The same with the new file's mode given (mode < 0: as above). */
+int write_file_atomic_mode(const char *path, const void *buf, size_t len, int mode);
 /* strerror for write_file_atomic's result (-EINVAL: "not a regular file ..."). */
 const char *write_error_str(int err);
 /* mkdir -p. */
