@@ -56,19 +56,12 @@ static const char *const tracepoints[] = {
 	"sched_ext/sched_ext_dump", "sched_ext/sched_ext_exit",
 };
 
+/* s to a tracefs file that must exist (no O_CREAT: a missing event is ENOENT); 0 or -errno. */
 static int write_str(const char *path, const char *s, bool append)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC | (append ? O_APPEND : O_TRUNC));
-	ssize_t n;
-	int ret = 0;
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | (append ? O_APPEND : O_TRUNC));
 
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	if (n < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return fd < 0 ? -errno : write_fd(fd, s, strlen(s));
 }
 
 /* A function name as a kprobe event name: [A-Za-z0-9_] (".isra.0" suffixes). */
