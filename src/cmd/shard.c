@@ -249,8 +249,7 @@ void shard__list_hash(const char *const *names, size_t n, char out[65])
 	EVP_DigestUpdate(ctx, PACKAGE_VERSION, strlen(PACKAGE_VERSION));
 	EVP_DigestFinal_ex(ctx, md, &mdlen);
 	EVP_MD_CTX_free(ctx);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	hex_encode(md, 32, out);
 	free(v);
 }
 

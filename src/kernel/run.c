@@ -216,7 +216,6 @@ int kernel__sha256_file(const char *path, char out[65])
 	EVP_MD_CTX_free(ctx);
 	if (ret)
 		return ret;
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	hex_encode(md, 32, out);
 	return 0;
 }

@@ -414,13 +414,8 @@ void msg_sched__free(struct msg_sched *m)
 static char *hex_of(const unsigned char *p, size_t n)
 {
 	char *hex = xmalloc(n * 2 + 1);
-	static const char digits[] = "0123456789abcdef";
 
-	for (size_t i = 0; i < n; i++) {
-		hex[2 * i] = digits[p[i] >> 4];
-		hex[2 * i + 1] = digits[p[i] & 15];
-	}
-	hex[n * 2] = '\0';
+	hex_encode(p, n, hex);
 	return hex;
 }
 

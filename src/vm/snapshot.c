@@ -48,9 +48,7 @@ static void sha256_hex(const void *data, size_t len, char out[65])
 	unsigned mdlen = 0;
 
 	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[64] = '\0';
+	hex_encode(md, 32, out);
 }
 
 /* QEMU's "--version" first line, once per binary name and process. */
