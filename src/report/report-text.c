@@ -151,6 +151,15 @@ char *report__verifier_text(const struct run_result *rr)
 /* Metrics a payload line names besides the checked ones (the rest: result.json). */
 #define TEXT_PAYLOAD_METRICS 8
 
+/* A failure block's "--- TITLE ---" line, with " (run N)" when the test ran more than once. */
+static void section_head(FILE *f, const struct test_result *t, size_t i, const char *title)
+{
+	fprintf(f, "\n--- %s ---", title);
+	if (t->nruns > 1)
+		fprintf(f, " (run %zu)", i + 1);
+	fputc('\n', f);
+}
+
 /* Whether checks[0..upto) of p already name metric. */
 static bool check_seen(const struct run_payload *p, size_t upto, const char *metric)
 {
@@ -265,17 +274,13 @@ char *report_text__failure(const struct test_result *t)
 		if (!rr->ncgroups)
 			continue;
 		stats = run_result__stats_text(rr);
-		fprintf(f, "\n--- stats ---%s", t->nruns > 1 ? "" : "\n");
-		if (t->nruns > 1)
-			fprintf(f, " (run %zu)\n", i + 1);
+		section_head(f, t, i, "stats");
 		fputs(stats, f);
 	}
 	for (size_t i = 0; i < t->nruns; i++) {
 		if (!t->runs[i].telemetry.nevents)
 			continue;
-		fprintf(f, "\n--- timeline ---%s", t->nruns > 1 ? "" : "\n");
-		if (t->nruns > 1)
-			fprintf(f, " (run %zu)\n", i + 1);
+		section_head(f, t, i, "timeline");
 		print_timeline(f, &t->runs[i].telemetry);
 	}
 	for (size_t i = 0; i < t->nruns; i++) {
@@ -283,9 +288,7 @@ char *report_text__failure(const struct test_result *t)
 
 		if (!ver)
 			continue;
-		fprintf(f, "\n--- verifier ---%s", t->nruns > 1 ? "" : "\n");
-		if (t->nruns > 1)
-			fprintf(f, " (run %zu)\n", i + 1);
+		section_head(f, t, i, "verifier");
 		fputs(ver, f);
 	}
 	for (size_t i = 0; i < t->nruns; i++) {
@@ -293,9 +296,7 @@ char *report_text__failure(const struct test_result *t)
 
 		if (!pl)
 			continue;
-		fprintf(f, "\n--- payloads ---%s", t->nruns > 1 ? "" : "\n");
-		if (t->nruns > 1)
-			fprintf(f, " (run %zu)\n", i + 1);
+		section_head(f, t, i, "payloads");
 		fputs(pl, f);
 	}
 	/* ktstr's order: stats, timeline, monitor, then the console */
@@ -304,9 +305,7 @@ char *report_text__failure(const struct test_result *t)
 
 		if (!mon)
 			continue;
-		fprintf(f, "\n--- monitor ---%s", t->nruns > 1 ? "" : "\n");
-		if (t->nruns > 1)
-			fprintf(f, " (run %zu)\n", i + 1);
+		section_head(f, t, i, "monitor");
 		fputs(mon, f);
 	}
 	if (t->auto_repro) {
